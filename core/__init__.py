@@ -1,0 +1,1 @@
+"""Domain rules, persistence and services of the micro-mentoring portal (no UI here)."""

@@ -1,0 +1,99 @@
+"""Command-line tasks: migrate, ensure-key, create-admin, seed."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import os
+import sys
+
+from sqlalchemy import Engine
+
+from core.accounts import create_user
+from core.db import create_db_engine, write_transaction
+from core.errors import DomainError
+from core.migrate import upgrade_to_head
+from core.models import Role
+from core.seed import DEMO_ACCOUNTS, DEMO_PASSWORD, is_empty, seed_demo
+from core.settings import WeakSecretError, generate_key_file, get_settings
+
+
+def _engine() -> Engine:
+    return create_db_engine(get_settings().effective_database_url)
+
+
+def cmd_migrate(_args: argparse.Namespace) -> int:
+    """Apply every pending migration."""
+    upgrade_to_head(_engine())
+    print("Database schema is up to date.")
+    return 0
+
+
+def cmd_ensure_key(_args: argparse.Namespace) -> int:
+    """Generate the cookie signing key into its untracked file when none exists."""
+    path = generate_key_file(get_settings())
+    print(f"Cookie signing key ready ({path}).")
+    return 0
+
+
+def cmd_create_admin(args: argparse.Namespace) -> int:
+    """Create an administrator; the password comes from ADMIN_PASSWORD or a prompt."""
+    password = os.environ.get("ADMIN_PASSWORD")
+    if password is None:
+        password = getpass.getpass("Password for the new admin: ")
+        if password != getpass.getpass("Repeat the password: "):
+            print("The two passwords differ; nothing was created.", file=sys.stderr)
+            return 1
+    engine = _engine()
+    with write_transaction(engine) as session:
+        user = create_user(
+            session,
+            username=args.username,
+            email=args.email,
+            display_name=args.name or args.username,
+            role=Role.ADMIN,
+            password=password,
+        )
+        print(f"Created admin {user.username}.")
+    return 0
+
+
+def cmd_seed(args: argparse.Namespace) -> int:
+    """Load a data profile (only `demo` in this version)."""
+    engine = _engine()
+    if args.if_empty and not is_empty(engine):
+        print("Database already has data; seeding skipped.")
+        return 0
+    seed_demo(engine)
+    names = ", ".join(account.username for account in DEMO_ACCOUNTS)
+    print(f"Demo data ready. Logins: {names} (password: {DEMO_PASSWORD}).")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m core", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("migrate", help=cmd_migrate.__doc__).set_defaults(func=cmd_migrate)
+    commands.add_parser("ensure-key", help=cmd_ensure_key.__doc__).set_defaults(func=cmd_ensure_key)
+    admin = commands.add_parser("create-admin", help=cmd_create_admin.__doc__)
+    admin.add_argument("username")
+    admin.add_argument("--email", required=True)
+    admin.add_argument("--name", help="display name (defaults to the username)")
+    admin.set_defaults(func=cmd_create_admin)
+    seed = commands.add_parser("seed", help=cmd_seed.__doc__)
+    seed.add_argument("profile", choices=["demo"])
+    seed.add_argument("--if-empty", action="store_true", help="only when there are no accounts")
+    seed.set_defaults(func=cmd_seed)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.func(args))
+    except DomainError as error:
+        print(error.message, file=sys.stderr)
+        return 1
+    except WeakSecretError as error:
+        print(str(error), file=sys.stderr)
+        return 1

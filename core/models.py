@@ -1,0 +1,257 @@
+"""Tables of the portal. Schema changes go through Alembic migrations in core/migrations."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from sqlmodel import Field, SQLModel
+
+from core.types import UTCDateTime, enum_type, utcnow
+
+
+class Role(enum.StrEnum):
+    STUDENT = "student"
+    ALUMNI = "alumni"
+    FACULTY = "faculty"
+    ADMIN = "admin"
+
+    @property
+    def is_mentor(self) -> bool:
+        return self in (Role.ALUMNI, Role.FACULTY)
+
+
+class ProjectMode(enum.StrEnum):
+    REMOTE = "remote"
+    HYBRID = "hybrid"
+    IN_PERSON = "in_person"
+
+
+class ProjectStatus(enum.StrEnum):
+    DRAFT = "draft"
+    OPEN = "open"
+    CLOSED = "closed"
+    IN_PROGRESS = "in_progress"
+    COMPLETED = "completed"
+    CANCELLED = "cancelled"
+
+
+class ApplicationStatus(enum.StrEnum):
+    SUBMITTED = "submitted"
+    ACCEPTED = "accepted"
+    WAITLISTED = "waitlisted"
+    DECLINED = "declined"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    WITHDRAWN = "withdrawn"
+    EXPIRED = "expired"
+    COMPLETED = "completed"
+    ENDED_EARLY = "ended_early"
+
+
+# States that still hold or wait for a place: one such application per student and project.
+LIVE_STATUSES = (
+    ApplicationStatus.SUBMITTED,
+    ApplicationStatus.WAITLISTED,
+    ApplicationStatus.ACCEPTED,
+    ApplicationStatus.APPROVED,
+)
+# States that occupy a seat.
+SEAT_STATUSES = (ApplicationStatus.ACCEPTED, ApplicationStatus.APPROVED)
+# Projects whose hours count against the mentor's weekly budget.
+LIVE_PROJECT_STATUSES = (ProjectStatus.OPEN, ProjectStatus.CLOSED, ProjectStatus.IN_PROGRESS)
+
+
+def _created() -> datetime:
+    return utcnow()
+
+
+# ---------------------------------------------------------------------------- accounts
+
+
+class User(SQLModel, table=True):
+    """A person with one role; mentors (alumni, faculty) and students share the table."""
+
+    __tablename__ = "app_user"
+
+    id: int | None = Field(default=None, primary_key=True)
+    username: str = Field(max_length=40, sa_column_kwargs={"unique": True})
+    email: str = Field(max_length=254, sa_column_kwargs={"unique": True})
+    display_name: str = Field(max_length=80)
+    role: Role = Field(sa_type=enum_type(Role), index=True)
+    password_hash: str = Field(max_length=100)
+    is_active: bool = Field(default=True)
+    department: str | None = Field(default=None, max_length=80, index=True)
+    # Faculty who approve for every department rather than their own.
+    program_wide: bool = Field(default=False)
+    # Student: hours available per week. Mentor: weekly budget of mentoring hours.
+    weekly_hours: float = Field(default=8.0)
+    blind_review: bool = Field(default=False)
+    pseudonym: str = Field(max_length=40)
+    graduation_year: int | None = Field(default=None)
+    created_at: datetime = Field(default_factory=_created, sa_type=UTCDateTime)
+    updated_at: datetime = Field(default_factory=_created, sa_type=UTCDateTime)
+
+
+class AuditEntry(SQLModel, table=True):
+    """One append-only row per state change or refused privileged action."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = (sa.Index("ix_audit_entity", "entity", "entity_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(default_factory=_created, sa_type=UTCDateTime, index=True)
+    actor_id: int | None = Field(default=None, foreign_key="app_user.id", index=True)
+    actor_role: str | None = Field(default=None, max_length=20)
+    action: str = Field(max_length=60, index=True)
+    entity: str = Field(max_length=40)
+    entity_id: int | None = Field(default=None)
+    before: str | None = Field(default=None)
+    after: str | None = Field(default=None)
+    outcome: str = Field(default="ok", max_length=10)
+    detail: str | None = Field(default=None, max_length=500)
+
+
+class Notification(SQLModel, table=True):
+    """An in-app message to one user about an event that concerns them."""
+
+    __table_args__ = (sa.Index("ix_notification_user_unread", "user_id", "read_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="app_user.id")
+    created_at: datetime = Field(default_factory=_created, sa_type=UTCDateTime)
+    kind: str = Field(max_length=40)
+    text: str = Field(max_length=500)
+    link: str | None = Field(default=None, max_length=200)
+    read_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class AuthSession(SQLModel, table=True):
+    """A server-side login session, tied to the hash of the browser's login cookie."""
+
+    __tablename__ = "auth_session"
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="app_user.id", index=True)
+    token_hash: str = Field(max_length=64, sa_column_kwargs={"unique": True})
+    created_at: datetime = Field(default_factory=_created, sa_type=UTCDateTime)
+    last_seen_at: datetime = Field(default_factory=_created, sa_type=UTCDateTime)
+    expires_at: datetime = Field(sa_type=UTCDateTime)
+    revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    revoked_reason: str | None = Field(default=None, max_length=40)
+
+
+class LoginAttempt(SQLModel, table=True):
+    """One password attempt for an account name, kept for the time-windowed throttle."""
+
+    __tablename__ = "login_attempt"
+    __table_args__ = (sa.Index("ix_login_attempt_username_at", "username", "at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    username: str = Field(max_length=40)
+    at: datetime = Field(default_factory=_created, sa_type=UTCDateTime)
+    succeeded: bool = Field(default=False)
+
+
+# ---------------------------------------------------------------------------- projects
+
+
+class Tag(SQLModel, table=True):
+    """An interest tag of the shared vocabulary, stored lower-case."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=40, sa_column_kwargs={"unique": True})
+
+
+class UserInterest(SQLModel, table=True):
+    __tablename__ = "user_interest"
+
+    user_id: int = Field(foreign_key="app_user.id", primary_key=True)
+    tag_id: int = Field(foreign_key="tag.id", primary_key=True, index=True)
+
+
+class Project(SQLModel, table=True):
+    """A short mentoring project posted by an alumnus or a professor."""
+
+    __table_args__ = (
+        sa.Index("ix_project_status_start", "status", "start_date"),
+        sa.Index("ix_project_status_deadline", "status", "deadline"),
+        sa.Index("ix_project_owner_status", "owner_id", "status"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    owner_id: int = Field(foreign_key="app_user.id")
+    title: str = Field(max_length=120)
+    summary: str = Field(max_length=280)
+    description: str = Field(max_length=5000)
+    department: str = Field(max_length=80, index=True)
+    mode: ProjectMode = Field(sa_type=enum_type(ProjectMode))
+    seats: int
+    student_hours: float
+    mentor_hours: float
+    duration_weeks: int
+    start_date: date
+    end_date: date
+    deadline: date
+    screening_question: str | None = Field(default=None, max_length=500)
+    status: ProjectStatus = Field(default=ProjectStatus.DRAFT, sa_type=enum_type(ProjectStatus))
+    # accepted + approved applications; updated under the write lock with the applications.
+    filled: int = Field(default=0)
+    created_at: datetime = Field(default_factory=_created, sa_type=UTCDateTime, index=True)
+    updated_at: datetime = Field(default_factory=_created, sa_type=UTCDateTime)
+    published_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class ProjectTag(SQLModel, table=True):
+    __tablename__ = "project_tag"
+
+    project_id: int = Field(foreign_key="project.id", primary_key=True)
+    tag_id: int = Field(foreign_key="tag.id", primary_key=True, index=True)
+
+
+class MilestoneBlueprint(SQLModel, table=True):
+    """An expected milestone of a project, due in a given week of it."""
+
+    __tablename__ = "milestone_blueprint"
+
+    id: int | None = Field(default=None, primary_key=True)
+    project_id: int = Field(foreign_key="project.id", index=True)
+    position: int
+    title: str = Field(max_length=120)
+    due_week: int
+
+
+class Application(SQLModel, table=True):
+    """A student's application to a project; `approved` makes it a match."""
+
+    __table_args__ = (
+        # One live application per student and project, enforced by the database too.
+        sa.Index(
+            "uq_application_live",
+            "student_id",
+            "project_id",
+            unique=True,
+            sqlite_where=sa.text("status IN ('submitted','waitlisted','accepted','approved')"),
+            postgresql_where=sa.text("status IN ('submitted','waitlisted','accepted','approved')"),
+        ),
+        sa.Index("ix_application_project_status", "project_id", "status"),
+        sa.Index("ix_application_student_status", "student_id", "status"),
+        sa.Index("ix_application_status_updated", "status", "updated_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    project_id: int = Field(foreign_key="project.id")
+    student_id: int = Field(foreign_key="app_user.id")
+    status: ApplicationStatus = Field(
+        default=ApplicationStatus.SUBMITTED, sa_type=enum_type(ApplicationStatus)
+    )
+    statement: str = Field(max_length=2000)
+    screening_answer: str | None = Field(default=None, max_length=2000)
+    mentor_note: str | None = Field(default=None, max_length=500)
+    reason: str | None = Field(default=None, max_length=500)
+    created_at: datetime = Field(default_factory=_created, sa_type=UTCDateTime)
+    updated_at: datetime = Field(default_factory=_created, sa_type=UTCDateTime)
+    accepted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    approved_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    approved_by: int | None = Field(default=None, foreign_key="app_user.id")

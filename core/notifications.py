@@ -1,0 +1,54 @@
+"""In-app notifications: written with the event, read from the inbox."""
+
+from __future__ import annotations
+
+from sqlmodel import Session, col, func, select, update
+
+from core.errors import NotFound
+from core.models import Notification, User
+from core.types import utcnow
+
+
+def notify(
+    session: Session, *, user_id: int, kind: str, text: str, link: str | None = None
+) -> None:
+    """Add a notification for one user to the caller's transaction."""
+    session.add(Notification(user_id=user_id, kind=kind, text=text[:500], link=link))
+
+
+def count_unread(session: Session, *, actor: User) -> int:
+    """Return how many of the actor's notifications are unread."""
+    statement = select(func.count()).where(
+        Notification.user_id == actor.id, col(Notification.read_at).is_(None)
+    )
+    return int(session.exec(statement).one())
+
+
+def list_notifications(session: Session, *, actor: User, limit: int = 50) -> list[Notification]:
+    """Return the actor's newest notifications, unread first."""
+    statement = (
+        select(Notification)
+        .where(Notification.user_id == actor.id)
+        .order_by(col(Notification.read_at).is_not(None), col(Notification.id).desc())
+        .limit(limit)
+    )
+    return list(session.exec(statement))
+
+
+def mark_read(session: Session, *, actor: User, notification_id: int) -> None:
+    """Mark one of the actor's own notifications read."""
+    found = session.get(Notification, notification_id)
+    if found is None or found.user_id != actor.id:
+        raise NotFound("That notification does not exist.")
+    if found.read_at is None:
+        found.read_at = utcnow()
+        session.add(found)
+
+
+def mark_all_read(session: Session, *, actor: User) -> None:
+    """Mark every notification of the actor read."""
+    session.exec(
+        update(Notification)
+        .where(col(Notification.user_id) == actor.id, col(Notification.read_at).is_(None))
+        .values(read_at=utcnow())
+    )

@@ -1,0 +1,84 @@
+"""The unit of work and the engine settings."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import text
+from sqlmodel import select
+
+from core.db import create_db_engine, read_session, write_transaction
+from core.migrate import schema_drift, upgrade_to_head
+from core.models import Role, User
+from core.passwords import hash_password
+
+
+def _user(name: str) -> User:
+    return User(
+        username=name,
+        email=f"{name}@example.edu",
+        display_name=name,
+        role=Role.STUDENT,
+        password_hash=hash_password("long enough password"),
+        pseudonym="Applicant X",
+    )
+
+
+def test_sqlite_connections_use_wal_foreign_keys_and_busy_timeout(sqlite_engine):
+    with sqlite_engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+        assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() >= 5000
+
+
+def test_sqlite_write_transaction_takes_the_write_lock_first(sqlite_engine, tmp_path):
+    other = create_db_engine(str(sqlite_engine.url))
+    with write_transaction(sqlite_engine) as session:
+        session.exec(select(User)).all()  # only a read, yet the lock is already held
+        with other.connect() as conn:
+            conn.exec_driver_sql("PRAGMA busy_timeout=50")
+            with pytest.raises(Exception, match="locked"):
+                conn.exec_driver_sql("BEGIN IMMEDIATE")
+    other.dispose()
+
+
+def test_write_transaction_commits_on_success(engine):
+    with write_transaction(engine) as session:
+        session.add(_user("committed"))
+    with read_session(engine) as session:
+        assert session.exec(select(User.username)).all() == ["committed"]
+
+
+def test_write_transaction_rolls_back_on_error(engine):
+    with pytest.raises(RuntimeError), write_transaction(engine) as session:
+        session.add(_user("rolled-back"))
+        session.flush()
+        raise RuntimeError("boom")
+    with read_session(engine) as session:
+        assert session.exec(select(User)).all() == []
+
+
+def test_read_session_never_keeps_writes(engine):
+    with read_session(engine) as session:
+        session.add(_user("stray"))
+        session.flush()
+    with read_session(engine) as session:
+        assert session.exec(select(User)).all() == []
+
+
+def test_models_and_migrations_agree(engine):
+    assert schema_drift(engine) == []
+
+
+def test_migrations_can_run_twice(engine):
+    upgrade_to_head(engine)
+    assert schema_drift(engine) == []
+
+
+def test_audit_log_is_append_only(engine):
+    with write_transaction(engine) as session:
+        session.exec(text("INSERT INTO audit_log (at, action, entity, outcome) "  # type: ignore[call-overload]
+                          "VALUES (CURRENT_TIMESTAMP, 'x', 'y', 'ok')"))
+    with pytest.raises(Exception, match="append-only"), write_transaction(engine) as session:
+        session.exec(text("UPDATE audit_log SET action = 'tampered'"))  # type: ignore[call-overload]
+    with pytest.raises(Exception, match="append-only"), write_transaction(engine) as session:
+        session.exec(text("DELETE FROM audit_log"))  # type: ignore[call-overload]
