@@ -11,6 +11,8 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlmodel import Session
 
+from core.errors import PermissionDenied
+
 SQLITE_BUSY_TIMEOUT_MS = 15_000
 
 
@@ -62,6 +64,10 @@ def read_session(engine: Engine) -> Iterator[Session]:
     with Session(engine, expire_on_commit=False) as session:
         try:
             yield session
+        except PermissionDenied as refusal:
+            session.rollback()
+            audit_refusal(engine, refusal)
+            raise
         finally:
             session.rollback()
 
@@ -78,6 +84,29 @@ def write_transaction(engine: Engine) -> Iterator[Session]:
         try:
             yield session
             session.commit()
+        except PermissionDenied as refusal:
+            session.rollback()
+            audit_refusal(engine, refusal)
+            raise
         except BaseException:
             session.rollback()
             raise
+
+
+def audit_refusal(engine: Engine, refusal: PermissionDenied) -> None:
+    """Record a refused privileged action in its own transaction."""
+    from core.models import AuditEntry  # models import nothing from here; keep db.py light
+
+    with Session(engine) as session:
+        session.add(
+            AuditEntry(
+                actor_id=refusal.actor_id,
+                actor_role=refusal.actor_role,
+                action=refusal.action or "refused",
+                entity=refusal.entity or "unknown",
+                entity_id=refusal.entity_id,
+                outcome="refused",
+                detail=refusal.message[:500],
+            )
+        )
+        session.commit()

@@ -16,7 +16,28 @@ class NotFound(DomainError):
 
 
 class PermissionDenied(DomainError):
-    """The actor may not do this to this object."""
+    """The actor may not do this to this object.
+
+    It carries what was attempted so the unit of work can audit the refusal after it has
+    rolled the transaction back (a refusal is recorded even though nothing else is).
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        actor_id: int | None = None,
+        actor_role: str | None = None,
+        action: str = "",
+        entity: str = "",
+        entity_id: int | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.actor_id = actor_id
+        self.actor_role = actor_role
+        self.action = action
+        self.entity = entity
+        self.entity_id = entity_id
 
 
 class InvalidTransition(DomainError):

@@ -82,3 +82,21 @@ def test_audit_log_is_append_only(engine):
         session.exec(text("UPDATE audit_log SET action = 'tampered'"))  # type: ignore[call-overload]
     with pytest.raises(Exception, match="append-only"), write_transaction(engine) as session:
         session.exec(text("DELETE FROM audit_log"))  # type: ignore[call-overload]
+
+
+def test_a_refused_action_is_audited_although_the_transaction_rolls_back(engine):
+    from core.errors import PermissionDenied
+    from core.models import AuditEntry
+
+    with pytest.raises(PermissionDenied), write_transaction(engine) as session:
+        session.add(_user("never-written"))
+        raise PermissionDenied("no", action="project.edit", entity="project", entity_id=7)
+    with read_session(engine) as session:
+        assert session.exec(select(User)).all() == []
+        entry = session.exec(select(AuditEntry)).one()
+    assert (entry.action, entry.entity, entry.entity_id, entry.outcome) == (
+        "project.edit",
+        "project",
+        7,
+        "refused",
+    )
