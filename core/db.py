@@ -60,7 +60,10 @@ def _create_sqlite_engine(url: str, *, echo: bool) -> Engine:
 
 @contextmanager
 def read_session(engine: Engine) -> Iterator[Session]:
-    """Open a session for reading; anything it wrote by mistake is rolled back."""
+    """Open a session for reading; closing it discards anything written by mistake.
+
+    Loaded objects stay readable after the block (closing detaches without expiring).
+    """
     with Session(engine, expire_on_commit=False) as session:
         try:
             yield session
@@ -68,8 +71,6 @@ def read_session(engine: Engine) -> Iterator[Session]:
             session.rollback()
             audit_refusal(engine, refusal)
             raise
-        finally:
-            session.rollback()
 
 
 @contextmanager
