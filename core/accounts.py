@@ -234,25 +234,61 @@ def start_session(session: Session, *, user: User, token: str, settings: Setting
     return record
 
 
-def _live_user(session: Session, record: AuthSession | None, settings: Settings) -> User:
+@dataclass(frozen=True)
+class SessionCheck:
+    """The verdict on a session: its user, or why it ended, and whether a write is due."""
+
+    user: User | None
+    ended: str | None = None
+    needs_write: bool = False
+
+    def user_or_raise(self) -> User:
+        if self.user is None:
+            raise SessionEnded(self.ended or "Please log in.")
+        return self.user
+
+
+def _verdict(session: Session, record: AuthSession | None, settings: Settings) -> SessionCheck:
     now = utcnow()
     if record is None:
-        raise SessionEnded("Please log in.")
+        return SessionCheck(None, "Please log in.")
     if record.revoked_at is not None:
-        raise SessionEnded("You were signed out. Please log in again.")
+        return SessionCheck(None, "You were signed out. Please log in again.")
     if now >= record.expires_at:
-        raise SessionEnded("Your session has expired. Please log in again.")
+        return SessionCheck(None, "Your session has expired. Please log in again.", True)
     if now - record.last_seen_at > timedelta(minutes=settings.session_idle_minutes):
-        _revoke(session, record, "idle")
-        raise SessionEnded("You were signed out after a period of inactivity. Please log in again.")
+        return SessionCheck(
+            None, "You were signed out after a period of inactivity. Please log in again.", True
+        )
     user = session.get(User, record.user_id)
     if user is None or not user.is_active:
-        _revoke(session, record, "deactivated")
-        raise SessionEnded("This account is no longer active.")
-    if now - record.last_seen_at > TOUCH_INTERVAL:
-        record.last_seen_at = now
+        return SessionCheck(None, "This account is no longer active.", True)
+    return SessionCheck(user, needs_write=now - record.last_seen_at > TOUCH_INTERVAL)
+
+
+def _apply(session: Session, record: AuthSession | None, check: SessionCheck) -> None:
+    """Revoke an ended session or refresh a live one's last-seen time."""
+    if record is None or not check.needs_write:
+        return
+    if check.user is None:
+        _revoke(session, record, "expired")
+    else:
+        record.last_seen_at = utcnow()
         session.add(record)
-    return user
+
+
+def check_session(
+    session: Session, *, session_id: int, settings: Settings, write: bool = False
+) -> SessionCheck:
+    """Judge a session id (checked on every rerun); with `write`, also revoke or touch it.
+
+    Reading first and writing only when `needs_write` keeps most reruns free of writes.
+    """
+    record = session.get(AuthSession, session_id)
+    check = _verdict(session, record, settings)
+    if write:
+        _apply(session, record, check)
+    return check
 
 
 def resume_session(session: Session, *, token: str, settings: Settings) -> tuple[AuthSession, User]:
@@ -260,14 +296,11 @@ def resume_session(session: Session, *, token: str, settings: Settings) -> tuple
     record = session.exec(
         select(AuthSession).where(AuthSession.token_hash == token_digest(token))
     ).first()
-    user = _live_user(session, record, settings)
+    check = _verdict(session, record, settings)
+    _apply(session, record, check)
+    user = check.user_or_raise()
     assert record is not None
     return record, user
-
-
-def check_session(session: Session, *, session_id: int, settings: Settings) -> User:
-    """Return the user of a live session id, or raise SessionEnded (checked on every rerun)."""
-    return _live_user(session, session.get(AuthSession, session_id), settings)
 
 
 def _revoke(session: Session, record: AuthSession, reason: str) -> None:

@@ -1,0 +1,67 @@
+# Two commands on a fresh clone: `make run` and `make test`. Everything else is theirs to set up.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PORT ?= 8501
+PG_BIN := /usr/lib/postgresql/15/bin
+STREAMLIT_FLAGS := --server.address 127.0.0.1 --server.port $(PORT) --server.headless true \
+	--browser.gatherUsageStats false --server.fileWatcherType none
+
+.PHONY: run test lint format system-deps migrate lock clean
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+
+$(VENV)/.runtime-installed: requirements.txt | $(PY)
+	$(PY) -m pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.dev-installed: requirements.txt requirements-dev.txt | $(PY)
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	touch $@ $(VENV)/.runtime-installed
+
+run: $(VENV)/.runtime-installed
+	$(PY) -m core ensure-key
+	$(PY) -m core migrate
+	$(PY) -m core seed demo --if-empty
+	@echo
+	@echo "  Micro-mentoring portal: http://127.0.0.1:$(PORT)"
+	@echo "  Demo logins (demo data only): demo-student, demo-student2, demo-alumni,"
+	@echo "  demo-faculty, demo-admin; password: mentoring-demo-2026"
+	@echo
+	$(PY) -m streamlit run app.py $(STREAMLIT_FLAGS)
+
+# Debian's chromium for browser tests and PostgreSQL 15 for the throw-away test server.
+system-deps:
+	@if ! command -v chromium >/dev/null 2>&1 || [ ! -x $(PG_BIN)/initdb ]; then \
+		echo "Installing chromium and PostgreSQL 15 from Debian's packages..."; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+			chromium fonts-dejavu-core postgresql-15 >/dev/null \
+		|| { echo "Could not install chromium/postgresql-15 (need root and apt)."; exit 1; }; \
+	fi
+
+lint: $(VENV)/.dev-installed
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
+
+format: $(VENV)/.dev-installed
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+test: $(VENV)/.dev-installed system-deps lint
+	@mkdir -p build
+	$(PY) -m pytest --junitxml=build/test-results.xml
+
+migrate: $(VENV)/.runtime-installed
+	$(PY) -m core migrate
+
+# Re-pin every dependency after changing pyproject.toml (writes both requirement files).
+lock: $(VENV)/.dev-installed
+	$(PY) -m pip freeze --exclude-editable > build/freeze.txt
+	@echo "Review build/freeze.txt and copy the pins into requirements*.txt"
+
+clean:
+	rm -rf $(VENV) build .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,69 @@
+"""Entry script and router: page config, login gate, role-based navigation, then the page."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from core.settings import WeakSecretError, get_settings
+from pages.components.auth import LoginGate, request_logout
+from pages.components.engine import get_engine
+from pages.components.navigation import SCREENS, Screen, screens_for
+from pages.components.ui import escape_markdown
+from pages.components.unread import unread_count
+
+# The page a visitor asked for before logging in; shown once they are in.
+NEXT_PAGE = "router_next_page"
+
+
+def _pages(screens: list[Screen]) -> dict[str, st.Page]:
+    return {s.url_path: s.page(default=s.url_path == "home") for s in screens}
+
+
+def _menu(user_name: str, role: str, pages: dict[str, st.Page], unread: int) -> None:
+    with st.sidebar:
+        st.markdown(f"**{escape_markdown(user_name)}**")
+        st.caption(f"Signed in as {role}")
+        for url_path, page in pages.items():
+            label = page.title
+            if url_path == "inbox" and unread:
+                label = f"{label} ({unread} unread)"
+            st.page_link(page, label=label)
+        st.divider()
+        st.button("Log out", on_click=request_logout, key="menu_logout", icon=":material/logout:")
+
+
+def _welcome() -> None:
+    st.title("Micro-mentoring portal")
+    st.caption("Short projects with alumni and professors, a few hours a week.")
+
+
+def main() -> None:
+    """Gate the visitor, then route to the page they asked for among their role's pages."""
+    st.set_page_config(page_title="Micro-mentoring", page_icon=":material/handshake:")
+    settings = get_settings()
+    try:
+        settings.signing_key()
+    except WeakSecretError as error:
+        st.error(str(error))
+        st.stop()
+    engine = get_engine()
+    gate = LoginGate(engine, settings)
+    user = gate.current_user()
+    if user is None:
+        # Visitors see no menu; the page they asked for is remembered for after login.
+        asked = st.navigation(list(_pages(list(SCREENS)).values()), position="hidden")
+        st.session_state.setdefault(NEXT_PAGE, asked.url_path)
+        user = gate.render_login(_welcome)
+        if user is None:
+            return
+    pages = _pages(screens_for(user.role))
+    current = st.navigation(list(pages.values()), position="hidden")
+    wanted = st.session_state.pop(NEXT_PAGE, None)
+    if wanted in pages and wanted != current.url_path:
+        current = pages[wanted]
+    _menu(user.display_name, user.role.value, pages, unread_count(engine, user))
+    current.run()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,190 @@
+"""Login gate: streamlit-authenticator draws the form and sets the cookie; the database decides.
+
+The library's own weak spots (DESIGN §5) are closed here: passwords are checked by core under
+a time-windowed throttle, every login gets a server-side session tied to its cookie, and that
+session is checked on every rerun, so logout, idle time or an admin revocation really end it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import jwt
+import streamlit as st
+import streamlit_authenticator as stauth
+from sqlalchemy import Engine
+
+from core.accounts import attempt_login, check_session, end_session, resume_session, start_session
+from core.db import read_session, write_transaction
+from core.errors import SessionEnded
+from core.models import User
+from core.settings import Settings
+
+SESSION_ID = "auth_session_id"
+CURRENT_USER = "auth_current_user"
+LOGOUT_REQUESTED = "auth_logout_requested"
+MESSAGE = "auth_message"
+# The library's own session-state flag: while set, it ignores the login cookie.
+LIBRARY_LOGGED_OUT = "logout"
+
+
+def request_logout() -> None:
+    """Ask the next run to log out (used as a button callback)."""
+    st.session_state[LOGOUT_REQUESTED] = True
+
+
+def signed_in_user() -> User:
+    """Return the user the gate let in for this run (pages run only behind the gate)."""
+    user = st.session_state.get(CURRENT_USER)
+    if not isinstance(user, User):
+        st.stop()
+    return user
+
+
+class LoginGate:
+    """One per run: wraps the single `Authenticate` instance of this run."""
+
+    def __init__(self, engine: Engine, settings: Settings) -> None:
+        self.engine = engine
+        self.settings = settings
+        self._key = settings.signing_key()
+        self.authenticator = stauth.Authenticate(
+            {"usernames": {}},
+            settings.cookie_name,
+            self._key,
+            settings.cookie_lifetime_hours / 24,
+            auto_hash=False,
+            login_sleep_time=0,  # the library sleeps 0.7 s on every logged-out rerun otherwise
+        )
+        model = self.authenticator.authentication_controller.authentication_model
+        # Only the accounts this run deals with are loaded, never the whole user table.
+        self._credentials: dict[str, Any] = model.credentials["usernames"]
+        model.check_credentials = self._check_credentials
+        # The cookie is written after the login form is cleared away, not inside it.
+        self._cookie_due = False
+        self.authenticator.cookie_controller.set_cookie = self._defer_cookie  # type: ignore[method-assign]
+
+    # -------------------------------------------------------------- the gate
+    def current_user(self) -> User | None:
+        """Return the logged-in user after checking the server-side session, or None."""
+        if st.session_state.pop(LOGOUT_REQUESTED, False):
+            self._logout()
+            return None
+        session_id = st.session_state.get(SESSION_ID)
+        if session_id is not None:
+            return self._user_of_session(session_id)
+        token = st.context.cookies.get(self.settings.cookie_name)
+        if isinstance(token, str) and token and not st.session_state.get(LIBRARY_LOGGED_OUT):
+            return self._resume_from_cookie(token)
+        return None
+
+    def render_login(self, header: Callable[[], None]) -> User | None:
+        """Show the login form; return the user when this run's submission logged them in."""
+        message = st.session_state.pop(MESSAGE, None)
+        slot = st.empty()
+        with slot.container():
+            header()
+            self.authenticator.login(
+                location="main",
+                fields={
+                    "Form name": "Log in",
+                    "Username": "Username",
+                    "Password": "Password",
+                    "Login": "Log in",
+                },
+            )
+            message = st.session_state.pop(MESSAGE, None) or message
+            if message and not st.session_state.get("authentication_status"):
+                st.error(message)
+        if not st.session_state.get("authentication_status"):
+            return None
+        slot.empty()
+        if self._cookie_due:
+            self.authenticator.cookie_controller.cookie_model.set_cookie()
+        return self._start_session_for_new_cookie()
+
+    # -------------------------------------------------------------- helpers
+    def _defer_cookie(self) -> None:
+        self._cookie_due = True
+
+    def _remember(self, user: User) -> None:
+        self._credentials[user.username] = {
+            "email": user.email,
+            "name": user.display_name,
+            "roles": [user.role.value],
+            "password": "",
+        }
+        st.session_state[CURRENT_USER] = user
+
+    def _check_credentials(self, username: str, password: str) -> bool:
+        with write_transaction(self.engine) as session:
+            result = attempt_login(
+                session, username=username, password=password, settings=self.settings
+            )
+        if result.user is None:
+            st.session_state[MESSAGE] = result.error.message if result.error else "Login failed."
+            return False
+        self._remember(result.user)
+        return True
+
+    def _start_session_for_new_cookie(self) -> User | None:
+        user = st.session_state.get(CURRENT_USER)
+        exp_date = self.authenticator.cookie_controller.cookie_model.exp_date
+        if not isinstance(user, User) or exp_date is None:
+            return None
+        # The library signs {username, exp_date} with our key; the same claims give the same
+        # token, so the session can be found again from the cookie on a later page load.
+        token = jwt.encode(
+            {"username": user.username, "exp_date": exp_date}, self._key, algorithm="HS256"
+        )
+        with write_transaction(self.engine) as session:
+            record = start_session(session, user=user, token=token, settings=self.settings)
+        st.session_state[SESSION_ID] = record.id
+        return user
+
+    def _user_of_session(self, session_id: int) -> User | None:
+        try:
+            with read_session(self.engine) as session:
+                check = check_session(session, session_id=session_id, settings=self.settings)
+            if check.needs_write:
+                with write_transaction(self.engine) as session:
+                    check = check_session(
+                        session, session_id=session_id, settings=self.settings, write=True
+                    )
+            user = check.user_or_raise()
+        except SessionEnded as ended:
+            self._forget(ended.message)
+            return None
+        self._remember(user)
+        return user
+
+    def _resume_from_cookie(self, token: str) -> User | None:
+        try:
+            with write_transaction(self.engine) as session:
+                record, user = resume_session(session, token=token, settings=self.settings)
+        except SessionEnded:
+            # A stale or revoked cookie: make the library ignore it for this browser session.
+            st.session_state[LIBRARY_LOGGED_OUT] = True
+            return None
+        self._remember(user)
+        st.session_state[SESSION_ID] = record.id
+        self.authenticator.login(location="unrendered")
+        return user if st.session_state.get("authentication_status") else None
+
+    def _forget(self, message: str | None) -> None:
+        st.session_state.pop(SESSION_ID, None)
+        st.session_state.pop(CURRENT_USER, None)
+        if st.session_state.get("authentication_status"):
+            self.authenticator.logout(location="unrendered")  # also deletes the cookie
+        st.session_state[LIBRARY_LOGGED_OUT] = True
+        if message:
+            st.session_state[MESSAGE] = message
+
+    def _logout(self) -> None:
+        session_id = st.session_state.get(SESSION_ID)
+        if session_id is not None:
+            with write_transaction(self.engine) as session:
+                end_session(session, session_id=session_id)
+        # No st.rerun() here: the cookie deletion must reach the browser in this run.
+        self._forget("You are logged out.")

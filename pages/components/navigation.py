@@ -1,0 +1,40 @@
+"""Which screens exist and who may open them; the router builds st.Page objects from this."""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+
+import streamlit as st
+
+from core.models import Role
+
+EVERYONE = frozenset(Role)
+
+
+@dataclass(frozen=True)
+class Screen:
+    """A screen: a module in pages/ exposing render(), its URL and the roles that see it."""
+
+    module: str
+    title: str
+    url_path: str
+    icon: str
+    roles: frozenset[Role] = EVERYONE
+
+    def page(self, *, default: bool = False) -> st.Page:
+        render = importlib.import_module(self.module).render
+        return st.Page(
+            render, title=self.title, url_path=self.url_path, icon=self.icon, default=default
+        )
+
+
+SCREENS: tuple[Screen, ...] = (
+    Screen("pages.home", "Home", "home", ":material/home:"),
+    Screen("pages.inbox", "Inbox", "inbox", ":material/inbox:"),
+)
+
+
+def screens_for(role: Role) -> list[Screen]:
+    """Return the screens a role may open, in menu order."""
+    return [screen for screen in SCREENS if role in screen.roles]

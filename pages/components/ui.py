@@ -1,0 +1,33 @@
+"""Small display helpers: user text shown as text, domain errors shown as messages."""
+
+from __future__ import annotations
+
+import re
+
+import streamlit as st
+
+from core.errors import DomainError
+
+# Every character Markdown could treat as syntax; escaping them shows user text literally.
+_MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~:$&])")
+
+
+def escape_markdown(text: str) -> str:
+    """Return text that Streamlit's Markdown shows exactly as typed (no links, no HTML)."""
+    return _MARKDOWN_SPECIALS.sub(r"\\\1", text)
+
+
+def user_text(text: str | None, *, caption: bool = False) -> None:
+    """Show user-written text literally, keeping its line breaks."""
+    if not text:
+        return
+    escaped = escape_markdown(text).replace("\n", "  \n")
+    if caption:
+        st.caption(escaped)
+    else:
+        st.markdown(escaped)
+
+
+def show_error(error: DomainError) -> None:
+    """Show a refused action's message (already written for people)."""
+    st.error(error.message, icon=":material/block:")

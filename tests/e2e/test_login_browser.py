@@ -1,0 +1,80 @@
+"""Logging in, out, and opening pages directly, in a real browser."""
+
+from __future__ import annotations
+
+import pytest
+
+from pages.components.navigation import SCREENS
+from tests.e2e.conftest import shot
+from tests.e2e.helpers import log_in, log_out, open_page
+
+pytestmark = pytest.mark.e2e
+
+ROLES = {
+    "demo-student": "student",
+    "demo-alumni": "alumni",
+    "demo-faculty": "faculty",
+    "demo-admin": "admin",
+}
+
+
+@pytest.mark.parametrize("username", sorted(ROLES))
+def test_each_demo_role_reaches_its_home(server, page, username):
+    open_page(page, server.url)
+    log_in(page, username)
+    page.get_by_text("Welcome,").wait_for()
+    assert page.get_by_text(f"You are signed in as {ROLES[username]}").is_visible()
+    assert page.get_by_role("button", name="Log in").count() == 0
+    shot(page, f"home-{ROLES[username]}")
+
+
+def test_logout_holds_after_a_reload(server, page):
+    open_page(page, server.url)
+    log_in(page, "demo-student")
+    page.get_by_text("Welcome,").wait_for()
+    log_out(page)
+    page.reload()
+    page.get_by_role("button", name="Log in").wait_for()
+    assert page.get_by_text("Welcome,").count() == 0
+
+
+def test_a_cookie_copied_before_logout_no_longer_logs_in(server, browser, page):
+    open_page(page, server.url)
+    log_in(page, "demo-alumni")
+    page.get_by_text("Welcome,").wait_for()
+    page.wait_for_timeout(1000)  # let the cookie component write the cookie
+    stolen = page.context.cookies()
+    assert any(c["name"] == "mentoring_auth" for c in stolen), "the login cookie was set"
+    # While the session is live the cookie alone logs in (it is the 'remember me' cookie).
+    other = browser.new_context()
+    other.add_cookies(stolen)
+    replay = other.new_page()
+    open_page(replay, server.url)
+    replay.get_by_text("Welcome,").wait_for()
+    other.close()
+    log_out(page)
+    thief = browser.new_context()
+    thief.add_cookies(stolen)
+    replay = thief.new_page()
+    open_page(replay, server.url)
+    replay.get_by_role("button", name="Log in").wait_for()
+    assert replay.get_by_text("Welcome,").count() == 0
+    thief.close()
+
+
+@pytest.mark.parametrize("screen", SCREENS, ids=lambda s: s.url_path)
+def test_every_page_url_opened_logged_out_shows_only_the_login_form(server, page, screen):
+    open_page(page, f"{server.url}/{screen.url_path}")
+    page.get_by_role("button", name="Log in").wait_for()
+    page.wait_for_timeout(500)
+    body = page.inner_text("body")
+    assert screen.title not in body.replace("Log in", "")
+    assert "Welcome," not in body
+    assert page.locator("[data-testid='stSidebarNav']").count() == 0
+
+
+def test_a_deep_link_shows_its_page_after_login(server, page):
+    open_page(page, f"{server.url}/inbox")
+    log_in(page, "demo-student")
+    page.get_by_role("heading", name="Inbox").wait_for()
+    assert "/inbox" in page.url

@@ -1,0 +1,62 @@
+"""AppTest fixtures: a seeded SQLite database per test and a logged-in app."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+import streamlit as st
+from sqlalchemy import Engine
+from streamlit.testing.v1 import AppTest
+
+from core.db import create_db_engine
+from core.migrate import upgrade_to_head
+from core.seed import DEMO_PASSWORD, seed_demo
+from core.settings import get_settings
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def app_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Engine]:
+    """Point the app at a fresh, migrated and seeded database; clear every cache around it."""
+    url = f"sqlite:///{tmp_path / 'app.db'}"
+    monkeypatch.setenv("DATABASE_URL", url)
+    monkeypatch.setenv("DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("COOKIE_KEY", secrets.token_urlsafe(48))
+    monkeypatch.chdir(ROOT)
+    get_settings.cache_clear()
+    st.cache_resource.clear()
+    st.cache_data.clear()
+    engine = create_db_engine(url)
+    upgrade_to_head(engine)
+    seed_demo(engine)
+    yield engine
+    engine.dispose()
+    st.cache_resource.clear()
+    get_settings.cache_clear()
+
+
+def new_app() -> AppTest:
+    return AppTest.from_file(str(ROOT / "app.py"), default_timeout=30)
+
+
+def log_in(at: AppTest, username: str, password: str = DEMO_PASSWORD) -> AppTest:
+    """Fill in the login form and submit it."""
+    at.text_input[0].input(username)
+    at.text_input[1].input(password)
+    at.button[0].click()
+    return at.run()
+
+
+@pytest.fixture
+def logged_in(app_env: Engine) -> Callable[[str], AppTest]:
+    """Return a function that opens the app and logs in as a demo user."""
+
+    def open_as(username: str) -> AppTest:
+        at = new_app().run()
+        return log_in(at, username)
+
+    return open_as

@@ -1,0 +1,109 @@
+"""The login gate and the role-based shell, driven through AppTest."""
+
+from __future__ import annotations
+
+import pytest
+from sqlmodel import select
+
+from core.db import read_session, write_transaction
+from core.models import AuditEntry, AuthSession
+from core.notifications import notify
+from tests.pages.conftest import log_in, new_app
+
+ROLE_OF = {
+    "demo-student": "student",
+    "demo-student2": "student",
+    "demo-alumni": "alumni",
+    "demo-faculty": "faculty",
+    "demo-admin": "admin",
+}
+
+
+def texts(at) -> str:
+    parts = [m.value for m in at.markdown] + [t.value for t in at.title]
+    parts += [s.value for s in at.subheader] + [e.value for e in at.error]
+    return "\n".join(str(p) for p in parts)
+
+
+def test_visitors_see_the_login_form_and_no_menu(app_env):
+    at = new_app().run()
+    assert not at.exception
+    assert [t.label for t in at.text_input] == ["Username", "Password"]
+    assert len(at.sidebar.button) == 0
+    assert "Welcome" not in texts(at)
+
+
+@pytest.mark.parametrize("username", sorted(ROLE_OF))
+def test_each_demo_role_lands_on_its_home(logged_in, username):
+    at = logged_in(username)
+    assert not at.exception
+    assert "Welcome" in texts(at)
+    assert f"signed in as **{ROLE_OF[username]}**" in texts(at)
+    assert at.metric[0].label == "Unread notifications"
+    assert not any(b.label == "Log in" for b in at.button), "the login form is cleared"
+
+
+def test_a_login_creates_a_server_side_session(logged_in, app_env):
+    logged_in("demo-alumni")
+    with read_session(app_env) as session:
+        sessions = session.exec(select(AuthSession)).all()
+    assert len(sessions) == 1 and sessions[0].revoked_at is None
+
+
+def test_a_wrong_password_is_refused_with_a_message_and_audited(app_env):
+    at = log_in(new_app().run(), "demo-student", "not the right password")
+    assert "Username or password is incorrect." in texts(at)
+    assert "Welcome" not in texts(at)
+    with read_session(app_env) as session:
+        actions = session.exec(select(AuditEntry.action)).all()
+    assert "login.failed" in actions
+
+
+def test_an_over_long_password_is_refused_without_a_crash(app_env):
+    at = log_in(new_app().run(), "demo-student", "é" * 80)
+    assert not at.exception
+    assert "Username or password is incorrect." in texts(at)
+
+
+def test_the_sixth_bad_password_is_throttled(app_env):
+    at = new_app().run()
+    for _ in range(5):
+        at = log_in(at, "demo-student", "wrong password 123")
+    at = log_in(at, "demo-student", "mentoring-demo-2026")
+    assert "Too many failed attempts" in texts(at)
+    assert "Welcome" not in texts(at)
+
+
+def test_logout_revokes_the_session_and_shows_the_login_form(logged_in, app_env):
+    at = logged_in("demo-student")
+    at.sidebar.button(key="menu_logout").click().run()
+    assert not at.exception
+    assert "You are logged out." in texts(at)
+    assert [t.label for t in at.text_input] == ["Username", "Password"]
+    with read_session(app_env) as session:
+        record = session.exec(select(AuthSession)).one()
+    assert record.revoked_reason == "logout"
+
+
+def test_a_session_revoked_elsewhere_ends_on_the_next_rerun(logged_in, app_env):
+    at = logged_in("demo-faculty")
+    from core.accounts import revoke_user_sessions
+
+    with write_transaction(app_env) as session:
+        record = session.exec(select(AuthSession)).one()
+        revoke_user_sessions(session, user_id=record.user_id, reason="admin")
+    at.run()
+    assert "You were signed out" in texts(at)
+    assert "Welcome" not in texts(at)
+
+
+def test_home_and_menu_show_the_unread_count(logged_in, app_env):
+    from core.accounts import find_user_by_username
+
+    with write_transaction(app_env) as session:
+        user = find_user_by_username(session, "demo-student")
+        notify(session, user_id=user.id, kind="test", text="One")
+        notify(session, user_id=user.id, kind="test", text="Two")
+    at = logged_in("demo-student")
+    assert at.metric[0].value == "2"
+    assert any("2 unread" in str(link.label) for link in at.sidebar.get("page_link"))
