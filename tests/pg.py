@@ -49,20 +49,41 @@ class ThrowawayPostgres:
             shutil.chown(self.root, user="postgres", group="postgres")
         subprocess.run(
             _as_postgres(
-                [str(PG_BIN / "initdb"), "-D", str(self.data), "-U", "postgres",
-                 "--auth=trust", "-E", "UTF8", "--locale=C.UTF-8"]
+                [
+                    str(PG_BIN / "initdb"),
+                    "-D",
+                    str(self.data),
+                    "-U",
+                    "postgres",
+                    "--auth=trust",
+                    "-E",
+                    "UTF8",
+                    "--locale=C.UTF-8",
+                ]
             ),
             check=True,
             capture_output=True,
         )
         options = (
-            f"-c listen_addresses=127.0.0.1 -c port={self.port} -c unix_socket_directories={self.root}"
+            f"-c listen_addresses=127.0.0.1 -c port={self.port}"
+            f" -c unix_socket_directories={self.root}"
             " -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
         )
         subprocess.run(
             _as_postgres(
-                [str(PG_BIN / "pg_ctl"), "-D", str(self.data), "-o", options,
-                 "-l", str(self.root / "server.log"), "-w", "-t", "60", "start"]
+                [
+                    str(PG_BIN / "pg_ctl"),
+                    "-D",
+                    str(self.data),
+                    "-o",
+                    options,
+                    "-l",
+                    str(self.root / "server.log"),
+                    "-w",
+                    "-t",
+                    "60",
+                    "start",
+                ]
             ),
             check=True,
             capture_output=True,

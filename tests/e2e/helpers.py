@@ -8,9 +8,8 @@ from core.seed import DEMO_PASSWORD
 def wait_for_app(page) -> None:
     """Wait until Streamlit has finished its current run."""
     page.wait_for_selector("[data-testid='stApp']")
-    page.wait_for_function(
-        "() => !document.querySelector('[data-testid=\"stStatusWidget\"] [data-testid=\"stStatusWidgetRunningIcon\"]')"
-    )
+    running = '[data-testid="stStatusWidget"] [data-testid="stStatusWidgetRunningIcon"]'
+    page.wait_for_function(f"() => !document.querySelector('{running}')")
 
 
 def open_page(page, url: str) -> None:

@@ -1,0 +1,110 @@
+"""The command line: migrate, ensure-key, create-admin, seed demo."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from sqlmodel import select
+
+from core.db import create_db_engine, read_session
+from core.models import Role, User
+from core.seed import DEMO_ACCOUNTS
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def run_cli(tmp_path: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    environment = {
+        **os.environ,
+        "DATA_DIR": str(tmp_path),
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'cli.db'}",
+        "COOKIE_KEY": "",
+        "BCRYPT_ROUNDS": "4",
+        **env,
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "core", *args],
+        cwd=ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def users(tmp_path: Path) -> list[User]:
+    engine = create_db_engine(f"sqlite:///{tmp_path / 'cli.db'}")
+    with read_session(engine) as session:
+        found = list(session.exec(select(User).order_by(User.username)))
+    engine.dispose()
+    return found
+
+
+def test_migrate_then_seed_demo_twice_creates_each_demo_account_once(tmp_path):
+    assert run_cli(tmp_path, "migrate").returncode == 0
+    first = run_cli(tmp_path, "seed", "demo")
+    assert first.returncode == 0, first.stderr
+    assert "mentoring-demo-2026" in first.stdout
+    assert run_cli(tmp_path, "seed", "demo").returncode == 0
+    found = {user.username: user.role for user in users(tmp_path)}
+    assert {a.username: a.role for a in DEMO_ACCOUNTS}.items() <= found.items()
+    assert len([u for u in found if u.startswith("demo-")]) == len(DEMO_ACCOUNTS)
+
+
+def test_seed_if_empty_leaves_an_existing_database_alone(tmp_path):
+    run_cli(tmp_path, "migrate")
+    run_cli(
+        tmp_path,
+        "create-admin",
+        "root",
+        "--email",
+        "root@example.edu",
+        ADMIN_PASSWORD="x" * 6 + "long-enough",
+    )
+    result = run_cli(tmp_path, "seed", "demo", "--if-empty")
+    assert "skipped" in result.stdout
+    assert [u.username for u in users(tmp_path)] == ["root"]
+
+
+def test_create_admin_reads_the_password_from_the_environment(tmp_path):
+    run_cli(tmp_path, "migrate")
+    result = run_cli(
+        tmp_path,
+        "create-admin",
+        "chief",
+        "--email",
+        "chief@example.edu",
+        ADMIN_PASSWORD="a very long admin password",
+    )
+    assert result.returncode == 0, result.stderr
+    (admin,) = users(tmp_path)
+    assert (admin.username, admin.role) == ("chief", Role.ADMIN)
+    assert "a very long admin password" not in admin.password_hash
+
+
+def test_create_admin_refuses_a_short_password_in_plain_words(tmp_path):
+    run_cli(tmp_path, "migrate")
+    result = run_cli(
+        tmp_path, "create-admin", "chief", "--email", "c@example.edu", ADMIN_PASSWORD="short"
+    )
+    assert result.returncode == 1
+    assert "at least 12 characters" in result.stderr
+    assert users(tmp_path) == []
+
+
+def test_ensure_key_writes_a_private_key_once(tmp_path):
+    assert run_cli(tmp_path, "ensure-key").returncode == 0
+    key = (tmp_path / "cookie.key").read_text()
+    assert run_cli(tmp_path, "ensure-key").returncode == 0
+    assert (tmp_path / "cookie.key").read_text() == key
+
+
+@pytest.mark.parametrize("key", ["some_key", "tooshort"])
+def test_ensure_key_refuses_a_weak_configured_key(tmp_path, key):
+    result = run_cli(tmp_path, "ensure-key", COOKIE_KEY=key)
+    assert result.returncode == 1
+    assert "COOKIE_KEY" in result.stderr
