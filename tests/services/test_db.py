@@ -76,8 +76,12 @@ def test_migrations_can_run_twice(engine):
 
 def test_audit_log_is_append_only(engine):
     with write_transaction(engine) as session:
-        session.exec(text("INSERT INTO audit_log (at, action, entity, outcome) "  # type: ignore[call-overload]
-                          "VALUES (CURRENT_TIMESTAMP, 'x', 'y', 'ok')"))
+        session.exec(
+            text(
+                "INSERT INTO audit_log (at, action, entity, outcome) "  # type: ignore[call-overload]
+                "VALUES (CURRENT_TIMESTAMP, 'x', 'y', 'ok')"
+            )
+        )
     with pytest.raises(Exception, match="append-only"), write_transaction(engine) as session:
         session.exec(text("UPDATE audit_log SET action = 'tampered'"))  # type: ignore[call-overload]
     with pytest.raises(Exception, match="append-only"), write_transaction(engine) as session:
