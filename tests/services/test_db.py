@@ -76,16 +76,16 @@ def test_migrations_can_run_twice(engine):
 
 def test_audit_log_is_append_only(engine):
     with write_transaction(engine) as session:
-        session.exec(
+        session.execute(
             text(
-                "INSERT INTO audit_log (at, action, entity, outcome) "  # type: ignore[call-overload]
+                "INSERT INTO audit_log (at, action, entity, outcome) "
                 "VALUES (CURRENT_TIMESTAMP, 'x', 'y', 'ok')"
             )
         )
     with pytest.raises(Exception, match="append-only"), write_transaction(engine) as session:
-        session.exec(text("UPDATE audit_log SET action = 'tampered'"))  # type: ignore[call-overload]
+        session.execute(text("UPDATE audit_log SET action = 'tampered'"))
     with pytest.raises(Exception, match="append-only"), write_transaction(engine) as session:
-        session.exec(text("DELETE FROM audit_log"))  # type: ignore[call-overload]
+        session.execute(text("DELETE FROM audit_log"))
 
 
 def test_a_refused_action_is_audited_although_the_transaction_rolls_back(engine):
