@@ -1,0 +1,187 @@
+"""Profiles: name, department, weekly hours, blind review and interests."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from datetime import date
+
+from sqlmodel import Session
+
+from core import audit
+from core.commitment import Commitment, Overrun, first_overrun, week_start
+from core.errors import NotFound, OverBudget, ValidationFailed
+from core.locks import lock_user
+from core.models import Role, User
+from core.notifications import notify
+from core.permissions import deny, ensure_active, is_admin
+from core.projects import mentor_weekly_load
+from core.tags import interests_problem, replace_interests, user_interest_names
+from core.text import text_problem
+from core.types import utcnow
+
+# Students give hours available per week; mentors (and admins) a weekly mentoring budget.
+HOURS_RANGE = {
+    Role.STUDENT: (1.0, 40.0),
+    Role.ALUMNI: (0.5, 40.0),
+    Role.FACULTY: (0.5, 40.0),
+    Role.ADMIN: (0.5, 40.0),
+}
+
+
+def _hours(value: float) -> str:
+    return f"{value:g}"
+
+
+def hours_problem(role: Role, weekly_hours: object) -> str | None:
+    """Return what is wrong with a weekly hours value for this role, or None."""
+    low, high = HOURS_RANGE[role]
+    if (
+        isinstance(weekly_hours, bool)
+        or not isinstance(weekly_hours, int | float)
+        or not math.isfinite(weekly_hours)
+        or not low <= weekly_hours <= high
+    ):
+        what = "available hours per week" if role is Role.STUDENT else "hours per week budget"
+        return f"{what} must be from {_hours(low)} to {_hours(high)}"
+    return None
+
+
+def _profile_problems(
+    role: Role,
+    *,
+    display_name: str,
+    department: str | None,
+    weekly_hours: float,
+    interests: Sequence[str],
+) -> dict[str, str]:
+    problems: dict[str, str] = {}
+    if not isinstance(display_name, str):
+        problems["display_name"] = "must be text"
+    else:
+        problem = text_problem(display_name.strip(), min_length=1, max_length=80)
+        if problem:
+            problems["display_name"] = problem
+    if department is not None:
+        if not isinstance(department, str):
+            problems["department"] = "must be text"
+        elif department.strip():
+            problem = text_problem(department.strip(), min_length=1, max_length=80)
+            if problem:
+                problems["department"] = problem
+    problem = hours_problem(role, weekly_hours)
+    if problem:
+        problems["weekly_hours"] = problem
+    problem = interests_problem(interests)
+    if problem:
+        problems["interests"] = problem
+    return problems
+
+
+def budget_overrun(load: dict[date, float], new_budget: float, *, today: date) -> Overrun | None:
+    """Return the first week from this week on whose mentor load exceeds `new_budget`."""
+    weeks = [monday for monday in load if monday >= week_start(today)]
+    if not weeks:
+        return None
+    existing = [Commitment(monday, monday, hours) for monday, hours in load.items()]
+    span = Commitment(min(weeks), max(weeks), 0.0)
+    return first_overrun(existing, span, new_budget)
+
+
+def describe_budget_cut(overrun: Overrun, highest: float) -> str:
+    """Explain why a mentor cannot lower their budget that far."""
+    return (
+        f"Week {overrun.label} (starting {overrun.week:%d %b %Y}) already has "
+        f"{_hours(overrun.committed)} mentoring hours from your open and running projects, "
+        f"over the new budget of {_hours(overrun.limit)}. Choose at least {_hours(highest)} "
+        "hours, or close or cancel a project first."
+    )
+
+
+def update_profile(
+    session: Session,
+    *,
+    actor: User,
+    user_id: int,
+    display_name: str,
+    department: str | None,
+    weekly_hours: float,
+    blind_review: bool,
+    interests: Sequence[str],
+    today: date | None = None,
+) -> User:
+    """Update a profile (the user themself or an admin); a mentor's budget must cover their load."""
+    action = "user.update_profile"
+    ensure_active(actor, action=action, entity="user", entity_id=user_id)
+    if actor.id != user_id and not is_admin(actor):
+        raise deny(
+            actor,
+            "You may only change your own profile.",
+            action=action,
+            entity="user",
+            entity_id=user_id,
+        )
+    try:
+        user = lock_user(session, user_id)
+    except NotFound:
+        raise NotFound("That account does not exist.") from None
+    problems = _profile_problems(
+        user.role,
+        display_name=display_name,
+        department=department,
+        weekly_hours=weekly_hours,
+        interests=interests,
+    )
+    if problems:
+        raise ValidationFailed.from_fields(problems)
+    new_hours = float(weekly_hours)
+    if user.role.is_mentor and new_hours < user.weekly_hours:
+        today = today or date.today()
+        assert user.id is not None
+        load = mentor_weekly_load(session, mentor_id=user.id)
+        overrun = budget_overrun(load, new_hours, today=today)
+        if overrun is not None:
+            highest = max(hours for monday, hours in load.items() if monday >= week_start(today))
+            raise OverBudget(describe_budget_cut(overrun, highest))
+    before = {
+        "display_name": user.display_name,
+        "department": user.department,
+        "weekly_hours": user.weekly_hours,
+        "blind_review": user.blind_review,
+        "interests": user_interest_names(session, user_id),
+    }
+    user.display_name = display_name.strip()
+    user.department = (department or "").strip() or None
+    user.weekly_hours = new_hours
+    user.blind_review = bool(blind_review)
+    interest_names = replace_interests(session, user_id, interests)
+    after = {
+        "display_name": user.display_name,
+        "department": user.department,
+        "weekly_hours": user.weekly_hours,
+        "blind_review": user.blind_review,
+        "interests": interest_names,
+    }
+    changed = [name for name in before if before[name] != after[name]]
+    if not changed:
+        return user
+    user.updated_at = utcnow()
+    session.add(user)
+    session.flush()
+    audit.record(
+        session,
+        actor=actor,
+        action=action,
+        entity="user",
+        entity_id=user_id,
+        before={name: before[name] for name in changed},
+        after={name: after[name] for name in changed},
+    )
+    if actor.id != user_id:
+        notify(
+            session,
+            user_id=user_id,
+            kind="profile.changed",
+            text="An administrator changed your profile.",
+        )
+    return user
