@@ -1,4 +1,4 @@
-"""Command-line tasks: migrate, ensure-key, create-admin, seed."""
+"""Command-line tasks: migrate, ensure-key, create-admin, seed, expire."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import sys
 from sqlalchemy import Engine
 
 from core.accounts import create_user
+from core.applications import expire_stale
 from core.db import create_db_engine, write_transaction
 from core.errors import DomainError
 from core.migrate import upgrade_to_head
@@ -70,6 +71,14 @@ def cmd_seed(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_expire(_args: argparse.Namespace) -> int:
+    """Expire applications left undecided 14 days after the deadline or on closed projects."""
+    with write_transaction(_engine()) as session:
+        count = expire_stale(session)
+    print(f"Expired {count} application(s).")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m core", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -84,6 +93,7 @@ def build_parser() -> argparse.ArgumentParser:
     seed.add_argument("profile", choices=["demo"])
     seed.add_argument("--if-empty", action="store_true", help="only when there are no accounts")
     seed.set_defaults(func=cmd_seed)
+    commands.add_parser("expire", help=cmd_expire.__doc__).set_defaults(func=cmd_expire)
     return parser
 
 
