@@ -160,3 +160,32 @@ def test_concurrent_approvals_never_overcommit_one_student(racing_engine, engine
     record_property("hours_race_seconds", round(elapsed, 2))
     print(f"\n{engine.dialect.name}: {HOURS_ROUNDS} hour races of 6 approvals in {elapsed:.1f}s")
     assert elapsed < 60
+
+
+def test_twenty_simultaneous_approvals_of_the_last_seat_give_exactly_one_match(
+    racing_engine, engine
+):
+    # The last seat is held by one accepted application; twenty approvers press "approve" at
+    # once (e.g. a bulk approval in two tabs plus colleagues): exactly one match results.
+    with write_transaction(engine) as session:
+        mentor = h.user(session, Role.ALUMNI)
+        approvers = [h.user(session, Role.FACULTY) for _ in range(THREADS)]
+    with ThreadPoolExecutor(max_workers=THREADS) as pool:
+        for _ in range(10):
+            with write_transaction(engine) as session:
+                project = h.project(session, mentor, seats=2, student_hours=1)
+                h.application(session, h.user(session, Role.STUDENT), project, S.APPROVED)
+                last = h.application(session, h.user(session, Role.STUDENT), project, S.ACCEPTED)
+            jobs = [partial(_approve, approver=a, app_id=last.id) for a in approvers]
+            outcomes = _race(pool, racing_engine, jobs)
+            kinds = Counter(type(o).__name__ if o != "ok" else "ok" for o in outcomes)
+            assert kinds == {"ok": 1, "InvalidTransition": THREADS - 1}, outcomes
+            with Session(engine) as session:
+                matches = session.exec(
+                    select(func.count()).where(
+                        Application.project_id == project.id, Application.status == S.APPROVED
+                    )
+                ).one()
+                approvals = h.audit_rows(engine, action="application.approve", entity_id=last.id)
+            assert matches == 2 and len(approvals) == 1
+            assert _seat_count_matches(engine, project.id) == (2, 2)
