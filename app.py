@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from core.applications import expire_if_due
 from core.settings import WeakSecretError, get_settings
 from pages.components.auth import LoginGate, request_logout
 from pages.components.engine import get_engine
@@ -56,6 +57,8 @@ def main() -> None:
         user = gate.render_login(_welcome)
         if user is None:
             return
+    # Deadlines pass without anyone clicking: settle due expiries before showing any state.
+    expire_if_due(engine)
     pages = _pages(screens_for(user.role))
     current = st.navigation(list(pages.values()), position="hidden")
     wanted = st.session_state.pop(NEXT_PAGE, None)
