@@ -8,7 +8,7 @@ PG_BIN := /usr/lib/postgresql/15/bin
 STREAMLIT_FLAGS := --server.address 127.0.0.1 --server.port $(PORT) --server.headless true \
 	--browser.gatherUsageStats false --server.fileWatcherType none
 
-.PHONY: run test lint format system-deps migrate lock clean
+.PHONY: run test lint format system-deps migrate lock clean bench bench-pg
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -54,6 +54,18 @@ format: $(VENV)/.dev-installed
 test: $(VENV)/.dev-installed system-deps lint
 	@mkdir -p build
 	$(PY) -m pytest --junitxml=build/test-results.xml
+
+# Performance (not part of `make test`): PROFILE=medium (default) or large; the profile is
+# generated into build/bench-$(PROFILE).db when missing. Results: build/bench.json.
+PROFILE ?= medium
+bench: $(VENV)/.dev-installed
+	@mkdir -p build
+	PROFILE=$(PROFILE) $(PY) -m bench.run --profile $(PROFILE)
+
+# The same on a throw-away PostgreSQL 15 server (generated afresh on every run).
+bench-pg: $(VENV)/.dev-installed system-deps
+	@mkdir -p build
+	PROFILE=$(PROFILE) $(PY) -m bench.pg --profile $(PROFILE)
 
 migrate: $(VENV)/.runtime-installed
 	$(PY) -m core migrate

@@ -60,8 +60,14 @@ def cmd_create_admin(args: argparse.Namespace) -> int:
 
 
 def cmd_seed(args: argparse.Namespace) -> int:
-    """Load a data profile (only `demo` in this version)."""
+    """Load a data profile: `demo`, or the generated `medium` / `large` benchmark profiles."""
     engine = _engine()
+    if args.profile != "demo":
+        from core.bulkseed import generate
+
+        upgrade_to_head(engine)
+        generate(engine, args.profile, seed=args.seed)
+        return 0
     if args.if_empty and not is_empty(engine):
         print("Database already has data; seeding skipped.")
         return 0
@@ -90,7 +96,8 @@ def build_parser() -> argparse.ArgumentParser:
     admin.add_argument("--name", help="display name (defaults to the username)")
     admin.set_defaults(func=cmd_create_admin)
     seed = commands.add_parser("seed", help=cmd_seed.__doc__)
-    seed.add_argument("profile", choices=["demo"])
+    seed.add_argument("profile", choices=["demo", "medium", "large"])
+    seed.add_argument("--seed", type=int, default=42, help="random seed of generated profiles")
     seed.add_argument("--if-empty", action="store_true", help="only when there are no accounts")
     seed.set_defaults(func=cmd_seed)
     commands.add_parser("expire", help=cmd_expire.__doc__).set_defaults(func=cmd_expire)

@@ -1,0 +1,651 @@
+"""`make bench`: server time, SQL statements and memory of every screen on a generated profile.
+
+For each screen of pages/components/navigation.py SCREENS, as a logged-in demo user of each role
+that may open it, the app is rendered in AppTest: warm-up reruns, then timed reruns (median and
+p95 of `at.run()`), counting the SQL statements each render sends. A bare Streamlit page measured
+the same way gives the floor. Write services run on real rows inside a transaction that is rolled
+back, so the benchmark database stays as generated. Results go to stdout and build/bench.json.
+
+    python -m bench.run --profile medium            # SQLite file build/bench-medium.db
+    DATABASE_URL=postgresql+psycopg://… python -m bench.run --profile large
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import re
+import resource
+import secrets
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, event, text
+
+ROOT = Path(__file__).resolve().parents[1]
+BUILD = ROOT / "build"
+RESULTS = BUILD / "bench.json"
+BARE_PAGE = Path(__file__).resolve().parent / "bare_page.py"
+
+# The demo accounts play each role: the generator gives them a heavy share of the activity.
+ROLE_USERS = {
+    "student": "demo-student",
+    "alumni": "demo-alumni",
+    "faculty": "demo-faculty",
+    "admin": "demo-admin",
+}
+# DESIGN §6 page budgets at `large` (median ms), matched on the screen's url_path.
+PAGE_BUDGETS = (
+    ("browse", 250.0),
+    ("recommend", 250.0),
+    ("applicants", 150.0),
+    ("approval", 150.0),
+    ("workspace", 150.0),
+    ("match", 150.0),
+    ("dashboard", 400.0),
+)
+WRITE_BUDGETS = {"apply": 25.0, "approve": 50.0}
+MAX_STATEMENTS = 15
+FLOOR_RATIO = 4.0
+RSS_BUDGET_MB = 350.0
+
+
+@dataclass
+class Result:
+    name: str
+    profile: str
+    median_ms: float
+    p95_ms: float
+    statements: int | None
+    floor_ratio: float | None
+    database: str = "sqlite"
+    kind: str = "page"
+    runs: int = 0
+    errors: list[str] = field(default_factory=list)
+
+
+# ------------------------------------------------------------------------------ statement counting
+
+
+class StatementCounter:
+    """Counts the statements the engine sends (before_cursor_execute) and times them."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.timed: list[tuple[float, str]] = []
+        self._started = 0.0
+
+    def __call__(self, _conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        self.count += 1
+        self._started = time.perf_counter()
+
+    def done(self, _conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        self.timed.append(((time.perf_counter() - self._started) * 1000, statement))
+
+    def slowest(self, count: int = 3) -> list[tuple[float, str]]:
+        return sorted(self.timed, reverse=True)[:count]
+
+    @contextmanager
+    def window(self) -> Iterator[StatementCounter]:
+        self.count = 0
+        self.timed = []
+        yield self
+
+
+COUNTER = StatementCounter()
+
+
+def watch(engine: Engine) -> None:
+    if not event.contains(engine, "before_cursor_execute", COUNTER):
+        event.listen(engine, "before_cursor_execute", COUNTER)
+        event.listen(engine, "after_cursor_execute", COUNTER.done)
+
+
+# ------------------------------------------------------------------------------ helpers
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, round(share * (len(ordered) - 1))))
+    return ordered[index]
+
+
+def database_kind(url: str) -> str:
+    return "sqlite" if url.startswith("sqlite") else "postgresql"
+
+
+def prepare_database(url: str, profile: str, seed: int) -> Engine:
+    """Migrate the database and generate the profile into it when it is not there yet."""
+    from core.bulkseed import generate
+    from core.db import create_db_engine
+    from core.migrate import upgrade_to_head
+
+    engine = create_db_engine(url)
+    upgrade_to_head(engine)
+    with engine.connect() as conn:
+        present = conn.execute(text("SELECT 1 FROM app_user WHERE username = 'student1'")).first()
+    if present is None:
+        print(f"Generating the {profile} profile into {engine.url.render_as_string()} …")
+        generate(engine, profile, seed=seed)
+    return engine
+
+
+def point_app_at(url: str, data_dir: Path) -> None:
+    """Configure the app (as the test fixtures do) and clear its caches."""
+    import streamlit as st  # noqa: TID251 (the bench drives the app)
+
+    from core.settings import get_settings
+
+    os.environ["DATABASE_URL"] = url
+    os.environ["DATA_DIR"] = str(data_dir)
+    os.environ["COOKIE_KEY"] = secrets.token_urlsafe(48)
+    get_settings.cache_clear()
+    st.cache_resource.clear()
+    st.cache_data.clear()
+
+
+def new_app(script: Path) -> Any:
+    from streamlit.testing.v1 import AppTest  # noqa: TID251
+
+    return AppTest.from_file(str(script), default_timeout=120)
+
+
+def log_in(username: str) -> Any:
+    from core.seed import DEMO_PASSWORD
+
+    at = new_app(ROOT / "app.py").run()
+    inputs = {w.label: w for w in at.text_input}
+    (inputs.get("Username") or at.text_input[0]).input(username)
+    (inputs.get("Password") or at.text_input[1]).input(DEMO_PASSWORD)
+    button = next((b for b in at.button if b.label == "Log in"), at.button[0])
+    button.click()
+    at.run()
+    if at.exception or any(b.label == "Log in" for b in at.button):
+        raise RuntimeError(f"could not log in as {username}")
+    return at
+
+
+def errors_of(at: Any) -> list[str]:
+    return [str(e.value)[:200] for e in at.exception]
+
+
+def time_runs(at: Any, warmup: int, runs: int) -> tuple[list[float], list[int], list[str]]:
+    """Rerun warm: return the milliseconds and statement counts of the timed runs."""
+    for _ in range(warmup):
+        at.run()
+    times, counts = [], []
+    for _ in range(runs):
+        with COUNTER.window():
+            started = time.perf_counter()
+            at.run()
+            times.append((time.perf_counter() - started) * 1000)
+            counts.append(COUNTER.count)
+    return times, counts, errors_of(at)
+
+
+# ------------------------------------------------------------------------------ page parameters
+
+_PARAM = re.compile(r"`\?(\w+)=<(?:id|\w+)>`")
+
+
+def _scalar(engine: Engine, sql: str, **params: Any) -> Any:
+    with engine.connect() as conn:
+        row = conn.execute(text(sql), params).first()
+    return row[0] if row else None
+
+
+def _user_id(engine: Engine, username: str) -> int:
+    return int(_scalar(engine, "SELECT id FROM app_user WHERE username = :u", u=username))
+
+
+def page_params(engine: Engine, module: Any, role: str, username: str) -> dict[str, str]:
+    """Query parameters a screen documents (e.g. `?project=<id>`), filled with heavy rows."""
+    wanted = _PARAM.findall(module.__doc__ or "")
+    uid = _user_id(engine, username)
+    found: dict[str, str] = {}
+    for name in wanted:
+        value = None
+        if name == "project" and role in ("alumni", "faculty"):
+            value = _scalar(
+                engine,
+                "SELECT p.id FROM project p JOIN application a ON a.project_id = p.id "
+                "WHERE p.owner_id = :u GROUP BY p.id ORDER BY COUNT(*) DESC, p.id LIMIT 1",
+                u=uid,
+            )
+        elif name == "project":
+            value = _scalar(
+                engine,
+                "SELECT id FROM project WHERE status = 'open' ORDER BY deadline DESC, id LIMIT 1",
+            )
+        elif name in ("match", "application"):
+            value = _scalar(
+                engine,
+                "SELECT a.id FROM application a JOIN project p ON p.id = a.project_id "
+                "WHERE a.status = 'approved' AND (a.student_id = :u OR p.owner_id = :u) "
+                "ORDER BY a.id LIMIT 1",
+                u=uid,
+            )
+        if value is not None:
+            found[name] = str(value)
+    return found
+
+
+# ------------------------------------------------------------------------------ pages
+
+
+def measure_pages(
+    engine: Engine,
+    profile: str,
+    kind: str,
+    warmup: int,
+    runs: int,
+    only: set[str] | None,
+    slow: bool = False,
+) -> list[Result]:
+    import importlib
+
+    from streamlit.util import calc_hash  # noqa: TID251
+
+    from core.models import Role
+    from pages.components.navigation import SCREENS, screens_for
+
+    results = []
+    roles_of: dict[str, int] = {}
+    for screen in SCREENS:
+        roles_of[screen.url_path] = len(screen.roles)
+    for role in Role:
+        username = ROLE_USERS[role.value]
+        at = log_in(username)
+        for screen in screens_for(role):
+            if only and screen.url_path not in only:
+                continue
+            name = screen.url_path
+            if roles_of[name] > 1:
+                name = f"{name}@{role.value}"
+            module = importlib.import_module(screen.module)
+            at.query_params.clear()
+            at.query_params.update(page_params(engine, module, role.value, username))
+            at._page_hash = calc_hash(screen.url_path)
+            times, counts, errors = time_runs(at, warmup, runs)
+            results.append(
+                Result(
+                    name=name,
+                    profile=profile,
+                    median_ms=round(statistics.median(times), 1),
+                    p95_ms=round(percentile(times, 0.95), 1),
+                    statements=max(counts),
+                    floor_ratio=None,
+                    database=kind,
+                    runs=runs,
+                    errors=errors,
+                )
+            )
+            print(f"  {name:<28} {results[-1].median_ms:>8.1f} ms  {max(counts):>3} statements")
+            if slow:
+                for ms, statement in COUNTER.slowest():
+                    print(f"      {ms:7.1f} ms  {' '.join(statement.split())[:150]}")
+    return results
+
+
+def measure_bare(
+    profile: str, kind: str, warmup: int, runs: int, earlier: list[float] | None = None
+) -> tuple[Result, list[float]]:
+    """The floor; measured before and after the pages, both samples pooled."""
+    at = new_app(BARE_PAGE).run()
+    times, counts, errors = time_runs(at, warmup, runs)
+    times = [*(earlier or []), *times]
+    return Result(
+        "bare page",
+        profile,
+        round(statistics.median(times), 1),
+        round(percentile(times, 0.95), 1),
+        max(counts),
+        1.0,
+        kind,
+        "floor",
+        len(times),
+        errors,
+    ), times
+
+
+# ------------------------------------------------------------------------------ writes
+
+
+@contextmanager
+def rolled_back(engine: Engine) -> Iterator[Any]:
+    """A write transaction like core.db.write_transaction, rolled back at the end."""
+    from sqlmodel import Session
+
+    from core.db import is_sqlite
+
+    bind = engine.execution_options(sqlite_begin="IMMEDIATE") if is_sqlite(engine) else engine
+    with Session(bind, expire_on_commit=False) as session:
+        try:
+            yield session
+            session.flush()
+        finally:
+            session.rollback()
+
+
+def _users(engine: Engine, ids: list[int]) -> dict[int, Any]:
+    from sqlmodel import Session, col, select
+
+    from core.models import User
+
+    with Session(engine, expire_on_commit=False) as session:
+        return {u.id: u for u in session.exec(select(User).where(col(User.id).in_(ids))).all()}
+
+
+def _rows(engine: Engine, sql: str, **params: Any) -> list[Any]:
+    with engine.connect() as conn:
+        return list(conn.execute(text(sql), params).all())
+
+
+def write_cases(engine: Engine, runs: int) -> dict[str, list[tuple[Callable[[Any], Any], int]]]:
+    """For each write service, up to `runs` calls on distinct real rows: (call, actor id)."""
+    from core import applications as apps
+    from core.seed import STATEMENT
+
+    today = date.today().isoformat()
+    limit = runs * 4
+    cases: dict[str, list[tuple[Callable[[Any], Any], int]]] = {}
+    projects = _rows(
+        engine,
+        "SELECT id FROM project WHERE status = 'open' AND deadline >= :today "
+        "AND screening_question IS NULL AND filled < seats ORDER BY id LIMIT :n",
+        today=today,
+        n=limit,
+    )
+    students = _rows(
+        engine,
+        "SELECT id FROM app_user WHERE role = 'student' AND is_active "
+        "AND username LIKE 'student%' ORDER BY id LIMIT :n OFFSET 500",
+        n=limit,
+    )
+    cases["apply"] = [
+        (_call(apps.apply, project_id=pid, statement=STATEMENT), sid)
+        for (pid,), (sid,) in zip(projects, students, strict=False)
+    ]
+    rows = _rows(
+        engine,
+        "SELECT a.id, p.owner_id FROM application a JOIN project p ON p.id = a.project_id "
+        "WHERE a.status = 'submitted' AND p.status = 'open' AND p.filled < p.seats "
+        "ORDER BY a.id LIMIT :n",
+        n=limit,
+    )
+    cases["accept"] = [(_call(apps.accept, application_id=aid), owner) for aid, owner in rows]
+    approver = _scalar(
+        engine,
+        "SELECT id FROM app_user WHERE role = 'faculty' AND program_wide AND is_active "
+        "ORDER BY id LIMIT 1",
+    ) or _user_id(engine, "demo-admin")
+    rows = _rows(
+        engine,
+        "SELECT a.id FROM application a JOIN project p ON p.id = a.project_id "
+        "WHERE a.status = 'accepted' AND p.owner_id != :approver AND (SELECT COUNT(*) "
+        "FROM application o WHERE o.student_id = a.student_id AND o.status IN "
+        "('submitted', 'waitlisted', 'accepted')) >= 3 ORDER BY a.id LIMIT :n",
+        approver=approver,
+        n=limit,
+    )
+    cases["approve"] = [(_call(apps.approve, application_id=aid), approver) for (aid,) in rows]
+    rows = _rows(
+        engine,
+        "SELECT a.id, a.student_id FROM application a WHERE a.status = 'accepted' AND EXISTS "
+        "(SELECT 1 FROM application w WHERE w.project_id = a.project_id "
+        "AND w.status = 'waitlisted') ORDER BY a.id LIMIT :n",
+        n=limit,
+    )
+    cases["withdraw"] = [(_call(apps.withdraw, application_id=aid), sid) for aid, sid in rows]
+    session_case = _log_session_cases(engine, limit)
+    if session_case:
+        cases["log session"] = session_case
+    return cases
+
+
+def _call(service: Callable[..., Any], **kwargs: Any) -> Callable[[Any], Any]:
+    def run(context: tuple[Any, Any]) -> Any:
+        actor, session = context
+        return service(session, actor=actor, **kwargs)
+
+    return run
+
+
+def _log_session_cases(engine: Engine, limit: int) -> list[tuple[Callable[[Any], Any], int]]:
+    """Logging a workspace session, when the workspace service exists."""
+    try:
+        import core.workspace as workspace
+    except ImportError:
+        return []
+    service = getattr(workspace, "log_session", None)
+    if service is None:
+        return []
+    rows = _rows(
+        engine,
+        "SELECT a.id, a.student_id, p.start_date FROM application a "
+        "JOIN project p ON p.id = a.project_id WHERE a.status = 'approved' "
+        "AND p.start_date <= :today ORDER BY a.id LIMIT :n",
+        today=date.today().isoformat(),
+        n=limit,
+    )
+    cases = []
+    for aid, sid, _start in rows:
+
+        def run(context: tuple[Any, Any], aid: int = aid) -> Any:
+            actor, session = context
+            return service(
+                session,
+                actor=actor,
+                application_id=aid,
+                held_on=date.today(),
+                minutes=45,
+                summary="Went through the draft together.",
+            )
+
+        cases.append((run, sid))
+    return cases
+
+
+def measure_writes(engine: Engine, profile: str, kind: str, runs: int) -> list[Result]:
+    from core.errors import DomainError
+
+    results = []
+    for name, calls in write_cases(engine, runs).items():
+        actors = _users(engine, sorted({actor for _, actor in calls}))
+        times: list[float] = []
+        counts: list[int] = []
+        errors: list[str] = []
+        skipped: list[str] = []
+        for call, actor_id in calls:
+            if len(times) >= runs:
+                break
+            with COUNTER.window():
+                started = time.perf_counter()
+                try:
+                    with rolled_back(engine) as session:
+                        call((actors[actor_id], session))
+                except DomainError as error:
+                    # A candidate the rules refuse (e.g. over the student's hours): skipped.
+                    skipped.append(f"{type(error).__name__}: {error}"[:200])
+                    continue
+                except Exception as error:  # a broken service: reported, never hidden
+                    errors.append(f"{type(error).__name__}: {error}"[:200])
+                    continue
+                times.append((time.perf_counter() - started) * 1000)
+                counts.append(COUNTER.count)
+        if not times:
+            print(f"  {name:<28} no successful call ({(errors or skipped)[:1]})")
+            continue
+        results.append(
+            Result(
+                name=name,
+                profile=profile,
+                median_ms=round(statistics.median(times), 1),
+                p95_ms=round(percentile(times, 0.95), 1),
+                statements=max(counts),
+                floor_ratio=None,
+                database=kind,
+                kind="write",
+                runs=len(times),
+                errors=errors[:3],
+            )
+        )
+        note = f" ({len(skipped)} refused candidates skipped)" if skipped else ""
+        print(f"  {name:<28} {results[-1].median_ms:>8.1f} ms  {max(counts):>3} statements{note}")
+    return results
+
+
+# ------------------------------------------------------------------------------ report
+
+
+def budget_for(name: str) -> float | None:
+    base = name.split("@")[0]
+    for key, budget in PAGE_BUDGETS:
+        if key in base:
+            return budget
+    return None
+
+
+def verdicts(result: Result, previous: dict[tuple[str, str], Result]) -> list[str]:
+    """The DESIGN §6 budgets a result misses (empty when it meets them all)."""
+    missed = []
+    if result.kind == "page":
+        budget = budget_for(result.name)
+        if budget is not None and result.profile == "large" and result.median_ms > budget:
+            missed.append(f"> {budget:g} ms")
+        if result.floor_ratio is not None and result.floor_ratio > FLOOR_RATIO:
+            missed.append(f"floor > {FLOOR_RATIO:g}x")
+        if result.statements is not None and result.statements > MAX_STATEMENTS:
+            missed.append(f"> {MAX_STATEMENTS} statements")
+        medium = previous.get((result.name, "medium"))
+        if result.profile == "large" and medium and result.median_ms > 1.5 * medium.median_ms:
+            missed.append("large/medium > 1.5")
+    elif (
+        result.name in WRITE_BUDGETS
+        and result.profile == "large"
+        and result.median_ms > WRITE_BUDGETS[result.name]
+    ):
+        missed.append(f"> {WRITE_BUDGETS[result.name]:g} ms")
+    if result.errors:
+        missed.append("errors: " + result.errors[0][:60])
+    return missed
+
+
+def print_table(results: list[Result], previous: dict[tuple[str, str], Result]) -> None:
+    header = f"{'name':<28} {'median ms':>10} {'p95 ms':>8} {'stmts':>6} {'floor x':>8}  verdict"
+    print()
+    print(header)
+    print("-" * len(header))
+    for r in results:
+        ratio = f"{r.floor_ratio:.2f}" if r.floor_ratio is not None else "-"
+        stmts = str(r.statements) if r.statements is not None else "-"
+        missed = verdicts(r, previous)
+        print(
+            f"{r.name:<28} {r.median_ms:>10.1f} {r.p95_ms:>8.1f} {stmts:>6} {ratio:>8}  "
+            + ("MISS " + "; ".join(missed) if missed else "ok")
+        )
+
+
+def save(results: list[dict[str, Any]]) -> None:
+    """Add the results to build/bench.json, replacing earlier ones of the same name, profile and
+    database (so medium, large, SQLite and PostgreSQL figures sit side by side)."""
+    BUILD.mkdir(exist_ok=True)
+
+    def key(entry: dict[str, Any]) -> tuple[Any, ...]:
+        return (entry.get("name"), entry.get("profile"), entry.get("database", "sqlite"))
+
+    fresh = {key(entry) for entry in results}
+    kept: list[dict[str, Any]] = []
+    if RESULTS.exists():
+        with contextlib.suppress(ValueError):
+            kept = [entry for entry in json.loads(RESULTS.read_text()) if key(entry) not in fresh]
+    RESULTS.write_text(json.dumps(kept + results, indent=2) + "\n")
+
+
+def previous_results(kind: str) -> dict[tuple[str, str], Result]:
+    if not RESULTS.exists():
+        return {}
+    found = {}
+    with contextlib.suppress(ValueError, TypeError):
+        for entry in json.loads(RESULTS.read_text()):
+            if entry.get("database", "sqlite") == kind and "median_ms" in entry:
+                found[(entry["name"], entry["profile"])] = Result(
+                    **{k: entry[k] for k in Result.__dataclass_fields__ if k in entry}
+                )
+    return found
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__)
+    parser.add_argument("--profile", default=os.environ.get("PROFILE", "medium"))
+    parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--warmup", type=int, default=3)
+    parser.add_argument("--runs", type=int, default=15)
+    parser.add_argument("--only", help="comma-separated url paths to measure")
+    parser.add_argument("--slow", action="store_true", help="print each page's slowest SQL")
+    args = parser.parse_args(argv)
+    url = os.environ.get("DATABASE_URL") or f"sqlite:///{BUILD / f'bench-{args.profile}.db'}"
+    kind = database_kind(url)
+    BUILD.mkdir(exist_ok=True)
+    engine = prepare_database(url, args.profile, args.seed)
+    with tempfile.TemporaryDirectory(prefix="bench-") as data_dir:
+        point_app_at(url, Path(data_dir))
+        from pages.components.engine import get_engine
+
+        watch(get_engine())
+        watch(engine)
+        load_before = os.getloadavg()[0]
+        print(f"Benchmark: profile {args.profile} on {kind}, {os.cpu_count()} CPUs")
+        bare, first = measure_bare(args.profile, kind, args.warmup, args.runs)
+        print(f"  {'bare page':<28} {bare.median_ms:>8.1f} ms")
+        only = set(args.only.split(",")) if args.only else None
+        pages = measure_pages(engine, args.profile, kind, args.warmup, args.runs, only, args.slow)
+        rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        bare, _ = measure_bare(args.profile, kind, args.warmup, args.runs, first)
+        for page in pages:
+            page.floor_ratio = round(page.median_ms / bare.median_ms, 2)
+        writes = measure_writes(engine, args.profile, kind, args.runs)
+    results = [bare, *pages, *writes]
+    previous = previous_results(kind)
+    print_table(results, previous)
+    rss_note = "ok" if rss_mb <= RSS_BUDGET_MB else f"MISS > {RSS_BUDGET_MB:g} MB"
+    print(f"{'rss_mb':<28} {rss_mb:>10.1f}  (peak resident memory after every page) {rss_note}")
+    entries: list[dict[str, Any]] = [asdict(r) for r in results]
+    if only:  # a partial run: its peak memory does not cover every page
+        save(entries)
+        return 0
+    entries.append(
+        {
+            "name": "rss_mb",
+            "profile": args.profile,
+            "database": kind,
+            "value": round(rss_mb, 1),
+            "cpus": os.cpu_count(),
+            "load_average": [round(load_before, 2), round(os.getloadavg()[0], 2)],
+            "median_ms": None,
+            "p95_ms": None,
+            "statements": None,
+            "floor_ratio": None,
+        }
+    )
+    save(entries)
+    load = f"{load_before:.1f} → {os.getloadavg()[0]:.1f}"
+    print(
+        f"Load average (1 min) {load} on {os.cpu_count()} CPUs: above that, timings are contended."
+    )
+    print(f"\nWrote {RESULTS.relative_to(ROOT)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

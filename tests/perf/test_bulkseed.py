@@ -1,0 +1,65 @@
+"""The generated benchmark profiles obey the domain rules and are deterministic."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import text
+
+from core.bulkseed import PROFILES, generate, verify
+from core.db import create_db_engine
+from core.migrate import upgrade_to_head
+
+TODAY = date(2026, 11, 28)
+
+
+def _digest(engine) -> list[tuple]:
+    with engine.connect() as conn:
+        return list(
+            conn.execute(
+                text(
+                    "SELECT a.id, a.project_id, a.student_id, a.status, a.created_at, p.title, "
+                    "p.status, p.filled, p.start_date FROM application a "
+                    "JOIN project p ON p.id = a.project_id JOIN app_user u ON u.id = a.student_id "
+                    "WHERE u.username LIKE 'student%' ORDER BY a.id"
+                )
+            ).all()
+        )
+
+
+def test_a_generated_profile_obeys_the_rules(engine):
+    counts = generate(engine, "guard-small", seed=3, log=None, today=TODAY)
+    assert counts["application"] >= PROFILES["guard-small"].applications
+    assert counts["app_user"] >= PROFILES["guard-small"].students
+    assert verify(engine) == []
+    with engine.connect() as conn:
+        statuses = {row[0] for row in conn.execute(text("SELECT DISTINCT status FROM application"))}
+        logins = conn.execute(
+            text(
+                "SELECT COUNT(*) FROM app_user "
+                "WHERE username IN ('student1', 'mentor1', 'faculty1')"
+            )
+        ).scalar()
+    assert {"submitted", "accepted", "waitlisted", "approved", "declined", "withdrawn"} <= statuses
+    assert logins == 3
+
+
+def test_the_same_seed_gives_the_same_data(tmp_path):
+    digests = []
+    for name in ("one", "two"):
+        built = create_db_engine(f"sqlite:///{tmp_path / name}.db")
+        upgrade_to_head(built)
+        generate(built, "guard-big", seed=11, log=None, today=TODAY, analyze=False)
+        assert verify(built) == []
+        digests.append(_digest(built))
+        built.dispose()
+    assert digests[0] == digests[1]
+    assert len(digests[0]) >= PROFILES["guard-big"].applications - 50
+
+
+def test_the_cli_offers_the_generated_profiles():
+    from core.cli import build_parser
+
+    args = build_parser().parse_args(["seed", "large", "--seed", "5"])
+    assert (args.profile, args.seed) == ("large", 5)
+    assert build_parser().parse_args(["seed", "demo", "--if-empty"]).if_empty

@@ -1,0 +1,111 @@
+"""Regression guard: the SQL statements a screen sends must not grow with the number of rows.
+
+Every screen of SCREENS is rendered, for every role that may open it, on a small generated
+database and on a larger one where the same demo users own more projects, applications and
+notifications. A query per row (N+1) shows up as a higher count on the larger database.
+The cases come from SCREENS at collection time, so new screens are guarded automatically.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import streamlit as st
+from sqlalchemy import Engine, event
+from streamlit.util import calc_hash
+
+from bench.run import ROLE_USERS, log_in, page_params
+from core.bulkseed import generate
+from core.db import create_db_engine
+from core.migrate import upgrade_to_head
+from core.models import Role
+from core.settings import get_settings
+from pages.components.navigation import SCREENS, screens_for
+
+MAX_STATEMENTS = 15  # DESIGN §6
+CASES = [(screen.url_path, role) for screen in SCREENS for role in Role if role in screen.roles]
+
+
+class _Counter:
+    def __init__(self) -> None:
+        self.count = 0
+
+    def __call__(self, *_args: object) -> None:
+        self.count += 1
+
+
+def _render_all(engine: Engine, url: str, data_dir: Path) -> dict[tuple[str, Role], int]:
+    """Log in as each role's demo user and count the statements of a warm render per screen."""
+    import importlib
+
+    os.environ["DATABASE_URL"] = url
+    os.environ["DATA_DIR"] = str(data_dir)
+    get_settings.cache_clear()
+    st.cache_resource.clear()
+    st.cache_data.clear()
+    counter = _Counter()
+    event.listen(Engine, "before_cursor_execute", counter)
+    counts: dict[tuple[str, Role], int] = {}
+    try:
+        for role in Role:
+            username = ROLE_USERS[role.value]
+            at = log_in(username)
+            for screen in screens_for(role):
+                module = importlib.import_module(screen.module)
+                at.query_params.clear()
+                at.query_params.update(page_params(engine, module, role.value, username))
+                at._page_hash = calc_hash(screen.url_path)
+                at.run()
+                assert not at.exception, f"{screen.url_path} as {role}: {at.exception}"
+                seen = []
+                for _ in range(2):  # the fewer of two warm renders: no periodic housekeeping
+                    counter.count = 0
+                    at.run()
+                    seen.append(counter.count)
+                counts[(screen.url_path, role)] = min(seen)
+    finally:
+        event.remove(Engine, "before_cursor_execute", counter)
+    return counts
+
+
+@pytest.fixture(scope="module")
+def statement_counts(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[dict[str, dict[tuple[str, Role], int]]]:
+    """Counts per (screen, role) on the small and on the larger generated database."""
+    found: dict[str, dict[tuple[str, Role], int]] = {}
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("COOKIE_KEY", secrets.token_urlsafe(48))
+        patch.setenv("DATABASE_URL", "sqlite://")
+        patch.setenv("DATA_DIR", "")
+        patch.chdir(Path(__file__).resolve().parents[2])
+        for profile in ("guard-small", "guard-big"):
+            folder = tmp_path_factory.mktemp(profile)
+            url = f"sqlite:///{folder / 'app.db'}"
+            engine = create_db_engine(url)
+            upgrade_to_head(engine)
+            generate(engine, profile, seed=7, log=None, analyze=False)
+            found[profile] = _render_all(engine, url, folder)
+            engine.dispose()
+    get_settings.cache_clear()
+    st.cache_resource.clear()
+    yield found
+
+
+@pytest.mark.parametrize(("url_path", "role"), CASES, ids=[f"{u}-{r.value}" for u, r in CASES])
+def test_statements_do_not_grow_with_rows(statement_counts, url_path, role):
+    small = statement_counts["guard-small"][(url_path, role)]
+    big = statement_counts["guard-big"][(url_path, role)]
+    assert big <= small, (
+        f"{url_path} as {role.value}: {small} statements on the small database, {big} on the "
+        "larger one — a query per row?"
+    )
+    assert big <= MAX_STATEMENTS, f"{url_path} as {role.value}: {big} statements per render"
+
+
+def test_every_role_has_screens_to_guard():
+    assert {role for _, role in CASES} == set(Role)
