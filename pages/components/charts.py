@@ -41,7 +41,11 @@ def load_vs_limit_chart(
             color=alt.Color(
                 "kind:N",
                 title=None,
-                scale=alt.Scale(domain=["committed", adding_label], range=["#2f6f9f", "#e39d36"]),
+                # The legend names the new hours only when there are any.
+                scale=alt.Scale(
+                    domain=["committed", adding_label] if adding is not None else ["committed"],
+                    range=["#2f6f9f", "#e39d36"],
+                ),
             ),
             tooltip=["week", "kind", "hours"],
         )
@@ -51,4 +55,4 @@ def load_vs_limit_chart(
         .mark_rule(color="#b3261e", strokeDash=[6, 4], size=2)
         .encode(y="limit:Q", tooltip=["label", "limit"])
     )
-    return alt.layer(bars, rule).properties(height=260)
+    return alt.LayerChart(layer=[bars, rule], height=260)

@@ -10,6 +10,7 @@ import streamlit as st
 from core.models import Role
 
 EVERYONE = frozenset(Role)
+MENTORS = frozenset({Role.ALUMNI, Role.FACULTY})
 
 
 @dataclass(frozen=True)
@@ -32,6 +33,9 @@ class Screen:
 SCREENS: tuple[Screen, ...] = (
     Screen("pages.home", "Home", "home", ":material/home:"),
     Screen("pages.inbox", "Inbox", "inbox", ":material/inbox:"),
+    Screen("pages.my_projects", "My projects", "my-projects", ":material/work:", MENTORS),
+    Screen("pages.applicants", "Applicants", "applicants", ":material/how_to_reg:", MENTORS),
+    Screen("pages.my_time", "My time", "my-time", ":material/schedule:", MENTORS),
 )
 
 

@@ -1,0 +1,246 @@
+"""Applicants: one of the mentor's projects, its seat counter, and every applicant with their
+fit; accept, waitlist or decline. `?project=<id>` chooses the project."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from core.applications import Actor, Applicant, accept, can_move, decline, list_applicants, waitlist
+from core.db import read_session, write_transaction
+from core.errors import DomainError
+from core.models import ApplicationStatus, Project, ProjectStatus, User
+from core.projects import MyProjectRow, get_project, list_my_projects
+from pages.components.auth import signed_in_user
+from pages.components.engine import get_engine
+from pages.components.mentor import (
+    MY_PROJECTS,
+    NEW,
+    choose_project,
+    chosen_project,
+    day,
+    flash,
+    hours,
+    link,
+    refusal,
+    show_flash,
+    status_text,
+)
+from pages.components.ui import escape_markdown, user_text
+
+S = ApplicationStatus
+WAITING = (S.SUBMITTED, S.WAITLISTED)
+TAKING_SEATS = (S.ACCEPTED, S.APPROVED)
+
+
+def render() -> None:
+    """Pick a project, then review its applicants."""
+    user = signed_in_user()
+    st.title("Applicants")
+    show_flash()
+    engine = get_engine()
+    with read_session(engine) as session:
+        rows = list_my_projects(session, actor=user)
+    chosen = chosen_project()
+    if not rows:
+        st.info(
+            "You have no projects yet, so nobody has applied. Post a project in *My projects*; "
+            "once it is published, students' applications appear here."
+        )
+        link(MY_PROJECTS, "New project", project=NEW, icon=":material/add_circle:")
+        return
+    project_id = _pick(rows, chosen if isinstance(chosen, int) else None)
+    if project_id is None:
+        st.info("Choose one of your projects to see who applied.")
+        return
+    try:
+        with read_session(engine) as session:
+            project = get_project(session, actor=user, project_id=project_id)
+            applicants = list_applicants(session, actor=user, project_id=project_id)
+    except DomainError as error:
+        refusal(error)
+        return
+    _header(project, applicants)
+    _applicants(user, project, applicants)
+
+
+def _pick(rows: list[MyProjectRow], chosen: int | None) -> int | None:
+    """A project chooser that follows the URL; choosing writes the URL back."""
+    ids = [row.id for row in rows]
+    titles = {row.id: row.title for row in rows}
+    waiting = {row.id: row.waiting for row in rows}
+
+    def label(project_id: int) -> str:
+        count = waiting[project_id]
+        return titles[project_id] + (f"  ({count} waiting)" if count else "")
+
+    picked = st.selectbox(
+        "Project",
+        ids,
+        index=ids.index(chosen) if chosen in ids else None,
+        format_func=label,
+        placeholder="Choose a project",
+    )
+    if picked is not None and picked != chosen:
+        choose_project(picked)
+        st.rerun()
+    # A project that is not in the list (someone else's) is still asked for: core decides.
+    return chosen
+
+
+def _header(project: Project, applicants: list[Applicant]) -> None:
+    assert project.id is not None
+    link(MY_PROJECTS, "Edit this project", project=project.id, icon=":material/edit:")
+    taken = sum(a.status in TAKING_SEATS for a in applicants)
+    seats_col, waiting_col, status_col = st.columns(3)
+    seats_col.metric("Seats filled", f"{project.filled} of {project.seats}")
+    waiting_col.metric("Waiting for you", sum(a.status in WAITING for a in applicants))
+    status_col.metric("Project", status_text(project.status).capitalize())
+    st.progress(
+        min(project.filled / project.seats, 1.0) if project.seats else 0.0,
+        text=(
+            "All seats are taken: waitlist further applicants; they move up when a seat frees."
+            if project.filled >= project.seats
+            else f"{project.seats - project.filled} seat(s) left"
+        ),
+    )
+    st.caption(
+        f"{taken} accepted or matched · {hours(project.student_hours)} h/week for "
+        f"{project.duration_weeks} weeks from {day(project.start_date)} · "
+        f"applications close {day(project.deadline)}"
+    )
+
+
+def _applicants(user: User, project: Project, applicants: list[Applicant]) -> None:
+    if not applicants:
+        if project.status is ProjectStatus.DRAFT:
+            st.info("This project is still a draft: publish it in *My projects* to get applicants.")
+        else:
+            st.info(
+                f"No applications yet. Students can apply until {day(project.deadline)}; "
+                "they are told as soon as you decide."
+            )
+        return
+    waiting = [a for a in applicants if a.status in WAITING]
+    placed = [a for a in applicants if a.status in TAKING_SEATS]
+    earlier = [a for a in applicants if a not in waiting and a not in placed]
+    st.subheader("Waiting for your decision")
+    if not waiting:
+        st.caption("Nobody is waiting for a decision right now.")
+    for applicant in waiting:
+        _card(user, project, applicant)
+    if placed:
+        st.subheader("Accepted and matched")
+        for applicant in placed:
+            _card(user, project, applicant)
+    if earlier:
+        with st.expander(f"Earlier applications ({len(earlier)})"):
+            for applicant in earlier:
+                _card(user, project, applicant)
+
+
+def _card(user: User, project: Project, applicant: Applicant) -> None:
+    with st.container(border=True):
+        st.markdown(
+            f"**{escape_markdown(applicant.name)}** · {status_text_of(applicant.status)} · "
+            f"applied {day(applicant.created_at.date())}"
+        )
+        if applicant.blind:
+            st.caption(
+                "Blind review: the student's name stays hidden until a faculty member "
+                "approves the match."
+            )
+        _fit(applicant)
+        st.markdown("**Statement**")
+        user_text(applicant.statement)
+        if project.screening_question:
+            st.markdown("**Answer to your screening question**")
+            user_text(project.screening_question, caption=True)
+            if applicant.screening_answer:
+                user_text(applicant.screening_answer)
+            else:
+                st.caption("No answer.")
+        interests = ", ".join(applicant.interests) or "none given"
+        st.caption(f"Interests: {escape_markdown(interests)}")
+        _actions(user, applicant)
+
+
+def status_text_of(status: ApplicationStatus) -> str:
+    return status.value.replace("_", " ")
+
+
+def _fit(applicant: Applicant) -> None:
+    shared = ", ".join(applicant.shared_tags) or "none"
+    free = hours(max(applicant.least_free_hours, 0.0))
+    needed = hours(applicant.hours_needed)
+    if applicant.fits:
+        verdict = f":green[Fits their hours]: at least {free} h free each week, {needed} needed"
+    else:
+        verdict = (
+            f":red[Does not fit their hours]: only {free} h free in the fullest week, "
+            f"{needed} needed"
+        )
+    st.markdown(f"{verdict} · shared tags: {escape_markdown(shared)}")
+
+
+def _actions(user: User, applicant: Applicant) -> None:
+    can_accept = can_move(applicant.status, S.ACCEPTED, Actor.MENTOR)
+    can_waitlist = can_move(applicant.status, S.WAITLISTED, Actor.MENTOR)
+    can_decline = can_move(applicant.status, S.DECLINED, Actor.MENTOR)
+    if not (can_accept or can_waitlist or can_decline):
+        return
+    number = applicant.application_id
+    with st.form(f"ap_form_{number}", border=False, enter_to_submit=False):
+        if can_decline:
+            st.text_input(
+                "Note to the student (optional, sent if you decline)",
+                key=f"ap_note_{number}",
+                max_chars=500,
+            )
+        columns = st.columns(3)
+        accepted = waitlisted = declined = False
+        if can_accept:
+            accepted = columns[0].form_submit_button(
+                "Accept", type="primary", icon=":material/check:"
+            )
+        if can_waitlist:
+            waitlisted = columns[1].form_submit_button("Waitlist", icon=":material/schedule:")
+        if can_decline:
+            declined = columns[2].form_submit_button("Decline", icon=":material/close:")
+    if accepted:
+        _move(user, applicant, "accept")
+    elif waitlisted:
+        _move(user, applicant, "waitlist")
+    elif declined:
+        _move(user, applicant, "decline", st.session_state.get(f"ap_note_{number}"))
+
+
+def _move(user: User, applicant: Applicant, move: str, note: str | None = None) -> None:
+    number = applicant.application_id
+    try:
+        with write_transaction(get_engine()) as session:
+            if move == "accept":
+                accept(session, actor=user, application_id=number)
+            elif move == "waitlist":
+                waitlist(session, actor=user, application_id=number)
+            else:
+                decline(session, actor=user, application_id=number, note=note)
+    except DomainError as error:
+        refusal(error)
+        return
+    name = applicant.name
+    if move == "accept":
+        text = f"Accepted {name}. A faculty member will now review the match; {name} was told."
+    elif move == "waitlist":
+        text = f"Put {name} on the waitlist; they move up automatically when a seat frees."
+    else:
+        with_note = " with your note" if note and note.strip() else ""
+        text = f"Declined the application of {name}{with_note}; they were told."
+    flash("success", text)
+    st.rerun()
+
+
+if __name__ == "__main__":
+    # Opened directly as a legacy page: hand over to the entry script, which gates and routes.
+    from app import main
+
+    main()

@@ -1,0 +1,106 @@
+"""My time: a mentor's weekly load against their weekly budget over the next 16 weeks."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pandas as pd
+import streamlit as st
+
+from core.commitment import occupied_weeks, week_start
+from core.db import read_session
+from core.models import LIVE_PROJECT_STATUSES, ProjectStatus
+from core.projects import MyProjectRow, list_my_projects, mentor_weekly_load
+from pages.components.auth import signed_in_user
+from pages.components.charts import load_vs_limit_chart
+from pages.components.engine import get_engine
+from pages.components.mentor import (
+    MY_PROJECTS,
+    NEW,
+    PROFILE,
+    day,
+    has_screen,
+    hours,
+    link,
+    status_text,
+    week_name,
+)
+
+HORIZON_WEEKS = 16
+
+
+def render() -> None:
+    """Chart the next 16 weeks of mentoring hours against the budget, with the projects."""
+    user = signed_in_user()
+    assert user.id is not None
+    st.title("My time")
+    first = week_start(date.today())
+    weeks = occupied_weeks(first, first + timedelta(weeks=HORIZON_WEEKS) - timedelta(days=1))
+    with read_session(get_engine()) as session:
+        load = mentor_weekly_load(session, mentor_id=user.id, weeks=weeks)
+        rows = list_my_projects(session, actor=user)
+    budget = user.weekly_hours
+    st.caption(
+        f"Hours you give each week to your open, closed and running projects, against your "
+        f"weekly budget of {hours(budget)} hours, for the {HORIZON_WEEKS} weeks from "
+        f"{day(first)}."
+    )
+    busiest = max(weeks, key=lambda monday: load.get(monday, 0.0))
+    peak = load.get(busiest, 0.0)
+    budget_col, peak_col, free_col = st.columns(3)
+    budget_col.metric("Weekly budget", f"{hours(budget)} h")
+    peak_col.metric("Busiest week", f"{hours(peak)} h", help=week_name(busiest))
+    free_col.metric("Free in the busiest week", f"{hours(max(budget - peak, 0.0))} h")
+    if has_screen(PROFILE):
+        link(PROFILE, "Change your weekly budget in your profile", icon=":material/tune:")
+    st.altair_chart(
+        load_vs_limit_chart(load, weeks=weeks, limit=budget, limit_label="your weekly budget"),
+        width="stretch",
+    )
+    _projects_in_view(rows, weeks[0], weeks[-1] + timedelta(days=6))
+
+
+def _projects_in_view(rows: list[MyProjectRow], first: date, last: date) -> None:
+    live = [
+        row
+        for row in rows
+        if row.status in LIVE_PROJECT_STATUSES and row.end_date >= first and row.start_date <= last
+    ]
+    if not live:
+        st.info(
+            "Nothing takes your time in these weeks yet. Post a project in *My projects*: "
+            "the editor shows how it fits this budget before you publish."
+        )
+        link(MY_PROJECTS, "New project", project=NEW, icon=":material/add_circle:")
+        return
+    st.subheader("Projects taking your time")
+    st.dataframe(
+        pd.DataFrame(
+            [
+                {
+                    "Project": row.title,
+                    "Status": status_text(row.status),
+                    "Hours per week": row.mentor_hours,
+                    "From": row.start_date,
+                    "Until": row.end_date,
+                }
+                for row in live
+            ]
+        ),
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "From": st.column_config.DateColumn(format="DD MMM YYYY"),
+            "Until": st.column_config.DateColumn(format="DD MMM YYYY"),
+        },
+    )
+    drafts = [row for row in rows if row.status is ProjectStatus.DRAFT]
+    if drafts:
+        st.caption(f"{len(drafts)} draft(s) do not count yet; they will when you publish them.")
+
+
+if __name__ == "__main__":
+    # Opened directly as a legacy page: hand over to the entry script, which gates and routes.
+    from app import main
+
+    main()
