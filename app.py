@@ -6,6 +6,7 @@ import streamlit as st
 
 from core.applications import expire_if_due
 from core.settings import WeakSecretError, get_settings
+from pages.components import visitor
 from pages.components.auth import LoginGate, request_logout
 from pages.components.engine import get_engine
 from pages.components.navigation import SCREENS, Screen, screens_for
@@ -54,8 +55,12 @@ def main() -> None:
         # Visitors see no menu; the page they asked for is remembered for after login.
         asked = st.navigation(list(_pages(list(SCREENS)).values()), position="hidden")
         st.session_state.setdefault(NEXT_PAGE, asked.url_path)
-        user = gate.render_login(_welcome)
+        # Registration, invite and password links replace the login form when asked for.
+        if visitor.render_visitor_screen(engine):
+            return
+        user = gate.render_login(lambda: (_welcome(), visitor.show_notice()))
         if user is None:
+            visitor.offer_registration()
             return
     # Deadlines pass without anyone clicking: settle due expiries before showing any state.
     expire_if_due(engine)

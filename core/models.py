@@ -255,3 +255,39 @@ class Application(SQLModel, table=True):
     accepted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     approved_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     approved_by: int | None = Field(default=None, foreign_key="app_user.id")
+
+
+# ---------------------------------------------------------------------------- invites and resets
+
+
+class FacultyInvite(SQLModel, table=True):
+    """A single-use link an admin sends to a professor; only its SHA-256 digest is stored."""
+
+    __tablename__ = "faculty_invite"
+
+    id: int | None = Field(default=None, primary_key=True)
+    token_hash: str = Field(max_length=64, sa_column_kwargs={"unique": True})
+    email: str = Field(max_length=254, index=True)
+    department: str | None = Field(default=None, max_length=80)
+    program_wide: bool = Field(default=False)
+    created_by: int = Field(foreign_key="app_user.id")
+    created_at: datetime = Field(default_factory=_created, sa_type=UTCDateTime)
+    expires_at: datetime = Field(sa_type=UTCDateTime)
+    used_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    used_by: int | None = Field(default=None, foreign_key="app_user.id")
+
+
+class PasswordReset(SQLModel, table=True):
+    """A single-use set-password link (admin reset or import welcome); stored as a digest."""
+
+    __tablename__ = "password_reset"
+
+    id: int | None = Field(default=None, primary_key=True)
+    token_hash: str = Field(max_length=64, sa_column_kwargs={"unique": True})
+    user_id: int = Field(foreign_key="app_user.id", index=True)
+    # "reset" for an admin-issued reset, "welcome" for an imported account's first password.
+    purpose: str = Field(default="reset", max_length=20)
+    created_by: int | None = Field(default=None, foreign_key="app_user.id")
+    created_at: datetime = Field(default_factory=_created, sa_type=UTCDateTime)
+    expires_at: datetime = Field(sa_type=UTCDateTime)
+    used_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

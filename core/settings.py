@@ -48,6 +48,8 @@ class Settings(BaseSettings):
     session_idle_minutes: float = Field(default=30.0, gt=0)
     login_max_failures: int = Field(default=5, ge=1)
     login_window_minutes: float = Field(default=15.0, gt=0)
+    # Public address of the portal, for invite and reset links (else taken from the request).
+    base_url: str = ""
 
     @field_validator("database_url")
     @classmethod

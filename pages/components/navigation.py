@@ -10,6 +10,7 @@ import streamlit as st
 from core.models import Role
 
 EVERYONE = frozenset(Role)
+ADMINS = frozenset({Role.ADMIN})
 MENTORS = frozenset({Role.ALUMNI, Role.FACULTY})
 
 
@@ -33,9 +34,14 @@ class Screen:
 SCREENS: tuple[Screen, ...] = (
     Screen("pages.home", "Home", "home", ":material/home:"),
     Screen("pages.inbox", "Inbox", "inbox", ":material/inbox:"),
+    Screen("pages.profile", "Profile", "profile", ":material/person:"),
     Screen("pages.my_projects", "My projects", "my-projects", ":material/work:", MENTORS),
     Screen("pages.applicants", "Applicants", "applicants", ":material/how_to_reg:", MENTORS),
     Screen("pages.my_time", "My time", "my-time", ":material/schedule:", MENTORS),
+    Screen("pages.admin_users", "Users", "admin-users", ":material/group:", ADMINS),
+    Screen("pages.admin_invites", "Faculty invites", "admin-invites", ":material/mail:", ADMINS),
+    Screen("pages.admin_import", "Import users", "admin-import", ":material/upload_file:", ADMINS),
+    Screen("pages.admin_audit", "Audit log", "admin-audit", ":material/history:", ADMINS),
 )
 
 

@@ -1,0 +1,82 @@
+"""Admin · Audit log: who did what, when, filtered and paginated."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from core import admin
+from core.db import read_session
+from core.errors import DomainError
+from pages.components.auth import signed_in_user
+from pages.components.engine import get_engine
+from pages.components.links import show_failure
+
+PAGE_SIZE = 50
+ALL_ACTIONS = "All actions"
+
+
+def render() -> None:
+    """Filter and page through the audit log, newest first."""
+    actor = signed_in_user()
+    st.title("Audit log")
+    try:
+        with read_session(get_engine()) as session:
+            actions = admin.list_audit_actions(session, actor=actor)
+    except DomainError as error:
+        show_failure(error)
+        return
+    first, second, third = st.columns(3)
+    actor_username = first.text_input("Actor (username)", key="audit_actor", max_chars=40)
+    action = second.selectbox("Action", [ALL_ACTIONS, *actions], key="audit_action")
+    entity = third.text_input("Entity (e.g. user, project)", key="audit_entity", max_chars=40)
+    start_col, end_col, refused_col, page_col = st.columns([2, 2, 2, 1])
+    start = start_col.date_input("From (UTC)", value=None, key="audit_start")
+    end = end_col.date_input("To (UTC)", value=None, key="audit_end")
+    refused_only = refused_col.checkbox("Refused only", key="audit_refused")
+    page = page_col.number_input("Page", min_value=1, step=1, key="audit_page")
+    try:
+        with read_session(get_engine()) as session:
+            found = admin.query_audit_log(
+                session,
+                actor=actor,
+                actor_username=actor_username,
+                action="" if action == ALL_ACTIONS else action,
+                entity=entity,
+                start=start,
+                end=end,
+                refused_only=refused_only,
+                page=int(page),
+                page_size=PAGE_SIZE,
+            )
+    except DomainError as error:
+        show_failure(error)
+        return
+    st.caption(f"{found.total} entr(ies) · page {found.page} of {found.pages}")
+    if not found.rows:
+        st.info("No audit entries match these filters.")
+        return
+    st.dataframe(
+        [
+            {
+                "Time (UTC)": f"{row.entry.at:%Y-%m-%d %H:%M:%S}",
+                "Actor": row.actor_username or "system",
+                "Role": row.entry.actor_role or "",
+                "Action": row.entry.action,
+                "Entity": row.entry.entity,
+                "Id": row.entry.entity_id,
+                "Outcome": row.entry.outcome,
+                "Before": row.entry.before or "",
+                "After": row.entry.after or "",
+                "Detail": row.entry.detail or "",
+            }
+            for row in found.rows
+        ],
+        hide_index=True,
+        width="stretch",
+    )
+
+
+if __name__ == "__main__":
+    from app import main
+
+    main()

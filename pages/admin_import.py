@@ -1,0 +1,132 @@
+"""Admin · Import users: a CSV file becomes accounts with single-use set-password links."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import streamlit as st
+
+from core import admin
+from core.db import read_session, write_transaction
+from core.errors import DomainError
+from pages.components.auth import signed_in_user
+from pages.components.engine import get_engine
+from pages.components.links import RESET_PARAM, link_url, show_failure
+
+PREVIEWED = "admin_import_text"
+EXAMPLE = (
+    "username,email,display_name,role,department,graduation_year\n"
+    "jdoe,jane.doe@example.edu,Jane Doe,student,Biology,\n"
+    "asmith,a.smith@example.org,Alex Smith,alumni,History,2015\n"
+)
+
+
+def render() -> None:
+    """Preview an import file row by row, then create the accounts when it is all valid."""
+    actor = signed_in_user()
+    engine = get_engine()
+    st.title("Import users")
+    st.caption(
+        "Columns: username, email, display_name, role (student, alumni or faculty), and "
+        "optionally department and graduation_year. Nothing is written unless every row is "
+        "valid. Each new account gets a set-password link (valid 7 days) instead of a password."
+    )
+    st.code(EXAMPLE, language=None)
+    uploaded = st.file_uploader("CSV file", type=["csv"], key="admin_import_file")
+    pasted = st.text_area("…or paste the CSV here", key="admin_import_paste", height=150)
+    if st.button("Preview", key="admin_import_preview"):
+        if uploaded is not None:
+            try:
+                st.session_state[PREVIEWED] = uploaded.getvalue().decode("utf-8-sig")
+            except UnicodeDecodeError:
+                st.error("The file is not UTF-8 text. Save it as CSV (UTF-8) and try again.")
+                return
+        else:
+            st.session_state[PREVIEWED] = pasted
+    text = st.session_state.get(PREVIEWED)
+    if not text:
+        return
+    try:
+        with read_session(engine) as session:
+            preview = admin.preview_user_import(session, actor=actor, csv_text=text)
+    except DomainError as error:
+        show_failure(error)
+        return
+    for problem in preview.problems:
+        st.error(problem)
+    if preview.rows:
+        st.dataframe(
+            [
+                {
+                    "Line": row.line,
+                    "Username": row.username,
+                    "E-mail": row.email,
+                    "Display name": row.display_name,
+                    "Role": row.role,
+                    "Department": row.department,
+                    "Graduation year": row.graduation_year,
+                    "Problems": "; ".join(
+                        f"{field.replace('_', ' ')}: {problem}"
+                        for field, problem in row.errors.items()
+                    ),
+                }
+                for row in preview.rows
+            ],
+            hide_index=True,
+            width="stretch",
+        )
+    if not preview.is_valid:
+        st.warning(
+            f"{preview.error_count} problem(s): fix the file and preview again. "
+            "Nothing has been imported."
+        )
+        return
+    st.info(f"{len(preview.rows)} account(s) are ready to import.")
+    if not st.button(
+        f"Import {len(preview.rows)} account(s)", type="primary", key="admin_import_go"
+    ):
+        return
+    try:
+        with write_transaction(engine) as session:
+            created = admin.import_users(session, actor=actor, csv_text=text)
+    except DomainError as error:
+        show_failure(error)
+        return
+    st.session_state.pop(PREVIEWED, None)
+    rows = [
+        {
+            "Username": account.username,
+            "E-mail": account.email,
+            "Set-password link": link_url(account.link, RESET_PARAM),
+            "Valid until (UTC)": f"{account.link.expires_at:%Y-%m-%d %H:%M}",
+        }
+        for account in created
+    ]
+    st.success(
+        f"{len(created)} account(s) were created. Send each person their link; the links are "
+        "shown only now.",
+        icon=":material/check_circle:",
+    )
+    st.dataframe(rows, hide_index=True, width="stretch")
+    st.download_button(
+        "Download the links (CSV)",
+        _csv(rows),
+        file_name="set-password-links.csv",
+        mime="text/csv",
+        key="admin_import_download",
+    )
+
+
+def _csv(rows: list[dict[str, str]]) -> str:
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=list(rows[0]))
+    writer.writeheader()
+    writer.writerows(rows)
+    return out.getvalue()
+
+
+if __name__ == "__main__":
+    from app import main
+
+    main()

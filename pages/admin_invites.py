@@ -1,0 +1,106 @@
+"""Admin · Faculty invites: single-use registration links for professors."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from core import admin
+from core.db import read_session, write_transaction
+from core.errors import DomainError
+from core.models import FacultyInvite
+from core.types import utcnow
+from pages.components.auth import signed_in_user
+from pages.components.engine import get_engine
+from pages.components.links import INVITE_PARAM, link_url, show_failure
+from pages.components.ui import escape_markdown
+
+
+def _status(invite: FacultyInvite) -> str:
+    if invite.used_at is not None:
+        return f"used {invite.used_at:%d %b %Y}"
+    if invite.expires_at <= utcnow():
+        return "expired or cancelled"
+    return "open"
+
+
+def render() -> None:
+    """Create faculty invites and list the recent ones."""
+    actor = signed_in_user()
+    engine = get_engine()
+    st.title("Faculty invites")
+    st.caption("Professors join only through an invite: the link works once, for 7 days.")
+    with st.form("invite_create_form"):
+        email = st.text_input("Professor's e-mail", key="invite_create_email", max_chars=254)
+        department = st.text_input("Department", key="invite_create_department", max_chars=80)
+        program_wide = st.checkbox(
+            "Approves matches for every department (program-wide)", key="invite_create_wide"
+        )
+        submitted = st.form_submit_button("Create invite link", type="primary")
+    if submitted:
+        try:
+            with write_transaction(engine) as session:
+                link = admin.create_faculty_invite(
+                    session,
+                    actor=actor,
+                    email=email,
+                    department=department,
+                    program_wide=program_wide,
+                )
+        except DomainError as error:
+            show_failure(error)
+        else:
+            st.success(
+                f"Invite created for {escape_markdown(email.strip().lower())}. It works once, "
+                f"until {link.expires_at:%d %b %Y %H:%M} UTC. Send this link to them privately:",
+                icon=":material/check_circle:",
+            )
+            st.code(link_url(link, INVITE_PARAM), language=None)
+    try:
+        with read_session(engine) as session:
+            invites = admin.list_invites(session, actor=actor)
+    except DomainError as error:
+        show_failure(error)
+        return
+    st.subheader("Recent invites")
+    if not invites:
+        st.info("No invites yet.")
+        return
+    st.dataframe(
+        [
+            {
+                "E-mail": invite.email,
+                "Department": invite.department or "",
+                "Program-wide": invite.program_wide,
+                "Created": f"{invite.created_at:%Y-%m-%d %H:%M}",
+                "Expires": f"{invite.expires_at:%Y-%m-%d %H:%M}",
+                "Status": _status(invite),
+            }
+            for invite in invites
+        ],
+        hide_index=True,
+        width="stretch",
+    )
+    open_invites = {i.id: i for i in invites if _status(i) == "open"}
+    if not open_invites:
+        return
+    col_pick, col_button = st.columns([3, 1], vertical_alignment="bottom")
+    chosen = col_pick.selectbox(
+        "Open invite",
+        list(open_invites),
+        format_func=lambda invite_id: open_invites[invite_id].email,
+        key="invite_cancel_choice",
+    )
+    if col_button.button("Cancel invite", key="invite_cancel"):
+        try:
+            with write_transaction(engine) as session:
+                admin.cancel_invite(session, actor=actor, invite_id=int(chosen))
+        except DomainError as error:
+            show_failure(error)
+        else:
+            st.rerun()
+
+
+if __name__ == "__main__":
+    from app import main
+
+    main()

@@ -1,0 +1,142 @@
+"""Profile: name, department, interests, weekly hours, blind review, and the password."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from core.db import read_session, write_transaction
+from core.errors import DomainError
+from core.models import Role, User
+from core.profiles import update_profile
+from core.registration import change_own_password
+from core.tags import list_tags, user_interest_names
+from pages.components.auth import SESSION_ID, signed_in_user
+from pages.components.engine import get_engine
+from pages.components.links import show_failure
+from pages.components.visitor import PASSWORD_HELP
+
+HOURS_LABEL = {
+    Role.STUDENT: "Hours available per week",
+    Role.ALUMNI: "Weekly mentoring budget (hours)",
+    Role.FACULTY: "Weekly mentoring budget (hours)",
+    Role.ADMIN: "Weekly mentoring budget (hours)",
+}
+HOURS_HELP = {
+    Role.STUDENT: "Applications that would take more of your weeks than this are refused.",
+    Role.ALUMNI: "Publishing a project that would take more of a week than this is refused.",
+    Role.FACULTY: "Publishing a project that would take more of a week than this is refused.",
+    Role.ADMIN: "Only used if you also mentor.",
+}
+
+
+def render() -> None:
+    """Show and edit the signed-in user's profile and password."""
+    user = signed_in_user()
+    st.title("Profile")
+    _profile_form(user)
+    st.divider()
+    _password_form(user)
+
+
+def _profile_form(user: User) -> None:
+    engine = get_engine()
+    assert user.id is not None
+    with read_session(engine) as session:
+        current = user_interest_names(session, user.id)
+        vocabulary = list_tags(session, "", 200)
+    options = sorted(set(vocabulary) | set(current))
+    is_student = user.role is Role.STUDENT
+    with st.form("profile_form"):
+        display_name = st.text_input(
+            "Display name", value=user.display_name, key="profile_display_name", max_chars=80
+        )
+        st.text_input(
+            "E-mail",
+            value=user.email,
+            disabled=True,
+            key="profile_email",
+            help="Shown only to your partner in an approved match. An administrator can change it.",
+        )
+        department = st.text_input(
+            "Department", value=user.department or "", key="profile_department", max_chars=80
+        )
+        interests = st.multiselect(
+            "Interests",
+            options,
+            default=current,
+            key="profile_interests",
+            accept_new_options=True,
+            placeholder="Type to search or add an interest",
+            help="Used to recommend projects and to match people. Up to 20.",
+        )
+        weekly_hours = st.number_input(
+            HOURS_LABEL[user.role],
+            min_value=0.5,
+            max_value=40.0,
+            value=float(user.weekly_hours),
+            step=0.5,
+            key="profile_weekly_hours",
+            help=HOURS_HELP[user.role],
+        )
+        blind_review = user.blind_review
+        if is_student:
+            blind_review = st.checkbox(
+                "Blind review: mentors see a pseudonym instead of my name until a match is "
+                "approved",
+                value=user.blind_review,
+                key="profile_blind_review",
+            )
+        submitted = st.form_submit_button("Save profile", type="primary")
+    if not submitted:
+        return
+    try:
+        with write_transaction(engine) as session:
+            update_profile(
+                session,
+                actor=user,
+                user_id=user.id,
+                display_name=display_name,
+                department=department,
+                weekly_hours=float(weekly_hours),
+                blind_review=bool(blind_review),
+                interests=interests,
+            )
+    except DomainError as error:
+        show_failure(error)
+        return
+    st.success("Your profile was saved.", icon=":material/check_circle:")
+
+
+def _password_form(user: User) -> None:
+    st.subheader("Change password")
+    with st.form("password_form", clear_on_submit=True):
+        current = st.text_input("Current password", type="password", key="password_current")
+        new = st.text_input("New password", type="password", key="password_new", help=PASSWORD_HELP)
+        confirmation = st.text_input(
+            "Repeat the new password", type="password", key="password_confirmation"
+        )
+        submitted = st.form_submit_button("Change password")
+    if not submitted:
+        return
+    try:
+        with write_transaction(get_engine()) as session:
+            revoked = change_own_password(
+                session,
+                actor=user,
+                current_password=current,
+                new_password=new,
+                password_confirmation=confirmation,
+                keep_session_id=st.session_state.get(SESSION_ID),
+            )
+    except DomainError as error:
+        show_failure(error)
+        return
+    others = f" {revoked} other session(s) were signed out." if revoked else ""
+    st.success(f"Your password was changed.{others}", icon=":material/check_circle:")
+
+
+if __name__ == "__main__":
+    # Opened directly as a legacy page: hand over to the entry script, which gates and routes.
+    from app import main
+
+    main()
