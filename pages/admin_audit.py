@@ -9,7 +9,7 @@ from core.db import read_session
 from core.errors import DomainError
 from pages.components.auth import signed_in_user
 from pages.components.engine import get_engine
-from pages.components.links import show_failure
+from pages.components.ui import show_error
 
 PAGE_SIZE = 50
 ALL_ACTIONS = "All actions"
@@ -23,7 +23,7 @@ def render() -> None:
         with read_session(get_engine()) as session:
             actions = admin.list_audit_actions(session, actor=actor)
     except DomainError as error:
-        show_failure(error)
+        show_error(error)
         return
     first, second, third = st.columns(3)
     actor_username = first.text_input("Actor (username)", key="audit_actor", max_chars=40)
@@ -49,7 +49,7 @@ def render() -> None:
                 page_size=PAGE_SIZE,
             )
     except DomainError as error:
-        show_failure(error)
+        show_error(error)
         return
     st.caption(f"{found.total} entr(ies) · page {found.page} of {found.pages}")
     if not found.rows:

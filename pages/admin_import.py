@@ -12,7 +12,8 @@ from core.db import read_session, write_transaction
 from core.errors import DomainError
 from pages.components.auth import signed_in_user
 from pages.components.engine import get_engine
-from pages.components.links import RESET_PARAM, link_url, show_failure
+from pages.components.links import RESET_PARAM, link_url
+from pages.components.ui import show_error
 
 PREVIEWED = "admin_import_text"
 EXAMPLE = (
@@ -51,7 +52,7 @@ def render() -> None:
         with read_session(engine) as session:
             preview = admin.preview_user_import(session, actor=actor, csv_text=text)
     except DomainError as error:
-        show_failure(error)
+        show_error(error)
         return
     for problem in preview.problems:
         st.error(problem)
@@ -91,7 +92,7 @@ def render() -> None:
         with write_transaction(engine) as session:
             created = admin.import_users(session, actor=actor, csv_text=text)
     except DomainError as error:
-        show_failure(error)
+        show_error(error)
         return
     st.session_state.pop(PREVIEWED, None)
     rows = [

@@ -11,8 +11,8 @@ from core.models import FacultyInvite
 from core.types import utcnow
 from pages.components.auth import signed_in_user
 from pages.components.engine import get_engine
-from pages.components.links import INVITE_PARAM, link_url, show_failure
-from pages.components.ui import escape_markdown
+from pages.components.links import INVITE_PARAM, link_url
+from pages.components.ui import escape_markdown, show_error
 
 
 def _status(invite: FacultyInvite) -> str:
@@ -47,7 +47,7 @@ def render() -> None:
                     program_wide=program_wide,
                 )
         except DomainError as error:
-            show_failure(error)
+            show_error(error)
         else:
             st.success(
                 f"Invite created for {escape_markdown(email.strip().lower())}. It works once, "
@@ -59,7 +59,7 @@ def render() -> None:
         with read_session(engine) as session:
             invites = admin.list_invites(session, actor=actor)
     except DomainError as error:
-        show_failure(error)
+        show_error(error)
         return
     st.subheader("Recent invites")
     if not invites:
@@ -95,7 +95,7 @@ def render() -> None:
             with write_transaction(engine) as session:
                 admin.cancel_invite(session, actor=actor, invite_id=int(chosen))
         except DomainError as error:
-            show_failure(error)
+            show_error(error)
         else:
             st.rerun()
 

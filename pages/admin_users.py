@@ -12,8 +12,8 @@ from core.errors import DomainError
 from core.models import Role, User
 from pages.components.auth import signed_in_user
 from pages.components.engine import get_engine
-from pages.components.links import RESET_PARAM, link_url, show_failure
-from pages.components.ui import escape_markdown
+from pages.components.links import RESET_PARAM, link_url
+from pages.components.ui import escape_markdown, show_error
 
 RESULT = "admin_users_result"
 PAGE_SIZE = 25
@@ -45,7 +45,7 @@ def render() -> None:
                 page_size=PAGE_SIZE,
             )
     except DomainError as error:
-        show_failure(error)
+        show_error(error)
         return
     st.caption(f"{found.total} account(s) · page {found.page} of {found.pages}")
     if not found.users:

@@ -12,7 +12,7 @@ from core.registration import change_own_password
 from core.tags import list_tags, user_interest_names
 from pages.components.auth import SESSION_ID, signed_in_user
 from pages.components.engine import get_engine
-from pages.components.links import show_failure
+from pages.components.ui import show_error
 from pages.components.visitor import PASSWORD_HELP
 
 HOURS_LABEL = {
@@ -102,7 +102,7 @@ def _profile_form(user: User) -> None:
                 interests=interests,
             )
     except DomainError as error:
-        show_failure(error)
+        show_error(error)
         return
     st.success("Your profile was saved.", icon=":material/check_circle:")
 
@@ -129,7 +129,7 @@ def _password_form(user: User) -> None:
                 keep_session_id=st.session_state.get(SESSION_ID),
             )
     except DomainError as error:
-        show_failure(error)
+        show_error(error)
         return
     others = f" {revoked} other session(s) were signed out." if revoked else ""
     st.success(f"Your password was changed.{others}", icon=":material/check_circle:")

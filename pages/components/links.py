@@ -6,10 +6,8 @@ from urllib.parse import urlsplit
 
 import streamlit as st
 
-from core.errors import DomainError
 from core.registration import IssuedLink
 from core.settings import get_settings
-from pages.components.ui import escape_markdown
 
 INVITE_PARAM = "invite"
 RESET_PARAM = "reset"
@@ -32,8 +30,3 @@ def portal_url() -> str:
 def link_url(link: IssuedLink, param: str) -> str:
     """Return the full address of an issued link."""
     return link.url(portal_url(), param)
-
-
-def show_failure(error: DomainError) -> None:
-    """Show a refusal whose message may quote what a person typed, literally."""
-    st.error(escape_markdown(error.message), icon=":material/block:")

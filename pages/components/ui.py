@@ -29,5 +29,5 @@ def user_text(text: str | None, *, caption: bool = False) -> None:
 
 
 def show_error(error: DomainError) -> None:
-    """Show a refused action's message (already written for people)."""
-    st.error(error.message, icon=":material/block:")
+    """Show a refused action's message literally (it may quote what a person typed)."""
+    st.error(escape_markdown(error.message), icon=":material/block:")

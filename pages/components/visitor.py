@@ -24,8 +24,8 @@ from core.registration import (
     set_password_with_link,
 )
 from core.tags import list_tags
-from pages.components.links import INVITE_PARAM, REGISTER_PARAM, RESET_PARAM, show_failure
-from pages.components.ui import escape_markdown
+from pages.components.links import INVITE_PARAM, REGISTER_PARAM, RESET_PARAM
+from pages.components.ui import escape_markdown, show_error
 
 NOTICE = "visitor_notice"
 ROLE_LABELS = {Role.STUDENT: "Student", Role.ALUMNI: "Alumna / alumnus"}
@@ -140,7 +140,7 @@ def render_registration(engine: Engine) -> None:
                 graduation_year=int(year) if year is not None else None,
             )
     except DomainError as error:
-        show_failure(error)
+        show_error(error)
         return
     _done(
         f"Your account {escape_markdown(user.username)} was created. "
@@ -158,7 +158,7 @@ def render_invite(engine: Engine, token: str) -> None:
         with read_session(engine) as session:
             invite = find_usable_invite(session, token)
     except LinkNotUsable as error:
-        show_failure(error)
+        show_error(error)
         st.button("Go to log in", key="invite_back", on_click=_back_to_login)
         return
     st.write("You were invited to the micro-mentoring portal as a faculty member.")
@@ -196,7 +196,7 @@ def render_invite(engine: Engine, token: str) -> None:
                 interests=interests,
             )
     except DomainError as error:
-        show_failure(error)
+        show_error(error)
         return
     _done(
         f"Your faculty account {escape_markdown(user.username)} was created and the invite "
@@ -214,7 +214,7 @@ def render_reset(engine: Engine, token: str) -> None:
         with read_session(engine) as session:
             _link, user = find_usable_reset(session, token)
     except LinkNotUsable as error:
-        show_failure(error)
+        show_error(error)
         st.button("Go to log in", key="reset_back", on_click=_back_to_login)
         return
     st.write("Choose a new password for this account:")
@@ -235,7 +235,7 @@ def render_reset(engine: Engine, token: str) -> None:
                 session, token=token, new_password=password, password_confirmation=confirmation
             )
     except DomainError as error:
-        show_failure(error)
+        show_error(error)
         return
     _done(
         "Your password was set and every earlier session of this account was signed out. "
