@@ -8,7 +8,7 @@ PG_BIN := /usr/lib/postgresql/15/bin
 STREAMLIT_FLAGS := --server.address 127.0.0.1 --server.port $(PORT) --server.headless true \
 	--browser.gatherUsageStats false --server.fileWatcherType none
 
-.PHONY: run test lint format system-deps migrate lock clean bench bench-pg
+.PHONY: run test lint format system-deps migrate lock clean bench bench-pg test-scaleout load
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -33,13 +33,16 @@ run: $(VENV)/.runtime-installed
 	@echo
 	$(PY) -m streamlit run app.py $(STREAMLIT_FLAGS)
 
-# Debian's chromium for browser tests and PostgreSQL 15 for the throw-away test server.
+# Debian's chromium for browser tests, PostgreSQL 15 for the throw-away test server and
+# nginx for the scale-out test (never started as a service: the test runs its own on loopback).
 system-deps:
-	@if ! command -v chromium >/dev/null 2>&1 || [ ! -x $(PG_BIN)/initdb ]; then \
-		echo "Installing chromium and PostgreSQL 15 from Debian's packages..."; \
+	@if ! command -v chromium >/dev/null 2>&1 || [ ! -x $(PG_BIN)/initdb ] \
+		|| ! { command -v nginx || [ -x /usr/sbin/nginx ]; } >/dev/null 2>&1; then \
+		echo "Installing chromium, PostgreSQL 15 and nginx from Debian's packages..."; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
-			chromium fonts-dejavu-core postgresql-15 >/dev/null \
-		|| { echo "Could not install chromium/postgresql-15 (need root and apt)."; exit 1; }; \
+			chromium fonts-dejavu-core postgresql-15 nginx-light >/dev/null \
+		|| { echo "Could not install chromium/postgresql-15/nginx-light (need root and apt)."; \
+			exit 1; }; \
 	fi
 
 lint: $(VENV)/.dev-installed
@@ -77,3 +80,14 @@ lock: $(VENV)/.dev-installed
 
 clean:
 	rm -rf $(VENV) build .pytest_cache .mypy_cache .ruff_cache
+
+# Two streamlit processes on one PostgreSQL behind nginx, one killed mid-visit (also part of
+# `make test`, about 25 s).
+test-scaleout: $(VENV)/.dev-installed system-deps
+	@mkdir -p build
+	$(PY) -m pytest -m scaleout tests/reliability/test_scaleout.py -s
+
+# Bounded load (not part of `make test`): 16 users on SQLite, 32 on PostgreSQL, LOAD_SECONDS each.
+LOAD_SECONDS ?= 20
+load: $(VENV)/.dev-installed system-deps
+	$(PY) -m tests.reliability.load --seconds $(LOAD_SECONDS) --sqlite-users 16 --pg-users 32

@@ -1,4 +1,4 @@
-"""Command-line tasks: migrate, ensure-key, create-admin, seed, expire."""
+"""Command-line tasks: migrate, ensure-key, create-admin, seed, expire, backup, restore."""
 
 from __future__ import annotations
 
@@ -6,11 +6,13 @@ import argparse
 import getpass
 import os
 import sys
+from pathlib import Path
 
 from sqlalchemy import Engine
 
 from core.accounts import create_user
 from core.applications import expire_stale
+from core.backup import BackupError
 from core.db import create_db_engine, write_transaction
 from core.errors import DomainError
 from core.migrate import upgrade_to_head
@@ -85,6 +87,26 @@ def cmd_expire(_args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_backup(args: argparse.Namespace) -> int:
+    """Write a consistent backup of the database while the app keeps running."""
+    from core.backup import backup
+
+    result = backup(get_settings().effective_database_url, Path(args.path))
+    size = f"{result.size_bytes:,} bytes"
+    print(f"Backup of the {result.kind} database written to {result.path} ({size}).")
+    return 0
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    """Restore a backup; refuses to overwrite a database holding data unless --force."""
+    from core.backup import restore
+
+    result = restore(get_settings().effective_database_url, Path(args.path), force=args.force)
+    total = sum(result.rows.values())
+    print(f"Restored {result.path} into the {result.kind} database ({total:,} rows).")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m core", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -101,6 +123,13 @@ def build_parser() -> argparse.ArgumentParser:
     seed.add_argument("--if-empty", action="store_true", help="only when there are no accounts")
     seed.set_defaults(func=cmd_seed)
     commands.add_parser("expire", help=cmd_expire.__doc__).set_defaults(func=cmd_expire)
+    backup = commands.add_parser("backup", help=cmd_backup.__doc__)
+    backup.add_argument("path", help="file to write (SQLite copy or pg_dump custom archive)")
+    backup.set_defaults(func=cmd_backup)
+    restore = commands.add_parser("restore", help=cmd_restore.__doc__)
+    restore.add_argument("path", help="a file written by `backup`")
+    restore.add_argument("--force", action="store_true", help="overwrite a database holding data")
+    restore.set_defaults(func=cmd_restore)
     return parser
 
 
@@ -112,5 +141,8 @@ def main(argv: list[str] | None = None) -> int:
         print(error.message, file=sys.stderr)
         return 1
     except WeakSecretError as error:
+        print(str(error), file=sys.stderr)
+        return 1
+    except BackupError as error:
         print(str(error), file=sys.stderr)
         return 1
