@@ -9,11 +9,11 @@ import itertools
 from datetime import date, timedelta
 from typing import Any
 
-from core.projects import ProjectInput, create_project, publish_project
 from sqlmodel import Session
 
 from core.accounts import create_user
 from core.models import Project, ProjectMode, Role, User
+from core.projects import ProjectInput, create_project, publish_project
 
 PASSWORD = "correct horse battery staple"
 DEPARTMENT = "Engineering"
