@@ -287,7 +287,7 @@ def _lock_application(session: Session, application_id: int) -> Application:
     statement = (
         select(Application)
         .where(Application.id == application_id)
-        .with_for_update()
+        .with_for_update(key_share=True)
         .execution_options(populate_existing=True)
     )
     found = session.exec(statement).first()

@@ -1,6 +1,11 @@
 """Row locks for write transactions on PostgreSQL (SQLite already holds BEGIN IMMEDIATE).
 
 Lock order, to avoid deadlocks between services: projects before users.
+
+Locks are FOR NO KEY UPDATE: they still serialise writers of the row, but they do not block
+the KEY SHARE locks that foreign-key checks take when another transaction inserts a row
+pointing at it (an application, a notification, an audit row). FOR UPDATE would, and such
+waits close cycles with our explicit locks (deadlocks under load).
 """
 
 from __future__ import annotations
@@ -16,7 +21,7 @@ def lock_user(session: Session, user_id: int) -> User:
     statement = (
         select(User)
         .where(User.id == user_id)
-        .with_for_update()
+        .with_for_update(key_share=True)
         .execution_options(populate_existing=True)
     )
     user = session.exec(statement).first()
@@ -30,7 +35,7 @@ def lock_project(session: Session, project_id: int) -> Project:
     statement = (
         select(Project)
         .where(Project.id == project_id)
-        .with_for_update()
+        .with_for_update(key_share=True)
         .execution_options(populate_existing=True)
     )
     project = session.exec(statement).first()

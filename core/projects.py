@@ -735,7 +735,7 @@ def expire_open_applications(
         select(Application)
         .where(Application.project_id == project.id, col(Application.status).in_(statuses))
         .order_by(col(Application.id))
-        .with_for_update()
+        .with_for_update(key_share=True)
     )
     expired = list(session.exec(statement))
     now = utcnow()
