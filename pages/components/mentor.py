@@ -11,7 +11,7 @@ from core.errors import DomainError
 from core.models import ProjectStatus
 from core.projects import status_label
 from pages.components.navigation import SCREENS
-from pages.components.ui import escape_markdown
+from pages.components.ui import escape_markdown, show_error
 
 MY_PROJECTS = "my-projects"
 APPLICANTS = "applicants"
@@ -79,9 +79,9 @@ def choose_project(project: int | str | None) -> None:
         st.query_params[PROJECT_PARAM] = str(project)
 
 
-def refusal(error: DomainError, prefix: str = "") -> None:
-    """Show a refused action's message; it may quote what a person typed, so it is escaped."""
-    st.error(escape_markdown(prefix + error.message), icon=":material/block:")
+def refusal(error: DomainError) -> None:
+    """Show a refused action's message (escaped: it may quote what a person typed)."""
+    show_error(error)
 
 
 def flash(level: str, text: str) -> None:
