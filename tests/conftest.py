@@ -21,6 +21,18 @@ _database_numbers = itertools.count()
 
 
 @pytest.fixture(scope="session")
+def browser() -> Iterator[object]:
+    """Launch Debian's Chromium through Playwright once per test session.
+
+    One Playwright instance per process: a second sync_playwright() would fail inside the
+    first one's event loop, so browser tests in every folder share this one.
+    """
+    from tests.browser import launch_browser
+
+    yield from launch_browser()
+
+
+@pytest.fixture(scope="session")
 def postgres_server() -> Iterator[ThrowawayPostgres]:
     """Start one PostgreSQL server for the whole test session (a failure if it cannot)."""
     server = ThrowawayPostgres().start()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import secrets
-import shutil
 import socket
 import subprocess
 import sys
@@ -19,20 +18,10 @@ import pytest
 from core.db import create_db_engine
 from core.migrate import upgrade_to_head
 from core.seed import seed_demo
+from tests.browser import CHROMIUM, CHROMIUM_ARGS  # noqa: F401  (re-exported)
 
 ROOT = Path(__file__).resolve().parents[2]
-CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 SCREENSHOTS = ROOT / "build" / "screenshots"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 
 
 def _free_port() -> int:
@@ -118,24 +107,11 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
             process.kill()
 
 
-@pytest.fixture(scope="session")
-def browser() -> Iterator[object]:
-    """Launch Debian's Chromium through Playwright (never a downloaded browser)."""
-    if not shutil.which(CHROMIUM) and not Path(CHROMIUM).exists():
-        pytest.fail(f"Chromium not found at {CHROMIUM}; run `make test` (it installs it).")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield launched
-        launched.close()
-
-
 @pytest.fixture
 def context(browser):
     """A fresh browser profile (no cookies) per test."""
     created = browser.new_context(viewport={"width": 1280, "height": 900})
-    created.set_default_timeout(20_000)
+    created.set_default_timeout(30_000)
     yield created
     created.close()
 

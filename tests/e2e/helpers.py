@@ -22,6 +22,13 @@ def log_in(page, username: str, password: str = DEMO_PASSWORD) -> None:
     page.get_by_role("textbox", name="Username").fill(username)
     page.get_by_role("textbox", name="Password").fill(password)
     page.get_by_role("button", name="Log in").click()
+    settle(page)
+
+
+def settle(page) -> None:
+    """Let the reruns a click sets off finish (the cookie component triggers one more)."""
+    page.wait_for_timeout(700)
+    wait_for_app(page)
 
 
 def log_out(page) -> None:

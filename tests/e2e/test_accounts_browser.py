@@ -89,7 +89,7 @@ def test_register_a_student_and_log_in(server, page):
     shot(page, "registered")
     log_in(page, username, PASSWORD)
     page.get_by_text("Welcome, Browser Student").wait_for()
-    assert page.get_by_text("You are signed in as student").is_visible()
+    page.get_by_text("You are signed in as student").wait_for()
 
 
 def test_the_sixth_bad_password_is_throttled_until_the_window_passes(server, page):
@@ -138,7 +138,7 @@ def test_hostile_profile_text_renders_literally_and_runs_nothing(server, page):
     shot(page, "xss-literal")
     assert page.locator("img[src='x']").count() == 0
     assert page.locator("a[href^='javascript']").count() == 0
-    assert page.get_by_text(XSS_IMG).first.is_visible()
+    page.get_by_text(XSS_IMG).first.wait_for()
     engine = _engine(server)
     with write_transaction(engine) as session:
         stored = find_user_by_username(session, username)

@@ -23,7 +23,7 @@ def test_each_demo_role_reaches_its_home(server, page, username):
     open_page(page, server.url)
     log_in(page, username)
     page.get_by_text("Welcome,").wait_for()
-    assert page.get_by_text(f"You are signed in as {ROLES[username]}").is_visible()
+    page.get_by_text(f"You are signed in as {ROLES[username]}").wait_for()
     assert page.get_by_role("button", name="Log in").count() == 0
     shot(page, f"home-{ROLES[username]}")
 

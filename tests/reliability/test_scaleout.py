@@ -29,7 +29,7 @@ from core.accounts import find_user_by_username
 from core.db import create_db_engine, write_transaction
 from core.models import Notification
 from core.notifications import notify
-from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, SCREENSHOTS, _free_port, _wait_healthy
+from tests.e2e.conftest import SCREENSHOTS, _free_port, _wait_healthy
 from tests.e2e.helpers import log_in, wait_for_app
 from tests.pg import ThrowawayPostgres
 
@@ -195,18 +195,6 @@ def cluster(postgres_server: ThrowawayPostgres) -> Iterator[Cluster]:
             print(f"scale-out logs kept in {prefix}")
         else:
             shutil.rmtree(prefix, ignore_errors=True)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"Chromium not found at {CHROMIUM}; run `make test` (it installs it).")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield launched
-        launched.close()
 
 
 def _notes(engine: Engine, user_id: int) -> list[Notification]:
