@@ -542,10 +542,23 @@ class AuditPage:
     total: int
     page: int
     page_size: int
+    # True when there are more matching entries than were counted (see AUDIT_COUNT_CAP).
+    more: bool = False
 
     @property
     def pages(self) -> int:
         return max(1, math.ceil(self.total / self.page_size))
+
+    @property
+    def total_label(self) -> str:
+        return f"{self.total:,}+" if self.more else f"{self.total:,}"
+
+
+# Counting a million-row log on every page view costs more than the page itself: count at
+# most this many matching entries and show "10,000+" beyond.
+AUDIT_COUNT_CAP = 10_000
+# The action filter offers the actions seen among this many newest entries.
+AUDIT_ACTIONS_WINDOW = 5_000
 
 
 def _day_start(day: date) -> datetime:
@@ -574,7 +587,8 @@ def query_audit_log(
     acting = aliased(User)
     conditions: list[Any] = []
     if actor_username.strip():
-        conditions.append(col(acting.username) == normalise_username(actor_username))
+        wanted = select(User.id).where(User.username == normalise_username(actor_username))
+        conditions.append(col(AuditEntry.actor_id) == wanted.scalar_subquery())
     if action.strip():
         prefix = action.strip().lower().replace("\\", "\\\\").replace("%", "\\%")
         conditions.append(
@@ -588,26 +602,26 @@ def query_audit_log(
         conditions.append(col(AuditEntry.at) < _day_start(end + timedelta(days=1)))
     if refused_only:
         conditions.append(col(AuditEntry.outcome) == "refused")
-    joined = select(AuditEntry, acting.username).outerjoin(
-        acting, col(acting.id) == col(AuditEntry.actor_id)
-    )
-    counted = (
-        select(func.count())
-        .select_from(AuditEntry)
-        .outerjoin(acting, col(acting.id) == col(AuditEntry.actor_id))
-    )
-    total = session.exec(counted.where(*conditions)).one()
+    capped = select(AuditEntry.id).where(*conditions).limit(AUDIT_COUNT_CAP + 1).subquery()
+    total = int(session.exec(select(func.count()).select_from(capped)).one())
     found = session.exec(
-        joined.where(*conditions)
+        select(AuditEntry, acting.username)
+        .outerjoin(acting, col(acting.id) == col(AuditEntry.actor_id))
+        .where(*conditions)
         .order_by(col(AuditEntry.id).desc())
         .offset((page - 1) * page_size)
         .limit(page_size)
     ).all()
     rows = [AuditRow(entry, username) for entry, username in found]
-    return AuditPage(rows, int(total), page, page_size)
+    more = total > AUDIT_COUNT_CAP
+    return AuditPage(rows, min(total, AUDIT_COUNT_CAP), page, page_size, more)
 
 
 def list_audit_actions(session: Session, *, actor: User) -> list[str]:
     """Return the distinct actions recorded so far, for the audit log's filter."""
     ensure_admin(actor, action="admin.query_audit_log", entity="audit_log")
-    return list(session.exec(select(AuditEntry.action).distinct().order_by(AuditEntry.action)))
+    recent = (
+        select(AuditEntry.action).order_by(col(AuditEntry.id).desc()).limit(AUDIT_ACTIONS_WINDOW)
+    )
+    window = recent.subquery()
+    return list(session.exec(select(window.c.action).distinct().order_by(window.c.action)))

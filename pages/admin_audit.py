@@ -51,7 +51,7 @@ def render() -> None:
     except DomainError as error:
         show_error(error)
         return
-    st.caption(f"{found.total} entr(ies) · page {found.page} of {found.pages}")
+    st.caption(f"{found.total_label} entr(ies) · page {found.page} of {found.pages}")
     if not found.rows:
         st.info("No audit entries match these filters.")
         return

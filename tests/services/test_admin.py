@@ -359,3 +359,16 @@ def test_the_audit_log_filters_by_actor_action_entity_and_date_and_pages(engine,
     assert yesterday.total == 0 and today_only.total == everything.total
     assert len(paged.rows) == 2 and paged.page == 2 and paged.pages == (everything.total + 1) // 2
     assert "admin.change_role" in actions and "user.create" in actions
+
+
+def test_the_audit_count_stops_at_its_cap_and_says_so(engine, people, monkeypatch):
+    monkeypatch.setattr(admin, "AUDIT_COUNT_CAP", 3)
+    root = people["admin"]
+    with write_transaction(engine) as session:
+        for _ in range(3):
+            admin.sign_out_everywhere(session, actor=root, user_id=people["target"].id)
+    with read_session(engine) as session:
+        found = admin.query_audit_log(session, actor=root)
+        few = admin.query_audit_log(session, actor=root, action="admin.sign_out")
+    assert (found.total, found.more, found.total_label) == (3, True, "3+")
+    assert (few.total, few.more) == (3, False)
