@@ -110,3 +110,18 @@ def test_the_browse_query_uses_indexes(big_sqlite, text):
     )
     assert any("project" in s for s, _ in statements), "the browse query was not seen"
     assert full_scans(big_sqlite, statements) == []
+
+
+def test_the_approval_queue_walks_accepted_applications_oldest_first(big_sqlite):
+    from core.applications import approval_queue
+
+    faculty = _user(big_sqlite, "demo-faculty")
+    statements = captured(big_sqlite, lambda s: approval_queue(s, actor=faculty, limit=50))
+    queue = [(s, p) for s, p in statements if "ORDER BY" in s and "application" in s]
+    assert queue, "the queue query was not seen"
+    steps = plan(big_sqlite, *queue[0])
+    # Starting from the department's projects means sorting all their applications: at scale
+    # that is a temporary B-tree over thousands of rows instead of stopping after `limit`.
+    assert "ix_application_status_updated" in steps[0], steps
+    assert not any("TEMP B-TREE" in step for step in steps), steps
+    assert full_scans(big_sqlite, queue) == []
