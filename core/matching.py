@@ -10,7 +10,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import and_, exists, func
+from sqlalchemy import exists, func
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
@@ -256,39 +256,31 @@ def _candidate_filters(actor: User, today: date) -> list[object]:
 def _candidate_ids(
     session: Session, actor: User, today: date, window: int
 ) -> tuple[list[tuple[int, int]], bool]:
-    """Return up to `window` (project id, shared tag count), best first, and whether that is all."""
-    filters = _candidate_filters(actor, today)
-    shared = func.count(col(ProjectTag.tag_id))
-    with_shared = session.execute(
-        sa_select(col(Project.id), shared)
-        .join(ProjectTag, col(ProjectTag.project_id) == col(Project.id))
-        .join(
-            UserInterest,
-            and_(
-                col(UserInterest.tag_id) == col(ProjectTag.tag_id),
-                col(UserInterest.user_id) == actor.id,
-            ),
+    """Return up to `window` (project id, shared tag count), best first, and whether that is all.
+
+    The query starts from open projects (an index range) and counts each one's tags among the
+    student's interests through the project_tag primary key. Starting from the interests
+    instead visits every project that ever carried a popular tag, open or not.
+    """
+    interests = select(UserInterest.tag_id).where(UserInterest.user_id == actor.id)
+    shared = (
+        sa_select(func.count())
+        .select_from(ProjectTag)
+        .where(
+            col(ProjectTag.project_id) == col(Project.id),
+            col(ProjectTag.tag_id).in_(interests),
         )
-        .where(*filters)  # type: ignore[arg-type]
-        .group_by(col(Project.id), col(Project.start_date))
+        .correlate(Project)
+        .scalar_subquery()
+        .label("shared")  # ordered by name, so the count is computed once per project
+    )
+    rows = session.execute(
+        sa_select(col(Project.id), shared)
+        .where(*_candidate_filters(actor, today))  # type: ignore[arg-type]
         .order_by(shared.desc(), col(Project.start_date), col(Project.id))
         .limit(window)
     ).all()
-    ranked = [(int(pid), int(count)) for pid, count in with_shared]
-    if len(ranked) >= window:
-        return ranked, False
-    # Every project sharing a tag is in; fill up with the others, soonest start first.
-    seen = [pid for pid, _ in ranked]
-    rest_statement = (
-        select(col(Project.id))
-        .where(*filters)  # type: ignore[arg-type]
-        .order_by(col(Project.start_date), col(Project.id))
-        .limit(window - len(ranked))
-    )
-    if seen:
-        rest_statement = rest_statement.where(col(Project.id).not_in(seen))
-    rest = [(int(pid), 0) for pid in session.exec(rest_statement).all() if pid is not None]
-    ranked.extend(rest)
+    ranked = [(int(pid), int(count)) for pid, count in rows]
     return ranked, len(ranked) < window
 
 
