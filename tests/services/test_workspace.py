@@ -1,0 +1,486 @@
+"""Rules of the match workspace, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import icalendar
+import pytest
+from sqlmodel import Session, select, update
+
+from core import workspace as ws
+from core.db import read_session, write_transaction
+from core.errors import InvalidTransition, PermissionDenied, ValidationFailed
+from core.models import Application, ApplicationStatus, Notification, Role
+from core.types import utcnow
+from core.workspace_models import MatchMilestone, MilestoneStatus, SelfEfficacyPhase
+from tests.services.app_helpers import audit_rows, build, notifications_of, user
+from tests.services.workspace_helpers import TODAY, make_pair, pair
+
+
+def _set_status(engine, application_id, status, *, ended_days_ago=0):
+    with write_transaction(engine) as session:
+        found = session.get(Application, application_id)
+        found.status = status
+        found.updated_at = utcnow() - timedelta(days=ended_days_ago)
+        session.add(found)
+
+
+def _milestones(engine, application_id):
+    with Session(engine) as session:
+        return list(
+            session.exec(
+                select(MatchMilestone)
+                .where(MatchMilestone.application_id == application_id)
+                .order_by(MatchMilestone.position)
+            ).all()
+        )
+
+
+def _log(engine, actor, p, **kw):
+    kw.setdefault("held_on", TODAY)
+    kw.setdefault("minutes", 60)
+    kw.setdefault("summary", "Planned the first sprint.")
+    with write_transaction(engine) as session:
+        return ws.log_session(session, actor=actor, application_id=p.application_id, **kw)
+
+
+# ---------------------------------------------------------------------------- start
+
+
+def test_start_copies_the_blueprint_with_due_dates_clipped_to_the_end(engine):
+    p = pair(engine, weeks=(1, 2, 6))  # week 6 of a 4-week project is clipped
+    rows = _milestones(engine, p.application_id)
+    assert [m.title for m in rows] == ["Step 1", "Step 2", "Step 3"]
+    assert [m.due_date for m in rows] == [
+        p.start + timedelta(days=6),
+        p.start + timedelta(days=13),
+        p.end,
+    ]
+    assert all(m.status is MilestoneStatus.TODO for m in rows)
+
+
+def test_start_is_idempotent(engine):
+    p = pair(engine)
+    with write_transaction(engine) as session:
+        ws.start_match_workspace(session, application=session.get(Application, p.application_id))
+    assert len(_milestones(engine, p.application_id)) == 3
+
+
+# ---------------------------------------------------------------------------- view
+
+
+def test_workspace_shows_parties_hours_progress_and_overdue(engine):
+    p = pair(engine, student_hours=3.0, duration=4)
+    with read_session(engine) as session:
+        view = ws.get_workspace(session, actor=p.student, application_id=p.application_id)
+    assert view.student_email == p.student.email and view.mentor_email == p.mentor.email
+    assert view.mentor_name == p.mentor.display_name
+    assert view.hours_planned == 12.0 and view.hours_logged == 0
+    assert view.progress == 0 and not view.at_risk
+    # Step 1 was due yesterday (start a week ago + 6 days) and is not done: overdue.
+    assert [m.overdue for m in view.milestones] == [True, False, False]
+
+
+def test_outsider_is_refused_and_audited(engine):
+    p = pair(engine)
+    other = build(engine, lambda s: user(s, Role.STUDENT))
+    with pytest.raises(PermissionDenied), read_session(engine) as session:
+        ws.get_workspace(session, actor=other, application_id=p.application_id)
+    refused = audit_rows(engine, outcome="refused")
+    assert [(r.actor_id, r.action, r.entity_id) for r in refused] == [
+        (other.id, "match.view", p.application_id)
+    ]
+
+
+def test_an_application_that_is_not_a_match_has_no_workspace(engine):
+    p = pair(engine, status=ApplicationStatus.ACCEPTED)
+    with pytest.raises(PermissionDenied), read_session(engine) as session:
+        ws.get_workspace(session, actor=p.student, application_id=p.application_id)
+
+
+# ---------------------------------------------------------------------------- sessions
+
+
+def test_log_and_confirm_a_session(engine):
+    p = pair(engine)
+    logged = _log(engine, p.student, p, minutes=90)
+    assert [n.kind for n in notifications_of(engine, p.mentor.id)] == [
+        "workspace.session_to_confirm"
+    ]
+    with read_session(engine) as session:
+        view = ws.get_workspace(session, actor=p.mentor, application_id=p.application_id)
+    assert view.hours_logged == 0  # unconfirmed minutes do not count
+    with write_transaction(engine) as session:
+        ws.confirm_session(session, actor=p.mentor, session_id=logged.id)
+    with read_session(engine) as session:
+        view = ws.get_workspace(session, actor=p.mentor, application_id=p.application_id)
+    assert view.hours_logged == 1.5 and view.sessions[0].confirmed
+    assert [r.action for r in audit_rows(engine, entity="match_session")] == [
+        "match_session.log",
+        "match_session.confirm",
+    ]
+    with pytest.raises(InvalidTransition), write_transaction(engine) as session:
+        ws.confirm_session(session, actor=p.mentor, session_id=logged.id)
+
+
+def test_the_author_cannot_confirm_their_own_session(engine):
+    p = pair(engine)
+    logged = _log(engine, p.mentor, p)
+    with pytest.raises(PermissionDenied), write_transaction(engine) as session:
+        ws.confirm_session(session, actor=p.mentor, session_id=logged.id)
+    assert audit_rows(engine, outcome="refused")[0].action == "match_session.confirm"
+
+
+@pytest.mark.parametrize(
+    ("field", "kw"),
+    [
+        ("minutes", {"minutes": 14}),
+        ("minutes", {"minutes": 241}),
+        ("held_on", {"held_on": TODAY + timedelta(days=2)}),
+        ("held_on", {"held_on": TODAY - timedelta(days=8)}),  # before the project started
+        ("summary", {"summary": "   "}),
+        ("summary", {"summary": "x" * 501}),
+    ],
+)
+def test_session_input_is_validated(engine, field, kw):
+    p = pair(engine)
+    with pytest.raises(ValidationFailed) as caught:
+        _log(engine, p.student, p, **kw)
+    assert field in caught.value.fields
+
+
+def test_session_bounds_are_accepted(engine):
+    p = pair(engine)
+    _log(engine, p.student, p, minutes=15, held_on=TODAY + timedelta(days=1))
+    _log(engine, p.student, p, minutes=240, held_on=p.start, summary="x" * 500)
+
+
+def test_edit_and_delete_only_by_the_author_while_unconfirmed(engine):
+    p = pair(engine)
+    logged = _log(engine, p.student, p)
+    with pytest.raises(PermissionDenied), write_transaction(engine) as session:
+        ws.edit_session(
+            session,
+            actor=p.mentor,
+            session_id=logged.id,
+            held_on=TODAY,
+            minutes=30,
+            summary="Changed.",
+        )
+    with write_transaction(engine) as session:
+        edited = ws.edit_session(
+            session,
+            actor=p.student,
+            session_id=logged.id,
+            held_on=TODAY,
+            minutes=30,
+            summary="Changed.",
+        )
+    assert edited.minutes == 30
+    with write_transaction(engine) as session:
+        ws.confirm_session(session, actor=p.mentor, session_id=logged.id)
+    with pytest.raises(InvalidTransition), write_transaction(engine) as session:
+        ws.delete_session(session, actor=p.student, session_id=logged.id)
+    other = _log(engine, p.student, p)
+    with pytest.raises(PermissionDenied), write_transaction(engine) as session:
+        ws.delete_session(session, actor=p.mentor, session_id=other.id)
+    with write_transaction(engine) as session:
+        ws.delete_session(session, actor=p.student, session_id=other.id)
+    with read_session(engine) as session:
+        view = ws.get_workspace(session, actor=p.student, application_id=p.application_id)
+    assert [s.id for s in view.sessions] == [logged.id]
+
+
+def test_no_sessions_once_the_match_is_over(engine):
+    p = pair(engine)
+    _set_status(engine, p.application_id, ApplicationStatus.COMPLETED)
+    with pytest.raises(InvalidTransition):
+        _log(engine, p.student, p)
+
+
+# ---------------------------------------------------------------------------- milestones
+
+
+def test_milestone_done_verify_reopen(engine):
+    p = pair(engine)
+    first, second, _ = (m.id for m in _milestones(engine, p.application_id))
+    with pytest.raises(PermissionDenied), write_transaction(engine) as session:
+        ws.mark_milestone_done(session, actor=p.mentor, milestone_id=first)
+    with pytest.raises(InvalidTransition), write_transaction(engine) as session:
+        ws.verify_milestone(session, actor=p.mentor, milestone_id=first)  # still to do
+    with write_transaction(engine) as session:
+        ws.mark_milestone_done(session, actor=p.student, milestone_id=first)
+        ws.mark_milestone_done(session, actor=p.student, milestone_id=second)
+    with pytest.raises(PermissionDenied), write_transaction(engine) as session:
+        ws.verify_milestone(session, actor=p.student, milestone_id=first)
+    with write_transaction(engine) as session:
+        ws.verify_milestone(session, actor=p.mentor, milestone_id=first)
+    with pytest.raises(ValidationFailed), write_transaction(engine) as session:
+        ws.reopen_milestone(session, actor=p.mentor, milestone_id=second, note="  ")
+    with write_transaction(engine) as session:
+        ws.reopen_milestone(session, actor=p.mentor, milestone_id=second, note="Add the tests.")
+    with read_session(engine) as session:
+        view = ws.get_workspace(session, actor=p.student, application_id=p.application_id)
+    assert [m.status for m in view.milestones] == [
+        MilestoneStatus.VERIFIED,
+        MilestoneStatus.TODO,
+        MilestoneStatus.TODO,
+    ]
+    assert view.milestones[1].note == "Add the tests."
+    assert view.progress == pytest.approx(1 / 3)
+    assert not view.milestones[0].overdue  # verified milestones are never overdue
+    kinds = [n.kind for n in notifications_of(engine, p.student.id)]
+    assert kinds == ["workspace.milestone_verified", "workspace.milestone_reopened"]
+    assert [r.action for r in audit_rows(engine, entity="match_milestone")] == [
+        "match_milestone.done",
+        "match_milestone.done",
+        "match_milestone.verify",
+        "match_milestone.reopen",
+    ]
+
+
+# ---------------------------------------------------------------------------- messages
+
+
+def test_messages_thread_and_unread_counts(engine):
+    p = pair(engine)
+    q = build(engine, lambda s: make_pair(s, student=p.student))  # a second match, same student
+    with write_transaction(engine) as session:
+        for body in ("Hello!", "  When shall we meet?  "):
+            ws.send_message(session, actor=p.mentor, application_id=p.application_id, body=body)
+        ws.send_message(session, actor=q.mentor, application_id=q.application_id, body="Hi")
+    with read_session(engine) as session:
+        assert ws.unread_counts(session, actor=p.student) == {
+            p.application_id: 2,
+            q.application_id: 1,
+        }
+        assert ws.unread_counts(session, actor=p.mentor) == {}  # own messages are read
+    with write_transaction(engine) as session:
+        thread = ws.list_messages(session, actor=p.student, application_id=p.application_id)
+    assert [m.body for m in thread] == ["Hello!", "When shall we meet?"]
+    with read_session(engine) as session:
+        assert ws.unread_counts(session, actor=p.student) == {q.application_id: 1}
+    with write_transaction(engine) as session:
+        ws.send_message(session, actor=p.student, application_id=p.application_id, body="Mine")
+        thread = ws.list_messages(session, actor=p.student, application_id=p.application_id)
+    assert [m.body for m in thread][-1] == "Mine"  # newest last
+    with write_transaction(engine) as session:
+        ws.list_messages(session, actor=p.mentor, application_id=p.application_id)
+        ws.send_message(session, actor=p.student, application_id=p.application_id, body="Again")
+    with read_session(engine) as session:
+        assert ws.unread_counts(session, actor=p.mentor) == {p.application_id: 1}
+        assert ws.unread_counts(session, actor=p.student) == {q.application_id: 1}
+    assert "workspace.message" in {n.kind for n in notifications_of(engine, p.student.id)}
+
+
+@pytest.mark.parametrize("body", ["", "   ", "x" * 2001])
+def test_message_body_is_validated(engine, body):
+    p = pair(engine)
+    with pytest.raises(ValidationFailed), write_transaction(engine) as session:
+        ws.send_message(session, actor=p.student, application_id=p.application_id, body=body)
+
+
+def test_a_message_of_2000_characters_is_accepted(engine):
+    p = pair(engine)
+    with write_transaction(engine) as session:
+        sent = ws.send_message(
+            session, actor=p.student, application_id=p.application_id, body="x" * 2000
+        )
+    assert len(sent.body) == 2000
+
+
+# ---------------------------------------------------------------------------- feedback
+
+
+def _give(engine, actor, p, rating=5, comment="Great work."):
+    with write_transaction(engine) as session:
+        return ws.give_feedback(
+            session, actor=actor, application_id=p.application_id, rating=rating, comment=comment
+        )
+
+
+def _visible(engine, actor, p, now=None):
+    with read_session(engine) as session:
+        return ws.visible_feedback(session, actor=actor, application_id=p.application_id, now=now)
+
+
+def test_feedback_only_after_the_match_ends_and_only_once(engine):
+    p = pair(engine)
+    with pytest.raises(InvalidTransition):
+        _give(engine, p.student, p)
+    _set_status(engine, p.application_id, ApplicationStatus.ENDED_EARLY)
+    _give(engine, p.student, p)
+    with pytest.raises(InvalidTransition):
+        _give(engine, p.student, p)
+
+
+@pytest.mark.parametrize(("rating", "comment"), [(0, "ok"), (6, "ok"), (3, " "), (3, "x" * 2001)])
+def test_feedback_input_is_validated(engine, rating, comment):
+    p = pair(engine)
+    _set_status(engine, p.application_id, ApplicationStatus.COMPLETED)
+    with pytest.raises(ValidationFailed):
+        _give(engine, p.student, p, rating=rating, comment=comment)
+
+
+def test_feedback_is_blind_until_both_have_given_it(engine):
+    p = pair(engine)
+    _set_status(engine, p.application_id, ApplicationStatus.COMPLETED)
+    _give(engine, p.student, p, rating=4, comment="Helpful mentor.")
+    seen_by_mentor = _visible(engine, p.mentor, p)
+    assert seen_by_mentor.other_has_given and not seen_by_mentor.revealed
+    assert seen_by_mentor.theirs is None and seen_by_mentor.mine is None
+    assert _visible(engine, p.student, p).theirs is None
+    _give(engine, p.mentor, p, rating=5, comment="Excellent student.")
+    assert _visible(engine, p.mentor, p).theirs.comment == "Helpful mentor."
+    assert _visible(engine, p.student, p).theirs.rating == 5
+    assert "workspace.feedback" in {n.kind for n in notifications_of(engine, p.mentor.id)}
+
+
+def test_feedback_is_revealed_after_14_days(engine):
+    p = pair(engine)
+    _set_status(engine, p.application_id, ApplicationStatus.COMPLETED, ended_days_ago=13)
+    _give(engine, p.student, p, comment="Seen later.")
+    assert _visible(engine, p.mentor, p).theirs is None
+    later = utcnow() + timedelta(days=1, minutes=1)
+    view = _visible(engine, p.mentor, p, now=later)
+    assert view.revealed and view.theirs.comment == "Seen later."
+
+
+# ---------------------------------------------------------------------------- self-efficacy
+
+
+def test_self_efficacy_at_start_and_close(engine):
+    p = pair(engine)
+
+    def record(actor, phase, scores=(3, 4, 3, 2, 5)):
+        with write_transaction(engine) as session:
+            return ws.record_self_efficacy(
+                session,
+                actor=actor,
+                application_id=p.application_id,
+                phase=phase,
+                scores=scores,
+            )
+
+    with pytest.raises(PermissionDenied):
+        record(p.mentor, SelfEfficacyPhase.START)
+    with pytest.raises(ValidationFailed):
+        record(p.student, SelfEfficacyPhase.START, (3, 4, 3, 2))
+    with pytest.raises(ValidationFailed):
+        record(p.student, SelfEfficacyPhase.START, (3, 4, 3, 2, 6))
+    with pytest.raises(InvalidTransition):
+        record(p.student, SelfEfficacyPhase.CLOSE)
+    assert record(p.student, SelfEfficacyPhase.START).scores() == [3, 4, 3, 2, 5]
+    with pytest.raises(InvalidTransition):
+        record(p.student, SelfEfficacyPhase.START)
+    _set_status(engine, p.application_id, ApplicationStatus.COMPLETED)
+    assert record(p.student, SelfEfficacyPhase.CLOSE, (4, 4, 4, 4, 4)).item5 == 4
+
+
+# ---------------------------------------------------------------------------- at risk
+
+
+def test_at_risk_counts_from_the_last_session_or_approval(engine):
+    quiet = pair(engine, start=TODAY - timedelta(days=30), approved_days_ago=40)
+    recent = pair(engine, start=TODAY - timedelta(days=30), approved_days_ago=40)
+    fresh = pair(engine, start=TODAY - timedelta(days=30), approved_days_ago=10)
+    future = pair(engine, start=TODAY + timedelta(days=3), approved_days_ago=40)
+    old_session = pair(engine, start=TODAY - timedelta(days=30), approved_days_ago=40)
+    _log(engine, recent.student, recent, held_on=TODAY - timedelta(days=20))
+    _log(engine, old_session.student, old_session, held_on=TODAY - timedelta(days=21))
+    with read_session(engine) as session:
+        found = ws.at_risk_matches(session)
+        view = ws.get_workspace(session, actor=quiet.mentor, application_id=quiet.application_id)
+    ids = {m.application_id for m in found}
+    assert quiet.application_id in ids and old_session.application_id in ids
+    assert not ids & {recent.application_id, fresh.application_id, future.application_id}
+    assert view.at_risk
+
+
+def test_flag_at_risk_notifies_both_once_per_silent_period(engine):
+    p = pair(engine, start=TODAY - timedelta(days=40), approved_days_ago=50)
+    with write_transaction(engine) as session:
+        assert ws.flag_at_risk(session) == 1
+    with write_transaction(engine) as session:
+        assert ws.flag_at_risk(session) == 0
+    for person in (p.student, p.mentor):
+        flags = [n for n in notifications_of(engine, person.id) if n.kind == ws.AT_RISK_KIND]
+        assert [n.link for n in flags] == [ws.match_link(p.application_id)]
+    # The flag went out a month ago; a session followed, then three weeks of silence again.
+    with write_transaction(engine) as session:
+        session.exec(
+            update(Notification)
+            .where(Notification.kind == ws.AT_RISK_KIND)
+            .values(created_at=utcnow() - timedelta(days=30))
+        )
+    _log(engine, p.student, p, held_on=TODAY - timedelta(days=25))
+    with write_transaction(engine) as session:
+        assert ws.flag_at_risk(session) == 1
+    with write_transaction(engine) as session:
+        assert ws.flag_at_risk(session) == 0
+    _log(engine, p.student, p, held_on=TODAY)
+    with write_transaction(engine) as session:
+        assert ws.flag_at_risk(session) == 0
+    assert len(notifications_of(engine, p.mentor.id)) == 2 + 2  # two flags, two sessions
+
+
+# ---------------------------------------------------------------------------- calendar
+
+
+def test_calendar_parses_back_with_the_same_events(engine):
+    p = pair(engine)
+    _log(engine, p.student, p, held_on=TODAY - timedelta(days=2))
+    with read_session(engine) as session:
+        data = ws.calendar_ics(session, actor=p.mentor)
+    calendar = icalendar.Calendar.from_ical(data)
+    events = {
+        (str(e["summary"]), e.decoded("dtstart"), e.decoded("dtend"))
+        for e in calendar.walk("VEVENT")
+    }
+    title = f"Project {p.project_id}"
+    with Session(engine) as session:
+        from core.models import Project
+
+        title = session.get(Project, p.project_id).title
+    dues = [m.due_date for m in _milestones(engine, p.application_id)]
+    session_day = TODAY - timedelta(days=2)
+    expected = {(f"Project: {title}", p.start, p.end + timedelta(days=1))}
+    expected |= {
+        (f"Milestone due: Step {i} ({title})", due, due + timedelta(days=1))
+        for i, due in enumerate(dues, start=1)
+    }
+    expected.add((f"Session (60 min): {title}", session_day, session_day + timedelta(days=1)))
+    assert events == expected
+    with read_session(engine) as session:
+        outsider = user(session, Role.ALUMNI)
+        empty = icalendar.Calendar.from_ical(ws.calendar_ics(session, actor=outsider))
+    assert empty.walk("VEVENT") == []
+
+
+# ---------------------------------------------------------------------------- passport
+
+
+def test_passport_lists_completed_matches_with_hours_milestones_and_feedback(engine):
+    p = pair(engine)
+    running = build(engine, lambda s: make_pair(s, student=p.student))
+    logged = _log(engine, p.student, p, minutes=120)
+    with write_transaction(engine) as session:
+        ws.confirm_session(session, actor=p.mentor, session_id=logged.id)
+        first = _milestones(engine, p.application_id)[0].id
+        ws.mark_milestone_done(session, actor=p.student, milestone_id=first)
+        ws.verify_milestone(session, actor=p.mentor, milestone_id=first)
+    _set_status(engine, p.application_id, ApplicationStatus.COMPLETED)
+    _give(engine, p.mentor, p, rating=5, comment="=Reliable and curious.")
+    _give(engine, p.student, p, rating=4, comment="Not in the student's own passport.")
+    with read_session(engine) as session:
+        entries = ws.student_passport(session, actor=p.student, student_id=p.student.id)
+        text = ws.passport_csv(session, actor=p.student, student_id=p.student.id)
+    assert [e.application_id for e in entries] == [p.application_id]
+    assert running.application_id != entries[0].application_id
+    entry = entries[0]
+    assert (entry.milestones_verified, entry.milestones_total, entry.hours_logged) == (1, 3, 2.0)
+    assert (entry.feedback_rating, entry.feedback_comment) == (5, "=Reliable and curious.")
+    lines = text.splitlines()
+    assert lines[0].startswith("project,mentor,start_date")
+    assert "'=Reliable and curious." in lines[1]  # no spreadsheet formula
