@@ -1,0 +1,237 @@
+"""Who may do what in a match workspace: parties and outsiders × services (refusals audited)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine
+from sqlmodel import Session, select
+
+from core import workspace as ws
+from core.db import write_transaction
+from core.errors import PermissionDenied
+from core.models import Application, ApplicationStatus, Role, User
+from core.workspace_models import MatchMilestone, MatchSession, MilestoneStatus, SelfEfficacyPhase
+from tests.services.app_helpers import audit_rows, build, user
+from tests.services.workspace_helpers import TODAY, make_pair
+
+ROLES = ("student", "mentor", "other_student", "other_mentor", "faculty", "admin")
+
+
+@dataclass
+class World:
+    people: dict[str, User]
+    application_id: int
+    session_id: int  # logged by the student, unconfirmed
+    milestone_id: int  # marked done by the student
+
+
+def _world(engine: Engine, *, closed: bool = False) -> World:
+    def make(session: Session) -> World:
+        p = make_pair(session)
+        people = {
+            "student": p.student,
+            "mentor": p.mentor,
+            "other_student": user(session, Role.STUDENT),
+            "other_mentor": user(session, Role.ALUMNI),
+            "faculty": user(session, Role.FACULTY, program_wide=True),
+            "admin": user(session, Role.ADMIN),
+        }
+        logged = MatchSession(
+            application_id=p.application_id,
+            author_id=p.student.id,
+            held_on=TODAY,
+            minutes=60,
+            summary="Kick-off.",
+        )
+        session.add(logged)
+        milestone = session.exec(_first_milestone(p.application_id)).one()
+        milestone.status = MilestoneStatus.DONE
+        session.add(milestone)
+        if closed:
+            found = session.get(Application, p.application_id)
+            assert found is not None
+            found.status = ApplicationStatus.COMPLETED
+            session.add(found)
+        session.flush()
+        assert logged.id is not None and milestone.id is not None
+        return World(people, p.application_id, logged.id, milestone.id)
+
+    return build(engine, make)
+
+
+def _first_milestone(application_id: int) -> Any:
+    return (
+        select(MatchMilestone)
+        .where(MatchMilestone.application_id == application_id)
+        .order_by(MatchMilestone.position)
+        .limit(1)
+    )
+
+
+Call = Callable[[Session, User, World], object]
+
+# service name → (needs a closed match, call, roles allowed)
+CASES: dict[str, tuple[bool, Call, set[str]]] = {
+    "view": (
+        False,
+        lambda s, a, w: ws.get_workspace(s, actor=a, application_id=w.application_id),
+        {"student", "mentor"},
+    ),
+    "log_session": (
+        False,
+        lambda s, a, w: ws.log_session(
+            s,
+            actor=a,
+            application_id=w.application_id,
+            held_on=TODAY - timedelta(days=1),
+            minutes=30,
+            summary="Review.",
+        ),
+        {"student", "mentor"},
+    ),
+    "confirm_session": (
+        False,
+        lambda s, a, w: ws.confirm_session(s, actor=a, session_id=w.session_id),
+        {"mentor"},
+    ),
+    "edit_session": (
+        False,
+        lambda s, a, w: ws.edit_session(
+            s, actor=a, session_id=w.session_id, held_on=TODAY, minutes=45, summary="Edited."
+        ),
+        {"student"},
+    ),
+    "delete_session": (
+        False,
+        lambda s, a, w: ws.delete_session(s, actor=a, session_id=w.session_id),
+        {"student"},
+    ),
+    "mark_done": (
+        False,
+        lambda s, a, w: ws.mark_milestone_done(
+            s, actor=a, milestone_id=_todo_milestone(s, w.application_id)
+        ),
+        {"student"},
+    ),
+    "verify": (
+        False,
+        lambda s, a, w: ws.verify_milestone(s, actor=a, milestone_id=w.milestone_id),
+        {"mentor"},
+    ),
+    "reopen": (
+        False,
+        lambda s, a, w: ws.reopen_milestone(
+            s, actor=a, milestone_id=w.milestone_id, note="Needs more work."
+        ),
+        {"mentor"},
+    ),
+    "send_message": (
+        False,
+        lambda s, a, w: ws.send_message(s, actor=a, application_id=w.application_id, body="Hi"),
+        {"student", "mentor"},
+    ),
+    "list_messages": (
+        False,
+        lambda s, a, w: ws.list_messages(s, actor=a, application_id=w.application_id),
+        {"student", "mentor"},
+    ),
+    "self_efficacy": (
+        False,
+        lambda s, a, w: ws.record_self_efficacy(
+            s,
+            actor=a,
+            application_id=w.application_id,
+            phase=SelfEfficacyPhase.START,
+            scores=[3, 3, 3, 3, 3],
+        ),
+        {"student"},
+    ),
+    "give_feedback": (
+        True,
+        lambda s, a, w: ws.give_feedback(
+            s, actor=a, application_id=w.application_id, rating=4, comment="Good."
+        ),
+        {"student", "mentor"},
+    ),
+    "visible_feedback": (
+        True,
+        lambda s, a, w: ws.visible_feedback(s, actor=a, application_id=w.application_id),
+        {"student", "mentor"},
+    ),
+    "passport": (
+        True,
+        lambda s, a, w: ws.student_passport(s, actor=a, student_id=w.people["student"].id or 0),
+        {"student", "faculty", "admin"},
+    ),
+    "passport_csv": (
+        True,
+        lambda s, a, w: ws.passport_csv(s, actor=a, student_id=w.people["student"].id or 0),
+        {"student", "faculty", "admin"},
+    ),
+}
+
+
+def _todo_milestone(session: Session, application_id: int) -> int:
+    found = session.exec(
+        select(MatchMilestone.id).where(
+            MatchMilestone.application_id == application_id,
+            MatchMilestone.status == MilestoneStatus.TODO,
+        )
+    ).first()
+    assert found is not None
+    return found
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("service", sorted(CASES))
+def test_permission_table(engine: Engine, service: str, role: str) -> None:
+    closed, call, allowed = CASES[service]
+    world = _world(engine, closed=closed)
+    actor = world.people[role]
+    if role in allowed:
+        with write_transaction(engine) as session:
+            call(session, actor, world)
+        assert audit_rows(engine, outcome="refused") == []
+    else:
+        with pytest.raises(PermissionDenied), write_transaction(engine) as session:
+            call(session, actor, world)
+        refused = audit_rows(engine, outcome="refused")
+        assert [r.actor_id for r in refused] == [actor.id]
+        assert refused[0].action.split(".")[0] in {
+            "match",
+            "match_session",
+            "match_milestone",
+            "match_message",
+            "match_feedback",
+            "self_efficacy",
+        }
+
+
+@pytest.mark.parametrize("service", ["view", "log_session", "send_message"])
+def test_a_deactivated_party_is_refused(engine: Engine, service: str) -> None:
+    _, call, _ = CASES[service]
+    world = _world(engine)
+    student = world.people["student"]
+    with write_transaction(engine) as session:
+        found = session.get(User, student.id)
+        assert found is not None
+        found.is_active = False
+        session.add(found)
+    student.is_active = False
+    with pytest.raises(PermissionDenied), write_transaction(engine) as session:
+        call(session, student, world)
+    assert [r.actor_id for r in audit_rows(engine, outcome="refused")] == [student.id]
+
+
+def test_calendar_holds_only_the_actors_own_matches(engine: Engine) -> None:
+    world = _world(engine)
+    other = build(engine, lambda s: make_pair(s))
+    with write_transaction(engine) as session:
+        mine = ws.calendar_ics(session, actor=world.people["student"]).decode()
+    assert f"match-{world.application_id}@" in mine
+    assert f"match-{other.application_id}@" not in mine
