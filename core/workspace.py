@@ -239,7 +239,7 @@ def _ensure_open(match: _Match, what: str) -> None:
 def _row_or_404(session: Session, model: Any, row_id: int, what: str, *, lock: bool) -> Any:
     statement = select(model).where(model.id == row_id).execution_options(populate_existing=True)
     if lock:
-        statement = statement.with_for_update()
+        statement = statement.with_for_update(key_share=True)
     found = session.exec(statement).first()
     if found is None:
         raise NotFound(f"That {what} does not exist.")
@@ -780,8 +780,9 @@ def send_message(session: Session, *, actor: User, application_id: int, body: st
 
 
 def list_messages(session: Session, *, actor: User, application_id: int) -> list[MatchMessage]:
-    """Return the match's thread, newest last, and mark it read for the actor."""
-    match = _match(session, actor, application_id, action="match_message.list")
+    """Return the match's thread, newest last, and mark it read (needs a write transaction)."""
+    # Locked like a write: the read mark is upserted, and two tabs must not insert it twice.
+    match = _match(session, actor, application_id, action="match_message.list", lock=True)
     messages = list(
         session.exec(
             select(MatchMessage)
