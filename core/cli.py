@@ -1,4 +1,4 @@
-"""Command-line tasks: migrate, ensure-key, create-admin, seed, expire, backup, restore."""
+"""Command-line tasks: migrate, ensure-key, create-admin, seed, expire, backup, restore, export."""
 
 from __future__ import annotations
 
@@ -107,6 +107,29 @@ def cmd_restore(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_export(args: argparse.Namespace) -> int:
+    """Write matches or projects as CSV, in the scope of a faculty or admin account."""
+    from core.accounts import find_user_by_username
+    from core.db import read_session
+    from core.program import EXPORTS, write_csv
+
+    engine = _engine()
+    with read_session(engine) as session:
+        actor = find_user_by_username(session, args.as_user)
+        if actor is None:
+            print(f"No account named {args.as_user!r}.", file=sys.stderr)
+            return 1
+        rows = EXPORTS[args.kind](session, actor=actor)
+        if args.out in (None, "-"):
+            count = write_csv(rows, sys.stdout)
+        else:
+            with open(args.out, "w", encoding="utf-8", newline="") as out:
+                count = write_csv(rows, out)
+    if args.out not in (None, "-"):
+        print(f"Wrote {count} {args.kind} row(s) to {args.out}.", file=sys.stderr)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m core", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -130,6 +153,13 @@ def build_parser() -> argparse.ArgumentParser:
     restore.add_argument("path", help="a file written by `backup`")
     restore.add_argument("--force", action="store_true", help="overwrite a database holding data")
     restore.set_defaults(func=cmd_restore)
+    export = commands.add_parser("export", help=cmd_export.__doc__)
+    export.add_argument("kind", choices=["matches", "projects"])
+    export.add_argument(
+        "--as", dest="as_user", required=True, metavar="USERNAME", help="faculty or admin account"
+    )
+    export.add_argument("--out", help="file to write (default: standard output)")
+    export.set_defaults(func=cmd_export)
     return parser
 
 

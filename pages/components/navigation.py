@@ -12,6 +12,7 @@ from core.models import Role
 EVERYONE = frozenset(Role)
 ADMINS = frozenset({Role.ADMIN})
 MENTORS = frozenset({Role.ALUMNI, Role.FACULTY})
+APPROVERS = frozenset({Role.FACULTY, Role.ADMIN})
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,9 @@ SCREENS: tuple[Screen, ...] = (
     Screen("pages.my_projects", "My projects", "my-projects", ":material/work:", MENTORS),
     Screen("pages.applicants", "Applicants", "applicants", ":material/how_to_reg:", MENTORS),
     Screen("pages.my_time", "My time", "my-time", ":material/schedule:", MENTORS),
+    Screen("pages.approvals", "Approval queue", "approvals", ":material/approval:", APPROVERS),
+    Screen("pages.dashboard", "Program dashboard", "dashboard", ":material/monitoring:", APPROVERS),
+    Screen("pages.exports", "Exports", "exports", ":material/download:", APPROVERS),
     Screen("pages.admin_users", "Users", "admin-users", ":material/group:", ADMINS),
     Screen("pages.admin_invites", "Faculty invites", "admin-invites", ":material/mail:", ADMINS),
     Screen("pages.admin_import", "Import users", "admin-import", ":material/upload_file:", ADMINS),

@@ -1,0 +1,874 @@
+"""Faculty reads and bulk actions: the approval queue with loads, the program dashboard, exports.
+
+Every figure is computed by aggregate SQL (a handful of statements, whatever the data size);
+nothing loads a whole table into Python. Reads check the actor's role first.
+
+Dashboard cohort: projects that were published (not drafts) and start within the chosen date
+range, optionally of one department, and the applications to them. Sessions per week count
+sessions held within the range; matches at risk are counted as of today.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any, TextIO
+
+import sqlalchemy as sa
+from sqlalchemy import Engine, and_, case, func, or_
+from sqlalchemy.orm import aliased
+from sqlmodel import Session, col
+
+from core.applications import (
+    QueueItem,
+    approval_queue,
+    approve,
+    approved_matches,
+)
+from core.commitment import Commitment, occupied_weeks, weekly_load
+from core.db import write_transaction
+from core.errors import DomainError
+from core.models import (
+    LIVE_PROJECT_STATUSES,
+    Application,
+    ApplicationStatus,
+    Project,
+    ProjectStatus,
+    ProjectTag,
+    Role,
+    Tag,
+    User,
+)
+from core.permissions import ensure_role, is_admin
+from core.types import UTCDateTime, utcnow
+from core.workspace_models import MatchSession, SelfEfficacy, SelfEfficacyPhase
+
+S = ApplicationStatus
+P = ProjectStatus
+
+OVERDUE_DAYS = 3  # the queue highlights items waiting longer than this
+AT_RISK_DAYS = 21  # a running match with no session in this many days is at risk
+# Statuses of an application that became a match (approved at some point).
+MATCH_STATUSES = (S.APPROVED, S.COMPLETED, S.ENDED_EARLY)
+# Projects that were published: the dashboard never counts drafts.
+PUBLISHED = tuple(status for status in ProjectStatus if status is not P.DRAFT)
+# Approval-age buckets, in whole days waited: (label, lowest day, highest day or None).
+AGE_BUCKETS: tuple[tuple[str, int, int | None], ...] = (
+    ("0–1 days", 0, 1),
+    ("2–3 days", 2, 3),
+    ("4–7 days", 4, 7),
+    ("8–14 days", 8, 14),
+    ("over 14 days", 15, None),
+)
+
+
+def _ensure_faculty(actor: User, action: str) -> None:
+    ensure_role(actor, (Role.FACULTY, Role.ADMIN), action=action, entity="program")
+
+
+# ---------------------------------------------------------------------------- approval queue
+
+
+@dataclass(frozen=True)
+class WeekLoad:
+    """One ISO week of someone's load: hours already committed, this project's, the limit."""
+
+    week: date
+    committed: float
+    adding: float
+    limit: float
+
+    @property
+    def total(self) -> float:
+        return self.committed + self.adding
+
+    @property
+    def over(self) -> bool:
+        return self.total > self.limit + 1e-9
+
+
+@dataclass(frozen=True)
+class QueueRow:
+    """A queue item with what a faculty member needs to decide: statement and both loads."""
+
+    item: QueueItem
+    statement: str
+    blind: bool
+    mentor_budget: float
+    student_weeks: tuple[WeekLoad, ...]
+    mentor_weeks: tuple[WeekLoad, ...]
+
+    @property
+    def overdue(self) -> bool:
+        return self.item.age_days > OVERDUE_DAYS
+
+    @property
+    def student_peak(self) -> WeekLoad:
+        return max(self.student_weeks, key=lambda w: (w.total, -w.week.toordinal()))
+
+    @property
+    def mentor_peak(self) -> WeekLoad:
+        return max(self.mentor_weeks, key=lambda w: (w.total, -w.week.toordinal()))
+
+
+def queue_with_loads(
+    session: Session, *, actor: User, limit: int = 20, offset: int = 0
+) -> list[QueueRow]:
+    """Return the actor's approval queue, oldest first, with statements and weekly loads.
+
+    Five statements whatever the page length: the queue and its student loads, then the
+    statements, the students' approved matches and the mentors' live projects in one each.
+    """
+    items = approval_queue(session, actor=actor, limit=limit, offset=offset)
+    if not items:
+        return []
+    ids = [item.application_id for item in items]
+    mentor = aliased(User)
+    student = aliased(User)
+    details = session.execute(
+        sa.select(
+            col(Application.id),
+            col(Application.statement),
+            col(student.blind_review),
+            col(Project.owner_id),
+            col(mentor.weekly_hours),
+            col(Project.start_date),
+            col(Project.end_date),
+        )
+        .join(Project, col(Project.id) == col(Application.project_id))
+        .join(student, col(student.id) == col(Application.student_id))
+        .join(mentor, col(mentor.id) == col(Project.owner_id))
+        .where(col(Application.id).in_(ids))
+    ).all()
+    by_id = {row[0]: row for row in details}
+    students = approved_matches(session, [item.student_id for item in items])
+    owners = {row[3] for row in details}
+    first = min(row[5] for row in details)
+    last = max(row[6] for row in details)
+    mentor_projects: dict[int, list[Commitment]] = defaultdict(list)
+    for owner_id, start, end, hours in session.execute(
+        sa.select(
+            col(Project.owner_id),
+            col(Project.start_date),
+            col(Project.end_date),
+            col(Project.mentor_hours),
+        ).where(
+            col(Project.owner_id).in_(owners),
+            col(Project.status).in_(LIVE_PROJECT_STATUSES),
+            col(Project.end_date) >= first,
+            col(Project.start_date) <= last,
+        )
+    ):
+        mentor_projects[owner_id].append(Commitment(start, end, hours))
+    rows = []
+    for item in items:
+        _, statement, blind, owner_id, budget, start, end = by_id[item.application_id]
+        weeks = occupied_weeks(start, end)
+        committed = weekly_load(
+            c for pid, c in students.get(item.student_id, []) if pid != item.project_id
+        )
+        mentor_load = weekly_load(mentor_projects.get(owner_id, []))
+        rows.append(
+            QueueRow(
+                item=item,
+                statement=statement,
+                blind=bool(blind),
+                mentor_budget=budget,
+                student_weeks=tuple(
+                    WeekLoad(w, committed.get(w, 0.0), item.hours_needed, item.weekly_hours)
+                    for w in weeks
+                ),
+                mentor_weeks=tuple(
+                    WeekLoad(w, mentor_load.get(w, 0.0), 0.0, budget) for w in weeks
+                ),
+            )
+        )
+    return rows
+
+
+@dataclass(frozen=True)
+class ItemResult:
+    """The outcome of one item of a bulk action."""
+
+    application_id: int
+    ok: bool
+    message: str
+
+
+def approve_each(
+    engine: Engine, *, actor: User, application_ids: Sequence[int]
+) -> list[ItemResult]:
+    """Approve each application in its own transaction; one refusal never stops the others."""
+    results = []
+    for application_id in dict.fromkeys(application_ids):
+        try:
+            with write_transaction(engine) as session:
+                approve(session, actor=actor, application_id=application_id)
+        except DomainError as error:
+            results.append(ItemResult(application_id, False, error.message))
+        else:
+            results.append(ItemResult(application_id, True, "Approved."))
+    return results
+
+
+# ---------------------------------------------------------------------------- dashboard
+
+
+@dataclass(frozen=True)
+class DashboardFilter:
+    """Which part of the program the dashboard shows: a department and project start dates."""
+
+    department: str | None = None
+    start: date | None = None
+    end: date | None = None
+
+
+@dataclass(frozen=True)
+class Funnel:
+    """Applications that reached each stage (a later stage implies the earlier ones)."""
+
+    submitted: int = 0
+    accepted: int = 0
+    approved: int = 0
+    completed: int = 0
+    ended_early: int = 0
+
+    def stages(self) -> list[tuple[str, int]]:
+        return [
+            ("submitted", self.submitted),
+            ("accepted", self.accepted),
+            ("approved", self.approved),
+            ("completed", self.completed),
+        ]
+
+
+@dataclass(frozen=True)
+class AgeBucket:
+    """How many accepted applications waited this long for a faculty decision."""
+
+    label: str
+    decided: int
+    waiting: int
+
+
+@dataclass(frozen=True)
+class TagDemand:
+    """Applications to projects with a tag against the seats those projects offer."""
+
+    tag: str
+    applications: int
+    seats: int
+
+    @property
+    def gap(self) -> int:
+        return self.applications - self.seats
+
+
+@dataclass(frozen=True)
+class DepartmentHours:
+    """Mentor hours over whole projects: offered, on projects that got a match, and logged."""
+
+    department: str
+    offered: float
+    matched: float
+    logged: float
+
+
+@dataclass(frozen=True)
+class WeekSessions:
+    week: date
+    sessions: int
+    hours: float
+
+
+@dataclass(frozen=True)
+class SelfEfficacyChange:
+    """Leadership self-efficacy (mean of five 1–5 items) at match start and at close."""
+
+    pairs: int = 0
+    start_mean: float | None = None
+    close_mean: float | None = None
+    improved: int = 0
+    unchanged: int = 0
+    declined: int = 0
+
+    @property
+    def change(self) -> float | None:
+        if self.start_mean is None or self.close_mean is None:
+            return None
+        return self.close_mean - self.start_mean
+
+
+@dataclass(frozen=True)
+class AtRisk:
+    running: int = 0
+    at_risk: int = 0
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    """Every figure of the program dashboard for one filter."""
+
+    filters: DashboardFilter
+    funnel: Funnel
+    matches: int
+    median_days_to_match: float | None
+    approval_ages: list[AgeBucket]
+    demand: list[TagDemand]
+    hours: list[DepartmentHours]
+    sessions: list[WeekSessions]
+    at_risk: AtRisk
+    self_efficacy: SelfEfficacyChange
+    departments: list[str] = field(default_factory=list)
+
+
+def _dialect(session: Session) -> str:
+    return session.get_bind().dialect.name
+
+
+def _whole_days(session: Session, later: Any, earlier: Any) -> Any:
+    """SQL for the whole days (rounded down) from `earlier` to `later`."""
+    if _dialect(session) == "sqlite":
+        # Whole seconds as integers, then integer division: no floating-point day fractions.
+        def seconds(moment: Any) -> Any:
+            return sa.cast(func.strftime(sa.literal_column("'%s'"), moment), sa.Integer)
+
+        return (seconds(later) - seconds(earlier)) / sa.literal_column("86400")
+    elapsed = func.extract("epoch", later - earlier)
+    return sa.cast(func.floor(elapsed / 86400.0), sa.Integer)
+
+
+def _week_of(session: Session, day: Any) -> Any:
+    """SQL for the Monday of a date's ISO week."""
+    if _dialect(session) == "sqlite":
+        return func.date(day, sa.literal_column("'weekday 0'"), sa.literal_column("'-6 days'"))
+    return sa.cast(func.date_trunc(sa.literal_column("'week'"), day), sa.Date)
+
+
+def _as_date(value: Any) -> date:
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value))
+
+
+def _cohort(filters: DashboardFilter) -> list[Any]:
+    """Conditions on Project for the dashboard's cohort."""
+    where: list[Any] = [col(Project.status).in_(PUBLISHED)]
+    if filters.department:
+        where.append(col(Project.department) == filters.department)
+    if filters.start is not None:
+        where.append(col(Project.start_date) >= filters.start)
+    if filters.end is not None:
+        where.append(col(Project.start_date) <= filters.end)
+    return where
+
+
+def _moment(session: Session, value: datetime) -> Any:
+    """A bound UTC moment (typed, so PostgreSQL can subtract it from a timestamp)."""
+    moment = sa.literal(value, UTCDateTime())
+    # SQLite has no date type: a CAST there would turn the text into a number.
+    return moment if _dialect(session) == "sqlite" else sa.cast(moment, sa.DateTime)
+
+
+def _funnel(session: Session, filters: DashboardFilter) -> Funnel:
+    rows = session.execute(
+        sa.select(
+            col(Application.status),
+            col(Application.accepted_at).is_not(None),
+            func.count(),
+        )
+        .join(Project, col(Project.id) == col(Application.project_id))
+        .where(*_cohort(filters))
+        .group_by(col(Application.status), col(Application.accepted_at).is_not(None))
+    ).all()
+    counts: dict[str, int] = defaultdict(int)
+    for status, was_accepted, n in rows:
+        status = S(status)
+        counts["submitted"] += n
+        if was_accepted or status in (S.ACCEPTED, *MATCH_STATUSES, S.REJECTED):
+            counts["accepted"] += n
+        if status in MATCH_STATUSES:
+            counts["approved"] += n
+        if status is S.COMPLETED:
+            counts["completed"] += n
+        if status is S.ENDED_EARLY:
+            counts["ended_early"] += n
+    return Funnel(**counts)
+
+
+def _day_counts(kind: str, days: Any, *where: Any) -> Any:
+    """SELECT kind, days, COUNT(*) over cohort applications, grouped by the computed days."""
+    inner = (
+        sa.select(days.label("days"))
+        .select_from(Application)
+        .join(Project, col(Project.id) == col(Application.project_id))
+        .where(*where)
+        .subquery()
+    )
+    return sa.select(
+        sa.literal_column(f"'{kind}'").label("kind"), inner.c.days, func.count()
+    ).group_by(inner.c.days)
+
+
+def _timings(
+    session: Session, filters: DashboardFilter, now: datetime
+) -> tuple[dict[int, int], list[AgeBucket]]:
+    """Days from submission to match (a histogram) and approval ages, in one statement."""
+    cohort = _cohort(filters)
+    accepted_at = col(Application.accepted_at)
+    decided_at = case(
+        (col(Application.status) == S.REJECTED, col(Application.updated_at)),
+        else_=col(Application.approved_at),
+    )
+    matched = _day_counts(
+        "match",
+        _whole_days(session, col(Application.approved_at), col(Application.created_at)),
+        *cohort,
+        col(Application.approved_at).is_not(None),
+    )
+    decisions = _day_counts(
+        "decided",
+        _whole_days(session, decided_at, accepted_at),
+        *cohort,
+        accepted_at.is_not(None),
+        or_(col(Application.approved_at).is_not(None), col(Application.status) == S.REJECTED),
+    )
+    waiting = _day_counts(
+        "waiting",
+        _whole_days(session, _moment(session, now), accepted_at),
+        *cohort,
+        col(Application.status) == S.ACCEPTED,
+    )
+    histogram: dict[int, int] = defaultdict(int)
+    ages: dict[str, dict[str, int]] = {label: defaultdict(int) for label, _, _ in AGE_BUCKETS}
+    for kind, days, n in session.execute(sa.union_all(matched, decisions, waiting)).all():
+        days = max(0, int(days or 0))
+        if kind == "match":
+            histogram[days] += n
+            continue
+        for label, low, high in AGE_BUCKETS:
+            if days >= low and (high is None or days <= high):
+                ages[label][kind] += n
+                break
+    buckets = [
+        AgeBucket(label, ages[label]["decided"], ages[label]["waiting"])
+        for label, _, _ in AGE_BUCKETS
+    ]
+    return dict(histogram), buckets
+
+
+def median_of_histogram(histogram: dict[int, int]) -> float | None:
+    """Return the median of values given as {value: count} (the mean of the middle two)."""
+    total = sum(histogram.values())
+    if total == 0:
+        return None
+    wanted = [(total - 1) // 2, total // 2]
+    found: list[int] = []
+    seen = 0
+    for value in sorted(histogram):
+        seen += histogram[value]
+        while len(found) < 2 and wanted[len(found)] < seen:
+            found.append(value)
+    return (found[0] + found[1]) / 2
+
+
+def _demand(session: Session, filters: DashboardFilter, limit: int) -> list[TagDemand]:
+    applications = (
+        sa.select(func.count())
+        .select_from(Application)
+        .where(col(Application.project_id) == col(Project.id))
+        .scalar_subquery()
+    )
+    seats = case((col(Project.status) == P.CANCELLED, 0), else_=col(Project.seats))
+    per_project = (
+        sa.select(
+            col(Project.id).label("project_id"),
+            seats.label("seats"),
+            applications.label("applications"),
+        )
+        .where(*_cohort(filters))
+        .subquery()
+    )
+    rows = session.execute(
+        sa.select(
+            col(Tag.name),
+            func.sum(per_project.c.applications),
+            func.sum(per_project.c.seats),
+        )
+        .select_from(per_project)
+        .join(ProjectTag, col(ProjectTag.project_id) == per_project.c.project_id)
+        .join(Tag, col(Tag.id) == col(ProjectTag.tag_id))
+        .group_by(col(Tag.name))
+    ).all()
+    found = [
+        TagDemand(name, int(apps or 0), int(seats or 0))
+        for name, apps, seats in rows
+        if apps or seats
+    ]
+    found.sort(key=lambda row: (-row.gap, -row.applications, row.tag))
+    return found[:limit]
+
+
+def _hours(session: Session, filters: DashboardFilter) -> list[DepartmentHours]:
+    whole = col(Project.mentor_hours) * col(Project.duration_weeks)
+    has_match = sa.exists().where(
+        col(Application.project_id) == col(Project.id),
+        col(Application.status).in_(MATCH_STATUSES),
+    )
+    logged = (
+        sa.select(func.coalesce(func.sum(col(MatchSession.minutes)), 0))
+        .select_from(MatchSession)
+        .join(Application, col(Application.id) == col(MatchSession.application_id))
+        .where(col(Application.project_id) == col(Project.id))
+        .scalar_subquery()
+    )
+    per_project = (
+        sa.select(
+            col(Project.department).label("department"),
+            whole.label("offered"),
+            case((has_match, whole), else_=0).label("matched"),
+            logged.label("minutes"),
+        )
+        .where(*_cohort(filters), col(Project.status) != P.CANCELLED)
+        .subquery()
+    )
+    rows = session.execute(
+        sa.select(
+            per_project.c.department,
+            func.sum(per_project.c.offered),
+            func.sum(per_project.c.matched),
+            func.sum(per_project.c.minutes),
+        )
+        .group_by(per_project.c.department)
+        .order_by(per_project.c.department)
+    ).all()
+    return [
+        DepartmentHours(dept, float(offered or 0), float(matched or 0), float(minutes or 0) / 60)
+        for dept, offered, matched, minutes in rows
+    ]
+
+
+def _sessions(session: Session, filters: DashboardFilter) -> list[WeekSessions]:
+    week = _week_of(session, col(MatchSession.held_on))
+    statement = (
+        sa.select(week, func.count(), func.sum(col(MatchSession.minutes)))
+        .select_from(MatchSession)
+        .join(Application, col(Application.id) == col(MatchSession.application_id))
+        .join(Project, col(Project.id) == col(Application.project_id))
+        .group_by(week)
+        .order_by(week)
+    )
+    if filters.department:
+        statement = statement.where(col(Project.department) == filters.department)
+    if filters.start is not None:
+        statement = statement.where(col(MatchSession.held_on) >= filters.start)
+    if filters.end is not None:
+        statement = statement.where(col(MatchSession.held_on) <= filters.end)
+    return [
+        WeekSessions(_as_date(monday), int(n), float(minutes or 0) / 60)
+        for monday, n, minutes in session.execute(statement).all()
+    ]
+
+
+def _at_risk(session: Session, filters: DashboardFilter, today: date) -> AtRisk:
+    """Running matches, and those with no sign of life (start, approval, session) in 21 days."""
+    cutoff = today - timedelta(days=AT_RISK_DAYS)
+    cutoff_moment = datetime.combine(cutoff + timedelta(days=1), time.min, tzinfo=UTC)
+    recent = sa.exists().where(
+        col(MatchSession.application_id) == col(Application.id),
+        col(MatchSession.held_on) > cutoff,
+    )
+    approved = func.coalesce(col(Application.approved_at), col(Application.updated_at))
+    silent = and_(
+        col(Project.start_date) <= cutoff,
+        approved < _moment(session, cutoff_moment),
+        sa.not_(recent),
+    )
+    statement = (
+        sa.select(func.count(), func.coalesce(func.sum(case((silent, 1), else_=0)), 0))
+        .select_from(Application)
+        .join(Project, col(Project.id) == col(Application.project_id))
+        .where(col(Application.status) == S.APPROVED)
+    )
+    if filters.department:
+        statement = statement.where(col(Project.department) == filters.department)
+    running, at_risk = session.execute(statement).one()
+    return AtRisk(int(running or 0), int(at_risk or 0))
+
+
+def _self_efficacy(session: Session, filters: DashboardFilter) -> SelfEfficacyChange:
+    start = aliased(SelfEfficacy)
+    close = aliased(SelfEfficacy)
+
+    def total(row: Any) -> Any:
+        return row.item1 + row.item2 + row.item3 + row.item4 + row.item5
+
+    def mean(row: Any) -> Any:
+        return total(row) / 5.0
+
+    change = total(close) - total(start)
+    row = session.execute(
+        sa.select(
+            func.count(),
+            func.avg(mean(start)),
+            func.avg(mean(close)),
+            func.coalesce(func.sum(case((change > 0, 1), else_=0)), 0),
+            func.coalesce(func.sum(case((change == 0, 1), else_=0)), 0),
+            func.coalesce(func.sum(case((change < 0, 1), else_=0)), 0),
+        )
+        .select_from(start)
+        .join(
+            close,
+            and_(
+                col(close.application_id) == col(start.application_id),
+                col(close.phase) == SelfEfficacyPhase.CLOSE,
+            ),
+        )
+        .join(Application, col(Application.id) == col(start.application_id))
+        .join(Project, col(Project.id) == col(Application.project_id))
+        .where(col(start.phase) == SelfEfficacyPhase.START, *_cohort(filters))
+    ).one()
+    pairs, start_mean, close_mean, improved, unchanged, declined = row
+    if not pairs:
+        return SelfEfficacyChange()
+    return SelfEfficacyChange(
+        pairs=int(pairs),
+        start_mean=float(start_mean),
+        close_mean=float(close_mean),
+        improved=int(improved),
+        unchanged=int(unchanged),
+        declined=int(declined),
+    )
+
+
+def departments(session: Session, *, actor: User) -> list[str]:
+    """Return the departments that have published projects, for the dashboard filter."""
+    _ensure_faculty(actor, "program.departments")
+    rows = session.execute(
+        sa.select(col(Project.department)).distinct().order_by(col(Project.department))
+    ).all()
+    return [row[0] for row in rows]
+
+
+def program_dashboard(
+    session: Session,
+    *,
+    actor: User,
+    filters: DashboardFilter,
+    now: datetime | None = None,
+    demand_limit: int = 15,
+) -> Dashboard:
+    """Return every dashboard figure for the filter, in seven aggregate statements."""
+    _ensure_faculty(actor, "program.dashboard")
+    now = now or utcnow()
+    histogram, ages = _timings(session, filters, now)
+    return Dashboard(
+        filters=filters,
+        funnel=_funnel(session, filters),
+        matches=sum(histogram.values()),
+        median_days_to_match=median_of_histogram(histogram),
+        approval_ages=ages,
+        demand=_demand(session, filters, demand_limit),
+        hours=_hours(session, filters),
+        sessions=_sessions(session, filters),
+        at_risk=_at_risk(session, filters, now.astimezone(UTC).date()),
+        self_efficacy=_self_efficacy(session, filters),
+    )
+
+
+# ---------------------------------------------------------------------------- exports
+
+# A spreadsheet runs a cell that starts with one of these as a formula (CSV injection).
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+MATCH_COLUMNS = (
+    "project",
+    "department",
+    "mentor",
+    "student",
+    "approved_on",
+    "start_date",
+    "end_date",
+    "hours_planned",
+    "hours_logged",
+    "status",
+)
+PROJECT_COLUMNS = (
+    "project",
+    "department",
+    "mentor",
+    "status",
+    "mode",
+    "tags",
+    "seats",
+    "seats_filled",
+    "student_hours_per_week",
+    "mentor_hours_per_week",
+    "weeks",
+    "start_date",
+    "end_date",
+    "deadline",
+    "applications",
+    "matches",
+)
+
+
+def safe_cell(value: object) -> str:
+    """Return a CSV cell that a spreadsheet shows as text, never runs as a formula."""
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return f"{round(value, 2):g}"
+    text = str(value)
+    if text.startswith(_FORMULA_STARTS):
+        return "'" + text
+    return text
+
+
+def _export_scope(actor: User) -> list[Any]:
+    """Conditions on Project: everything for admins and program-wide faculty, else the
+    actor's department plus their own projects."""
+    if is_admin(actor) or actor.program_wide:
+        return []
+    if actor.department is None:
+        return [col(Project.owner_id) == actor.id]
+    return [or_(col(Project.department) == actor.department, col(Project.owner_id) == actor.id)]
+
+
+def match_rows(session: Session, *, actor: User) -> Iterator[list[str]]:
+    """Return the header and one row per match in the actor's scope, oldest approval first."""
+    _ensure_faculty(actor, "program.export_matches")
+    return _match_rows(session, actor)
+
+
+def _match_rows(session: Session, actor: User) -> Iterator[list[str]]:
+    mentor = aliased(User)
+    student = aliased(User)
+    logged = (
+        sa.select(func.coalesce(func.sum(col(MatchSession.minutes)), 0))
+        .where(col(MatchSession.application_id) == col(Application.id))
+        .scalar_subquery()
+    )
+    statement = (
+        sa.select(
+            col(Project.title),
+            col(Project.department),
+            col(mentor.display_name),
+            col(student.display_name),
+            col(Application.approved_at),
+            col(Project.start_date),
+            col(Project.end_date),
+            col(Project.student_hours) * col(Project.duration_weeks),
+            logged,
+            col(Application.status),
+        )
+        .select_from(Application)
+        .join(Project, col(Project.id) == col(Application.project_id))
+        .join(mentor, col(mentor.id) == col(Project.owner_id))
+        .join(student, col(student.id) == col(Application.student_id))
+        .where(col(Application.status).in_(MATCH_STATUSES), *_export_scope(actor))
+        .order_by(col(Application.approved_at), col(Application.id))
+    )
+    yield list(MATCH_COLUMNS)
+    for row in session.execute(statement.execution_options(yield_per=1000)):
+        title, dept, mentor_name, student_name, approved_at, start, end, planned, minutes, st = row
+        yield [
+            safe_cell(title),
+            safe_cell(dept),
+            safe_cell(mentor_name),
+            safe_cell(student_name),
+            approved_at.date().isoformat() if approved_at else "",
+            start.isoformat(),
+            end.isoformat(),
+            safe_cell(float(planned)),
+            safe_cell(float(minutes or 0) / 60),
+            S(st).value,
+        ]
+
+
+def project_rows(session: Session, *, actor: User) -> Iterator[list[str]]:
+    """Return the header and one row per published project in the actor's scope."""
+    _ensure_faculty(actor, "program.export_projects")
+    return _project_rows(session, actor)
+
+
+def _project_rows(session: Session, actor: User) -> Iterator[list[str]]:
+    scope = _export_scope(actor)
+    tags: dict[int, list[str]] = defaultdict(list)
+    for project_id, name in session.execute(
+        sa.select(col(ProjectTag.project_id), col(Tag.name))
+        .join(Tag, col(Tag.id) == col(ProjectTag.tag_id))
+        .join(Project, col(Project.id) == col(ProjectTag.project_id))
+        .where(col(Project.status).in_(PUBLISHED), *scope)
+        .order_by(col(ProjectTag.project_id), col(Tag.name))
+    ):
+        tags[project_id].append(name)
+    applications = (
+        sa.select(func.count())
+        .select_from(Application)
+        .where(col(Application.project_id) == col(Project.id))
+        .scalar_subquery()
+    )
+    matches = (
+        sa.select(func.count())
+        .select_from(Application)
+        .where(
+            col(Application.project_id) == col(Project.id),
+            col(Application.status).in_(MATCH_STATUSES),
+        )
+        .scalar_subquery()
+    )
+    statement = (
+        sa.select(Project, col(User.display_name), applications, matches)
+        .join(User, col(User.id) == col(Project.owner_id))
+        .where(col(Project.status).in_(PUBLISHED), *scope)
+        .order_by(col(Project.start_date), col(Project.id))
+    )
+    yield list(PROJECT_COLUMNS)
+    for project, mentor_name, n_applications, n_matches in session.execute(statement):
+        yield [
+            safe_cell(project.title),
+            safe_cell(project.department),
+            safe_cell(mentor_name),
+            project.status.value,
+            project.mode.value,
+            safe_cell(", ".join(tags.get(project.id or 0, []))),
+            str(project.seats),
+            str(project.filled),
+            safe_cell(project.student_hours),
+            safe_cell(project.mentor_hours),
+            str(project.duration_weeks),
+            project.start_date.isoformat(),
+            project.end_date.isoformat(),
+            project.deadline.isoformat(),
+            str(n_applications),
+            str(n_matches),
+        ]
+
+
+EXPORTS = {"matches": match_rows, "projects": project_rows}
+
+
+def write_csv(rows: Iterable[Sequence[str]], out: TextIO) -> int:
+    """Write rows as CSV; return how many data rows (not counting the header) were written."""
+    writer = csv.writer(out, lineterminator="\r\n")
+    count = -1
+    for row in rows:
+        writer.writerow(row)
+        count += 1
+    return max(count, 0)
+
+
+def export_csv(session: Session, *, actor: User, kind: str) -> str:
+    """Return the CSV text of one export (`matches` or `projects`) for the actor's scope."""
+    if kind not in EXPORTS:
+        raise ValueError(f"unknown export {kind!r}")
+    buffer = io.StringIO()
+    write_csv(EXPORTS[kind](session, actor=actor), buffer)
+    return buffer.getvalue()

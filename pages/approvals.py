@@ -1,0 +1,228 @@
+"""Approval queue: accepted applications awaiting a faculty decision, oldest first, with the
+statement and both weekly loads; approve, reject with a reason, or approve a selection."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from core.applications import reject
+from core.commitment import week_label
+from core.db import read_session, write_transaction
+from core.errors import DomainError
+from core.models import User
+from core.program import ItemResult, QueueRow, WeekLoad, approve_each, queue_with_loads
+from pages.components.auth import signed_in_user
+from pages.components.engine import get_engine
+from pages.components.ui import escape_markdown, show_error, user_text
+
+PAGE_SIZE = 20
+OFFSET = "approvals_offset"
+# Outcomes of the last action, shown once after st.rerun(): [(ok, plain text)].
+RESULTS = "approvals_results"
+PICK = "ap_pick_"
+LABELS = "approvals_labels"
+
+
+def render() -> None:
+    """List the queue page by page; act on one item or on the selected ones."""
+    user = signed_in_user()
+    st.title("Approval queue")
+    st.caption(
+        "Matches the mentors accepted, waiting for a faculty decision, oldest first. "
+        "Approving makes the match; rejecting frees the seat and needs a reason."
+    )
+    _show_results()
+    offset = max(int(st.session_state.get(OFFSET, 0)), 0)
+    try:
+        with read_session(get_engine()) as session:
+            rows = queue_with_loads(session, actor=user, limit=PAGE_SIZE + 1, offset=offset)
+    except DomainError as error:
+        show_error(error)
+        return
+    more = len(rows) > PAGE_SIZE
+    rows = rows[:PAGE_SIZE]
+    if not rows:
+        if offset:
+            st.info("No more items on this page.")
+            _pager(offset, more=False)
+        else:
+            st.success("The queue is clear: nothing is waiting for your decision.")
+        return
+    _summary(rows, offset, more)
+    _bulk(user, rows)
+    for row in rows:
+        _card(user, row)
+    _pager(offset, more=more)
+
+
+def _summary(rows: list[QueueRow], offset: int, more: bool) -> None:
+    overdue = sum(row.overdue for row in rows)
+    shown, late, oldest = st.columns(3)
+    label = f"{offset + 1}–{offset + len(rows)}" + (" (more follow)" if more else "")
+    shown.metric("Items shown", label)
+    late.metric("Waiting over 3 days", overdue)
+    oldest.metric("Oldest wait (days)", max(row.item.age_days for row in rows))
+
+
+def _bulk(user: User, rows: list[QueueRow]) -> None:
+    # Labels of every item shown so far: an item that left the queue since it was ticked
+    # (withdrawn, or decided by a colleague) is still reported by name.
+    labels: dict[int, str] = st.session_state.setdefault(LABELS, {})
+    labels.update({row.item.application_id: _label(row) for row in rows})
+    picked = sorted(
+        int(key.removeprefix(PICK))
+        for key, value in st.session_state.items()
+        if str(key).startswith(PICK) and value
+    )
+    if st.button(
+        f"Approve selected ({len(picked)})",
+        type="primary",
+        disabled=not picked,
+        key="ap_bulk",
+        icon=":material/done_all:",
+    ):
+        results = approve_each(get_engine(), actor=user, application_ids=picked)
+        for number in picked:
+            st.session_state.pop(f"{PICK}{number}", None)
+        _finish(
+            [(r, labels.get(r.application_id, f"application {r.application_id}")) for r in results]
+        )
+
+
+def _label(row: QueueRow) -> str:
+    return f"{row.item.student_name} on “{row.item.project_title}”"
+
+
+def _finish(outcomes: list[tuple[ItemResult, str]]) -> None:
+    texts = []
+    for result, label in outcomes:
+        if result.ok:
+            texts.append((True, f"Approved: {label}. Both were told."))
+        else:
+            texts.append((False, f"Not approved: {label}. {result.message}"))
+    st.session_state[RESULTS] = texts
+    st.rerun()
+
+
+def _show_results() -> None:
+    for ok, text in st.session_state.pop(RESULTS, []):
+        if ok:
+            st.success(escape_markdown(text), icon=":material/check_circle:")
+        else:
+            st.error(escape_markdown(text), icon=":material/block:")
+
+
+def _card(user: User, row: QueueRow) -> None:
+    item = row.item
+    number = item.application_id
+    with st.container(border=True):
+        st.markdown(
+            f"**{escape_markdown(item.project_title)}** · {escape_markdown(item.department)}"
+        )
+        days = "day" if item.age_days == 1 else "days"
+        waiting = f"Waiting {item.age_days} {days}"
+        age = f":red[**{waiting}** (over 3 days)]" if row.overdue else waiting
+        student = escape_markdown(item.student_name)
+        if row.blind:
+            student += " (pseudonym: blind review)"
+        st.markdown(f"{age} · Mentor: {escape_markdown(item.mentor_name)} · Student: {student}")
+        st.markdown("**Statement**")
+        user_text(row.statement)
+        student_col, mentor_col = st.columns(2)
+        with student_col:
+            _student_load(row)
+        with mentor_col:
+            _mentor_load(row)
+        with st.expander("Week by week"):
+            st.dataframe(_weeks_table(row), hide_index=True, width="stretch")
+        st.checkbox("Select for bulk approval", key=f"{PICK}{number}")
+        _actions(user, row)
+
+
+def _hours(value: float) -> str:
+    return f"{value:g}"
+
+
+def _student_load(row: QueueRow) -> None:
+    peak = row.student_peak
+    text = (
+        f"{_hours(peak.committed)} h committed + {_hours(peak.adding)} h this project = "
+        f"{_hours(peak.total)} of {_hours(peak.limit)} h available"
+    )
+    st.markdown("**Student's fullest week** " + f"({week_label(peak.week)})")
+    st.markdown(f":red[{text}: over their hours]" if peak.over else text)
+
+
+def _mentor_load(row: QueueRow) -> None:
+    peak = row.mentor_peak
+    text = f"{_hours(peak.total)} of {_hours(peak.limit)} h weekly budget"
+    st.markdown("**Mentor's fullest week** " + f"({week_label(peak.week)})")
+    st.markdown(f":red[{text}: over budget]" if peak.over else text)
+
+
+def _weeks_table(row: QueueRow) -> pd.DataFrame:
+    mentor: dict[str, WeekLoad] = {week_label(w.week): w for w in row.mentor_weeks}
+    records = []
+    for week in row.student_weeks:
+        label = week_label(week.week)
+        records.append(
+            {
+                "week": label,
+                "student committed h": week.committed,
+                "this project h": week.adding,
+                "student available h": week.limit,
+                "mentor load h": mentor[label].total,
+                "mentor budget h": mentor[label].limit,
+            }
+        )
+    return pd.DataFrame(records)
+
+
+def _actions(user: User, row: QueueRow) -> None:
+    number = row.item.application_id
+    with st.form(f"ap_form_{number}", border=False, enter_to_submit=False):
+        st.text_input(
+            "Reason (required to reject; the student and mentor see it)",
+            key=f"ap_reason_{number}",
+            max_chars=500,
+        )
+        approve_col, reject_col = st.columns(2)
+        approved = approve_col.form_submit_button(
+            "Approve", type="primary", icon=":material/check:", key=f"ap_approve_{number}"
+        )
+        rejected = reject_col.form_submit_button(
+            "Reject", icon=":material/close:", key=f"ap_reject_{number}"
+        )
+    if approved:
+        results = approve_each(get_engine(), actor=user, application_ids=[number])
+        _finish([(results[0], _label(row))])
+    elif rejected:
+        reason = str(st.session_state.get(f"ap_reason_{number}") or "")
+        try:
+            with write_transaction(get_engine()) as session:
+                reject(session, actor=user, application_id=number, reason=reason)
+        except DomainError as error:
+            show_error(error)
+            return
+        st.session_state[RESULTS] = [
+            (True, f"Rejected: {_label(row)}. The seat is free again; both were told.")
+        ]
+        st.rerun()
+
+
+def _pager(offset: int, *, more: bool) -> None:
+    back, forward = st.columns(2)
+    if offset and back.button("Previous page", key="ap_prev", icon=":material/chevron_left:"):
+        st.session_state[OFFSET] = max(offset - PAGE_SIZE, 0)
+        st.rerun()
+    if more and forward.button("Next page", key="ap_next", icon=":material/chevron_right:"):
+        st.session_state[OFFSET] = offset + PAGE_SIZE
+        st.rerun()
+
+
+if __name__ == "__main__":
+    # Opened directly as a legacy page: hand over to the entry script, which gates and routes.
+    from app import main
+
+    main()

@@ -1,0 +1,228 @@
+"""Program dashboard: the program's health for a department and a range of project start
+dates, each chart with its numbers beside it."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from core.commitment import week_label
+from core.db import read_session
+from core.errors import DomainError
+from core.program import AT_RISK_DAYS, Dashboard, DashboardFilter, departments, program_dashboard
+from pages.components import charts
+from pages.components.auth import signed_in_user
+from pages.components.engine import get_engine
+from pages.components.ui import escape_markdown, show_error
+
+ALL = "All departments"
+# Default range of project start dates: the last six months and the next three.
+PAST_DAYS, FUTURE_DAYS = 182, 91
+
+
+def render() -> None:
+    """Read the filters, compute every figure in one read, and show them."""
+    user = signed_in_user()
+    st.title("Program dashboard")
+    engine = get_engine()
+    try:
+        with read_session(engine) as session:
+            names = departments(session, actor=user)
+            filters = _filters(names)
+            board = program_dashboard(session, actor=user, filters=filters)
+    except DomainError as error:
+        show_error(error)
+        return
+    if board.funnel.submitted == 0 and not board.hours and not board.sessions:
+        st.info(
+            "Nothing to show for these filters yet: no published project starts in this range. "
+            "Widen the dates or choose another department."
+        )
+    _funnel(board)
+    _timing(board)
+    _demand(board)
+    _hours(board)
+    _workspace(board)
+
+
+def _filters(names: list[str]) -> DashboardFilter:
+    today = date.today()
+    left, right = st.columns([1, 2])
+    department = left.selectbox("Department", [ALL, *names], key="db_department")
+    picked = right.date_input(
+        "Projects starting between",
+        value=(today - timedelta(days=PAST_DAYS), today + timedelta(days=FUTURE_DAYS)),
+        key="db_range",
+        format="YYYY-MM-DD",
+    )
+    start, end = _range(picked)
+    return DashboardFilter(
+        department=None if department == ALL else department, start=start, end=end
+    )
+
+
+def _range(picked: object) -> tuple[date | None, date | None]:
+    """A date_input range: both ends, or one while the user is still choosing."""
+    if isinstance(picked, date):
+        return picked, picked
+    values = [v for v in picked if isinstance(v, date)] if isinstance(picked, tuple) else []
+    if len(values) == 2:
+        return values[0], values[1]
+    if len(values) == 1:
+        return values[0], None
+    return None, None
+
+
+def _chart(chart: alt.TopLevelMixin, description: str) -> None:
+    st.altair_chart(chart, width="stretch", alt=description)
+
+
+def _hours_text(value: float) -> str:
+    return f"{value:,.1f}".rstrip("0").rstrip(".")
+
+
+def _funnel(board: Dashboard) -> None:
+    st.subheader("Application funnel")
+    funnel = board.funnel
+    chart_col, numbers_col = st.columns([3, 2])
+    with chart_col:
+        _chart(charts.funnel_chart(funnel.stages()), "Applications reaching each stage")
+    with numbers_col:
+        st.dataframe(
+            pd.DataFrame(funnel.stages(), columns=["stage", "applications"]),
+            hide_index=True,
+            width="stretch",
+        )
+        st.caption(f"Ended early: {funnel.ended_early}. A later stage counts the earlier ones.")
+
+
+def _timing(board: Dashboard) -> None:
+    st.subheader("Time to match and approval age")
+    median = board.median_days_to_match
+    first, second, third = st.columns(3)
+    first.metric(
+        "Median days to match",
+        "–" if median is None else f"{median:g}",
+        help="submission → approval",
+    )
+    second.metric("Matches", board.matches)
+    waiting_late = sum(b.waiting for b in board.approval_ages[2:])
+    third.metric("Waiting over 3 days now", waiting_late)
+    chart_col, numbers_col = st.columns([3, 2])
+    rows = [(b.label, b.decided, b.waiting) for b in board.approval_ages]
+    with chart_col:
+        _chart(charts.approval_age_chart(rows), "Days accepted applications waited for faculty")
+    with numbers_col:
+        st.dataframe(
+            pd.DataFrame(rows, columns=["days waited", "decided", "still waiting"]),
+            hide_index=True,
+            width="stretch",
+        )
+
+
+def _demand(board: Dashboard) -> None:
+    st.subheader("Demand and supply by interest tag")
+    if not board.demand:
+        st.caption("No tagged projects in this range.")
+        return
+    st.caption(
+        "Applications to projects with the tag against the seats those projects offer; "
+        "tags at the top lack mentors the most."
+    )
+    rows = [(d.tag, d.applications, d.seats) for d in board.demand]
+    chart_col, numbers_col = st.columns(2)
+    with chart_col:
+        _chart(charts.demand_supply_chart(rows), "Applications and seats per interest tag")
+    with numbers_col:
+        st.dataframe(
+            pd.DataFrame(
+                [(d.tag, d.applications, d.seats, d.gap) for d in board.demand],
+                columns=["tag", "applications", "seats", "missing seats"],
+            ),
+            hide_index=True,
+            width="stretch",
+        )
+
+
+def _hours(board: Dashboard) -> None:
+    st.subheader("Mentor hours offered and used")
+    if not board.hours:
+        st.caption("No live or finished projects in this range.")
+        return
+    offered = sum(h.offered for h in board.hours)
+    matched = sum(h.matched for h in board.hours)
+    logged = sum(h.logged for h in board.hours)
+    first, second, third = st.columns(3)
+    first.metric("Offered (h)", _hours_text(offered), help="mentor hours/week × weeks")
+    second.metric("On matched projects (h)", _hours_text(matched))
+    third.metric("Logged in sessions (h)", _hours_text(logged))
+    rows = [(h.department, h.offered, h.matched, h.logged) for h in board.hours]
+    chart_col, numbers_col = st.columns(2)
+    with chart_col:
+        _chart(charts.mentor_hours_chart(rows), "Mentor hours per department")
+    with numbers_col:
+        st.dataframe(
+            pd.DataFrame(rows, columns=["department", "offered h", "matched h", "logged h"]),
+            hide_index=True,
+            width="stretch",
+        )
+
+
+def _workspace(board: Dashboard) -> None:
+    st.subheader("Sessions and matches at risk")
+    risk = board.at_risk
+    first, second, third = st.columns(3)
+    first.metric("Sessions logged", sum(w.sessions for w in board.sessions))
+    second.metric("Running matches (today)", risk.running)
+    third.metric(
+        f"At risk: no session in {AT_RISK_DAYS} days",
+        risk.at_risk,
+        help="counted from the latest of project start, approval and last session",
+    )
+    if board.sessions:
+        chart_col, numbers_col = st.columns([3, 2])
+        with chart_col:
+            _chart(
+                charts.sessions_per_week_chart([(w.week, w.sessions) for w in board.sessions]),
+                "Sessions logged per week",
+            )
+        with numbers_col:
+            st.dataframe(
+                pd.DataFrame(
+                    [(week_label(w.week), w.sessions, round(w.hours, 2)) for w in board.sessions],
+                    columns=["week", "sessions", "hours"],
+                ),
+                hide_index=True,
+                width="stretch",
+            )
+    else:
+        st.caption("No sessions logged in this range yet.")
+    st.subheader("Leadership self-efficacy")
+    change = board.self_efficacy
+    if change.start_mean is None or change.close_mean is None or change.change is None:
+        st.caption(
+            "Shown once students have answered the five-item scale both at match start and at "
+            "close."
+        )
+        return
+    first, second, third = st.columns(3)
+    first.metric("Students with both answers", change.pairs)
+    second.metric("Mean score at close", f"{change.close_mean:.2f}", delta=f"{change.change:+.2f}")
+    third.metric(
+        "Improved / same / lower", f"{change.improved} / {change.unchanged} / {change.declined}"
+    )
+    _chart(
+        charts.self_efficacy_chart(change.start_mean, change.close_mean),
+        f"Mean self-efficacy {change.start_mean:.2f} at start, {change.close_mean:.2f} at close",
+    )
+    st.caption(escape_markdown(f"Mean at start: {change.start_mean:.2f} (scale 1–5)."))
+
+
+if __name__ == "__main__":
+    # Opened directly as a legacy page: hand over to the entry script, which gates and routes.
+    from app import main
+
+    main()

@@ -1,0 +1,234 @@
+"""Faculty screens through AppTest: the approval queue (approve, reject, bulk), the program
+dashboard (demo data and an empty database) and the exports page."""
+
+from __future__ import annotations
+
+import re
+import secrets
+
+import pytest
+import streamlit as st
+from sqlalchemy import Engine
+from sqlmodel import select
+from streamlit.util import calc_hash
+
+from core.accounts import create_user, find_user_by_username
+from core.applications import withdraw
+from core.db import create_db_engine, read_session, write_transaction
+from core.migrate import upgrade_to_head
+from core.models import Application, ApplicationStatus, Project, Role, User
+from core.seed import DEMO_PASSWORD, STATEMENT
+from core.settings import get_settings
+from tests.pages.conftest import ROOT, log_in, new_app
+
+S = ApplicationStatus
+FOOD_BANK = "Build a data dashboard for a food bank"
+REVIEW = "Code review sprint on an open-source library"
+ML = "Machine learning reading group"
+
+
+def texts(at) -> str:
+    """What a reader sees, Markdown escapes removed."""
+    parts = [m.value for m in at.markdown] + [t.value for t in at.title]
+    parts += [s.value for s in at.subheader] + [e.value for e in at.error]
+    parts += [s.value for s in at.success] + [w.value for w in at.warning]
+    parts += [i.value for i in at.info] + [c.value for c in at.caption]
+    parts += [m.label for m in at.metric] + [str(m.value) for m in at.metric]
+    return re.sub(r"\\(.)", r"\1", "\n".join(str(p) for p in parts))
+
+
+def open_screen(at, url_path: str):
+    at._page_hash = calc_hash(url_path)
+    at.query_params.clear()
+    return at.run()
+
+
+def accepted_id(engine: Engine, title: str) -> int:
+    with read_session(engine) as session:
+        found = session.exec(
+            select(Application.id)
+            .join(Project, Project.id == Application.project_id)
+            .where(Project.title == title, Application.status == S.ACCEPTED)
+        ).one()
+    assert found is not None
+    return found
+
+
+def status_of(engine: Engine, application_id: int) -> ApplicationStatus:
+    with read_session(engine) as session:
+        found = session.get(Application, application_id)
+    assert found is not None
+    return found.status
+
+
+def user_named(engine: Engine, username: str) -> User:
+    with read_session(engine) as session:
+        found = find_user_by_username(session, username)
+    assert found is not None
+    return found
+
+
+# ---------------------------------------------------------------------------- queue
+
+
+def test_queue_lists_scope_oldest_first_with_statement_and_loads(logged_in):
+    at = open_screen(logged_in("demo-faculty"), "approvals")
+    assert not at.exception
+    shown = texts(at)
+    assert f"**{FOOD_BANK}**" in shown and f"**{REVIEW}**" in shown
+    # demo-faculty mentors the reading group: its accepted application is not theirs to approve.
+    assert ML not in shown
+    assert STATEMENT in shown
+    assert "Student's fullest week" in shown and "Mentor's fullest week" in shown
+    assert "of 6 h weekly budget" in shown  # demo-alumni's budget
+    assert shown.index(FOOD_BANK) < shown.index(REVIEW)  # accepted earlier
+
+
+def test_approve_one_item(app_env, logged_in):
+    at = open_screen(logged_in("demo-faculty"), "approvals")
+    number = accepted_id(app_env, FOOD_BANK)
+    at.button(key=f"ap_approve_{number}").click()
+    at.run()
+    assert not at.exception
+    assert f"Approved: Lee Park on “{FOOD_BANK}”" in texts(at)
+    assert status_of(app_env, number) is S.APPROVED
+    assert FOOD_BANK not in [m.value for m in at.markdown if m.value.startswith("**")]
+
+
+def test_reject_without_a_reason_is_refused_then_with_one_it_works(app_env, logged_in):
+    at = open_screen(logged_in("demo-faculty"), "approvals")
+    number = accepted_id(app_env, REVIEW)
+    at.button(key=f"ap_reject_{number}").click()
+    at.run()
+    assert not at.exception
+    assert "reason: is required" in texts(at)
+    assert status_of(app_env, number) is S.ACCEPTED
+    at.text_input(key=f"ap_reason_{number}").input("Please take the prerequisite course first.")
+    at.button(key=f"ap_reject_{number}").click()
+    at.run()
+    assert f"Rejected: Raj Mehta on “{REVIEW}”" in texts(at)
+    assert status_of(app_env, number) is S.REJECTED
+
+
+def test_bulk_approval_with_one_failing_item_completes_the_others(app_env, logged_in):
+    at = open_screen(logged_in("demo-admin"), "approvals")
+    food_bank, ml, review = (accepted_id(app_env, t) for t in (FOOD_BANK, ML, REVIEW))
+    for number in (food_bank, ml, review):
+        at.checkbox(key=f"ap_pick_{number}").check()
+    at.run()
+    assert at.button(key="ap_bulk").label == "Approve selected (3)"
+    # Meanwhile the student withdraws one of them: that item must fail, the others go through.
+    with write_transaction(app_env) as session:
+        student = find_user_by_username(session, "demo-student")
+        assert student is not None
+        withdraw(session, actor=student, application_id=ml)
+    at.button(key="ap_bulk").click()
+    at.run()
+    assert not at.exception
+    successes = [s.value for s in at.success if s.value.startswith("Approved")]
+    errors = [re.sub(r"\\(.)", r"\1", e.value) for e in at.error]
+    assert len(successes) == 2
+    assert errors == [
+        f"Not approved: Dana Student on “{ML}”. "
+        "This application is withdrawn, so it cannot be approved."
+    ]
+    assert status_of(app_env, food_bank) is S.APPROVED
+    assert status_of(app_env, review) is S.APPROVED
+    assert "The queue is clear" in texts(at)
+
+
+def test_user_text_in_the_queue_is_shown_literally(app_env, logged_in):
+    number = accepted_id(app_env, FOOD_BANK)
+    with write_transaction(app_env) as session:
+        application = session.get(Application, number)
+        assert application is not None
+        application.statement = "[click me](https://evil.example) <b>bold</b> **not bold**"
+        session.add(application)
+    at = open_screen(logged_in("demo-faculty"), "approvals")
+    raw = "\n".join(m.value for m in at.markdown)
+    assert "[click me](https://evil.example)" not in raw
+    assert r"\[click me\]\(https" in raw
+    assert "<b>" not in raw
+
+
+def test_students_have_no_faculty_screens(logged_in):
+    at = logged_in("demo-student")
+    labels = [link.label for link in at.sidebar.get("page_link")]
+    assert "Approval queue" not in labels and "Program dashboard" not in labels
+
+
+# ---------------------------------------------------------------------------- dashboard
+
+
+def test_dashboard_renders_with_the_demo_data(logged_in):
+    at = open_screen(logged_in("demo-faculty"), "dashboard")
+    assert not at.exception
+    shown = texts(at)
+    for heading in (
+        "Application funnel",
+        "Time to match and approval age",
+        "Demand and supply by interest tag",
+        "Mentor hours offered and used",
+        "Sessions and matches at risk",
+        "Leadership self-efficacy",
+    ):
+        assert heading in shown
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Matches"] == "3"  # portfolio (now and ended early) and the SQL course
+    assert len(at.get("vega_lite_chart")) >= 4
+    at.selectbox(key="db_department").select("Biology").run()
+    assert not at.exception
+    assert {m.label: m.value for m in at.metric}["Matches"] == "0"
+
+
+@pytest.fixture
+def accounts_only(tmp_path, monkeypatch):
+    """A database holding only one faculty account: no projects, no applications."""
+    url = f"sqlite:///{tmp_path / 'empty.db'}"
+    monkeypatch.setenv("DATABASE_URL", url)
+    monkeypatch.setenv("DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("COOKIE_KEY", secrets.token_urlsafe(48))
+    monkeypatch.chdir(ROOT)
+    get_settings.cache_clear()
+    st.cache_resource.clear()
+    engine = create_db_engine(url)
+    upgrade_to_head(engine)
+    with write_transaction(engine) as session:
+        create_user(
+            session,
+            username="lone-faculty",
+            email="lone@example.edu",
+            display_name="Lone Faculty",
+            role=Role.FACULTY,
+            password=DEMO_PASSWORD,
+            department="Physics",
+        )
+    yield engine
+    engine.dispose()
+    st.cache_resource.clear()
+    get_settings.cache_clear()
+
+
+def test_dashboard_and_queue_render_on_an_empty_database(accounts_only):
+    at = log_in(new_app().run(), "lone-faculty")
+    at = open_screen(at, "dashboard")
+    assert not at.exception
+    assert "Nothing to show for these filters yet" in texts(at)
+    assert {m.label: m.value for m in at.metric}["Matches"] == "0"
+    at = open_screen(at, "approvals")
+    assert not at.exception
+    assert "The queue is clear" in texts(at)
+    at = open_screen(at, "exports")
+    assert not at.exception
+
+
+# ---------------------------------------------------------------------------- exports
+
+
+def test_exports_page_offers_both_files(logged_in):
+    at = open_screen(logged_in("demo-faculty"), "exports")
+    assert not at.exception
+    shown = texts(at)
+    assert "the Computer Science department and your own projects" in shown
+    buttons = at.get("download_button")
+    assert [b.proto.label for b in buttons] == ["Download matches CSV", "Download projects CSV"]

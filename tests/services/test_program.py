@@ -1,0 +1,541 @@
+"""Program reads: dashboard figures against hand-computed values, queue scope and loads, bulk
+approval, and CSV exports (scope and formula neutralisation), on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine
+from sqlmodel import Session
+
+from core.commitment import project_end
+from core.db import read_session, write_transaction
+from core.errors import PermissionDenied
+from core.models import (
+    Application,
+    ApplicationStatus,
+    Project,
+    ProjectMode,
+    ProjectStatus,
+    ProjectTag,
+    Role,
+    User,
+)
+from core.program import (
+    AgeBucket,
+    DashboardFilter,
+    DepartmentHours,
+    TagDemand,
+    WeekSessions,
+    approve_each,
+    export_csv,
+    median_of_histogram,
+    program_dashboard,
+    queue_with_loads,
+    safe_cell,
+)
+from core.types import utcnow
+from core.workspace_models import MatchSession, SelfEfficacy, SelfEfficacyPhase
+from tests.services import app_helpers as h
+
+S = ApplicationStatus
+P = ProjectStatus
+ROOT = Path(__file__).resolve().parents[2]
+NOW = datetime(2030, 6, 10, 12, 0, tzinfo=UTC)  # a Monday; the dashboard's "now"
+ENG, BIO = "Engineering", "Biology"
+
+
+def at(day: str, clock: str = "00:00") -> datetime:
+    return datetime.fromisoformat(f"{day}T{clock}").replace(tzinfo=UTC)
+
+
+@dataclass
+class World:
+    ids: dict[str, int]
+    users: dict[str, User]
+
+
+def _project(
+    session: Session,
+    owner: User,
+    title: str,
+    *,
+    department: str,
+    start: date,
+    weeks: int,
+    seats: int,
+    mentor_hours: float,
+    status: ProjectStatus,
+    tags: tuple[str, ...],
+    student_hours: float = 3.0,
+    filled: int = 0,
+) -> Project:
+    found = Project(
+        owner_id=owner.id,
+        title=title,
+        summary="A short project.",
+        description="Details.",
+        department=department,
+        mode=ProjectMode.REMOTE,
+        seats=seats,
+        student_hours=student_hours,
+        mentor_hours=mentor_hours,
+        duration_weeks=weeks,
+        start_date=start,
+        end_date=project_end(start, weeks),
+        deadline=start - timedelta(days=7),
+        status=status,
+        filled=filled,
+    )
+    session.add(found)
+    session.flush()
+    for tag in h.tags(session, tags):
+        session.add(ProjectTag(project_id=found.id, tag_id=tag.id))
+    session.flush()
+    return found
+
+
+def _application(
+    session: Session,
+    student: User,
+    project: Project,
+    status: ApplicationStatus,
+    created: datetime,
+    accepted: datetime | None = None,
+    approved: datetime | None = None,
+    updated: datetime | None = None,
+) -> Application:
+    found = Application(
+        project_id=project.id,
+        student_id=student.id,
+        status=status,
+        statement=h.STATEMENT,
+        created_at=created,
+        accepted_at=accepted,
+        approved_at=approved,
+        updated_at=updated or approved or accepted or created,
+    )
+    session.add(found)
+    session.flush()
+    return found
+
+
+def _efficacy(
+    session: Session, application: Application, phase: SelfEfficacyPhase, items: list[int]
+) -> None:
+    session.add(
+        SelfEfficacy(
+            application_id=application.id,
+            student_id=application.student_id,
+            phase=phase,
+            **{f"item{n}": value for n, value in enumerate(items, start=1)},
+        )
+    )
+
+
+def build_world(session: Session) -> World:
+    """The hand-computed fixture (every figure in the tests below is worked out from it)."""
+    u: dict[str, User] = {}
+    u["m1"] = h.user(session, Role.ALUMNI, department=ENG, weekly_hours=4.0)
+    u["m2"] = h.user(session, Role.FACULTY, department=BIO, display_name="@Mentor Two")
+    u["f_eng"] = h.user(session, Role.FACULTY, department=ENG)
+    u["f_bio"] = h.user(session, Role.FACULTY, department=BIO)
+    u["f_all"] = h.user(session, Role.FACULTY, department="Physics", program_wide=True)
+    u["admin"] = h.user(session, Role.ADMIN, department=None)
+    u["s1"] = h.user(session, Role.STUDENT, blind_review=True, display_name="Student One")
+    for n in range(2, 7):
+        u[f"s{n}"] = h.user(session, Role.STUDENT, display_name=f"Student {n}")
+    u["s4"].display_name = "-Sam Four"
+    session.add(u["s4"])
+    m1, m2 = u["m1"], u["m2"]
+    pa = _project(session, m1, "Project A", department=ENG, start=date(2030, 5, 6), weeks=4,
+                  seats=2, mentor_hours=2, status=P.IN_PROGRESS, tags=("python", "data"),
+                  filled=1)  # fmt: skip
+    pb = _project(session, m1, "Project B", department=ENG, start=date(2030, 5, 27), weeks=2,
+                  seats=1, mentor_hours=1, status=P.OPEN, tags=("python",), filled=1)  # fmt: skip
+    pc = _project(session, m2, "=cmd|' /C calc'!A0", department=BIO, start=date(2030, 5, 20),
+                  weeks=3, seats=3, mentor_hours=1.5, status=P.IN_PROGRESS,
+                  tags=("genomics", "data"), filled=2)  # fmt: skip
+    pd = _project(session, m2, "Project D", department=BIO, start=date(2030, 6, 24), weeks=2,
+                  seats=2, mentor_hours=1, status=P.CANCELLED, tags=("genomics",))  # fmt: skip
+    _project(session, m1, "Project E draft", department=ENG, start=date(2030, 6, 3), weeks=2,
+             seats=2, mentor_hours=1, status=P.DRAFT, tags=("python",))  # fmt: skip
+    old = _project(session, m1, "Project Old", department=ENG, start=date(2029, 1, 7), weeks=2,
+                   seats=1, mentor_hours=1, status=P.COMPLETED, tags=("python",))  # fmt: skip
+    a = {}
+    a["a1"] = _application(session, u["s1"], pa, S.APPROVED, at("2030-04-01", "10:00"),
+                           at("2030-04-03", "10:00"), at("2030-04-05", "09:00"))  # fmt: skip
+    a["a2"] = _application(session, u["s2"], pa, S.ENDED_EARLY, at("2030-04-02", "10:00"),
+                           at("2030-04-04", "10:00"), at("2030-04-10", "10:00"),
+                           updated=at("2030-05-20"))  # fmt: skip
+    a["a3"] = _application(session, u["s3"], pa, S.DECLINED, at("2030-04-02"))
+    a["a4"] = _application(session, u["s1"], pb, S.ACCEPTED, at("2030-05-01", "10:00"),
+                           at("2030-06-05", "12:00"))  # fmt: skip
+    a["a5"] = _application(session, u["s4"], pb, S.SUBMITTED, at("2030-05-02"))
+    a["a6"] = _application(session, u["s5"], pb, S.WITHDRAWN, at("2030-05-01"),
+                           at("2030-05-02"), updated=at("2030-05-03"))  # fmt: skip
+    a["a7"] = _application(session, u["s4"], pc, S.APPROVED, at("2030-05-01"),
+                           at("2030-05-01", "12:00"), at("2030-05-02"))  # fmt: skip
+    a["a8"] = _application(session, u["s5"], pc, S.REJECTED, at("2030-05-01"),
+                           at("2030-05-03"), updated=at("2030-05-13"))  # fmt: skip
+    a["a9"] = _application(session, u["s6"], pc, S.ACCEPTED, at("2030-05-04"),
+                           at("2030-06-10"))  # fmt: skip
+    a["a10"] = _application(session, u["s2"], pc, S.WAITLISTED, at("2030-05-04"))
+    a["a11"] = _application(session, u["s6"], pd, S.EXPIRED, at("2030-06-01"))
+    a["a12"] = _application(session, u["s3"], old, S.COMPLETED, at("2028-12-01"),
+                            at("2028-12-02"), at("2028-12-20"),
+                            updated=at("2029-01-20"))  # fmt: skip
+    for app_key, held_on, minutes in (
+        ("a1", date(2030, 5, 7), 60),
+        ("a1", date(2030, 5, 14), 30),
+        ("a7", date(2030, 5, 21), 90),
+        ("a7", date(2030, 5, 22), 45),
+    ):
+        match = a[app_key]
+        session.add(
+            MatchSession(
+                application_id=match.id,
+                author_id=match.student_id,
+                held_on=held_on,
+                minutes=minutes,
+                summary="Worked on the plan.",
+            )
+        )
+    start, close = SelfEfficacyPhase.START, SelfEfficacyPhase.CLOSE
+    _efficacy(session, a["a1"], start, [2, 2, 3, 3, 2])
+    _efficacy(session, a["a1"], close, [4, 4, 4, 3, 4])
+    _efficacy(session, a["a7"], start, [3, 3, 3, 3, 3])
+    _efficacy(session, a["a7"], close, [3, 3, 3, 3, 3])
+    _efficacy(session, a["a12"], start, [4, 4, 4, 4, 4])
+    _efficacy(session, a["a12"], close, [3, 4, 4, 4, 4])
+    _efficacy(session, a["a2"], start, [1, 1, 1, 1, 1])  # no close: not a pair
+    session.flush()
+    ids = {key: row.id or 0 for key, row in a.items()}
+    ids |= {"pa": pa.id or 0, "pb": pb.id or 0, "pc": pc.id or 0}
+    return World(ids=ids, users=u)
+
+
+@pytest.fixture
+def world(engine: Engine) -> World:
+    return h.build(engine, build_world)
+
+
+def dashboard(engine: Engine, actor: User, **filters) -> object:
+    with read_session(engine) as session:
+        return program_dashboard(session, actor=actor, filters=DashboardFilter(**filters), now=NOW)
+
+
+# ---------------------------------------------------------------------------- dashboard
+
+
+def test_whole_program_figures_match_the_hand_computed_values(engine, world):
+    board = dashboard(engine, world.users["admin"])
+    funnel = board.funnel
+    # 12 applications (drafts have none); accepted at some point: a1 a2 a4 a6 a7 a8 a9 a12;
+    # matches: a1 a2 a7 a12; completed: a12; ended early: a2.
+    assert (funnel.submitted, funnel.accepted, funnel.approved, funnel.completed) == (12, 8, 4, 1)
+    assert funnel.ended_early == 1
+    # Whole days from submission to approval: a1 3, a2 8, a7 1, a12 19 → median (3 + 8) / 2.
+    assert board.matches == 4
+    assert board.median_days_to_match == 5.5
+    # Decided after (days): a1 1, a2 6, a7 0, a8 10 (rejected), a12 18; waiting: a4 5, a9 0.
+    assert board.approval_ages == [
+        AgeBucket("0–1 days", 2, 1),
+        AgeBucket("2–3 days", 0, 0),
+        AgeBucket("4–7 days", 1, 1),
+        AgeBucket("8–14 days", 1, 0),
+        AgeBucket("over 14 days", 1, 0),
+    ]
+    # python: A (3 apps, 2 seats) + B (3, 1) + Old (1, 1); data: A + C (4, 3);
+    # genomics: C + D (1 app, cancelled: no seats).
+    assert board.demand == [
+        TagDemand("python", 7, 4),
+        TagDemand("data", 7, 5),
+        TagDemand("genomics", 5, 3),
+    ]
+    # Engineering: A 2×4 (matched) + B 1×2 + Old 1×2 (matched); Biology: C 1.5×3 (matched),
+    # D cancelled. Logged: a1 60 + 30 min, a7 90 + 45 min.
+    assert board.hours == [
+        DepartmentHours(BIO, 4.5, 4.5, 2.25),
+        DepartmentHours(ENG, 12.0, 10.0, 1.5),
+    ]
+    assert board.sessions == [
+        WeekSessions(date(2030, 5, 6), 1, 1.0),
+        WeekSessions(date(2030, 5, 13), 1, 0.5),
+        WeekSessions(date(2030, 5, 20), 2, 2.25),
+    ]
+    # Running: a1 (last session 14 May, before the 20 May cutoff: at risk) and a7 (22 May).
+    assert (board.at_risk.running, board.at_risk.at_risk) == (2, 1)
+    change = board.self_efficacy
+    assert (change.pairs, change.improved, change.unchanged, change.declined) == (3, 1, 1, 1)
+    assert change.start_mean == pytest.approx((2.4 + 3.0 + 4.0) / 3)
+    assert change.close_mean == pytest.approx((3.8 + 3.0 + 3.8) / 3)
+    assert change.change == pytest.approx(0.4)
+
+
+def test_department_and_date_range_narrow_every_figure(engine, world):
+    board = dashboard(
+        engine, world.users["f_bio"], department=ENG, start=date(2030, 1, 1), end=date(2030, 12, 31)
+    )
+    # Projects A and B only (Old starts in 2029, E is a draft).
+    funnel = board.funnel
+    assert (funnel.submitted, funnel.accepted, funnel.approved, funnel.completed) == (6, 4, 2, 0)
+    assert board.median_days_to_match == 5.5  # a1 3, a2 8
+    assert [(b.decided, b.waiting) for b in board.approval_ages] == [
+        (1, 0),
+        (0, 0),
+        (1, 1),
+        (0, 0),
+        (0, 0),
+    ]
+    assert board.demand == [TagDemand("python", 6, 3), TagDemand("data", 3, 2)]
+    assert board.hours == [DepartmentHours(ENG, 10.0, 8.0, 1.5)]
+    assert [(w.week, w.sessions) for w in board.sessions] == [
+        (date(2030, 5, 6), 1),
+        (date(2030, 5, 13), 1),
+    ]
+    assert (board.at_risk.running, board.at_risk.at_risk) == (1, 1)
+    assert board.self_efficacy.pairs == 1
+    assert board.self_efficacy.change == pytest.approx(3.8 - 2.4)
+
+
+def test_an_empty_range_gives_zeros_not_errors(engine, world):
+    board = dashboard(engine, world.users["admin"], start=date(2031, 1, 1), end=date(2031, 2, 1))
+    assert board.funnel.submitted == 0
+    assert board.median_days_to_match is None
+    assert board.demand == [] and board.hours == [] and board.sessions == []
+    assert board.self_efficacy.pairs == 0 and board.self_efficacy.change is None
+
+
+def test_students_and_alumni_may_not_read_the_dashboard(engine, world):
+    for who in ("s1", "m1"):
+        with pytest.raises(PermissionDenied), read_session(engine) as session:
+            program_dashboard(session, actor=world.users[who], filters=DashboardFilter())
+    refused = h.audit_rows(engine, action="program.dashboard", outcome="refused")
+    assert len(refused) == 2
+
+
+def test_median_of_a_histogram():
+    assert median_of_histogram({}) is None
+    assert median_of_histogram({4: 1}) == 4
+    assert median_of_histogram({1: 1, 3: 1, 8: 1, 19: 1}) == 5.5
+    assert median_of_histogram({0: 2, 5: 1}) == 0
+    assert median_of_histogram({2: 2, 6: 2}) == 4
+
+
+# ---------------------------------------------------------------------------- queue
+
+
+def queue_ids(engine: Engine, actor: User) -> list[int]:
+    with read_session(engine) as session:
+        return [row.item.application_id for row in queue_with_loads(session, actor=actor)]
+
+
+def test_queue_scope_department_program_wide_admin_and_never_own_projects(engine, world):
+    ids, u = world.ids, world.users
+    assert queue_ids(engine, u["f_eng"]) == [ids["a4"]]
+    assert queue_ids(engine, u["f_bio"]) == [ids["a9"]]
+    # Oldest acceptance first: a4 accepted 5 June, a9 10 June.
+    assert queue_ids(engine, u["f_all"]) == [ids["a4"], ids["a9"]]
+    assert queue_ids(engine, u["admin"]) == [ids["a4"], ids["a9"]]
+    # m2 is Biology faculty but mentors project C: its application is not in their queue.
+    assert queue_ids(engine, u["m2"]) == []
+    with pytest.raises(PermissionDenied), read_session(engine) as session:
+        queue_with_loads(session, actor=u["s1"])
+
+
+def test_queue_row_has_statement_pseudonym_and_both_loads(engine, world):
+    with read_session(engine) as session:
+        rows = queue_with_loads(session, actor=world.users["admin"])
+    row = rows[0]
+    assert row.item.application_id == world.ids["a4"]
+    assert row.statement == h.STATEMENT
+    assert row.blind and row.item.student_name.startswith("Applicant ")
+    # Project B occupies the weeks of 27 May and 3 June; s1's match on A (3 h) ends 2 June.
+    assert [(w.week, w.committed, w.adding, w.limit) for w in row.student_weeks] == [
+        (date(2030, 5, 27), 3.0, 3.0, 8.0),
+        (date(2030, 6, 3), 0.0, 3.0, 8.0),
+    ]
+    assert row.student_peak.total == 6.0
+    # m1's live projects: A (2 h, through 2 June) and B itself (1 h); budget 4.
+    assert [(w.week, w.committed, w.limit) for w in row.mentor_weeks] == [
+        (date(2030, 5, 27), 3.0, 4.0),
+        (date(2030, 6, 3), 1.0, 4.0),
+    ]
+    assert row.mentor_peak.week == date(2030, 5, 27)
+
+
+def test_queue_age_counts_days_since_acceptance_and_flags_over_three(engine):
+    def build(session: Session) -> int:
+        mentor = h.user(session, Role.ALUMNI)
+        project = h.project(session, mentor)
+        student = h.user(session, Role.STUDENT)
+        found = h.application(session, student, project, S.ACCEPTED)
+        found.accepted_at = found.updated_at = utcnow() - timedelta(days=5, hours=1)
+        session.add(found)
+        return found.id or 0
+
+    h.build(engine, build)
+    with write_transaction(engine) as session:
+        admin = h.user(session, Role.ADMIN, department=None)
+    with read_session(engine) as session:
+        (row,) = queue_with_loads(session, actor=admin)
+    assert row.item.age_days == 5 and row.overdue
+
+
+def test_the_queue_takes_a_fixed_number_of_statements(engine, world):
+    from sqlalchemy import event
+
+    def count() -> int:
+        seen = []
+
+        def listener(*_args: object) -> None:
+            seen.append(1)
+
+        event.listen(engine, "before_cursor_execute", listener)
+        try:
+            with read_session(engine) as session:
+                queue_with_loads(session, actor=world.users["admin"])
+        finally:
+            event.remove(engine, "before_cursor_execute", listener)
+        return len(seen)
+
+    before = count()
+
+    def more(session: Session) -> None:
+        mentor = h.user(session, Role.ALUMNI)
+        for _ in range(6):
+            project = h.project(session, mentor, seats=3)
+            for _ in range(2):
+                h.application(session, h.user(session, Role.STUDENT), project, S.ACCEPTED)
+
+    h.build(engine, more)
+    assert count() == before <= 6
+
+
+def test_bulk_approval_completes_the_others_and_names_the_failure(engine, world):
+    ids = world.ids
+    results = approve_each(
+        engine, actor=world.users["f_bio"], application_ids=[ids["a4"], ids["a9"]]
+    )
+    assert [(r.application_id, r.ok) for r in results] == [(ids["a4"], False), (ids["a9"], True)]
+    assert "Engineering" in results[0].message
+    assert h.status_of(engine, ids["a4"]) is S.ACCEPTED
+    assert h.status_of(engine, ids["a9"]) is S.APPROVED
+    assert h.audit_rows(engine, action="application.approve", outcome="refused")
+
+
+# ---------------------------------------------------------------------------- exports
+
+
+def rows_of(text: str) -> list[dict[str, str]]:
+    return list(csv.DictReader(io.StringIO(text)))
+
+
+def test_match_export_scope_columns_and_hours(engine, world):
+    u = world.users
+    with read_session(engine) as session:
+        everything = rows_of(export_csv(session, actor=u["admin"], kind="matches"))
+        engineering = rows_of(export_csv(session, actor=u["f_eng"], kind="matches"))
+        biology = rows_of(export_csv(session, actor=u["f_bio"], kind="matches"))
+    assert [r["project"] for r in everything] == [
+        "Project Old",
+        "Project A",
+        "Project A",
+        "'=cmd|' /C calc'!A0",
+    ]
+    first_a = everything[1]
+    assert first_a == {
+        "project": "Project A",
+        "department": ENG,
+        "mentor": u["m1"].display_name,
+        "student": "Student One",  # a match: the real name, blind review is over
+        "approved_on": "2030-04-05",
+        "start_date": "2030-05-06",
+        "end_date": "2030-06-02",
+        "hours_planned": "12",
+        "hours_logged": "1.5",
+        "status": "approved",
+    }
+    assert [r["status"] for r in engineering] == ["completed", "approved", "ended_early"]
+    assert len(biology) == 1
+    assert biology[0]["mentor"] == "'@Mentor Two"
+    assert biology[0]["student"] == "'-Sam Four"
+    assert biology[0]["hours_logged"] == "2.25"
+
+
+def test_project_export_lists_published_projects_in_scope(engine, world):
+    with read_session(engine) as session:
+        text = export_csv(session, actor=world.users["f_eng"], kind="projects")
+    found = rows_of(text)
+    assert [r["project"] for r in found] == ["Project Old", "Project A", "Project B"]
+    a = found[1]
+    assert (a["tags"], a["applications"], a["matches"], a["status"]) == (
+        "data, python",
+        "3",
+        "2",
+        "in_progress",
+    )
+
+
+def test_exports_refuse_students(engine, world):
+    with pytest.raises(PermissionDenied), read_session(engine) as session:
+        export_csv(session, actor=world.users["s1"], kind="projects")
+
+
+@pytest.mark.parametrize(
+    ("value", "cell"),
+    [
+        ("=1+1", "'=1+1"),
+        ("+33 1 23", "'+33 1 23"),
+        ("-2", "'-2"),
+        ("@SUM(A1)", "'@SUM(A1)"),
+        ("\t=1", "'\t=1"),
+        ("\r=1", "'\r=1"),
+        ("Plain title", "Plain title"),
+        ("a=b", "a=b"),
+        (None, ""),
+        (1.5, "1.5"),
+        (2.0, "2"),
+    ],
+)
+def test_safe_cell_neutralises_formulas(value, cell):
+    assert safe_cell(value) == cell
+
+
+def test_export_command_writes_the_scope_as_csv(sqlite_engine, tmp_path):
+    world = h.build(sqlite_engine, build_world)
+    admin, student = world.users["admin"].username, world.users["s1"].username
+    url = str(sqlite_engine.url)
+    env = {**os.environ, "DATABASE_URL": url, "DATA_DIR": str(tmp_path), "COOKIE_KEY": ""}
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "core", "export", *args],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+
+    out = tmp_path / "matches.csv"
+    done = run("matches", "--as", admin, "--out", str(out))
+    assert done.returncode == 0, done.stderr
+    assert "Wrote 4 matches row(s)" in done.stderr
+    assert len(rows_of(out.read_text())) == 4
+    shown = run("projects", "--as", admin)
+    assert shown.returncode == 0, shown.stderr
+    assert len(rows_of(shown.stdout)) == 5  # A, B, C, D (cancelled) and Old; not the draft
+    refused = run("projects", "--as", student)
+    assert refused.returncode == 1 and "Only faculty, admin" in refused.stderr
+    unknown = run("projects", "--as", "nobody-here")
+    assert unknown.returncode == 1 and "No account" in unknown.stderr
