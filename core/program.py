@@ -430,14 +430,14 @@ def _timings(
         "match",
         _whole_days(session, col(Application.approved_at), col(Application.created_at)),
         *cohort,
-        col(Application.approved_at).is_not(None),
+        # Status, not approved_at: (project_id, status) is indexed.
+        col(Application.status).in_(MATCH_STATUSES),
     )
     decisions = _day_counts(
         "decided",
         _whole_days(session, decided_at, accepted_at),
         *cohort,
-        accepted_at.is_not(None),
-        or_(col(Application.approved_at).is_not(None), col(Application.status) == S.REJECTED),
+        col(Application.status).in_((*MATCH_STATUSES, S.REJECTED)),
     )
     waiting = _day_counts(
         "waiting",
