@@ -12,6 +12,7 @@ from core.models import Role
 EVERYONE = frozenset(Role)
 ADMINS = frozenset({Role.ADMIN})
 MENTORS = frozenset({Role.ALUMNI, Role.FACULTY})
+STUDENTS = frozenset({Role.STUDENT})
 APPROVERS = frozenset({Role.FACULTY, Role.ADMIN})
 
 
@@ -36,6 +37,16 @@ SCREENS: tuple[Screen, ...] = (
     Screen("pages.home", "Home", "home", ":material/home:"),
     Screen("pages.inbox", "Inbox", "inbox", ":material/inbox:"),
     Screen("pages.profile", "Profile", "profile", ":material/person:"),
+    Screen("pages.browse", "Browse projects", "browse", ":material/search:", STUDENTS),
+    Screen("pages.project", "Project details", "project", ":material/description:", STUDENTS),
+    Screen(
+        "pages.my_applications",
+        "My applications",
+        "my-applications",
+        ":material/assignment:",
+        STUDENTS,
+    ),
+    Screen("pages.my_weeks", "My weeks", "my-weeks", ":material/date_range:", STUDENTS),
     Screen("pages.my_projects", "My projects", "my-projects", ":material/work:", MENTORS),
     Screen("pages.applicants", "Applicants", "applicants", ":material/how_to_reg:", MENTORS),
     Screen("pages.my_time", "My time", "my-time", ":material/schedule:", MENTORS),

@@ -1,0 +1,118 @@
+"""Glue shared by the student screens: links between them, labels, one-time messages."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import streamlit as st
+
+from core.commitment import week_label
+from core.models import ApplicationStatus, ProjectMode
+from pages.components.navigation import SCREENS
+from pages.components.ui import escape_markdown
+
+BROWSE = "browse"
+PROJECT = "project"
+MY_APPLICATIONS = "my-applications"
+MY_WEEKS = "my-weeks"
+PROFILE = "profile"
+# `?id=<id>` picks the project the detail screen shows.
+PROJECT_ID_PARAM = "id"
+# A message to show once after st.rerun(): (level, text).
+FLASH = "student_flash"
+
+MODE_LABELS = {
+    ProjectMode.REMOTE: "Remote",
+    ProjectMode.HYBRID: "Hybrid",
+    ProjectMode.IN_PERSON: "In person",
+}
+
+STATUS_LABELS = {
+    ApplicationStatus.SUBMITTED: "Submitted — waiting for the mentor",
+    ApplicationStatus.ACCEPTED: "Accepted — waiting for faculty approval",
+    ApplicationStatus.WAITLISTED: "Waitlisted",
+    ApplicationStatus.DECLINED: "Declined",
+    ApplicationStatus.APPROVED: "Approved — you have a match",
+    ApplicationStatus.REJECTED: "Rejected by faculty",
+    ApplicationStatus.WITHDRAWN: "Withdrawn",
+    ApplicationStatus.EXPIRED: "Expired",
+    ApplicationStatus.COMPLETED: "Completed",
+    ApplicationStatus.ENDED_EARLY: "Ended early",
+}
+
+STATUS_ICONS = {
+    ApplicationStatus.SUBMITTED: ":material/send:",
+    ApplicationStatus.ACCEPTED: ":material/thumb_up:",
+    ApplicationStatus.WAITLISTED: ":material/hourglass_top:",
+    ApplicationStatus.DECLINED: ":material/thumb_down:",
+    ApplicationStatus.APPROVED: ":material/handshake:",
+    ApplicationStatus.REJECTED: ":material/block:",
+    ApplicationStatus.WITHDRAWN: ":material/undo:",
+    ApplicationStatus.EXPIRED: ":material/timer_off:",
+    ApplicationStatus.COMPLETED: ":material/task_alt:",
+    ApplicationStatus.ENDED_EARLY: ":material/stop_circle:",
+}
+
+
+def has_screen(url_path: str) -> bool:
+    return any(screen.url_path == url_path for screen in SCREENS)
+
+
+def page(url_path: str) -> st.Page:
+    """Return the st.Page of a registered screen (pages are identified by their URL path)."""
+    for screen in SCREENS:
+        if screen.url_path == url_path:
+            return screen.page()
+    raise KeyError(url_path)
+
+
+def link(
+    url_path: str,
+    label: str,
+    *,
+    params: dict[str, str] | None = None,
+    icon: str | None = None,
+) -> None:
+    """A real link to a screen, with optional query parameters."""
+    st.page_link(page(url_path), label=label, icon=icon, query_params=params)
+
+
+def project_link(project_id: int, label: str = "View", *, icon: str | None = None) -> None:
+    link(PROJECT, label, params={PROJECT_ID_PARAM: str(project_id)}, icon=icon)
+
+
+def hours(value: float) -> str:
+    """Show hours without a needless `.0`."""
+    return f"{value:g}"
+
+
+def day(value: date) -> str:
+    return f"{value:%d %b %Y}"
+
+
+def week_name(monday: date) -> str:
+    return f"{week_label(monday)} ({monday:%d %b})"
+
+
+def status_text(status: ApplicationStatus) -> str:
+    return STATUS_LABELS.get(status, status.value)
+
+
+def flash(level: str, text: str) -> None:
+    """Keep a message (plain text) for the next run, after st.rerun()."""
+    st.session_state[FLASH] = (level, text)
+
+
+def show_flash() -> None:
+    """Show the message kept by `flash`, once."""
+    kept = st.session_state.pop(FLASH, None)
+    if not kept:
+        return
+    level, text = kept
+    shown = escape_markdown(text)
+    if level == "success":
+        st.success(shown, icon=":material/check_circle:")
+    elif level == "warning":
+        st.warning(shown)
+    else:
+        st.info(shown)

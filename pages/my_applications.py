@@ -1,0 +1,247 @@
+"""My applications: the student's applications with their status, the timeline of one of them,
+and withdraw (with a confirmation). `?application=<id>` opens that application's timeline."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from core.applications import (
+    Actor,
+    MyApplication,
+    TimelineEntry,
+    application_timeline,
+    can_move,
+    list_my_applications,
+    withdraw,
+)
+from core.db import read_session, write_transaction
+from core.errors import DomainError
+from core.models import LIVE_STATUSES, ApplicationStatus
+from pages.components.auth import signed_in_user
+from pages.components.engine import get_engine
+from pages.components.student import (
+    BROWSE,
+    STATUS_ICONS,
+    day,
+    flash,
+    link,
+    project_link,
+    show_flash,
+    status_text,
+)
+from pages.components.ui import escape_markdown, show_error
+
+APPLICATION_PARAM = "application"
+CONFIRM = "my_apps_confirm_withdraw"
+ACTOR_NAMES = {
+    "student": "you",
+    "alumni": "the mentor",
+    "faculty": "faculty",
+    "admin": "an administrator",
+    "system": "the portal",
+}
+
+
+def chosen_application() -> int | None:
+    raw = st.query_params.get(APPLICATION_PARAM)
+    if raw is None:
+        return None
+    st.query_params[APPLICATION_PARAM] = raw
+    try:
+        number = int(raw)
+    except ValueError:
+        return None
+    return number if number > 0 else None
+
+
+def _show_timeline(application_id: int) -> None:
+    st.query_params[APPLICATION_PARAM] = str(application_id)
+
+
+def _hide_timeline() -> None:
+    st.query_params.pop(APPLICATION_PARAM, None)
+
+
+def _ask_to_withdraw(application_id: int) -> None:
+    st.session_state[CONFIRM] = application_id
+
+
+def _cancel_withdraw() -> None:
+    st.session_state.pop(CONFIRM, None)
+
+
+def _withdrawable(status: ApplicationStatus) -> bool:
+    return can_move(status, ApplicationStatus.WITHDRAWN, Actor.STUDENT)
+
+
+def _do_withdraw(item: MyApplication) -> None:
+    user = signed_in_user()
+    try:
+        with write_transaction(get_engine()) as session:
+            withdraw(session, actor=user, application_id=item.id)
+    except DomainError as error:
+        st.session_state.pop(CONFIRM, None)
+        show_error(error)
+        return
+    st.session_state.pop(CONFIRM, None)
+    flash(
+        "success",
+        f"You withdrew your application to “{item.project_title}”. The mentor has been told.",
+    )
+    st.rerun()
+
+
+def _entry_line(entry: TimelineEntry) -> str:
+    who = ACTOR_NAMES.get(entry.actor_role or "system", entry.actor_role or "the portal")
+    if entry.before is None and entry.after:
+        move = f"**{entry.after}**"
+    elif entry.after:
+        move = f"{entry.before} → **{entry.after}**"
+    else:
+        move = escape_markdown(entry.action)
+    return f"{entry.at:%d %b %Y, %H:%M} UTC — {move} by {who}"
+
+
+def _timeline(item: MyApplication, entries: list[TimelineEntry]) -> None:
+    with st.container(border=True):
+        st.markdown(f"**Timeline:** {escape_markdown(item.project_title)}")
+        if not entries:
+            st.caption("No recorded moves yet.")
+        for entry in entries:
+            st.markdown(f"- {_entry_line(entry)}")
+            if entry.detail:
+                st.caption(escape_markdown(entry.detail))
+        st.button(
+            "Hide timeline", key=f"hide_{item.id}", on_click=_hide_timeline, icon=":material/close:"
+        )
+
+
+def _card(item: MyApplication, timeline: list[TimelineEntry] | None) -> None:
+    with st.container(border=True):
+        st.markdown(f"#### {escape_markdown(item.project_title)}")
+        st.markdown(f"{STATUS_ICONS.get(item.status, '')} **{status_text(item.status)}**")
+        st.caption(
+            f"Applied {day(item.created_at.date())} · last change {day(item.updated_at.date())} · "
+            f"project runs {day(item.start_date)} – {day(item.end_date)}"
+        )
+        if item.reason:
+            st.caption(f"Reason: {escape_markdown(item.reason)}")
+        left, middle, right = st.columns(3)
+        with left:
+            project_link(item.project_id, "View project", icon=":material/visibility:")
+        if timeline is None:
+            middle.button(
+                "Show timeline",
+                key=f"timeline_{item.id}",
+                on_click=_show_timeline,
+                args=(item.id,),
+                icon=":material/timeline:",
+            )
+        if _withdrawable(item.status) and st.session_state.get(CONFIRM) != item.id:
+            right.button(
+                "Withdraw",
+                key=f"withdraw_{item.id}",
+                on_click=_ask_to_withdraw,
+                args=(item.id,),
+                icon=":material/undo:",
+            )
+        if st.session_state.get(CONFIRM) == item.id:
+            extra = (
+                " Your seat goes to the next student on the waitlist."
+                if item.status is ApplicationStatus.ACCEPTED
+                else ""
+            )
+            st.warning(
+                f"Withdraw your application to “{escape_markdown(item.project_title)}”? "
+                f"This cannot be undone; you may apply again while the project is open.{extra}"
+            )
+            yes, no = st.columns(2)
+            if yes.button("Yes, withdraw", key=f"confirm_{item.id}", type="primary"):
+                _do_withdraw(item)
+            no.button("Keep my application", key=f"keep_{item.id}", on_click=_cancel_withdraw)
+        if timeline is not None:
+            _timeline(item, timeline)
+
+
+def _past_table(items: list[MyApplication]) -> None:
+    st.dataframe(
+        pd.DataFrame(
+            [
+                {
+                    "Project": item.project_title,
+                    "Status": status_text(item.status),
+                    "Applied": item.created_at.date(),
+                    "Last change": item.updated_at.date(),
+                    "Reason": item.reason or "",
+                }
+                for item in items
+            ]
+        ),
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "Applied": st.column_config.DateColumn(format="DD MMM YYYY"),
+            "Last change": st.column_config.DateColumn(format="DD MMM YYYY"),
+        },
+    )
+
+
+def render() -> None:
+    """List the student's applications; show one timeline; withdraw after confirming."""
+    user = signed_in_user()
+    st.title("My applications")
+    show_flash()
+    chosen = chosen_application()
+    timeline: list[TimelineEntry] | None = None
+    try:
+        with read_session(get_engine()) as session:
+            items = list_my_applications(session, actor=user)
+            if chosen is not None and any(item.id == chosen for item in items):
+                timeline = application_timeline(session, actor=user, application_id=chosen)
+    except DomainError as error:
+        show_error(error)
+        return
+    if not items:
+        st.info(
+            "You have not applied to any project yet. Browse the open projects, open one that "
+            "fits your free hours and apply with a short statement."
+        )
+        link(BROWSE, "Browse projects", icon=":material/search:")
+        return
+    live = [item for item in items if item.status in LIVE_STATUSES]
+    past = [item for item in items if item.status not in LIVE_STATUSES]
+    st.caption(
+        f"{len(live)} live application(s), {len(past)} finished. A mentor answers first; "
+        "an accepted application then waits for faculty approval."
+    )
+    for item in live:
+        _card(item, timeline if item.id == chosen else None)
+    if not live:
+        st.info("None of your applications is live right now.")
+        link(BROWSE, "Find another project", icon=":material/search:")
+    if past:
+        st.subheader("Earlier applications")
+        _past_table(past)
+        shown = next((item for item in past if item.id == chosen), None)
+        options = [None, *(item.id for item in past)]
+        names = {item.id: f"{item.project_title} — {status_text(item.status)}" for item in past}
+        picked = st.selectbox(
+            "Timeline of an earlier application",
+            options,
+            index=options.index(shown.id) if shown else 0,
+            format_func=lambda value: "Choose…" if value is None else names[value],
+            key=f"past_timeline_{chosen}",
+        )
+        if picked is not None and picked != chosen:
+            _show_timeline(picked)
+            st.rerun()
+        if shown is not None and timeline is not None:
+            _timeline(shown, timeline)
+
+
+if __name__ == "__main__":
+    # Opened directly as a legacy page: hand over to the entry script, which gates and routes.
+    from app import main
+
+    main()

@@ -1,0 +1,118 @@
+"""My weeks: a student's committed hours (and pending applications) against their weekly
+availability over the next 16 weeks."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pandas as pd
+import streamlit as st
+
+from core.commitment import occupied_weeks, week_start
+from core.db import read_session
+from core.errors import DomainError
+from core.student_load import StudentWeeks, student_weeks
+from pages.components.auth import signed_in_user
+from pages.components.charts import load_vs_limit_chart
+from pages.components.engine import get_engine
+from pages.components.student import (
+    BROWSE,
+    PROFILE,
+    day,
+    has_screen,
+    hours,
+    link,
+    status_text,
+    week_name,
+)
+from pages.components.ui import show_error
+
+HORIZON_WEEKS = 16
+PENDING_LABEL = "pending applications"
+
+
+def _items_table(data: StudentWeeks) -> None:
+    st.subheader("Projects in these weeks")
+    st.dataframe(
+        pd.DataFrame(
+            [
+                {
+                    "Project": item.title,
+                    "Status": status_text(item.status),
+                    "Hours per week": item.hours,
+                    "Counts as": "committed" if item.committed else "pending",
+                    "From": item.start_date,
+                    "Until": item.end_date,
+                }
+                for item in data.items
+            ]
+        ),
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "From": st.column_config.DateColumn(format="DD MMM YYYY"),
+            "Until": st.column_config.DateColumn(format="DD MMM YYYY"),
+        },
+    )
+
+
+def render() -> None:
+    """Chart the next 16 weeks of committed and pending hours against the availability."""
+    user = signed_in_user()
+    st.title("My weeks")
+    first = week_start(date.today())
+    weeks = occupied_weeks(first, first + timedelta(weeks=HORIZON_WEEKS) - timedelta(days=1))
+    try:
+        with read_session(get_engine()) as session:
+            data = student_weeks(session, actor=user, weeks=weeks)
+    except DomainError as error:
+        show_error(error)
+        return
+    st.caption(
+        f"Hours a week your approved matches take, against your availability of "
+        f"{hours(data.available)} hours a week, for the {HORIZON_WEEKS} weeks from {day(first)}. "
+        "Pending applications are stacked on top: they count only once approved."
+    )
+    busiest = data.busiest
+    peak = data.committed.get(busiest, 0.0)
+    available_col, peak_col, free_col = st.columns(3)
+    available_col.metric("Available per week", f"{hours(data.available)} h")
+    peak_col.metric("Busiest week (committed)", f"{hours(peak)} h", help=week_name(busiest))
+    free_col.metric("Free in the busiest week", f"{hours(max(data.available - peak, 0.0))} h")
+    if has_screen(PROFILE):
+        link(PROFILE, "Change your weekly hours in your profile", icon=":material/tune:")
+    st.altair_chart(
+        load_vs_limit_chart(
+            data.committed,
+            weeks=weeks,
+            limit=data.available,
+            limit_label="your available hours",
+            adding=data.pending if data.pending else None,
+            adding_label=PENDING_LABEL,
+        ),
+        width="stretch",
+    )
+    over = [
+        m for m in weeks if data.committed.get(m, 0.0) + data.pending.get(m, 0.0) > data.available
+    ]
+    if over:
+        st.warning(
+            f"If all your pending applications were approved, {len(over)} week(s) would go over "
+            f"your availability, first {week_name(over[0])}. Approving one match withdraws the "
+            "applications that no longer fit."
+        )
+    if not data.items:
+        st.info(
+            "Nothing takes your weeks yet. Browse the open projects: each card shows its hours "
+            "a week, and the project page shows how it fits these weeks."
+        )
+        link(BROWSE, "Browse projects", icon=":material/search:")
+        return
+    _items_table(data)
+
+
+if __name__ == "__main__":
+    # Opened directly as a legacy page: hand over to the entry script, which gates and routes.
+    from app import main
+
+    main()

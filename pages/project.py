@@ -1,0 +1,261 @@
+"""Project details: the description, the mentor's public profile, the milestone plan, the
+student's weekly load with this project added, and the application form. `?id=<id>` chooses
+the project."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from core.applications import apply
+from core.catalog import ProjectDetail, project_detail
+from core.commitment import week_label
+from core.db import read_session, write_transaction
+from core.errors import DomainError, ValidationFailed
+from core.models import ProjectStatus, Role
+from core.projects import status_label
+from pages.components.auth import signed_in_user
+from pages.components.charts import load_vs_limit_chart
+from pages.components.engine import get_engine
+from pages.components.student import (
+    BROWSE,
+    MODE_LABELS,
+    MY_APPLICATIONS,
+    PROFILE,
+    PROJECT_ID_PARAM,
+    day,
+    flash,
+    has_screen,
+    hours,
+    link,
+    show_flash,
+    status_text,
+)
+from pages.components.ui import escape_markdown, show_error, user_text
+
+ROLE_LABELS = {Role.ALUMNI: "Alumni mentor", Role.FACULTY: "Faculty mentor"}
+FIELD_LABELS = {"statement": "Your statement", "screening_answer": "Your answer"}
+
+
+def chosen_project() -> int | None:
+    """Return the project id asked for in the URL (bad values count as None)."""
+    raw = st.query_params.get(PROJECT_ID_PARAM)
+    if raw is None:
+        return None
+    # Keep the parameter in the address bar so a reload or a copied link shows this project.
+    st.query_params[PROJECT_ID_PARAM] = raw
+    try:
+        number = int(raw)
+    except ValueError:
+        return None
+    return number if number > 0 else None
+
+
+def _nothing_chosen(message: str | None = None) -> None:
+    st.title("Project details")
+    if message:
+        st.info(message)
+    else:
+        st.info(
+            "Choose a project in Browse projects: the View link on each card opens it here, "
+            "with the application form."
+        )
+    link(BROWSE, "Browse projects", icon=":material/search:")
+
+
+def _header(detail: ProjectDetail) -> None:
+    project = detail.project
+    st.title(escape_markdown(project.title))
+    seats = (
+        "no seats left (you may still apply for the waitlist)"
+        if detail.seats_left == 0
+        else f"{detail.seats_left} of {project.seats} seat(s) left"
+    )
+    st.markdown(
+        f"{escape_markdown(project.department)} · {MODE_LABELS[project.mode]} · "
+        f"**{hours(project.student_hours)} h/week × {project.duration_weeks} weeks** · {seats}"
+    )
+    st.caption(
+        f"Runs {day(project.start_date)} – {day(project.end_date)} · "
+        f"applications close {day(project.deadline)}"
+        + (f" · tags: {escape_markdown(', '.join(detail.tags))}" if detail.tags else "")
+    )
+    if not detail.taking_applications:
+        why = (
+            f"is {status_label(project.status).lower()}"
+            if project.status is not ProjectStatus.OPEN
+            else f"closed for applications on {day(project.deadline)}"
+        )
+        st.warning(f"This project {why}: it is not taking applications.")
+
+
+def _about(detail: ProjectDetail) -> None:
+    project = detail.project
+    user_text(project.summary)
+    st.subheader("About the project")
+    user_text(project.description)
+    st.subheader("Your mentor")
+    mentor = detail.mentor
+    facts = [ROLE_LABELS.get(mentor.role, mentor.role.value.title())]
+    if mentor.department:
+        facts.append(escape_markdown(mentor.department))
+    st.markdown(f"**{escape_markdown(mentor.display_name)}** · " + " · ".join(facts))
+    st.caption("Contact details are shared once a match is approved.")
+    st.subheader("Milestone plan")
+    if detail.milestones:
+        for title, week in detail.milestones:
+            st.markdown(f"- **Week {week}:** {escape_markdown(title)}")
+    else:
+        st.caption("The mentor has not listed milestones.")
+
+
+def _fit(detail: ProjectDetail) -> None:
+    if detail.score is None:
+        return
+    st.subheader("How it fits you")
+    for reason in detail.score.reasons:
+        st.markdown(f"- {escape_markdown(reason)}")
+    adding = {monday: detail.project.student_hours for monday in detail.weeks}
+    st.altair_chart(
+        load_vs_limit_chart(
+            detail.committed,
+            weeks=list(detail.weeks),
+            limit=detail.weekly_hours,
+            limit_label="your available hours",
+            adding=adding,
+            adding_label="this project",
+        ),
+        width="stretch",
+    )
+    st.caption(
+        "Bars: hours a week already committed to your approved matches, plus this project; "
+        f"the dashed line is your availability of {hours(detail.weekly_hours)} hours a week."
+    )
+
+
+def _does_not_fit(detail: ProjectDetail) -> None:
+    overrun = detail.overrun
+    assert overrun is not None
+    st.error(
+        f"This project does not fit your free hours. Week {week_label(overrun.week)} "
+        f"(starting {overrun.week:%d %b %Y}) would need {hours(overrun.total)} hours: "
+        f"{hours(overrun.committed)} already committed + {hours(overrun.adding)} for this "
+        f"project, over your {hours(overrun.limit)} available hours per week.",
+        icon=":material/block:",
+    )
+    st.caption("Raise your weekly hours in your profile, or look for a project with fewer hours.")
+    if has_screen(PROFILE):
+        link(PROFILE, "Change your weekly hours", icon=":material/tune:")
+
+
+def _keys(project_id: int) -> tuple[str, str]:
+    return f"apply_statement_{project_id}", f"apply_answer_{project_id}"
+
+
+def _apply_form(detail: ProjectDetail, user_id: int) -> None:
+    project = detail.project
+    assert project.id is not None
+    for warning in detail.warnings:
+        st.warning(escape_markdown(warning), icon=":material/warning:")
+    statement_key, answer_key = _keys(project.id)
+    with st.form("apply_form"):
+        st.markdown("**Apply to this project**")
+        st.text_area(
+            "Your statement",
+            key=statement_key,
+            max_chars=2000,
+            height=160,
+            placeholder="Why this project, and what you bring (50–2,000 characters).",
+        )
+        messages = {"statement": st.empty()}
+        if project.screening_question:
+            st.markdown("**The mentor asks:**")
+            user_text(project.screening_question)
+            st.text_area("Your answer", key=answer_key, max_chars=2000, height=100)
+            messages["screening_answer"] = st.empty()
+        submitted = st.form_submit_button("Apply", type="primary", icon=":material/send:")
+    if not submitted:
+        return
+    user = signed_in_user()
+    try:
+        with write_transaction(get_engine()) as session:
+            apply(
+                session,
+                actor=user,
+                project_id=project.id,
+                statement=st.session_state.get(statement_key) or "",
+                screening_answer=st.session_state.get(answer_key),
+            )
+    except ValidationFailed as error:
+        show_error(error)
+        for field, problem in error.fields.items():
+            if field in messages:
+                label = FIELD_LABELS.get(field, field)
+                messages[field].error(f"{label}: {escape_markdown(problem)}")
+        return
+    except DomainError as error:
+        show_error(error)
+        return
+    for key in (statement_key, answer_key):
+        st.session_state.pop(key, None)
+    flash(
+        "success",
+        f"Application sent for “{project.title}”. The mentor has been notified; follow it in "
+        "My applications.",
+    )
+    st.rerun()
+
+
+def _apply_section(detail: ProjectDetail, user_id: int) -> None:
+    st.subheader("Apply")
+    mine = detail.my_application
+    if mine is not None:
+        st.info(
+            f"You applied on {day(mine.created_at.date())}: {status_text(mine.status)}.",
+            icon=":material/send:",
+        )
+        if has_screen(MY_APPLICATIONS):
+            link(
+                MY_APPLICATIONS,
+                "Follow it in My applications",
+                params={"application": str(mine.id)},
+                icon=":material/assignment:",
+            )
+        return
+    if not detail.taking_applications:
+        st.caption("Look for similar projects that are still open.")
+        link(BROWSE, "Browse projects", icon=":material/search:")
+        return
+    if not detail.fits:
+        _does_not_fit(detail)
+        return
+    _apply_form(detail, user_id)
+
+
+def render() -> None:
+    """Show one project and, to a student it fits, the application form."""
+    user = signed_in_user()
+    assert user.id is not None
+    project_id = chosen_project()
+    if project_id is None:
+        _nothing_chosen()
+        return
+    try:
+        with read_session(get_engine()) as session:
+            detail = project_detail(session, actor=user, project_id=project_id)
+    except DomainError as error:
+        st.title("Project details")
+        show_error(error)
+        link(BROWSE, "Browse projects", icon=":material/search:")
+        return
+    _header(detail)
+    show_flash()
+    _about(detail)
+    _fit(detail)
+    _apply_section(detail, user.id)
+
+
+if __name__ == "__main__":
+    # Opened directly as a legacy page: hand over to the entry script, which gates and routes.
+    from app import main
+
+    main()
