@@ -1,8 +1,14 @@
 """The match workspace: sessions, milestones, messages, close-out feedback, calendar, passport.
 
 A match is an application in status approved (afterwards completed or ended early). Only its
-two parties — the student and the project's mentor — may see or change its workspace; every
-refusal is an audited PermissionDenied. Services never commit: the caller owns the transaction.
+two parties — the student and the project's mentor — may see or change its workspace; everyone
+else, faculty and admins included, is refused with an audited PermissionDenied (faculty and
+admins see matches as figures on the program dashboard and read a student's passport, not the
+private thread). Services never commit: the caller owns the transaction.
+
+When a match ended: core.applications sets the application's updated_at when it moves it to
+completed or ended early, and nothing writes the row afterwards, so updated_at of a closed match
+is its end time (the 14-day feedback reveal counts from it).
 
 Completing and ending a match early live in core.applications (complete_match, end_early).
 Row locks on PostgreSQL: only the application row (then a workspace row), after any project or
@@ -20,12 +26,14 @@ from typing import Any
 
 import icalendar
 import sqlalchemy as sa
+from sqlalchemy import Engine
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, func, select
 
 from core import audit
+from core.db import write_transaction
 from core.errors import InvalidTransition, NotFound, ValidationFailed
-from core.models import Application, Notification, Project, Role, User
+from core.models import Application, Notification, Project, ProjectStatus, Role, User
 from core.models import ApplicationStatus as S
 from core.notifications import notify
 from core.permissions import deny, ensure_active
@@ -269,8 +277,8 @@ def milestone_due(project: Project, due_week: int) -> date:
 
 
 def is_overdue(status: MilestoneStatus, due_date: date, today: date) -> bool:
-    """A milestone is overdue when it is past due and the student has not marked it done."""
-    return status is MilestoneStatus.TODO and due_date < today
+    """Return whether a milestone is past its due date and not yet verified."""
+    return status is not MilestoneStatus.VERIFIED and due_date < today
 
 
 def at_risk_since(start_date: date, approved_on: date, last_session_on: date | None) -> date:
@@ -281,6 +289,24 @@ def at_risk_since(start_date: date, approved_on: date, last_session_on: date | N
 def is_at_risk(since: date, today: date, days: int = AT_RISK_DAYS) -> bool:
     """A match is at risk when no session was held in the `days` days up to today."""
     return since <= today - timedelta(days=days)
+
+
+def feedback_reveal_at(ended_at: datetime) -> datetime:
+    """Return when a closed match's feedback is shown to both parties regardless."""
+    return ended_at + timedelta(days=FEEDBACK_REVEAL_DAYS)
+
+
+def is_feedback_revealed(
+    *, mine_given: bool, theirs_given: bool, ended_at: datetime | None, now: datetime
+) -> bool:
+    """Return whether the other party's feedback may be shown: both gave it, or 14 days passed."""
+    if ended_at is None:  # the match is still running
+        return False
+    return (mine_given and theirs_given) or now >= feedback_reveal_at(ended_at)
+
+
+def _ended_at(application: Application) -> datetime | None:
+    return application.updated_at if application.status in CLOSED_STATUSES else None
 
 
 def _approved_on(application: Application) -> date:
@@ -615,6 +641,7 @@ def delete_session(session: Session, *, actor: User, session_id: int) -> None:
     row, match = _session_and_match(session, actor, session_id, action=action)
     _ensure_author_unconfirmed(actor, row, match, action=action, what="delete")
     before = _session_state(row)
+    held_on = row.held_on
     session.delete(row)
     audit.record(
         session,
@@ -623,6 +650,14 @@ def delete_session(session: Session, *, actor: User, session_id: int) -> None:
         entity="match_session",
         entity_id=session_id,
         before={"application_id": match.id, **before},
+    )
+    notify(
+        session,
+        user_id=match.other(actor),
+        kind="workspace.session_deleted",
+        text=f"{actor.display_name} deleted the unconfirmed session of {held_on:%d %b %Y}; "
+        "there is nothing to confirm.",
+        link=match_link(match.id),
     )
 
 
@@ -780,19 +815,35 @@ def send_message(session: Session, *, actor: User, application_id: int, body: st
 
 
 def list_messages(session: Session, *, actor: User, application_id: int) -> list[MatchMessage]:
-    """Return the match's thread, newest last, and mark it read (needs a write transaction)."""
-    # Locked like a write: the read mark is upserted, and two tabs must not insert it twice.
-    match = _match(session, actor, application_id, action="match_message.list", lock=True)
-    messages = list(
+    """Return the match's thread, newest last (reading does not mark it read)."""
+    match = _match(session, actor, application_id, action="match_message.list")
+    return list(
         session.exec(
             select(MatchMessage)
             .where(MatchMessage.application_id == match.id)
             .order_by(col(MatchMessage.id))
         ).all()
     )
-    if messages:
-        _mark_read(session, match.id, actor.id or 0, messages[-1].id or 0)
-    return messages
+
+
+def mark_thread_read(
+    session: Session, *, actor: User, application_id: int, up_to: int | None = None
+) -> int:
+    """Mark the match's thread read up to message `up_to` (default: the newest); return the mark.
+
+    A screen passes the id of the last message it showed, so a message that arrived after the
+    thread was read stays unread.
+    """
+    # Locked like any write: two tabs must not insert the same read mark twice.
+    match = _match(session, actor, application_id, action="match_message.read", lock=True)
+    newest = session.exec(
+        select(func.max(MatchMessage.id)).where(MatchMessage.application_id == match.id)
+    ).one()
+    last = int(newest or 0) if up_to is None else min(int(up_to), int(newest or 0))
+    if last > 0:
+        _mark_read(session, match.id, actor.id or 0, last)
+    found = session.get(MessageRead, (match.id, actor.id or 0))
+    return found.last_read_id if found is not None else 0
 
 
 def unread_counts(session: Session, *, actor: User) -> dict[int, int]:
@@ -818,6 +869,11 @@ def unread_counts(session: Session, *, actor: User) -> dict[int, int]:
         .group_by(col(MatchMessage.application_id))
     ).all()
     return {int(application_id): int(count) for application_id, count in rows}
+
+
+def unread_total(session: Session, *, actor: User) -> int:
+    """Return the actor's unread messages over all their matches (for the sidebar badge)."""
+    return sum(unread_counts(session, actor=actor).values())
 
 
 # ---------------------------------------------------------------------------- close-out
@@ -884,13 +940,14 @@ def visible_feedback(
     rows = session.exec(select(MatchFeedback).where(MatchFeedback.application_id == match.id)).all()
     mine = next((f for f in rows if f.author_id == actor.id), None)
     theirs = next((f for f in rows if f.author_id != actor.id), None)
-    reveal_on: date | None = None
-    revealed = False
-    if match.application.status in CLOSED_STATUSES:
-        ended = match.application.updated_at
-        reveal_at = ended + timedelta(days=FEEDBACK_REVEAL_DAYS)
-        reveal_on = reveal_at.astimezone(UTC).date()
-        revealed = (mine is not None and theirs is not None) or (now or utcnow()) >= reveal_at
+    ended_at = _ended_at(match.application)
+    revealed = is_feedback_revealed(
+        mine_given=mine is not None,
+        theirs_given=theirs is not None,
+        ended_at=ended_at,
+        now=now or utcnow(),
+    )
+    reveal_on = feedback_reveal_at(ended_at).astimezone(UTC).date() if ended_at else None
     return FeedbackView(
         mine=mine,
         theirs=theirs if revealed else None,
@@ -1020,6 +1077,7 @@ def at_risk_matches(
 
 def flag_at_risk(session: Session, *, today: date | None = None) -> int:
     """Notify both parties of each at-risk match once per silent period; return how many."""
+    _serialise_flagging(session)
     matches = at_risk_matches(session, today=today)
     if not matches:
         return 0
@@ -1054,50 +1112,105 @@ def flag_at_risk(session: Session, *, today: date | None = None) -> int:
     return count
 
 
+def _serialise_flagging(session: Session) -> None:
+    """Let one flagging run at a time see and write the at-risk notifications.
+
+    SQLite's BEGIN IMMEDIATE already serialises writers; on PostgreSQL two runs (cron and a
+    manual one) would otherwise both find no earlier flag and notify twice. A transaction-level
+    advisory lock takes no row locks, so it cannot deadlock with the app's writers.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": _FLAG_LOCK_KEY})
+
+
+_FLAG_LOCK_KEY = 7_021_021  # any constant unique to this job among the project's advisory locks
+
+
+def run_flag_at_risk(engine: Engine, *, today: date | None = None) -> int:
+    """Flag at-risk matches in a transaction of its own and return how many (for the CLI)."""
+    with write_transaction(engine) as session:
+        return flag_at_risk(session, today=today)
+
+
 # ---------------------------------------------------------------------------- calendar
 
 
-def _actor_matches(session: Session, actor: User) -> list[tuple[Application, Project]]:
+# Where a project window belongs in a calendar: matches that ran or run to their end, and a
+# mentor's projects that are live (taking or holding students).
+CALENDAR_MATCH_STATUSES = (S.APPROVED, S.COMPLETED)
+LIVE_PROJECT_STATUSES = (ProjectStatus.OPEN, ProjectStatus.CLOSED, ProjectStatus.IN_PROGRESS)
+
+
+@dataclass(frozen=True)
+class _CalendarMatch:
+    application: Application
+    project: Project
+    other_name: str
+
+    @property
+    def label(self) -> str:
+        return f"{self.project.title}, with {self.other_name}"
+
+
+def _calendar_matches(session: Session, actor: User) -> list[_CalendarMatch]:
+    student, mentor = aliased(User), aliased(User)
     rows = session.execute(
-        sa.select(Application, Project)
+        sa.select(Application, Project, col(student.display_name), col(mentor.display_name))
         .join(Project, col(Project.id) == col(Application.project_id))
+        .join(student, col(student.id) == col(Application.student_id))
+        .join(mentor, col(mentor.id) == col(Project.owner_id))
         .where(
             sa.or_(col(Application.student_id) == actor.id, col(Project.owner_id) == actor.id),
             col(Application.status).in_(MATCH_STATUSES),
         )
         .order_by(col(Project.start_date), col(Application.id))
     ).all()
-    return [(application, project) for application, project in rows]
+    return [
+        _CalendarMatch(a, p, mentor_name if a.student_id == actor.id else student_name)
+        for a, p, student_name, mentor_name in rows
+    ]
 
 
 def calendar_ics(session: Session, *, actor: User) -> bytes:
-    """Return an RFC 5545 calendar of the actor's matches: windows, milestones, sessions."""
+    """Return an RFC 5545 calendar of the actor's project windows, milestone dues and sessions.
+
+    Windows: the actor's approved and completed matches and, for a mentor, each of their live
+    projects or projects with such a match (once per project). Milestones: those of approved
+    and completed matches. Sessions: every logged session of the actor's matches, ended early
+    ones included (they were held).
+    """
     ensure_active(actor, action="match.calendar", entity="match", entity_id=None)
-    matches = _actor_matches(session, actor)
-    ids = [application.id for application, _ in matches]
+    matches = _calendar_matches(session, actor)
+    by_id = {m.application.id: m for m in matches}
+    running = [i for i, m in by_id.items() if m.application.status in CALENDAR_MATCH_STATUSES]
+    own_projects = session.exec(
+        select(Project)
+        .where(Project.owner_id == actor.id, col(Project.status).in_(LIVE_PROJECT_STATUSES))
+        .order_by(col(Project.start_date), col(Project.id))
+    ).all()
     milestones = (
         session.exec(
             select(MatchMilestone)
-            .where(col(MatchMilestone.application_id).in_(ids))
+            .where(col(MatchMilestone.application_id).in_(running))
             .order_by(col(MatchMilestone.application_id), col(MatchMilestone.position))
         ).all()
-        if ids
+        if running
         else []
     )
     sessions = (
         session.exec(
             select(MatchSession)
-            .where(col(MatchSession.application_id).in_(ids))
+            .where(col(MatchSession.application_id).in_(list(by_id)))
             .order_by(col(MatchSession.held_on), col(MatchSession.id))
         ).all()
-        if ids
+        if by_id
         else []
     )
-    titles = {application.id: project.title for application, project in matches}
     stamp = utcnow()
     calendar = icalendar.Calendar()
     calendar.add("prodid", "-//Micro-mentoring portal//workspace//EN")
     calendar.add("version", "2.0")
+    calendar.add("x-wr-calname", "Micro-mentoring")
 
     def event(uid: str, summary: str, start: date, end: date) -> None:
         item = icalendar.Event()
@@ -1108,26 +1221,31 @@ def calendar_ics(session: Session, *, actor: User) -> bytes:
         item.add("dtend", end + timedelta(days=1))  # all-day events: DTEND is exclusive
         calendar.add_component(item)
 
-    for application, project in matches:
+    windows: dict[str, Project] = {}
+    for project in own_projects:
+        windows[f"project-{project.id}"] = project
+    for m in matches:
+        if m.application.status not in CALENDAR_MATCH_STATUSES:
+            continue
+        if m.project.owner_id == actor.id:
+            windows.setdefault(f"project-{m.project.id}", m.project)
+        else:
+            windows[f"match-{m.application.id}"] = m.project
+    for uid, project in sorted(windows.items(), key=lambda kv: (kv[1].start_date, kv[0])):
+        event(uid, f"Project: {project.title}", project.start_date, project.end_date)
+    for milestone in milestones:
         event(
-            f"match-{application.id}",
-            f"Project: {project.title}",
-            project.start_date,
-            project.end_date,
+            f"milestone-{milestone.id}",
+            f"Milestone due: {milestone.title} ({by_id[milestone.application_id].label})",
+            milestone.due_date,
+            milestone.due_date,
         )
-    for m in milestones:
+    for row in sessions:
         event(
-            f"milestone-{m.id}",
-            f"Milestone due: {m.title} ({titles[m.application_id]})",
-            m.due_date,
-            m.due_date,
-        )
-    for s in sessions:
-        event(
-            f"session-{s.id}",
-            f"Session ({s.minutes} min): {titles[s.application_id]}",
-            s.held_on,
-            s.held_on,
+            f"session-{row.id}",
+            f"Session ({row.minutes} min): {by_id[row.application_id].label}",
+            row.held_on,
+            row.held_on,
         )
     return calendar.to_ical()
 
@@ -1135,7 +1253,9 @@ def calendar_ics(session: Session, *, actor: User) -> bytes:
 # ---------------------------------------------------------------------------- passport
 
 
-def student_passport(session: Session, *, actor: User, student_id: int) -> list[PassportEntry]:
+def student_passport(
+    session: Session, *, actor: User, student_id: int, now: datetime | None = None
+) -> list[PassportEntry]:
     """Return a student's completed micro-mentoring projects (the student, faculty, admins)."""
     action = "match.passport"
     ensure_active(actor, action=action, entity="app_user", entity_id=student_id)
@@ -1191,19 +1311,28 @@ def student_passport(session: Session, *, actor: User, student_id: int) -> list[
             .group_by(col(MatchSession.application_id))
         ).all()
     )
-    # Feedback the student received: the mentor's, on completed matches only.
-    received = {
-        f.application_id: f
-        for f in session.exec(
-            select(MatchFeedback).where(
-                col(MatchFeedback.application_id).in_(ids),
-                MatchFeedback.author_id != student_id,
-            )
-        ).all()
-    }
+    # Feedback the student received (the mentor's), shown under the same blind rule as in the
+    # workspace: once the student gave theirs too, or 14 days after the match ended.
+    received: dict[int, MatchFeedback] = {}
+    given: set[int] = set()
+    for f in session.exec(
+        select(MatchFeedback).where(col(MatchFeedback.application_id).in_(ids))
+    ).all():
+        if f.author_id == student_id:
+            given.add(f.application_id)
+        else:
+            received[f.application_id] = f
+    moment = now or utcnow()
     entries = []
     for application, project, mentor_name in rows:
         feedback = received.get(application.id)
+        if feedback is not None and not is_feedback_revealed(
+            mine_given=application.id in given,
+            theirs_given=True,
+            ended_at=_ended_at(application),
+            now=moment,
+        ):
+            feedback = None
         entries.append(
             PassportEntry(
                 application_id=application.id,
@@ -1241,9 +1370,11 @@ def _cell(value: object) -> str:
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
-def passport_csv(session: Session, *, actor: User, student_id: int) -> str:
+def passport_csv(
+    session: Session, *, actor: User, student_id: int, now: datetime | None = None
+) -> str:
     """Return the student's passport as CSV text (same permission as student_passport)."""
-    entries = student_passport(session, actor=actor, student_id=student_id)
+    entries = student_passport(session, actor=actor, student_id=student_id, now=now)
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(PASSPORT_COLUMNS)

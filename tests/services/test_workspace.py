@@ -2,19 +2,35 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import timedelta
 
 import icalendar
 import pytest
+from sqlalchemy import event
 from sqlmodel import Session, select, update
 
 from core import workspace as ws
 from core.db import read_session, write_transaction
-from core.errors import InvalidTransition, PermissionDenied, ValidationFailed
-from core.models import Application, ApplicationStatus, Notification, Role
+from core.errors import InvalidTransition, NotFound, PermissionDenied, ValidationFailed
+from core.models import (
+    Application,
+    ApplicationStatus,
+    Notification,
+    Project,
+    ProjectStatus,
+    Role,
+)
 from core.types import utcnow
 from core.workspace_models import MatchMilestone, MilestoneStatus, SelfEfficacyPhase
-from tests.services.app_helpers import audit_rows, build, notifications_of, user
+from tests.services.app_helpers import (
+    application,
+    audit_rows,
+    build,
+    notifications_of,
+    project,
+    user,
+)
 from tests.services.workspace_helpers import TODAY, make_pair, pair
 
 
@@ -190,6 +206,14 @@ def test_edit_and_delete_only_by_the_author_while_unconfirmed(engine):
     with read_session(engine) as session:
         view = ws.get_workspace(session, actor=p.student, application_id=p.application_id)
     assert [s.id for s in view.sessions] == [logged.id]
+    assert notifications_of(engine, p.mentor.id)[-1].kind == "workspace.session_deleted"
+    assert [r.action for r in audit_rows(engine, entity="match_session", outcome="ok")] == [
+        "match_session.log",
+        "match_session.edit",
+        "match_session.confirm",
+        "match_session.log",
+        "match_session.delete",
+    ]
 
 
 def test_no_sessions_once_the_match_is_over(engine):
@@ -240,6 +264,32 @@ def test_milestone_done_verify_reopen(engine):
     ]
 
 
+def test_a_done_milestone_stays_overdue_until_verified(engine):
+    p = pair(engine)  # Step 1 was due yesterday
+    first = _milestones(engine, p.application_id)[0].id
+
+    def overdue():
+        with read_session(engine) as session:
+            view = ws.get_workspace(session, actor=p.mentor, application_id=p.application_id)
+        return view.milestones[0].overdue
+
+    assert overdue()
+    with write_transaction(engine) as session:
+        ws.mark_milestone_done(session, actor=p.student, milestone_id=first)
+    assert overdue()
+    with write_transaction(engine) as session:
+        ws.verify_milestone(session, actor=p.mentor, milestone_id=first)
+    assert not overdue()
+
+
+def test_no_milestone_moves_once_the_match_is_over(engine):
+    p = pair(engine)
+    first = _milestones(engine, p.application_id)[0].id
+    _set_status(engine, p.application_id, ApplicationStatus.ENDED_EARLY)
+    with pytest.raises(InvalidTransition), write_transaction(engine) as session:
+        ws.mark_milestone_done(session, actor=p.student, milestone_id=first)
+
+
 # ---------------------------------------------------------------------------- messages
 
 
@@ -256,22 +306,78 @@ def test_messages_thread_and_unread_counts(engine):
             q.application_id: 1,
         }
         assert ws.unread_counts(session, actor=p.mentor) == {}  # own messages are read
-    with write_transaction(engine) as session:
+        assert ws.unread_total(session, actor=p.student) == 3
         thread = ws.list_messages(session, actor=p.student, application_id=p.application_id)
+        assert ws.unread_counts(session, actor=p.student)[p.application_id] == 2  # listing ≠ read
     assert [m.body for m in thread] == ["Hello!", "When shall we meet?"]
+    with write_transaction(engine) as session:
+        mark = ws.mark_thread_read(session, actor=p.student, application_id=p.application_id)
+    assert mark == thread[-1].id
     with read_session(engine) as session:
         assert ws.unread_counts(session, actor=p.student) == {q.application_id: 1}
+        assert ws.unread_total(session, actor=p.student) == 1
     with write_transaction(engine) as session:
         ws.send_message(session, actor=p.student, application_id=p.application_id, body="Mine")
         thread = ws.list_messages(session, actor=p.student, application_id=p.application_id)
     assert [m.body for m in thread][-1] == "Mine"  # newest last
     with write_transaction(engine) as session:
-        ws.list_messages(session, actor=p.mentor, application_id=p.application_id)
+        ws.mark_thread_read(session, actor=p.mentor, application_id=p.application_id)
         ws.send_message(session, actor=p.student, application_id=p.application_id, body="Again")
     with read_session(engine) as session:
         assert ws.unread_counts(session, actor=p.mentor) == {p.application_id: 1}
         assert ws.unread_counts(session, actor=p.student) == {q.application_id: 1}
     assert "workspace.message" in {n.kind for n in notifications_of(engine, p.student.id)}
+
+
+def test_mark_thread_read_stops_at_the_last_message_shown(engine):
+    p = pair(engine)
+    with write_transaction(engine) as session:
+        first = ws.send_message(session, actor=p.mentor, application_id=p.application_id, body="1")
+        ws.send_message(session, actor=p.mentor, application_id=p.application_id, body="2")
+    with write_transaction(engine) as session:
+        mark = ws.mark_thread_read(
+            session, actor=p.student, application_id=p.application_id, up_to=first.id
+        )
+    assert mark == first.id
+    with write_transaction(engine) as session:  # a stale screen never lowers the mark
+        again = ws.mark_thread_read(session, actor=p.student, application_id=p.application_id)
+        assert (
+            ws.mark_thread_read(
+                session, actor=p.student, application_id=p.application_id, up_to=first.id
+            )
+            == again
+        )
+    with read_session(engine) as session:
+        assert ws.unread_counts(session, actor=p.student) == {}
+    empty = pair(engine)
+    with write_transaction(engine) as session:  # an empty thread: nothing to mark
+        assert (
+            ws.mark_thread_read(session, actor=empty.student, application_id=empty.application_id)
+            == 0
+        )
+
+
+def test_unread_counts_take_one_statement(engine):
+    p = pair(engine)
+    q = build(engine, lambda s: make_pair(s, student=p.student))
+    with write_transaction(engine) as session:
+        for m in (p, q):
+            ws.send_message(session, actor=m.mentor, application_id=m.application_id, body="Hi")
+    statements = []
+
+    def seen(_conn, _cursor, statement, *_rest):
+        statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        with read_session(engine) as session:
+            assert ws.unread_counts(session, actor=p.student) == {
+                p.application_id: 1,
+                q.application_id: 1,
+            }
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)
+    assert len([s for s in statements if s.lstrip().upper().startswith("SELECT")]) == 1
 
 
 @pytest.mark.parametrize("body", ["", "   ", "x" * 2001])
@@ -425,6 +531,32 @@ def test_flag_at_risk_notifies_both_once_per_silent_period(engine):
     assert len(notifications_of(engine, p.mentor.id)) == 2 + 2  # two flags, two sessions
 
 
+def test_concurrent_flag_runs_notify_each_party_once(engine):
+    quiet = [pair(engine, start=TODAY - timedelta(days=40), approved_days_ago=50) for _ in range(3)]
+    start = threading.Barrier(4)
+    results, errors = [], []
+
+    def run():
+        try:
+            start.wait(timeout=30)
+            results.append(ws.run_flag_at_risk(engine))
+        except Exception as error:  # noqa: BLE001 - reported below
+            errors.append(error)
+
+    threads = [threading.Thread(target=run) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert not errors, errors
+    assert sorted(results) == [0, 0, 0, 3]
+    for p in quiet:
+        for person in (p.student, p.mentor):
+            kinds = [n.kind for n in notifications_of(engine, person.id)]
+            assert kinds == [ws.AT_RISK_KIND]
+    assert len(audit_rows(engine, action="match.at_risk")) == 3
+
+
 # ---------------------------------------------------------------------------- calendar
 
 
@@ -445,17 +577,74 @@ def test_calendar_parses_back_with_the_same_events(engine):
         title = session.get(Project, p.project_id).title
     dues = [m.due_date for m in _milestones(engine, p.application_id)]
     session_day = TODAY - timedelta(days=2)
+    label = f"{title}, with {p.student.display_name}"
     expected = {(f"Project: {title}", p.start, p.end + timedelta(days=1))}
     expected |= {
-        (f"Milestone due: Step {i} ({title})", due, due + timedelta(days=1))
+        (f"Milestone due: Step {i} ({label})", due, due + timedelta(days=1))
         for i, due in enumerate(dues, start=1)
     }
-    expected.add((f"Session (60 min): {title}", session_day, session_day + timedelta(days=1)))
+    expected.add((f"Session (60 min): {label}", session_day, session_day + timedelta(days=1)))
     assert events == expected
+    assert len(calendar.walk("VEVENT")) == len(expected)
+    assert all(e.decoded("dtstart").__class__ is type(TODAY) for e in calendar.walk("VEVENT"))
+    with read_session(engine) as session:
+        student_view = icalendar.Calendar.from_ical(ws.calendar_ics(session, actor=p.student))
+    summaries = {str(e["summary"]) for e in student_view.walk("VEVENT")}
+    assert f"Session (60 min): {title}, with {p.mentor.display_name}" in summaries
     with read_session(engine) as session:
         outsider = user(session, Role.ALUMNI)
         empty = icalendar.Calendar.from_ical(ws.calendar_ics(session, actor=outsider))
     assert empty.walk("VEVENT") == []
+
+
+def test_calendar_windows_mentor_projects_once_and_skips_ended_early_matches(engine):
+    p = pair(engine)
+    second = build(engine, lambda s: _second_student(s, p))
+    ended = build(engine, lambda s: make_pair(s, mentor=p.mentor, weeks=(1,)))
+    _log(engine, ended.student, ended, held_on=TODAY)
+    _set_status(engine, ended.application_id, ApplicationStatus.ENDED_EARLY)
+    with Session(engine) as session:
+        ended_project = session.get(Project, ended.project_id)
+        ended_project.status = ProjectStatus.CANCELLED
+        session.add(ended_project)
+        live = project(session, p.mentor, start=TODAY + timedelta(days=30), duration=2)
+        draft = project(
+            session, p.mentor, start=TODAY + timedelta(days=30), status=ProjectStatus.DRAFT
+        )
+        session.commit()
+        titles = {
+            pid: session.get(Project, pid).title
+            for pid in (p.project_id, ended.project_id, live.id, draft.id)
+        }
+    with read_session(engine) as session:
+        mentor_cal = icalendar.Calendar.from_ical(ws.calendar_ics(session, actor=p.mentor))
+        ended_cal = icalendar.Calendar.from_ical(ws.calendar_ics(session, actor=ended.student))
+    windows = sorted(
+        str(e["uid"]) for e in mentor_cal.walk("VEVENT") if str(e["uid"]).startswith("project-")
+    )
+    assert windows == sorted(f"project-{i}@micro-mentoring" for i in (p.project_id, live.id))
+    mentor_summaries = [str(e["summary"]) for e in mentor_cal.walk("VEVENT")]
+    assert mentor_summaries.count(f"Project: {titles[p.project_id]}") == 1  # two students
+    assert not any(titles[draft.id] in text for text in mentor_summaries)
+    milestone_labels = [t for t in mentor_summaries if t.startswith("Milestone due: Step 1 (")]
+    assert sorted(milestone_labels) == sorted(
+        f"Milestone due: Step 1 ({titles[p.project_id]}, with {who})"
+        for who in (p.student.display_name, second.display_name)
+    )
+    # An ended-early match keeps its held sessions, not its window or milestones.
+    kinds = sorted(str(e["uid"]).split("-")[0] for e in ended_cal.walk("VEVENT"))
+    assert kinds == ["session"]
+    assert any(titles[ended.project_id] in text for text in mentor_summaries)
+
+
+def _second_student(session, p):
+    student = user(session, Role.STUDENT)
+    target = session.get(Project, p.project_id)
+    found = application(
+        session, student, target, status=ApplicationStatus.APPROVED, approved_at=utcnow()
+    )
+    ws.start_match_workspace(session, application=found)
+    return student
 
 
 # ---------------------------------------------------------------------------- passport
@@ -484,3 +673,41 @@ def test_passport_lists_completed_matches_with_hours_milestones_and_feedback(eng
     lines = text.splitlines()
     assert lines[0].startswith("project,mentor,start_date")
     assert "'=Reliable and curious." in lines[1]  # no spreadsheet formula
+
+
+def test_passport_hides_the_mentors_feedback_until_it_is_revealed(engine):
+    p = pair(engine)
+    _set_status(engine, p.application_id, ApplicationStatus.COMPLETED, ended_days_ago=2)
+    _give(engine, p.mentor, p, rating=4, comment="Solid work.")
+
+    def entry(actor, now=None):
+        with read_session(engine) as session:
+            (found,) = ws.student_passport(session, actor=actor, student_id=p.student.id, now=now)
+        return found.feedback_rating, found.feedback_comment
+
+    faculty = build(engine, lambda s: user(s, Role.FACULTY, program_wide=True))
+    assert entry(p.student) == (None, None)  # the student has not given theirs yet
+    assert entry(faculty) == (None, None)  # the same rule for every reader
+    assert entry(p.student, now=utcnow() + timedelta(days=12, minutes=1)) == (4, "Solid work.")
+    _give(engine, p.student, p, rating=5, comment="Thanks!")
+    assert entry(p.student) == (4, "Solid work.")
+    with read_session(engine) as session:
+        text = ws.passport_csv(session, actor=faculty, student_id=p.student.id)
+    assert "Solid work." in text
+
+
+def test_passport_leaves_out_running_and_ended_early_matches(engine):
+    p = pair(engine)
+    ended = build(engine, lambda s: make_pair(s, student=p.student))
+    _set_status(engine, ended.application_id, ApplicationStatus.ENDED_EARLY)
+    with read_session(engine) as session:
+        assert ws.student_passport(session, actor=p.student, student_id=p.student.id) == []
+        text = ws.passport_csv(session, actor=p.student, student_id=p.student.id)
+    assert text.splitlines() == [",".join(ws.PASSPORT_COLUMNS)]
+
+
+def test_a_passport_is_only_for_students(engine):
+    p = pair(engine)
+    with pytest.raises(NotFound), read_session(engine) as session:
+        faculty = user(session, Role.FACULTY, program_wide=True)
+        ws.student_passport(session, actor=faculty, student_id=p.mentor.id)

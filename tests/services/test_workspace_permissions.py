@@ -140,6 +140,11 @@ CASES: dict[str, tuple[bool, Call, set[str]]] = {
         lambda s, a, w: ws.list_messages(s, actor=a, application_id=w.application_id),
         {"student", "mentor"},
     ),
+    "mark_thread_read": (
+        False,
+        lambda s, a, w: ws.mark_thread_read(s, actor=a, application_id=w.application_id),
+        {"student", "mentor"},
+    ),
     "self_efficacy": (
         False,
         lambda s, a, w: ws.record_self_efficacy(
@@ -235,3 +240,51 @@ def test_calendar_holds_only_the_actors_own_matches(engine: Engine) -> None:
         mine = ws.calendar_ics(session, actor=world.people["student"]).decode()
     assert f"match-{world.application_id}@" in mine
     assert f"match-{other.application_id}@" not in mine
+
+
+def test_every_public_workspace_service_is_in_the_table() -> None:
+    # Services that act on one match (or passport) are listed in CASES; the rest act only on
+    # the actor's own rows (unread counts, calendar) or are the system's (start, at-risk).
+    named = {
+        "view": "get_workspace",
+        "mark_done": "mark_milestone_done",
+        "verify": "verify_milestone",
+        "reopen": "reopen_milestone",
+        "self_efficacy": "record_self_efficacy",
+        "passport": "student_passport",
+    }
+    covered = {named.get(case, case) for case in CASES}
+    own_or_system = {
+        "unread_counts",
+        "unread_total",
+        "calendar_ics",
+        "start_match_workspace",
+        "at_risk_matches",
+        "flag_at_risk",
+        "run_flag_at_risk",
+    }
+    services = {
+        name
+        for name, value in vars(ws).items()
+        if callable(value)
+        and getattr(value, "__module__", "") == ws.__name__
+        and not name.startswith("_")
+        and not isinstance(value, type)
+        and "actor" in getattr(value, "__code__", ws.get_workspace.__code__).co_varnames
+    }
+    assert services - own_or_system == covered
+
+
+def test_unread_counts_never_include_someone_elses_match(engine: Engine) -> None:
+    world = _world(engine)
+    with write_transaction(engine) as session:
+        ws.send_message(
+            session,
+            actor=world.people["mentor"],
+            application_id=world.application_id,
+            body="For the student only.",
+        )
+    with write_transaction(engine) as session:
+        for role in ("other_student", "other_mentor", "faculty", "admin"):
+            assert ws.unread_counts(session, actor=world.people[role]) == {}
+        assert ws.unread_counts(session, actor=world.people["student"]) == {world.application_id: 1}
