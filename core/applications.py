@@ -680,6 +680,10 @@ def approve(session: Session, *, actor: User, application_id: int) -> Applicatio
         f"The match for “{project.title}” was approved. You can start working together.",
     )
     session.flush()
+    # The pair's milestones exist from the first moment the match does.
+    from core.workspace import start_match_workspace  # workspace builds on applications
+
+    start_match_workspace(session, application=application)
     _withdraw_unfitting(session, student, locked)
     return application
 

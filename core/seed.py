@@ -11,14 +11,16 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from sqlalchemy import Engine
-from sqlmodel import Session, func, select
+from sqlmodel import Session, col, func, select
 
 from core import applications as apps
 from core import projects
+from core import workspace as ws
 from core.accounts import create_user, find_user_by_username
 from core.db import write_transaction
 from core.models import Project, ProjectMode, Role, User
 from core.tags import set_user_interests
+from core.workspace_models import MatchMilestone, SelfEfficacyPhase
 
 # Demo data only: these accounts exist for trying the portal out, never in production.
 DEMO_PASSWORD = "mentoring-demo-2026"
@@ -395,6 +397,117 @@ def _apply(session: Session, people: dict[str, User], who: str, project: Project
     return application.id
 
 
+def _milestones(session: Session, application_id: int) -> list[MatchMilestone]:
+    rows = session.exec(
+        select(MatchMilestone)
+        .where(MatchMilestone.application_id == application_id)
+        .order_by(col(MatchMilestone.position))
+    )
+    return list(rows)
+
+
+def _seed_running_match(
+    session: Session, who: dict[str, User], match_id: int, project: Project, today: date
+) -> None:
+    """Give the demo student's live match some history: sessions, a milestone, messages."""
+    student, mentor = who["demo-student"], who["demo-alumni"]
+    ws.record_self_efficacy(
+        session,
+        actor=student,
+        application_id=match_id,
+        phase=SelfEfficacyPhase.START,
+        scores=[3, 2, 4, 2, 3],
+    )
+    first = ws.log_session(
+        session,
+        actor=student,
+        application_id=match_id,
+        held_on=project.start_date + timedelta(days=2),
+        minutes=60,
+        summary="Kick-off call: picked a static site generator and sketched the pages.",
+        today=today,
+    )
+    ws.confirm_session(session, actor=mentor, session_id=first.id or 0)
+    ws.log_session(
+        session,
+        actor=mentor,
+        application_id=match_id,
+        held_on=today - timedelta(days=2),
+        minutes=45,
+        summary="Reviewed the wireframe together; next step is the first deploy.",
+        today=today,
+    )
+    wireframe = _milestones(session, match_id)[0]
+    ws.mark_milestone_done(session, actor=student, milestone_id=wireframe.id or 0)
+    ws.verify_milestone(session, actor=mentor, milestone_id=wireframe.id or 0)
+    ws.send_message(
+        session,
+        actor=mentor,
+        application_id=match_id,
+        body="Nice wireframe! For the deploy, try GitHub Pages first; it is free and simple.",
+    )
+    ws.send_message(
+        session,
+        actor=student,
+        application_id=match_id,
+        body="Thanks, I will try it this week and send you the link.",
+    )
+
+
+def _seed_finished_match(
+    session: Session, who: dict[str, User], match_id: int, project: Project, today: date
+) -> None:
+    """Fill a match that is about to be completed: confirmed sessions and verified milestones."""
+    student, mentor = who["demo-student2"], who["demo-faculty"]
+    ws.record_self_efficacy(
+        session,
+        actor=student,
+        application_id=match_id,
+        phase=SelfEfficacyPhase.START,
+        scores=[2, 2, 3, 2, 2],
+    )
+    for week in range(project.duration_weeks):
+        logged = ws.log_session(
+            session,
+            actor=student,
+            application_id=match_id,
+            held_on=project.start_date + timedelta(days=7 * week + 1),
+            minutes=60,
+            summary=f"Week {week + 1}: worked through the survey queries together.",
+            today=today,
+        )
+        ws.confirm_session(session, actor=mentor, session_id=logged.id or 0)
+    for milestone in _milestones(session, match_id):
+        ws.mark_milestone_done(session, actor=student, milestone_id=milestone.id or 0)
+        ws.verify_milestone(session, actor=mentor, milestone_id=milestone.id or 0)
+
+
+def _close_out(session: Session, who: dict[str, User], match_id: int) -> None:
+    """Both parties give feedback and the student answers the closing questionnaire."""
+    student, mentor = who["demo-student2"], who["demo-faculty"]
+    ws.give_feedback(
+        session,
+        actor=student,
+        application_id=match_id,
+        rating=5,
+        comment="Clear weekly goals and fast answers. I now write SQL without fear.",
+    )
+    ws.give_feedback(
+        session,
+        actor=mentor,
+        application_id=match_id,
+        rating=4,
+        comment="Reliable and curious; the findings write-up was excellent.",
+    )
+    ws.record_self_efficacy(
+        session,
+        actor=student,
+        application_id=match_id,
+        phase=SelfEfficacyPhase.CLOSE,
+        scores=[4, 4, 4, 3, 4],
+    )
+
+
 def seed_demo_content(session: Session, people: dict[str, User], today: date) -> None:
     """Create the demo projects and applications in every state."""
     made = {spec.key: (spec, _create(session, people, spec, today)) for spec in DEMO_PROJECTS}
@@ -416,7 +529,10 @@ def seed_demo_content(session: Session, people: dict[str, User], today: date) ->
     assert p["sql"].id is not None and p["portfolio"].id is not None
     projects.start_project(session, actor=who["demo-faculty"], project_id=p["sql"].id)
     projects.start_project(session, actor=who["demo-alumni"], project_id=p["portfolio"].id)
+    _seed_running_match(session, who, current, p["portfolio"], today)
+    _seed_finished_match(session, who, past, p["sql"], today)
     apps.complete_match(session, actor=who["demo-faculty"], application_id=past, today=today)
+    _close_out(session, who, past)
     projects.complete_project(
         session, actor=who["demo-faculty"], project_id=p["sql"].id, today=today
     )

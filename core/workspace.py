@@ -1014,6 +1014,17 @@ def record_self_efficacy(
     return row
 
 
+def answered_self_efficacy(
+    session: Session, *, actor: User, application_id: int
+) -> set[SelfEfficacyPhase]:
+    """Return which self-efficacy questionnaires the match's student has answered."""
+    _match(session, actor, application_id, action="self_efficacy.view")
+    phases = session.exec(
+        select(SelfEfficacy.phase).where(SelfEfficacy.application_id == application_id)
+    ).all()
+    return {SelfEfficacyPhase(phase) for phase in phases}
+
+
 # ---------------------------------------------------------------------------- at risk
 
 

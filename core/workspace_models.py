@@ -23,6 +23,15 @@ COMMENT_MAX = 2000
 RATING_MIN = 1
 RATING_MAX = 5
 SELF_EFFICACY_ITEMS = 5
+# The five statements of the leadership self-efficacy scale, each answered 1 (not at all
+# confident) to 5 (completely confident).
+SELF_EFFICACY_QUESTIONS = (
+    "I can set a clear goal for a small team and keep it in view.",
+    "I can explain a plan so that others understand what to do next.",
+    "I can ask for and act on feedback about my own work.",
+    "I can resolve a disagreement in a group without losing momentum.",
+    "I can take responsibility for a result and see it through to the end.",
+)
 
 
 class MilestoneStatus(enum.StrEnum):

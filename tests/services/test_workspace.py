@@ -10,16 +10,19 @@ import pytest
 from sqlalchemy import event
 from sqlmodel import Session, select, update
 
+from core import applications as apps
 from core import workspace as ws
 from core.db import read_session, write_transaction
 from core.errors import InvalidTransition, NotFound, PermissionDenied, ValidationFailed
 from core.models import (
     Application,
     ApplicationStatus,
+    MilestoneBlueprint,
     Notification,
     Project,
     ProjectStatus,
     Role,
+    User,
 )
 from core.types import utcnow
 from core.workspace_models import MatchMilestone, MilestoneStatus, SelfEfficacyPhase
@@ -711,3 +714,56 @@ def test_a_passport_is_only_for_students(engine):
     with pytest.raises(NotFound), read_session(engine) as session:
         faculty = user(session, Role.FACULTY, program_wide=True)
         ws.student_passport(session, actor=faculty, student_id=p.mentor.id)
+
+
+def test_approval_copies_the_blueprint_into_the_match(engine) -> None:
+    def accepted(session: Session) -> tuple[int, int, User]:
+        mentor = user(session, Role.ALUMNI)
+        target = project(session, mentor)
+        for position, (title, week) in enumerate((("Plan", 1), ("Ship", 3)), start=1):
+            session.add(
+                MilestoneBlueprint(
+                    project_id=target.id, position=position, title=title, due_week=week
+                )
+            )
+        found = application(
+            session, user(session, Role.STUDENT), target, ApplicationStatus.ACCEPTED
+        )
+        approver = user(session, Role.FACULTY, program_wide=True)
+        assert found.id is not None and target.id is not None
+        return found.id, target.id, approver
+
+    app_id, project_id, approver = build(engine, accepted)
+    with write_transaction(engine) as session:
+        apps.approve(session, actor=approver, application_id=app_id)
+    with read_session(engine) as session:
+        copied = session.exec(
+            select(MatchMilestone.title, MatchMilestone.due_date)
+            .where(MatchMilestone.application_id == app_id)
+            .order_by(MatchMilestone.position)
+        ).all()
+        target = session.get(Project, project_id)
+    assert target is not None
+    assert [tuple(row) for row in copied] == [
+        ("Plan", ws.milestone_due(target, 1)),
+        ("Ship", ws.milestone_due(target, 3)),
+    ]
+
+
+def test_answered_self_efficacy_lists_the_phases_given(engine) -> None:
+    pair = build(engine, lambda s: make_pair(s))
+    with write_transaction(engine) as session:
+        before = ws.answered_self_efficacy(
+            session, actor=pair.student, application_id=pair.application_id
+        )
+        ws.record_self_efficacy(
+            session,
+            actor=pair.student,
+            application_id=pair.application_id,
+            phase=SelfEfficacyPhase.START,
+            scores=[3, 3, 3, 3, 3],
+        )
+        after = ws.answered_self_efficacy(
+            session, actor=pair.mentor, application_id=pair.application_id
+        )
+    assert before == set() and after == {SelfEfficacyPhase.START}

@@ -156,6 +156,11 @@ CASES: dict[str, tuple[bool, Call, set[str]]] = {
         ),
         {"student"},
     ),
+    "answered_self_efficacy": (
+        False,
+        lambda s, a, w: ws.answered_self_efficacy(s, actor=a, application_id=w.application_id),
+        {"student", "mentor"},
+    ),
     "give_feedback": (
         True,
         lambda s, a, w: ws.give_feedback(
