@@ -18,6 +18,7 @@ user lock a caller already holds, in the order of core.locks.
 from __future__ import annotations
 
 import csv
+import html
 import io
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -876,6 +877,43 @@ def unread_total(session: Session, *, actor: User) -> int:
     return sum(unread_counts(session, actor=actor).values())
 
 
+@dataclass(frozen=True)
+class MatchSummary:
+    """One line of the actor's match list."""
+
+    application_id: int
+    project_title: str
+    other_name: str
+    is_student: bool
+    status: S
+    start_date: date
+    end_date: date
+    unread: int
+
+
+def my_matches(session: Session, *, actor: User) -> list[MatchSummary]:
+    """Return the actor's matches (running first, then finished), with unread messages."""
+    ensure_active(actor, action="match.list", entity="match", entity_id=None)
+    unread = unread_counts(session, actor=actor)
+    matches = _calendar_matches(session, actor)
+    matches.sort(
+        key=lambda m: (m.application.status is not S.APPROVED, -m.project.end_date.toordinal())
+    )
+    return [
+        MatchSummary(
+            application_id=m.application.id or 0,
+            project_title=m.project.title,
+            other_name=m.other_name,
+            is_student=m.application.student_id == actor.id,
+            status=m.application.status,
+            start_date=m.project.start_date,
+            end_date=m.project.end_date,
+            unread=unread.get(m.application.id or 0, 0),
+        )
+        for m in matches
+    ]
+
+
 # ---------------------------------------------------------------------------- close-out
 
 
@@ -1404,3 +1442,39 @@ def passport_csv(
             ]
         )
     return out.getvalue()
+
+
+def passport_html(
+    session: Session, *, actor: User, student_id: int, now: datetime | None = None
+) -> str:
+    """Return the student's passport as a self-contained printable HTML page (text escaped)."""
+    entries = student_passport(session, actor=actor, student_id=student_id, now=now)
+    student = session.get(User, student_id)
+    name = html.escape(student.display_name if student else "")
+    rows = "".join(
+        "<tr>"
+        + "".join(
+            f"<td>{html.escape(str(cell))}</td>"
+            for cell in (
+                e.project_title,
+                e.mentor_name,
+                f"{e.start_date:%d %b %Y} – {e.end_date:%d %b %Y}",
+                f"{e.milestones_verified} of {e.milestones_total}",
+                f"{e.hours_logged:g}",
+                f"{e.feedback_rating}/5 {e.feedback_comment}" if e.feedback_rating else "",
+            )
+        )
+        + "</tr>"
+        for e in entries
+    )
+    empty = "" if entries else "<p>No completed projects yet.</p>"
+    return (
+        "<!doctype html><html><head><meta charset='utf-8'>"
+        f"<title>Mentoring passport — {name}</title>"
+        "<style>body{font-family:sans-serif;margin:2em}table{border-collapse:collapse;width:100%}"
+        "td,th{border:1px solid #999;padding:.4em;text-align:left;vertical-align:top}</style>"
+        f"</head><body><h1>Mentoring passport</h1><p><strong>{name}</strong></p>{empty}"
+        "<table><thead><tr><th>Project</th><th>Mentor</th><th>Dates</th>"
+        "<th>Milestones verified</th><th>Hours logged</th><th>Mentor feedback</th></tr></thead>"
+        f"<tbody>{rows}</tbody></table></body></html>"
+    )

@@ -10,8 +10,13 @@ from core.commitment import week_label
 from core.errors import DomainError
 from core.models import ProjectStatus
 from core.projects import status_label
-from pages.components.navigation import SCREENS
-from pages.components.ui import escape_markdown, show_error
+
+# has_screen, flash and show_flash are re-exported for the screens of this role.
+from pages.components.navigation import has_screen as has_screen
+from pages.components.navigation import screen_page
+from pages.components.ui import flash as flash
+from pages.components.ui import show_error
+from pages.components.ui import show_flash as show_flash
 
 MY_PROJECTS = "my-projects"
 APPLICANTS = "applicants"
@@ -20,8 +25,6 @@ PROFILE = "profile"
 # `?project=<id>` picks the project a mentor screen shows; `?project=new` opens a new draft.
 PROJECT_PARAM = "project"
 NEW = "new"
-# A message to show once after st.rerun(): (level, text).
-FLASH = "mentor_flash"
 
 STATUS_ICON = {
     ProjectStatus.DRAFT: ":material/edit_note:",
@@ -33,24 +36,12 @@ STATUS_ICON = {
 }
 
 
-def page(url_path: str) -> st.Page:
-    """Return the st.Page of a registered screen (pages are identified by their URL path)."""
-    for screen in SCREENS:
-        if screen.url_path == url_path:
-            return screen.page()
-    raise KeyError(url_path)
-
-
-def has_screen(url_path: str) -> bool:
-    return any(screen.url_path == url_path for screen in SCREENS)
-
-
 def link(
     url_path: str, label: str, *, project: int | str | None = None, icon: str | None = None
 ) -> None:
     """A real link to another screen (or this one), optionally for one project."""
     params = {PROJECT_PARAM: str(project)} if project is not None else None
-    st.page_link(page(url_path), label=label, icon=icon, query_params=params)
+    st.page_link(screen_page(url_path), label=label, icon=icon, query_params=params)
 
 
 def chosen_project() -> int | str | None:
@@ -82,26 +73,6 @@ def choose_project(project: int | str | None) -> None:
 def refusal(error: DomainError) -> None:
     """Show a refused action's message (escaped: it may quote what a person typed)."""
     show_error(error)
-
-
-def flash(level: str, text: str) -> None:
-    """Keep a message (plain text) for the next run, after st.rerun()."""
-    st.session_state[FLASH] = (level, text)
-
-
-def show_flash() -> None:
-    """Show the message kept by `flash`, once."""
-    kept = st.session_state.pop(FLASH, None)
-    if not kept:
-        return
-    level, text = kept
-    shown = escape_markdown(text)
-    if level == "success":
-        st.success(shown, icon=":material/check_circle:")
-    elif level == "error":
-        st.error(shown, icon=":material/block:")
-    else:
-        st.info(shown)
 
 
 def status_text(status: ProjectStatus) -> str:

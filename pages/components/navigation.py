@@ -63,3 +63,16 @@ SCREENS: tuple[Screen, ...] = (
 def screens_for(role: Role) -> list[Screen]:
     """Return the screens a role may open, in menu order."""
     return [screen for screen in SCREENS if role in screen.roles]
+
+
+def has_screen(url_path: str) -> bool:
+    """Return whether a screen with this URL path is registered."""
+    return any(screen.url_path == url_path for screen in SCREENS)
+
+
+def screen_page(url_path: str) -> st.Page:
+    """Return the st.Page of a registered screen (pages are identified by their URL path)."""
+    for screen in SCREENS:
+        if screen.url_path == url_path:
+            return screen.page()
+    raise KeyError(url_path)

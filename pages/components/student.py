@@ -8,8 +8,12 @@ import streamlit as st
 
 from core.commitment import week_label
 from core.models import ApplicationStatus, ProjectMode
-from pages.components.navigation import SCREENS
-from pages.components.ui import escape_markdown
+
+# has_screen, flash and show_flash are re-exported for the screens of this role.
+from pages.components.navigation import has_screen as has_screen
+from pages.components.navigation import screen_page
+from pages.components.ui import flash as flash
+from pages.components.ui import show_flash as show_flash
 
 BROWSE = "browse"
 PROJECT = "project"
@@ -18,8 +22,6 @@ MY_WEEKS = "my-weeks"
 PROFILE = "profile"
 # `?id=<id>` picks the project the detail screen shows.
 PROJECT_ID_PARAM = "id"
-# A message to show once after st.rerun(): (level, text).
-FLASH = "student_flash"
 
 MODE_LABELS = {
     ProjectMode.REMOTE: "Remote",
@@ -54,18 +56,6 @@ STATUS_ICONS = {
 }
 
 
-def has_screen(url_path: str) -> bool:
-    return any(screen.url_path == url_path for screen in SCREENS)
-
-
-def page(url_path: str) -> st.Page:
-    """Return the st.Page of a registered screen (pages are identified by their URL path)."""
-    for screen in SCREENS:
-        if screen.url_path == url_path:
-            return screen.page()
-    raise KeyError(url_path)
-
-
 def link(
     url_path: str,
     label: str,
@@ -74,7 +64,7 @@ def link(
     icon: str | None = None,
 ) -> None:
     """A real link to a screen, with optional query parameters."""
-    st.page_link(page(url_path), label=label, icon=icon, query_params=params)
+    st.page_link(screen_page(url_path), label=label, icon=icon, query_params=params)
 
 
 def project_link(project_id: int, label: str = "View", *, icon: str | None = None) -> None:
@@ -96,23 +86,3 @@ def week_name(monday: date) -> str:
 
 def status_text(status: ApplicationStatus) -> str:
     return STATUS_LABELS.get(status, status.value)
-
-
-def flash(level: str, text: str) -> None:
-    """Keep a message (plain text) for the next run, after st.rerun()."""
-    st.session_state[FLASH] = (level, text)
-
-
-def show_flash() -> None:
-    """Show the message kept by `flash`, once."""
-    kept = st.session_state.pop(FLASH, None)
-    if not kept:
-        return
-    level, text = kept
-    shown = escape_markdown(text)
-    if level == "success":
-        st.success(shown, icon=":material/check_circle:")
-    elif level == "warning":
-        st.warning(shown)
-    else:
-        st.info(shown)

@@ -31,3 +31,29 @@ def user_text(text: str | None, *, caption: bool = False) -> None:
 def show_error(error: DomainError) -> None:
     """Show a refused action's message literally (it may quote what a person typed)."""
     st.error(escape_markdown(error.message), icon=":material/block:")
+
+
+# A message to show once after st.rerun(): (level, text).
+FLASH = "flash_message"
+
+
+def flash(level: str, text: str) -> None:
+    """Keep a message (plain text) for the next run, after st.rerun()."""
+    st.session_state[FLASH] = (level, text)
+
+
+def show_flash() -> None:
+    """Show the message kept by `flash`, once (escaped: it may quote what a person typed)."""
+    kept = st.session_state.pop(FLASH, None)
+    if not kept:
+        return
+    level, text = kept
+    shown = escape_markdown(text)
+    if level == "success":
+        st.success(shown, icon=":material/check_circle:")
+    elif level == "warning":
+        st.warning(shown)
+    elif level == "error":
+        st.error(shown, icon=":material/block:")
+    else:
+        st.info(shown)

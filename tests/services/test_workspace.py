@@ -767,3 +767,34 @@ def test_answered_self_efficacy_lists_the_phases_given(engine) -> None:
             session, actor=pair.mentor, application_id=pair.application_id
         )
     assert before == set() and after == {SelfEfficacyPhase.START}
+
+
+def test_my_matches_lists_only_the_actors_matches_with_unread_counts(engine) -> None:
+    mine = pair(engine)
+    other = pair(engine)
+    with write_transaction(engine) as session:
+        ws.send_message(session, actor=mine.mentor, application_id=mine.application_id, body="Hi")
+        ws.send_message(session, actor=mine.mentor, application_id=mine.application_id, body="?")
+    with read_session(engine) as session:
+        as_student = ws.my_matches(session, actor=mine.student)
+        as_mentor = ws.my_matches(session, actor=mine.mentor)
+    assert [(m.application_id, m.is_student, m.unread) for m in as_student] == [
+        (mine.application_id, True, 2)
+    ]
+    assert [(m.application_id, m.is_student, m.unread) for m in as_mentor] == [
+        (mine.application_id, False, 0)
+    ]
+    assert other.application_id not in {m.application_id for m in as_student + as_mentor}
+    assert as_student[0].other_name == mine.mentor.display_name
+
+
+def test_printable_passport_shows_names_as_text(engine) -> None:
+    p = pair(engine, status=ApplicationStatus.COMPLETED)
+    with write_transaction(engine) as session:
+        project_row = session.get(Project, p.project_id)
+        project_row.title = "<script>alert(1)</script> Data"
+    with read_session(engine) as session:
+        page = ws.passport_html(session, actor=p.student, student_id=p.student.id)
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; Data" in page
+    assert "<script>" not in page
+    assert p.student.display_name in page

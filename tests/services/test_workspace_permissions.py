@@ -183,6 +183,11 @@ CASES: dict[str, tuple[bool, Call, set[str]]] = {
         lambda s, a, w: ws.passport_csv(s, actor=a, student_id=w.people["student"].id or 0),
         {"student", "faculty", "admin"},
     ),
+    "passport_html": (
+        True,
+        lambda s, a, w: ws.passport_html(s, actor=a, student_id=w.people["student"].id or 0),
+        {"student", "faculty", "admin"},
+    ),
 }
 
 
@@ -263,6 +268,7 @@ def test_every_public_workspace_service_is_in_the_table() -> None:
         "unread_counts",
         "unread_total",
         "calendar_ics",
+        "my_matches",
         "start_match_workspace",
         "at_risk_matches",
         "flag_at_risk",
