@@ -11,7 +11,7 @@ from pages.components.auth import LoginGate, request_logout
 from pages.components.engine import get_engine
 from pages.components.navigation import SCREENS, Screen, screens_for
 from pages.components.ui import escape_markdown
-from pages.components.unread import unread_count
+from pages.components.unread import unread_count, unread_messages
 
 # The page a visitor asked for before logging in; shown once they are in.
 NEXT_PAGE = "router_next_page"
@@ -21,7 +21,7 @@ def _pages(screens: list[Screen]) -> dict[str, st.Page]:
     return {s.url_path: s.page(default=s.url_path == "home") for s in screens}
 
 
-def _menu(user_name: str, role: str, pages: dict[str, st.Page], unread: int) -> None:
+def _menu(user_name: str, role: str, pages: dict[str, st.Page], unread: int, messages: int) -> None:
     with st.sidebar:
         st.markdown(f"**{escape_markdown(user_name)}**")
         st.caption(f"Signed in as {role}")
@@ -29,6 +29,8 @@ def _menu(user_name: str, role: str, pages: dict[str, st.Page], unread: int) -> 
             label = page.title
             if url_path == "inbox" and unread:
                 label = f"{label} ({unread} unread)"
+            if url_path == "matches" and messages:
+                label = f"{label} ({messages} new messages)"
             st.page_link(page, label=label)
         st.divider()
         st.button("Log out", on_click=request_logout, key="menu_logout", icon=":material/logout:")
@@ -69,7 +71,8 @@ def main() -> None:
     wanted = st.session_state.pop(NEXT_PAGE, None)
     if wanted in pages and wanted != current.url_path:
         current = pages[wanted]
-    _menu(user.display_name, user.role.value, pages, unread_count(engine, user))
+    messages = unread_messages(engine, user) if "matches" in pages else 0
+    _menu(user.display_name, user.role.value, pages, unread_count(engine, user), messages)
     current.run()
 
 

@@ -355,9 +355,30 @@ def _move(
     )
 
 
-def _tell(session: Session, user_ids: Iterable[int], kind: str, text: str) -> None:
+def notification_link(application: Application, user_id: int) -> str:
+    """Return where a notification about this application takes its reader.
+
+    A match's parties go to its workspace; otherwise the student goes to the application and
+    the mentor to the project's applicants.
+    """
+    if application.status in (S.APPROVED, S.COMPLETED, S.ENDED_EARLY):
+        return f"match:{application.id}"
+    if user_id == application.student_id:
+        return f"application:{application.id}"
+    return f"applicants:{application.project_id}"
+
+
+def _tell(
+    session: Session, about: Application, user_ids: Iterable[int], kind: str, text: str
+) -> None:
     for user_id in dict.fromkeys(user_ids):
-        notify(session, user_id=user_id, kind=f"application.{kind}", text=text)
+        notify(
+            session,
+            user_id=user_id,
+            kind=f"application.{kind}",
+            text=text,
+            link=notification_link(about, user_id),
+        )
 
 
 def _name(student: User, status: ApplicationStatus) -> str:
@@ -534,6 +555,7 @@ def apply(
     )
     _tell(
         session,
+        application,
         [project.owner_id],
         "submitted",
         f"{_name(actor, S.SUBMITTED)} applied to “{project.title}”.",
@@ -600,6 +622,7 @@ def accept(session: Session, *, actor: User, application_id: int) -> Application
     _move(session, application, S.ACCEPTED, actor=actor, action="accept")
     _tell(
         session,
+        application,
         [application.student_id],
         "accepted",
         f"Your application to “{project.title}” was accepted by the mentor; "
@@ -618,6 +641,7 @@ def waitlist(session: Session, *, actor: User, application_id: int) -> Applicati
     _move(session, application, S.WAITLISTED, actor=actor, action="waitlist")
     _tell(
         session,
+        application,
         [application.student_id],
         "waitlisted",
         f"Your application to “{project.title}” is on the waitlist; "
@@ -639,7 +663,13 @@ def decline(
     application.mentor_note = text
     _move(session, application, S.DECLINED, actor=actor, action="decline", reason=text)
     message = f"Your application to “{project.title}” was declined."
-    _tell(session, [application.student_id], "declined", f"{message} {text}" if text else message)
+    _tell(
+        session,
+        application,
+        [application.student_id],
+        "declined",
+        f"{message} {text}" if text else message,
+    )
     return application
 
 
@@ -675,6 +705,7 @@ def approve(session: Session, *, actor: User, application_id: int) -> Applicatio
     _move(session, application, S.APPROVED, actor=actor, action="approve")
     _tell(
         session,
+        application,
         [student_id, project.owner_id],
         "approved",
         f"The match for “{project.title}” was approved. You can start working together.",
@@ -719,6 +750,7 @@ def _withdraw_unfitting(session: Session, student: User, locked: dict[int, Proje
         )
         _tell(
             session,
+            other,
             [student.id, other_project.owner_id],
             "withdrawn",
             f"The application of {_name(student, S.WITHDRAWN)} to “{other_project.title}” was "
@@ -744,6 +776,7 @@ def reject(session: Session, *, actor: User, application_id: int, reason: str) -
     _move(session, application, S.REJECTED, actor=actor, action="reject", reason=text)
     _tell(
         session,
+        application,
         [application.student_id, project.owner_id],
         "rejected",
         f"The match for “{project.title}” was not approved: {text}",
@@ -770,6 +803,7 @@ def withdraw(session: Session, *, actor: User, application_id: int) -> Applicati
     _move(session, application, S.WITHDRAWN, actor=actor, action="withdraw")
     _tell(
         session,
+        application,
         [project.owner_id],
         "withdrawn",
         f"{_name(actor, S.WITHDRAWN)} withdrew their application to “{project.title}”.",
@@ -803,6 +837,7 @@ def complete_match(
     _free_seat(session, project)
     _tell(
         session,
+        application,
         [application.student_id],
         "completed",
         f"Your match on “{project.title}” is complete. Please leave your feedback.",
@@ -833,7 +868,11 @@ def end_early(session: Session, *, actor: User, application_id: int, reason: str
     _move(session, application, S.ENDED_EARLY, actor=actor, action="end_early", reason=text)
     other = project.owner_id if by is Actor.STUDENT else application.student_id
     _tell(
-        session, [other], "ended_early", f"The match on “{project.title}” was ended early: {text}"
+        session,
+        application,
+        [other],
+        "ended_early",
+        f"The match on “{project.title}” was ended early: {text}",
     )
     _free_seat(session, project)
     session.flush()
@@ -886,6 +925,7 @@ def promote_waitlist(
         )
         _tell(
             session,
+            application,
             [student_id, project.owner_id],
             "promoted",
             f"A seat became free on “{project.title}”: the application of "
@@ -919,6 +959,7 @@ def expire_stale(session: Session, *, today: date | None = None) -> int:
         _move(session, application, S.EXPIRED, actor=None, action="expire", reason=reason)
         _tell(
             session,
+            application,
             [application.student_id],
             "expired",
             f"Your application to “{title}” expired: {reason}.",

@@ -1,18 +1,78 @@
-"""Inbox: the user's notifications, newest first, with unread ones marked."""
+"""Inbox: the user's notifications, newest first, unread ones marked, each linking to its place."""
 
 from __future__ import annotations
 
 import streamlit as st
 
 from core.db import read_session, write_transaction
-from core.notifications import list_notifications, mark_all_read
+from core.errors import DomainError
+from core.models import Notification, Role, User
+from core.notifications import list_notifications, mark_all_read, mark_read
 from pages.components.auth import signed_in_user
 from pages.components.engine import get_engine
-from pages.components.ui import user_text
+from pages.components.navigation import has_screen, screen_page
+from pages.components.ui import show_error, user_text
+
+# Which screen (and query parameter) each kind of notification link opens.
+LINK_TARGETS = {
+    "match": ("matches", "match"),
+    "application": ("my-applications", "application"),
+    "applicants": ("applicants", "project"),
+}
+
+
+def link_target(user: User, link: str | None) -> tuple[str, dict[str, str]] | None:
+    """Return the screen and query parameters a notification link opens for this user."""
+    kind, _, value = (link or "").partition(":")
+    if not value.isdigit():
+        return None
+    if kind == "project":
+        # Students read the project; its owner manages it.
+        if user.role is Role.STUDENT:
+            return "project", {"id": value}
+        return "my-projects", {"project": value}
+    if kind not in LINK_TARGETS:
+        return None
+    url_path, param = LINK_TARGETS[kind]
+    return url_path, {param: value}
+
+
+def _mark_one(notification_id: int) -> None:
+    try:
+        with write_transaction(get_engine()) as session:
+            mark_read(session, actor=signed_in_user(), notification_id=notification_id)
+    except DomainError as error:
+        show_error(error)
+
+
+def _note(user: User, note: Notification) -> None:
+    with st.container(border=True):
+        marker = "**New** · " if note.read_at is None else ""
+        st.caption(f"{marker}{note.created_at:%d %b %Y %H:%M} UTC · {note.kind}")
+        user_text(note.text)
+        target = link_target(user, note.link)
+        left, right = st.columns(2)
+        if target is not None and has_screen(target[0]):
+            url_path, params = target
+            with left:
+                st.page_link(
+                    screen_page(url_path),
+                    label="Open",
+                    query_params=params,
+                    icon=":material/open_in_new:",
+                )
+        if note.read_at is None:
+            right.button(
+                "Mark read",
+                key=f"read_{note.id}",
+                on_click=_mark_one,
+                args=(note.id,),
+                icon=":material/done:",
+            )
 
 
 def render() -> None:
-    """List the user's notifications and let them mark all read."""
+    """List the user's notifications with links; mark one or all read."""
     user = signed_in_user()
     engine = get_engine()
     st.title("Inbox")
@@ -26,10 +86,7 @@ def render() -> None:
             mark_all_read(session, actor=user)
         st.rerun()
     for note in notes:
-        with st.container(border=True):
-            marker = "New · " if note.read_at is None else ""
-            st.caption(f"{marker}{note.created_at:%d %b %Y %H:%M} UTC · {note.kind}")
-            user_text(note.text)
+        _note(user, note)
 
 
 if __name__ == "__main__":

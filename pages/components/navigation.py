@@ -14,6 +14,9 @@ ADMINS = frozenset({Role.ADMIN})
 MENTORS = frozenset({Role.ALUMNI, Role.FACULTY})
 STUDENTS = frozenset({Role.STUDENT})
 APPROVERS = frozenset({Role.FACULTY, Role.ADMIN})
+# The two sides of a match use its workspace; faculty who post projects are mentors too.
+PARTIES = STUDENTS | MENTORS
+PASSPORT_READERS = STUDENTS | APPROVERS
 
 
 @dataclass(frozen=True)
@@ -50,6 +53,8 @@ SCREENS: tuple[Screen, ...] = (
     Screen("pages.my_projects", "My projects", "my-projects", ":material/work:", MENTORS),
     Screen("pages.applicants", "Applicants", "applicants", ":material/how_to_reg:", MENTORS),
     Screen("pages.my_time", "My time", "my-time", ":material/schedule:", MENTORS),
+    Screen("pages.matches", "My matches", "matches", ":material/handshake:", PARTIES),
+    Screen("pages.passport", "Passport", "passport", ":material/badge:", PASSPORT_READERS),
     Screen("pages.approvals", "Approval queue", "approvals", ":material/approval:", APPROVERS),
     Screen("pages.dashboard", "Program dashboard", "dashboard", ":material/monitoring:", APPROVERS),
     Screen("pages.exports", "Exports", "exports", ":material/download:", APPROVERS),

@@ -1,0 +1,532 @@
+"""My matches: the list of the user's matches, the calendar download, and one match's workspace
+(sessions, milestones, messages, close-out). `?match=<id>` opens that match's workspace."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, timedelta
+
+import streamlit as st
+from sqlmodel import Session
+
+from core import applications as apps
+from core import workspace as ws
+from core.db import read_session, write_transaction
+from core.errors import DomainError
+from core.models import ApplicationStatus, Role, User
+from core.workspace_models import (
+    MESSAGE_MAX,
+    NOTE_MAX,
+    SELF_EFFICACY_QUESTIONS,
+    SESSION_MINUTES_MAX,
+    SESSION_MINUTES_MIN,
+    SUMMARY_MAX,
+    MatchMessage,
+    MilestoneStatus,
+    SelfEfficacyPhase,
+)
+from pages.components.auth import signed_in_user
+from pages.components.engine import get_engine
+from pages.components.navigation import has_screen, screen_page
+from pages.components.ui import escape_markdown, flash, show_error, show_flash, user_text
+
+MATCH_PARAM = "match"
+# Which session is being edited, and which match waits for the end-early confirmation.
+EDITING = "matches_editing_session"
+# Bumped after a message is sent, so the message box starts empty again.
+SENT = "matches_sent_count"
+
+STATUS_TEXT = {
+    ApplicationStatus.APPROVED: "Running",
+    ApplicationStatus.COMPLETED: "Completed",
+    ApplicationStatus.ENDED_EARLY: "Ended early",
+}
+MILESTONE_TEXT = {
+    MilestoneStatus.TODO: "To do",
+    MilestoneStatus.DONE: "Done, waiting for the mentor to verify",
+    MilestoneStatus.VERIFIED: "Verified",
+}
+SCALE = {1: "1 · not at all", 2: "2", 3: "3 · somewhat", 4: "4", 5: "5 · completely"}
+
+
+def _day(value: date) -> str:
+    return f"{value:%d %b %Y}"
+
+
+def chosen_match() -> int | None:
+    """Return the match asked for in the URL, or None (bad values count as None)."""
+    raw = st.query_params.get(MATCH_PARAM)
+    if raw is None:
+        return None
+    # Written back: a same-page link with new parameters leaves the address bar unchanged.
+    st.query_params[MATCH_PARAM] = raw
+    try:
+        number = int(raw)
+    except ValueError:
+        return None
+    return number if number > 0 else None
+
+
+def _open(match_id: int) -> None:
+    st.query_params[MATCH_PARAM] = str(match_id)
+
+
+def _close() -> None:
+    st.query_params.pop(MATCH_PARAM, None)
+
+
+def _act(success: str, action: Callable[[Session], object]) -> None:
+    """Run one write; on success keep `success` for the next run and rerun, else show why."""
+    try:
+        with write_transaction(get_engine()) as session:
+            action(session)
+    except DomainError as error:
+        show_error(error)
+        return
+    flash("success", success)
+    st.rerun()
+
+
+# ---------------------------------------------------------------------------- the list
+
+
+def _match_list(user: User) -> None:
+    engine = get_engine()
+    with read_session(engine) as session:
+        matches = ws.my_matches(session, actor=user)
+        calendar = ws.calendar_ics(session, actor=user)
+    top = st.columns([1, 1])
+    top[0].download_button(
+        "Download my calendar (.ics)",
+        data=calendar,
+        file_name="mentoring-calendar.ics",
+        mime="text/calendar",
+        icon=":material/calendar_month:",
+        help="Project windows, milestone due dates and logged sessions, for any calendar app.",
+    )
+    if user.role is Role.STUDENT and has_screen("passport"):
+        with top[1]:
+            st.page_link(screen_page("passport"), label="My passport", icon=":material/badge:")
+    if not matches:
+        if user.role is Role.STUDENT:
+            st.info(
+                "No matches yet. Once a mentor accepts your application and faculty approve it, "
+                "your shared workspace appears here."
+            )
+        else:
+            st.info(
+                "No matches yet. Accept applicants on your projects; once faculty approve a "
+                "match, its workspace appears here."
+            )
+        return
+    for match in matches:
+        with st.container(border=True):
+            st.markdown(f"#### {escape_markdown(match.project_title)}")
+            partner = "Mentor" if match.is_student else "Student"
+            unread = f" · **{match.unread} unread**" if match.unread else ""
+            st.markdown(
+                f"{partner}: {escape_markdown(match.other_name)} · "
+                f"{STATUS_TEXT.get(match.status, match.status.value)}{unread}"
+            )
+            st.caption(f"{_day(match.start_date)} – {_day(match.end_date)}")
+            st.button(
+                "Open workspace",
+                key=f"open_{match.application_id}",
+                on_click=_open,
+                args=(match.application_id,),
+                icon=":material/meeting_room:",
+            )
+
+
+# ---------------------------------------------------------------------------- sessions
+
+
+def _log_form(user: User, view: ws.WorkspaceView) -> None:
+    today = date.today()
+    with st.form(f"log_session_{view.application_id}"):
+        st.markdown("**Log a session**")
+        held_on = st.date_input(
+            "Date",
+            value=min(today, view.end_date) if today >= view.start_date else view.start_date,
+            min_value=view.start_date,
+            max_value=today + timedelta(days=1),
+            format="DD/MM/YYYY",
+        )
+        minutes = st.number_input(
+            "Minutes",
+            min_value=SESSION_MINUTES_MIN,
+            max_value=SESSION_MINUTES_MAX,
+            value=60,
+            step=15,
+        )
+        summary = st.text_area("What did you do?", max_chars=SUMMARY_MAX)
+        if st.form_submit_button("Log session", type="primary"):
+            _act(
+                "Session logged. The other party is asked to confirm it.",
+                lambda s: ws.log_session(
+                    s,
+                    actor=user,
+                    application_id=view.application_id,
+                    held_on=held_on,
+                    minutes=int(minutes),
+                    summary=summary,
+                ),
+            )
+
+
+def _edit_form(user: User, item: ws.SessionView) -> None:
+    with st.form(f"edit_session_{item.id}"):
+        held_on = st.date_input("Date", value=item.held_on, format="DD/MM/YYYY")
+        minutes = st.number_input(
+            "Minutes",
+            min_value=SESSION_MINUTES_MIN,
+            max_value=SESSION_MINUTES_MAX,
+            value=item.minutes,
+            step=15,
+        )
+        summary = st.text_area("What did you do?", value=item.summary, max_chars=SUMMARY_MAX)
+        save, cancel = st.columns(2)
+        if save.form_submit_button("Save changes", type="primary"):
+            st.session_state.pop(EDITING, None)
+            _act(
+                "Session updated.",
+                lambda s: ws.edit_session(
+                    s,
+                    actor=user,
+                    session_id=item.id,
+                    held_on=held_on,
+                    minutes=int(minutes),
+                    summary=summary,
+                ),
+            )
+        if cancel.form_submit_button("Cancel"):
+            st.session_state.pop(EDITING, None)
+            st.rerun()
+
+
+def _sessions(user: User, view: ws.WorkspaceView) -> None:
+    running = view.status is ApplicationStatus.APPROVED
+    if running:
+        _log_form(user, view)
+    if not view.sessions:
+        st.info(
+            "No sessions logged yet. Log your first meeting above; the other party confirms it."
+        )
+        return
+    for item in view.sessions:
+        with st.container(border=True):
+            state = "Confirmed" if item.confirmed else "Waiting for confirmation"
+            st.markdown(
+                f"**{_day(item.held_on)}** · {item.minutes} min · logged by "
+                f"{escape_markdown(item.author_name)} · {state}"
+            )
+            user_text(item.summary)
+            if not running or item.confirmed:
+                continue
+            if item.author_id != user.id:
+                if st.button("Confirm", key=f"confirm_{item.id}", icon=":material/check:"):
+                    _act(
+                        f"You confirmed the session of {_day(item.held_on)}.",
+                        lambda s, i=item.id: ws.confirm_session(s, actor=user, session_id=i),
+                    )
+                continue
+            if st.session_state.get(EDITING) == item.id:
+                _edit_form(user, item)
+                continue
+            edit, delete = st.columns(2)
+            if edit.button("Edit", key=f"edit_{item.id}", icon=":material/edit:"):
+                st.session_state[EDITING] = item.id
+                st.rerun()
+            if delete.button("Delete", key=f"delete_{item.id}", icon=":material/delete:"):
+                _act(
+                    f"The session of {_day(item.held_on)} was deleted.",
+                    lambda s, i=item.id: ws.delete_session(s, actor=user, session_id=i),
+                )
+
+
+# ---------------------------------------------------------------------------- milestones
+
+
+def _milestones(user: User, view: ws.WorkspaceView) -> None:
+    if not view.milestones:
+        st.info("This project has no milestones; track progress through your sessions.")
+        return
+    running = view.status is ApplicationStatus.APPROVED
+    is_student = user.id == view.student_id
+    for item in view.milestones:
+        with st.container(border=True):
+            overdue = " · :red[**Overdue**]" if item.overdue else ""
+            st.markdown(
+                f"**{escape_markdown(item.title)}** · due {_day(item.due_date)}{overdue}  \n"
+                f"{MILESTONE_TEXT[item.status]}"
+            )
+            if item.note:
+                st.caption(f"Mentor's note: {escape_markdown(item.note)}")
+            if not running:
+                continue
+            if (
+                is_student
+                and item.status is MilestoneStatus.TODO
+                and st.button("Mark done", key=f"done_{item.id}", icon=":material/done:")
+            ):
+                _act(
+                    f"“{item.title}” marked done. Your mentor is asked to verify it.",
+                    lambda s, i=item.id: ws.mark_milestone_done(s, actor=user, milestone_id=i),
+                )
+            if is_student:
+                continue
+            if item.status is MilestoneStatus.DONE and st.button(
+                "Verify", key=f"verify_{item.id}", icon=":material/verified:"
+            ):
+                _act(
+                    f"“{item.title}” verified.",
+                    lambda s, i=item.id: ws.verify_milestone(s, actor=user, milestone_id=i),
+                )
+            if item.status is not MilestoneStatus.TODO:
+                with st.form(f"reopen_{item.id}"):
+                    note = st.text_input("Why reopen it?", max_chars=NOTE_MAX)
+                    if st.form_submit_button("Reopen"):
+                        _act(
+                            f"“{item.title}” reopened; the student sees your note.",
+                            lambda s, i=item.id, n=note: ws.reopen_milestone(
+                                s, actor=user, milestone_id=i, note=n
+                            ),
+                        )
+
+
+# ---------------------------------------------------------------------------- messages
+
+
+def _messages(user: User, view: ws.WorkspaceView, thread: list[MatchMessage]) -> None:
+    names = {view.student_id: view.student_name, view.mentor_id: view.mentor_name}
+    if not thread:
+        st.caption("No messages yet. Say hello and agree on your first meeting.")
+    for message in thread:
+        with st.container(border=True):
+            who = "You" if message.sender_id == user.id else names.get(message.sender_id, "?")
+            st.caption(f"{escape_markdown(who)} · {message.created_at:%d %b %Y %H:%M} UTC")
+            user_text(message.body)
+    if view.status is not ApplicationStatus.APPROVED:
+        st.caption("The match has ended; the thread is kept read-only.")
+        return
+    sent = st.session_state.get(SENT, 0)
+    with st.form(f"message_{view.application_id}_{sent}"):
+        body = st.text_area("Message", max_chars=MESSAGE_MAX, placeholder="Plain text")
+        if st.form_submit_button("Send", icon=":material/send:"):
+            try:
+                with write_transaction(get_engine()) as session:
+                    ws.send_message(
+                        session, actor=user, application_id=view.application_id, body=body
+                    )
+            except DomainError as error:
+                show_error(error)
+                return
+            st.session_state[SENT] = sent + 1
+            st.rerun()
+
+
+# ---------------------------------------------------------------------------- close-out
+
+
+def _scale_form(user: User, view: ws.WorkspaceView, phase: SelfEfficacyPhase) -> None:
+    when = "at the start" if phase is SelfEfficacyPhase.START else "at the close"
+    with st.form(f"efficacy_{phase.value}_{view.application_id}"):
+        st.markdown(f"**Leadership self-efficacy, {when} of the match**")
+        st.caption("How confident are you today? 1 = not at all, 5 = completely.")
+        scores = [
+            st.radio(
+                question,
+                list(SCALE),
+                format_func=SCALE.__getitem__,
+                horizontal=True,
+                index=None,
+                key=f"efficacy_{phase.value}_{view.application_id}_{n}",
+            )
+            for n, question in enumerate(SELF_EFFICACY_QUESTIONS)
+        ]
+        if st.form_submit_button("Save my answers"):
+            if any(score is None for score in scores):
+                st.error("Answer all five statements, then save.")
+                return
+            _act(
+                "Thank you: your answers are saved.",
+                lambda s: ws.record_self_efficacy(
+                    s,
+                    actor=user,
+                    application_id=view.application_id,
+                    phase=phase,
+                    scores=[int(score or 0) for score in scores],
+                ),
+            )
+
+
+def _feedback(user: User, view: ws.WorkspaceView, feedback: ws.FeedbackView) -> None:
+    other = view.mentor_name if user.id == view.student_id else view.student_name
+    st.markdown("**Feedback**")
+    if feedback.mine is None:
+        with st.form(f"feedback_{view.application_id}"):
+            rating = st.radio(
+                "Your rating",
+                [1, 2, 3, 4, 5],
+                index=None,
+                horizontal=True,
+                format_func=lambda n: "★" * n,
+            )
+            comment = st.text_area("Your comment", max_chars=2000)
+            st.caption(
+                f"{escape_markdown(other)} sees it once they have given theirs, or 14 days after "
+                "the match ended."
+            )
+            if st.form_submit_button("Give feedback", type="primary"):
+                _act(
+                    "Thank you: your feedback is saved.",
+                    lambda s: ws.give_feedback(
+                        s,
+                        actor=user,
+                        application_id=view.application_id,
+                        rating=int(rating or 0),
+                        comment=comment,
+                    ),
+                )
+    else:
+        st.markdown(f"You gave {'★' * feedback.mine.rating} ({feedback.mine.rating}/5):")
+        user_text(feedback.mine.comment)
+    if feedback.theirs is not None:
+        st.markdown(
+            f"{escape_markdown(other)} gave {'★' * feedback.theirs.rating} "
+            f"({feedback.theirs.rating}/5):"
+        )
+        user_text(feedback.theirs.comment)
+    elif feedback.other_has_given:
+        on = f" or on {_day(feedback.reveal_on)}" if feedback.reveal_on else ""
+        st.caption(
+            f"{escape_markdown(other)} has given feedback; it shows once you give yours{on}."
+        )
+    else:
+        st.caption(f"{escape_markdown(other)} has not given feedback yet.")
+
+
+def _close_out(
+    user: User,
+    view: ws.WorkspaceView,
+    feedback: ws.FeedbackView | None,
+    answered: set[SelfEfficacyPhase],
+) -> None:
+    is_student = user.id == view.student_id
+    if view.status is ApplicationStatus.APPROVED:
+        if is_student and SelfEfficacyPhase.START not in answered:
+            _scale_form(user, view, SelfEfficacyPhase.START)
+        if not is_student:
+            st.markdown("**Complete the match**")
+            st.caption(f"Possible from the end date, {_day(view.end_date)}.")
+            if st.button("Complete match", type="primary", icon=":material/task_alt:"):
+                _act(
+                    "The match is completed. Both of you can now give feedback.",
+                    lambda s: apps.complete_match(
+                        s, actor=user, application_id=view.application_id
+                    ),
+                )
+        with st.form(f"end_early_{view.application_id}"):
+            st.markdown("**End the match early**")
+            reason = st.text_area("Reason", max_chars=500)
+            sure = st.checkbox("I understand this ends the match for both of us.")
+            if st.form_submit_button("End match early"):
+                if not sure:
+                    st.error("Tick the box to confirm that the match should end now.")
+                    return
+                _act(
+                    "The match was ended early; the seat is free for the next student.",
+                    lambda s: apps.end_early(
+                        s, actor=user, application_id=view.application_id, reason=reason
+                    ),
+                )
+        return
+    if feedback is not None:
+        _feedback(user, view, feedback)
+    if is_student and SelfEfficacyPhase.CLOSE not in answered:
+        _scale_form(user, view, SelfEfficacyPhase.CLOSE)
+
+
+# ---------------------------------------------------------------------------- the workspace
+
+
+def _header(user: User, view: ws.WorkspaceView) -> None:
+    st.button("All my matches", on_click=_close, icon=":material/arrow_back:")
+    st.header(escape_markdown(view.project_title))
+    if user.id == view.student_id:
+        partner = f"Mentor: {view.mentor_name} ({view.mentor_email})"
+    else:
+        partner = f"Student: {view.student_name} ({view.student_email})"
+    st.markdown(
+        f"{escape_markdown(partner)}  \n{STATUS_TEXT.get(view.status, view.status.value)} · "
+        f"{_day(view.start_date)} – {_day(view.end_date)}"
+    )
+    verified = sum(1 for m in view.milestones if m.status is MilestoneStatus.VERIFIED)
+    planned, logged, done = st.columns(3)
+    planned.metric("Hours planned", f"{view.hours_planned:g}")
+    logged.metric("Hours logged (confirmed)", f"{view.hours_logged:g}")
+    done.metric("Milestones verified", f"{verified} of {len(view.milestones)}")
+    st.progress(view.progress, text=f"Progress {view.progress:.0%}")
+    if view.at_risk:
+        last = _day(view.last_session_on) if view.last_session_on else "never"
+        st.warning(
+            f"No session in the last {ws.AT_RISK_DAYS} days (last: {last}). "
+            "Plan your next meeting and log it here.",
+            icon=":material/warning:",
+        )
+
+
+def _workspace(user: User, match_id: int) -> None:
+    engine = get_engine()
+    try:
+        with read_session(engine) as session:
+            view = ws.get_workspace(session, actor=user, application_id=match_id)
+            thread = ws.list_messages(session, actor=user, application_id=match_id)
+            answered = ws.answered_self_efficacy(session, actor=user, application_id=match_id)
+            closed = view.status is not ApplicationStatus.APPROVED
+            feedback = (
+                ws.visible_feedback(session, actor=user, application_id=match_id)
+                if closed
+                else None
+            )
+            unread = ws.unread_counts(session, actor=user).get(match_id, 0)
+    except DomainError as error:
+        show_error(error)
+        st.button("All my matches", on_click=_close, icon=":material/arrow_back:")
+        return
+    if unread and thread:
+        # Read up to the newest message shown, so one arriving meanwhile stays unread.
+        with write_transaction(engine) as session:
+            ws.mark_thread_read(session, actor=user, application_id=match_id, up_to=thread[-1].id)
+    _header(user, view)
+    messages_label = f"Messages ({unread} new)" if unread else "Messages"
+    sessions, milestones, messages, close_out = st.tabs(
+        ["Sessions", "Milestones", messages_label, "Close-out"]
+    )
+    with sessions:
+        _sessions(user, view)
+    with milestones:
+        _milestones(user, view)
+    with messages:
+        _messages(user, view, thread)
+    with close_out:
+        _close_out(user, view, feedback, answered)
+
+
+def render() -> None:
+    """List the user's matches, or show the workspace of the one in the URL."""
+    user = signed_in_user()
+    st.title("My matches")
+    show_flash()
+    chosen = chosen_match()
+    if chosen is None:
+        _match_list(user)
+    else:
+        _workspace(user, chosen)
+
+
+if __name__ == "__main__":
+    # Opened directly as a legacy page: hand over to the entry script, which gates and routes.
+    from app import main
+
+    main()

@@ -1,0 +1,116 @@
+"""Passport: a student's record of completed micro-mentoring projects, as CSV and printable.
+
+Students see their own; faculty and admins look a student up by username (`?student=<name>`).
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from core import workspace as ws
+from core.accounts import find_user_by_username
+from core.db import read_session
+from core.errors import DomainError
+from core.models import Role, User
+from pages.components.auth import signed_in_user
+from pages.components.engine import get_engine
+from pages.components.ui import escape_markdown, show_error
+
+STUDENT_PARAM = "student"
+
+
+def _student_for(user: User) -> User | None:
+    """Return whose passport to show: the student themself, or the one a reader looked up."""
+    if user.role is Role.STUDENT:
+        return user
+    asked = st.text_input(
+        "Student username", value=st.query_params.get(STUDENT_PARAM, ""), max_chars=80
+    ).strip()
+    if not asked:
+        st.info("Enter a student's username to read their passport.")
+        return None
+    st.query_params[STUDENT_PARAM] = asked
+    with read_session(get_engine()) as session:
+        found = find_user_by_username(session, asked)
+    if found is None or found.role is not Role.STUDENT:
+        st.warning(f"No student is called “{escape_markdown(asked)}”.")
+        return None
+    return found
+
+
+def _table(entries: list[ws.PassportEntry]) -> None:
+    rows = [
+        {
+            "Project": e.project_title,
+            "Mentor": e.mentor_name,
+            "From": e.start_date,
+            "To": e.end_date,
+            "Milestones verified": f"{e.milestones_verified} of {e.milestones_total}",
+            "Hours logged": e.hours_logged,
+            "Mentor's rating": e.feedback_rating,
+            "Mentor's comment": e.feedback_comment or "",
+        }
+        for e in entries
+    ]
+    st.dataframe(
+        pd.DataFrame(rows),
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "From": st.column_config.DateColumn(format="DD MMM YYYY"),
+            "To": st.column_config.DateColumn(format="DD MMM YYYY"),
+        },
+    )
+
+
+def render() -> None:
+    """Show a student's completed projects with CSV and printable downloads."""
+    user = signed_in_user()
+    st.title("Mentoring passport")
+    student = _student_for(user)
+    if student is None or student.id is None:
+        return
+    try:
+        with read_session(get_engine()) as session:
+            entries = ws.student_passport(session, actor=user, student_id=student.id)
+            csv_text = ws.passport_csv(session, actor=user, student_id=student.id)
+            printable = ws.passport_html(session, actor=user, student_id=student.id)
+    except DomainError as error:
+        show_error(error)
+        return
+    st.caption(
+        f"Completed micro-mentoring projects of {escape_markdown(student.display_name)}: "
+        "mentor, dates, verified milestones, confirmed hours and the mentor's feedback."
+    )
+    if not entries:
+        st.info(
+            "No completed projects yet. When a match is completed, it is recorded here with "
+            "its verified milestones and hours."
+        )
+    else:
+        _table(entries)
+    left, right = st.columns(2)
+    name = student.username
+    left.download_button(
+        "Download CSV",
+        data=csv_text,
+        file_name=f"passport-{name}.csv",
+        mime="text/csv",
+        icon=":material/download:",
+    )
+    right.download_button(
+        "Printable version (HTML)",
+        data=printable,
+        file_name=f"passport-{name}.html",
+        mime="text/html",
+        icon=":material/print:",
+        help="Open the file in a browser and print it, or save it as PDF.",
+    )
+
+
+if __name__ == "__main__":
+    # Opened directly as a legacy page: hand over to the entry script, which gates and routes.
+    from app import main
+
+    main()
