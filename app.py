@@ -11,7 +11,7 @@ from pages.components.auth import LoginGate, request_logout
 from pages.components.engine import get_engine
 from pages.components.navigation import SCREENS, Screen, screens_for
 from pages.components.ui import escape_markdown
-from pages.components.unread import unread_count, unread_messages
+from pages.components.unread import menu_badges
 
 # The page a visitor asked for before logging in; shown once they are in.
 NEXT_PAGE = "router_next_page"
@@ -71,8 +71,8 @@ def main() -> None:
     wanted = st.session_state.pop(NEXT_PAGE, None)
     if wanted in pages and wanted != current.url_path:
         current = pages[wanted]
-    messages = unread_messages(engine, user) if "matches" in pages else 0
-    _menu(user.display_name, user.role.value, pages, unread_count(engine, user), messages)
+    notes, messages = menu_badges(engine, user, messages="matches" in pages)
+    _menu(user.display_name, user.role.value, pages, notes, messages)
     current.run()
 
 

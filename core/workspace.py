@@ -355,7 +355,12 @@ def get_workspace(
     session: Session, *, actor: User, application_id: int, today: date | None = None
 ) -> WorkspaceView:
     """Return a match's workspace for one of its two parties."""
-    today = today or date.today()
+    return _workspace_view(session, actor, application_id, today or date.today())[0]
+
+
+def _workspace_view(
+    session: Session, actor: User, application_id: int, today: date
+) -> tuple[WorkspaceView, _Match]:
     ensure_active(actor, action="match.view", entity="match", entity_id=application_id)
     student, mentor = aliased(User), aliased(User)
     row = session.execute(
@@ -384,7 +389,7 @@ def get_workspace(
     confirmed_minutes = sum(s.minutes for s in sessions if s.confirmed_at is not None)
     last = max((s.held_on for s in sessions), default=None)
     since = at_risk_since(project.start_date, _approved_on(application), last)
-    return WorkspaceView(
+    view = WorkspaceView(
         application_id=match.id,
         status=application.status,
         project_id=project.id or 0,
@@ -428,6 +433,50 @@ def get_workspace(
         progress=verified / len(milestones) if milestones else 0.0,
         at_risk=application.status is S.APPROVED and is_at_risk(since, today),
         last_session_on=last,
+    )
+    return view, match
+
+
+@dataclass(frozen=True)
+class WorkspacePage:
+    """Everything the workspace screen shows, read with one permission check."""
+
+    view: WorkspaceView
+    thread: list[MatchMessage]
+    unread: int
+    answered: set[SelfEfficacyPhase]
+    feedback: FeedbackView | None  # once the match has ended
+
+
+def open_workspace(
+    session: Session,
+    *,
+    actor: User,
+    application_id: int,
+    today: date | None = None,
+    now: datetime | None = None,
+) -> WorkspacePage:
+    """Return a match's workspace, thread, questionnaires and feedback for one of its parties."""
+    view, match = _workspace_view(session, actor, application_id, today or date.today())
+    thread = list(
+        session.exec(
+            select(MatchMessage)
+            .where(MatchMessage.application_id == match.id)
+            .order_by(col(MatchMessage.id))
+        ).all()
+    )
+    mark = session.get(MessageRead, (match.id, actor.id or 0))
+    last_read = mark.last_read_id if mark is not None else 0
+    phases = session.exec(
+        select(SelfEfficacy.phase).where(SelfEfficacy.application_id == match.id)
+    ).all()
+    closed = match.application.status in CLOSED_STATUSES
+    return WorkspacePage(
+        view=view,
+        thread=thread,
+        unread=sum(1 for m in thread if m.sender_id != actor.id and (m.id or 0) > last_read),
+        answered={SelfEfficacyPhase(phase) for phase in phases},
+        feedback=_feedback_view(session, actor, match, now or utcnow()) if closed else None,
     )
 
 
@@ -847,11 +896,11 @@ def mark_thread_read(
     return found.last_read_id if found is not None else 0
 
 
-def unread_counts(session: Session, *, actor: User) -> dict[int, int]:
-    """Return unread messages per match of the actor (matches with none are left out)."""
+def _unread_messages(actor: User) -> sa.Select[Any]:
+    """Select (match, message) rows of the actor's matches they have not read yet."""
     read = aliased(MessageRead)
-    rows = session.execute(
-        sa.select(col(MatchMessage.application_id), func.count())
+    return (
+        sa.select(col(MatchMessage.application_id))
         .join(Application, col(Application.id) == col(MatchMessage.application_id))
         .join(Project, col(Project.id) == col(Application.project_id))
         .outerjoin(
@@ -867,14 +916,34 @@ def unread_counts(session: Session, *, actor: User) -> dict[int, int]:
             col(MatchMessage.sender_id) != actor.id,
             col(MatchMessage.id) > func.coalesce(col(read.last_read_id), 0),
         )
-        .group_by(col(MatchMessage.application_id))
+    )
+
+
+def unread_counts(session: Session, *, actor: User) -> dict[int, int]:
+    """Return unread messages per match of the actor (matches with none are left out)."""
+    unread = _unread_messages(actor).subquery()
+    rows = session.execute(
+        sa.select(unread.c.application_id, func.count()).group_by(unread.c.application_id)
     ).all()
     return {int(application_id): int(count) for application_id, count in rows}
 
 
 def unread_total(session: Session, *, actor: User) -> int:
     """Return the actor's unread messages over all their matches (for the sidebar badge)."""
-    return sum(unread_counts(session, actor=actor).values())
+    return unread_badges(session, actor=actor)[1]
+
+
+def unread_badges(session: Session, *, actor: User) -> tuple[int, int]:
+    """Return the actor's unread notifications and unread messages, in one statement."""
+    notes = (
+        sa.select(func.count())
+        .select_from(Notification)
+        .where(col(Notification.user_id) == actor.id, col(Notification.read_at).is_(None))
+        .scalar_subquery()
+    )
+    messages = sa.select(func.count()).select_from(_unread_messages(actor).subquery())
+    row = session.execute(sa.select(notes, messages.scalar_subquery())).one()
+    return int(row[0]), int(row[1])
 
 
 @dataclass(frozen=True)
@@ -975,6 +1044,10 @@ def visible_feedback(
     the match ended.
     """
     match = _match(session, actor, application_id, action="match_feedback.view")
+    return _feedback_view(session, actor, match, now or utcnow())
+
+
+def _feedback_view(session: Session, actor: User, match: _Match, now: datetime) -> FeedbackView:
     rows = session.exec(select(MatchFeedback).where(MatchFeedback.application_id == match.id)).all()
     mine = next((f for f in rows if f.author_id == actor.id), None)
     theirs = next((f for f in rows if f.author_id != actor.id), None)
@@ -983,7 +1056,7 @@ def visible_feedback(
         mine_given=mine is not None,
         theirs_given=theirs is not None,
         ended_at=ended_at,
-        now=now or utcnow(),
+        now=now,
     )
     reveal_on = feedback_reveal_at(ended_at).astimezone(UTC).date() if ended_at else None
     return FeedbackView(
@@ -1320,8 +1393,24 @@ def student_passport(
     if student is None or student.role is not Role.STUDENT:
         raise NotFound("That student does not exist.")
     mentor = aliased(User)
+    of_match = col(MatchMilestone.application_id) == col(Application.id)
+    # Per-match figures as correlated subqueries: one statement however many matches.
+    verified_q = (
+        sa.select(func.count())
+        .where(of_match, col(MatchMilestone.status) == MilestoneStatus.VERIFIED)
+        .scalar_subquery()
+    )
+    total_q = sa.select(func.count()).where(of_match).scalar_subquery()
+    minutes_q = (
+        sa.select(func.coalesce(func.sum(col(MatchSession.minutes)), 0))
+        .where(
+            col(MatchSession.application_id) == col(Application.id),
+            col(MatchSession.confirmed_at).is_not(None),
+        )
+        .scalar_subquery()
+    )
     rows = session.execute(
-        sa.select(Application, Project, col(mentor.display_name))
+        sa.select(Application, Project, col(mentor.display_name), verified_q, total_q, minutes_q)
         .join(Project, col(Project.id) == col(Application.project_id))
         .join(mentor, col(mentor.id) == col(Project.owner_id))
         .where(
@@ -1330,36 +1419,7 @@ def student_passport(
         )
         .order_by(col(Project.end_date), col(Application.id))
     ).all()
-    ids = [application.id for application, _, _ in rows]
-    if not ids:
-        return []
-    verified = dict(
-        session.execute(
-            sa.select(col(MatchMilestone.application_id), func.count())
-            .where(
-                col(MatchMilestone.application_id).in_(ids),
-                col(MatchMilestone.status) == MilestoneStatus.VERIFIED,
-            )
-            .group_by(col(MatchMilestone.application_id))
-        ).all()
-    )
-    totals = dict(
-        session.execute(
-            sa.select(col(MatchMilestone.application_id), func.count())
-            .where(col(MatchMilestone.application_id).in_(ids))
-            .group_by(col(MatchMilestone.application_id))
-        ).all()
-    )
-    minutes = dict(
-        session.execute(
-            sa.select(col(MatchSession.application_id), func.sum(col(MatchSession.minutes)))
-            .where(
-                col(MatchSession.application_id).in_(ids),
-                col(MatchSession.confirmed_at).is_not(None),
-            )
-            .group_by(col(MatchSession.application_id))
-        ).all()
-    )
+    ids = [row[0].id for row in rows]
     # Feedback the student received (the mentor's), shown under the same blind rule as in the
     # workspace: once the student gave theirs too, or 14 days after the match ended.
     received: dict[int, MatchFeedback] = {}
@@ -1373,7 +1433,7 @@ def student_passport(
             received[f.application_id] = f
     moment = now or utcnow()
     entries = []
-    for application, project, mentor_name in rows:
+    for application, project, mentor_name, verified, total, minutes in rows:
         feedback = received.get(application.id)
         if feedback is not None and not is_feedback_revealed(
             mine_given=application.id in given,
@@ -1390,9 +1450,9 @@ def student_passport(
                 start_date=project.start_date,
                 end_date=project.end_date,
                 status=application.status,
-                milestones_verified=int(verified.get(application.id, 0)),
-                milestones_total=int(totals.get(application.id, 0)),
-                hours_logged=round(int(minutes.get(application.id, 0) or 0) / 60, 2),
+                milestones_verified=int(verified),
+                milestones_total=int(total),
+                hours_logged=round(int(minutes or 0) / 60, 2),
                 feedback_rating=feedback.rating if feedback else None,
                 feedback_comment=feedback.comment if feedback else None,
             )
@@ -1423,7 +1483,11 @@ def passport_csv(
     session: Session, *, actor: User, student_id: int, now: datetime | None = None
 ) -> str:
     """Return the student's passport as CSV text (same permission as student_passport)."""
-    entries = student_passport(session, actor=actor, student_id=student_id, now=now)
+    return passport_csv_text(student_passport(session, actor=actor, student_id=student_id, now=now))
+
+
+def passport_csv_text(entries: Sequence[PassportEntry]) -> str:
+    """Render passport entries as CSV, formulas neutralised."""
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(PASSPORT_COLUMNS)
@@ -1450,7 +1514,12 @@ def passport_html(
     """Return the student's passport as a self-contained printable HTML page (text escaped)."""
     entries = student_passport(session, actor=actor, student_id=student_id, now=now)
     student = session.get(User, student_id)
-    name = html.escape(student.display_name if student else "")
+    return passport_html_text(student.display_name if student else "", entries)
+
+
+def passport_html_text(student_name: str, entries: Sequence[PassportEntry]) -> str:
+    """Render passport entries as a printable HTML page, every value escaped."""
+    name = html.escape(student_name)
     rows = "".join(
         "<tr>"
         + "".join(

@@ -143,6 +143,9 @@ def _match_list(user: User) -> None:
 
 def _log_form(user: User, view: ws.WorkspaceView) -> None:
     today = date.today()
+    if view.start_date > today + timedelta(days=1):
+        st.info(f"Sessions can be logged from the project's start, {_day(view.start_date)}.")
+        return
     with st.form(f"log_session_{view.application_id}"):
         st.markdown("**Log a session**")
         held_on = st.date_input(
@@ -480,26 +483,18 @@ def _workspace(user: User, match_id: int) -> None:
     engine = get_engine()
     try:
         with read_session(engine) as session:
-            view = ws.get_workspace(session, actor=user, application_id=match_id)
-            thread = ws.list_messages(session, actor=user, application_id=match_id)
-            answered = ws.answered_self_efficacy(session, actor=user, application_id=match_id)
-            closed = view.status is not ApplicationStatus.APPROVED
-            feedback = (
-                ws.visible_feedback(session, actor=user, application_id=match_id)
-                if closed
-                else None
-            )
-            unread = ws.unread_counts(session, actor=user).get(match_id, 0)
+            page = ws.open_workspace(session, actor=user, application_id=match_id)
     except DomainError as error:
         show_error(error)
         st.button("All my matches", on_click=_close, icon=":material/arrow_back:")
         return
-    if unread and thread:
+    view, thread = page.view, page.thread
+    if page.unread:
         # Read up to the newest message shown, so one arriving meanwhile stays unread.
         with write_transaction(engine) as session:
             ws.mark_thread_read(session, actor=user, application_id=match_id, up_to=thread[-1].id)
     _header(user, view)
-    messages_label = f"Messages ({unread} new)" if unread else "Messages"
+    messages_label = f"Messages ({page.unread} new)" if page.unread else "Messages"
     sessions, milestones, messages, close_out = st.tabs(
         ["Sessions", "Milestones", messages_label, "Close-out"]
     )
@@ -510,7 +505,7 @@ def _workspace(user: User, match_id: int) -> None:
     with messages:
         _messages(user, view, thread)
     with close_out:
-        _close_out(user, view, feedback, answered)
+        _close_out(user, view, page.feedback, page.answered)
 
 
 def render() -> None:

@@ -74,11 +74,11 @@ def render() -> None:
     try:
         with read_session(get_engine()) as session:
             entries = ws.student_passport(session, actor=user, student_id=student.id)
-            csv_text = ws.passport_csv(session, actor=user, student_id=student.id)
-            printable = ws.passport_html(session, actor=user, student_id=student.id)
     except DomainError as error:
         show_error(error)
         return
+    csv_text = ws.passport_csv_text(entries)
+    printable = ws.passport_html_text(student.display_name, entries)
     st.caption(
         f"Completed micro-mentoring projects of {escape_markdown(student.display_name)}: "
         "mentor, dates, verified milestones, confirmed hours and the mentor's feedback."

@@ -7,7 +7,7 @@ from sqlalchemy import Engine
 from core.db import read_session
 from core.models import User
 from core.notifications import count_unread
-from core.workspace import unread_total
+from core.workspace import unread_badges
 
 
 def unread_count(engine: Engine, user: User) -> int:
@@ -16,7 +16,9 @@ def unread_count(engine: Engine, user: User) -> int:
         return count_unread(session, actor=user)
 
 
-def unread_messages(engine: Engine, user: User) -> int:
-    """Return the user's unread messages over all their matches."""
+def menu_badges(engine: Engine, user: User, *, messages: bool) -> tuple[int, int]:
+    """Return the user's unread notifications and (when asked) unread match messages."""
     with read_session(engine) as session:
-        return unread_total(session, actor=user)
+        if not messages:
+            return count_unread(session, actor=user), 0
+        return unread_badges(session, actor=user)

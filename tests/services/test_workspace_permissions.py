@@ -156,6 +156,11 @@ CASES: dict[str, tuple[bool, Call, set[str]]] = {
         ),
         {"student"},
     ),
+    "open_workspace": (
+        False,
+        lambda s, a, w: ws.open_workspace(s, actor=a, application_id=w.application_id),
+        {"student", "mentor"},
+    ),
     "answered_self_efficacy": (
         False,
         lambda s, a, w: ws.answered_self_efficacy(s, actor=a, application_id=w.application_id),
@@ -267,6 +272,7 @@ def test_every_public_workspace_service_is_in_the_table() -> None:
     own_or_system = {
         "unread_counts",
         "unread_total",
+        "unread_badges",
         "calendar_ics",
         "my_matches",
         "start_match_workspace",
