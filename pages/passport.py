@@ -18,15 +18,16 @@ from pages.components.engine import get_engine
 from pages.components.ui import escape_markdown, show_error
 
 STUDENT_PARAM = "student"
+LOOKUP = "passport_lookup"
 
 
 def _student_for(user: User) -> User | None:
     """Return whose passport to show: the student themself, or the one a reader looked up."""
     if user.role is Role.STUDENT:
         return user
-    asked = st.text_input(
-        "Student username", value=st.query_params.get(STUDENT_PARAM, ""), max_chars=80
-    ).strip()
+    # The URL fills the box once; afterwards the box is what the reader typed.
+    st.session_state.setdefault(LOOKUP, st.query_params.get(STUDENT_PARAM, ""))
+    asked = st.text_input("Student username", key=LOOKUP, max_chars=80).strip()
     if not asked:
         st.info("Enter a student's username to read their passport.")
         return None

@@ -1,0 +1,354 @@
+"""Workspace, inbox and passport screens through AppTest, on the demo seed.
+
+The demo seed gives Dana (demo-student) a running match with Alex (demo-alumni) — one confirmed
+session, one waiting for Dana, the first milestone verified, two messages — and Sam
+(demo-student2) a completed match with Prof. Rivera (demo-faculty), with both feedbacks given.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+from sqlmodel import delete, select
+
+from core import workspace as ws
+from core.db import read_session, write_transaction
+from core.models import Application, ApplicationStatus, Project
+from core.workspace_models import (
+    MatchFeedback,
+    MatchMilestone,
+    MatchSession,
+    MilestoneStatus,
+    SelfEfficacy,
+)
+from tests.pages.test_student_screens import click, open_screen, texts, user_named
+
+PORTFOLIO = "Portfolio website clinic"
+SQL = "SQL for social scientists"
+
+
+def match_of(engine, student: str, title: str) -> int:
+    student_id = user_named(engine, student).id
+    with read_session(engine) as session:
+        found = session.exec(
+            select(Application.id)
+            .join(Project, Project.id == Application.project_id)
+            .where(Application.student_id == student_id, Project.title == title)
+            .where(Application.status != ApplicationStatus.WITHDRAWN)
+        ).first()
+    assert found is not None
+    return found
+
+
+def workspace(
+    logged_in,
+    app_env,
+    who: str = "demo-student",
+    student: str = "demo-student",
+    title: str = PORTFOLIO,
+):
+    match_id = match_of(app_env, student, title)
+    return open_screen(logged_in(who), "matches", match=match_id), match_id
+
+
+def sessions_of(engine, match_id: int) -> list[MatchSession]:
+    with read_session(engine) as session:
+        return list(
+            session.exec(select(MatchSession).where(MatchSession.application_id == match_id))
+        )
+
+
+def submit(at, label: str):
+    found = [b for b in at.button if b.label == label]
+    assert found, f"no button {label!r}; have {[b.label for b in at.button]}"
+    found[0].click()
+    return at.run()
+
+
+def metric(at, label: str) -> str:
+    return next(str(m.value) for m in at.metric if m.label == label)
+
+
+# ---------------------------------------------------------------------------- list and access
+
+
+def test_my_matches_lists_the_running_match_and_offers_the_calendar(logged_in):
+    at = open_screen(logged_in("demo-student"), "matches")
+    assert not at.exception
+    shown = texts(at)
+    assert f"#### {PORTFOLIO}" in shown
+    assert "Mentor: Alex Alumna · Running" in shown
+    assert "Open workspace" in [b.label for b in at.button]
+    assert "Download my calendar (.ics)" in [d.label for d in at.get("download_button")]
+
+
+def test_open_workspace_button_opens_the_match_by_url(logged_in, app_env):
+    at = open_screen(logged_in("demo-student"), "matches")
+    at = click(at, "Open workspace")
+    assert at.query_params["match"] == str(match_of(app_env, "demo-student", PORTFOLIO))
+    assert metric(at, "Milestones verified") == "1 of 3"
+    assert "Mentor: Alex Alumna (demo-alumni@example.edu)" in texts(at)
+
+
+def test_an_empty_list_tells_the_user_what_happens_next(logged_in):
+    at = open_screen(logged_in("demo-faculty"), "matches")
+    shown = texts(at)
+    # Prof. Rivera's only match is completed, so it is listed; a fresh mentor has none.
+    assert f"#### {SQL}" in shown and "Completed" in shown
+
+
+@pytest.mark.parametrize("outsider", ["demo-student2", "demo-faculty", "demo-admin"])
+def test_someone_elses_workspace_is_refused(logged_in, app_env, outsider):
+    match_id = match_of(app_env, "demo-student", PORTFOLIO)
+    at = open_screen(logged_in(outsider), "matches", match=match_id)
+    if outsider == "demo-admin":  # admins have no workspace screen at all
+        assert "Only the student and the mentor" not in texts(at)
+        assert "Log a session" not in texts(at)
+        return
+    assert [e.value for e in at.error] == [
+        "Only the student and the mentor of this match may use its workspace\\."
+    ]
+    assert "Log a session" not in texts(at)
+
+
+# ---------------------------------------------------------------------------- sessions
+
+
+def test_student_logs_a_session_and_the_mentor_is_asked_to_confirm(logged_in, app_env):
+    at, match_id = workspace(logged_in, app_env)
+    before = len(sessions_of(app_env, match_id))
+    at.date_input[0].set_value(date.today())
+    at.number_input[0].set_value(90)
+    summary = next(t for t in at.text_area if t.label == "What did you do?")
+    summary.input("Deployed the first version to GitHub Pages.")
+    at = submit(at, "Log session")
+    assert [s.value for s in at.success] == [
+        "Session logged\\. The other party is asked to confirm it\\."
+    ]
+    rows = sessions_of(app_env, match_id)
+    assert len(rows) == before + 1
+    newest = max(rows, key=lambda r: r.id or 0)
+    assert (newest.minutes, newest.confirmed_at) == (90, None)
+    assert "Waiting for confirmation" in texts(at)
+
+
+def test_a_session_without_summary_is_refused_and_nothing_is_written(logged_in, app_env):
+    at, match_id = workspace(logged_in, app_env)
+    before = len(sessions_of(app_env, match_id))
+    at = submit(at, "Log session")
+    assert any("summary" in str(e.value) for e in at.error)
+    assert len(sessions_of(app_env, match_id)) == before
+
+
+def test_student_confirms_the_session_the_mentor_logged(logged_in, app_env):
+    at, match_id = workspace(logged_in, app_env)
+    at = submit(at, "Confirm")
+    assert any("You confirmed the session" in str(s.value) for s in at.success)
+    assert all(row.confirmed_at is not None for row in sessions_of(app_env, match_id))
+    assert metric(at, "Hours logged (confirmed)") == "1.75"
+
+
+def test_author_edits_and_deletes_an_unconfirmed_session(logged_in, app_env):
+    at, match_id = workspace(logged_in, app_env, who="demo-alumni")
+    at = submit(at, "Edit")
+    minutes = [n for n in at.number_input if n.label == "Minutes"][-1]
+    minutes.set_value(30)
+    at = submit(at, "Save changes")
+    assert [s.value for s in at.success] == ["Session updated\\."]
+    mine = [r for r in sessions_of(app_env, match_id) if r.confirmed_at is None]
+    assert [r.minutes for r in mine] == [30]
+    at = submit(at, "Delete")
+    assert not [r for r in sessions_of(app_env, match_id) if r.confirmed_at is None]
+
+
+# ---------------------------------------------------------------------------- milestones
+
+
+def milestone_statuses(engine, match_id: int) -> list[MilestoneStatus]:
+    with read_session(engine) as session:
+        return list(
+            session.exec(
+                select(MatchMilestone.status)
+                .where(MatchMilestone.application_id == match_id)
+                .order_by(MatchMilestone.position)
+            )
+        )
+
+
+def test_student_marks_done_and_mentor_verifies(logged_in, app_env):
+    at, match_id = workspace(logged_in, app_env)
+    at = submit(at, "Mark done")
+    assert any("marked done" in str(s.value) for s in at.success)
+    assert milestone_statuses(app_env, match_id)[1] is MilestoneStatus.DONE
+    at, _ = workspace(logged_in, app_env, who="demo-alumni")
+    at = submit(at, "Verify")
+    assert milestone_statuses(app_env, match_id)[1] is MilestoneStatus.VERIFIED
+    assert metric(at, "Milestones verified") == "2 of 3"
+
+
+def test_mentor_reopens_a_milestone_only_with_a_note(logged_in, app_env):
+    at, match_id = workspace(logged_in, app_env, who="demo-alumni")
+    at = submit(at, "Reopen")
+    assert any("note" in str(e.value) for e in at.error)
+    assert milestone_statuses(app_env, match_id)[0] is MilestoneStatus.VERIFIED
+    note = next(t for t in at.text_input if t.label == "Why reopen it?")
+    note.input("The wireframe needs a mobile layout.")
+    at = submit(at, "Reopen")
+    assert milestone_statuses(app_env, match_id)[0] is MilestoneStatus.TODO
+    student, _ = workspace(logged_in, app_env)
+    assert "Mentor's note: The wireframe needs a mobile layout." in texts(student)
+
+
+def test_overdue_milestones_are_marked(logged_in, app_env):
+    match_id = match_of(app_env, "demo-student", PORTFOLIO)
+    with write_transaction(app_env) as session:
+        second = session.exec(
+            select(MatchMilestone).where(
+                MatchMilestone.application_id == match_id, MatchMilestone.position == 2
+            )
+        ).one()
+        second.due_date = date.today() - timedelta(days=1)
+    at = open_screen(logged_in("demo-student"), "matches", match=match_id)
+    assert "First deploy** · due" in texts(at) and "Overdue" in texts(at)
+
+
+# ---------------------------------------------------------------------------- messages
+
+
+def test_a_message_reaches_the_other_party_as_unread_then_read(logged_in, app_env):
+    at, match_id = workspace(logged_in, app_env)
+    mentor_user = user_named(app_env, "demo-alumni")
+    with read_session(app_env) as session:
+        before = ws.unread_total(session, actor=mentor_user)
+    box = next(t for t in at.text_area if t.label == "Message")
+    box.input("<img src=x onerror=alert(1)> see you Tuesday")
+    at = submit(at, "Send")
+    assert "\\<img src=x onerror=alert\\(1\\)\\> see you Tuesday" in [m.value for m in at.markdown]
+    mentor = open_screen(logged_in("demo-alumni"), "home")
+    labels = [str(link.label) for link in mentor.sidebar.get("page_link")]
+    assert f"My matches ({before + 1} new messages)" in labels
+    mentor = open_screen(mentor, "matches", match=match_id)
+    assert any(f"Messages ({before + 1} new)" in str(tab.label) for tab in mentor.tabs)
+    with read_session(app_env) as session:
+        assert ws.unread_counts(session, actor=mentor_user) == {}
+
+
+# ---------------------------------------------------------------------------- close-out
+
+
+def test_completing_before_the_end_date_is_refused(logged_in, app_env):
+    at, match_id = workspace(logged_in, app_env, who="demo-alumni")
+    at = submit(at, "Complete match")
+    assert any("can be completed from then on" in str(e.value) for e in at.error)
+    with read_session(app_env) as session:
+        assert session.get(Application, match_id).status is ApplicationStatus.APPROVED
+
+
+def test_ending_early_needs_the_confirmation_tick_and_a_reason(logged_in, app_env):
+    at, match_id = workspace(logged_in, app_env)
+    reason = next(t for t in at.text_area if t.label == "Reason")
+    reason.input("I got a full-time internship.")
+    at = submit(at, "End match early")
+    assert [e.value for e in at.error] == ["Tick the box to confirm that the match should end now."]
+    at.checkbox[0].check()
+    at = submit(at, "End match early")
+    with read_session(app_env) as session:
+        assert session.get(Application, match_id).status is ApplicationStatus.ENDED_EARLY
+    assert "Feedback" in texts(at) and "Give feedback" in [b.label for b in at.button]
+
+
+def test_feedback_is_hidden_until_both_have_given_it(logged_in, app_env):
+    match_id = match_of(app_env, "demo-student2", SQL)
+    with write_transaction(app_env) as session:
+        session.exec(
+            delete(MatchFeedback).where(
+                MatchFeedback.author_id == user_named(app_env, "demo-student2").id
+            )
+        )
+    at = open_screen(logged_in("demo-student2"), "matches", match=match_id)
+    shown = texts(at)
+    assert "has given feedback; it shows once you give yours" in shown
+    assert "the findings write-up was excellent" not in shown
+    next(r for r in at.radio if r.label == "Your rating").set_value(5)
+    next(t for t in at.text_area if t.label == "Your comment").input("Great weekly rhythm.")
+    at = submit(at, "Give feedback")
+    shown = texts(at)
+    assert "Reliable and curious; the findings write-up was excellent." in shown
+    assert "You gave ★★★★★ (5/5):" in shown
+
+
+def test_student_answers_the_start_questionnaire(logged_in, app_env):
+    match_id = match_of(app_env, "demo-student", PORTFOLIO)
+    with write_transaction(app_env) as session:
+        session.exec(delete(SelfEfficacy).where(SelfEfficacy.application_id == match_id))
+    at = open_screen(logged_in("demo-student"), "matches", match=match_id)
+    at = submit(at, "Save my answers")
+    assert [e.value for e in at.error] == ["Answer all five statements, then save."]
+    for n, radio in enumerate(r for r in at.radio if r.label != "Your rating"):
+        radio.set_value(1 + n % 5)
+    at = submit(at, "Save my answers")
+    with read_session(app_env) as session:
+        row = session.exec(
+            select(SelfEfficacy).where(SelfEfficacy.application_id == match_id)
+        ).one()
+    assert row.scores() == [1, 2, 3, 4, 5]
+    assert "Save my answers" not in [b.label for b in at.button]
+
+
+# ---------------------------------------------------------------------------- passport
+
+
+def test_passport_shows_completed_projects_with_downloads(logged_in):
+    at = open_screen(logged_in("demo-student2"), "passport")
+    assert not at.exception
+    frame = at.dataframe[0].value
+    assert list(frame["Project"]) == [SQL]
+    assert list(frame["Milestones verified"]) == ["2 of 2"]
+    assert list(frame["Hours logged"]) == [4.0]
+    labels = [d.label for d in at.get("download_button")]
+    assert labels == ["Download CSV", "Printable version (HTML)"]
+
+
+def test_faculty_look_a_student_up_and_unknown_names_are_told(logged_in):
+    at = open_screen(logged_in("demo-faculty"), "passport")
+    at = at.text_input[0].input("nobody-here").run()
+    assert any("No student is called" in str(w.value) for w in at.warning)
+    at = at.text_input[0].input("demo-student2").run()
+    assert list(at.dataframe[0].value["Project"]) == [SQL]
+
+
+def test_a_student_with_no_completed_project_is_told_what_fills_it(logged_in):
+    at = open_screen(logged_in("demo-student"), "passport")
+    assert any("No completed projects yet" in str(i.value) for i in at.info)
+
+
+# ---------------------------------------------------------------------------- inbox
+
+
+def inbox_links(at) -> list[tuple[str, str]]:
+    return [(str(link.proto.page), link.proto.query_string) for link in at.main.get("page_link")]
+
+
+def test_inbox_links_each_notification_to_its_place(logged_in, app_env):
+    match_id = match_of(app_env, "demo-student", PORTFOLIO)
+    at = open_screen(logged_in("demo-student"), "inbox")
+    links = inbox_links(at)
+    assert any(page.endswith("matches") and query == f"match={match_id}" for page, query in links)
+    assert any(page.endswith("my-applications") for page, _ in links)
+
+
+def test_mark_one_read_lowers_the_unread_count(logged_in, app_env):
+    at = open_screen(logged_in("demo-student"), "inbox")
+    before = sum(1 for b in at.button if b.label == "Mark read")
+    assert before > 0
+    at = submit(at, "Mark read")
+    assert sum(1 for b in at.button if b.label == "Mark read") == before - 1
+
+
+def test_mentors_application_notifications_open_the_applicants(logged_in, app_env):
+    at = open_screen(logged_in("demo-alumni"), "inbox")
+    links = inbox_links(at)
+    assert any(
+        page.endswith("applicants") and query.startswith("project=") for page, query in links
+    )
