@@ -22,6 +22,8 @@ from core.workspace_models import (
     MilestoneStatus,
     SelfEfficacy,
 )
+from tests.factories import PASSWORD, make_user
+from tests.pages.conftest import log_in, new_app
 from tests.pages.test_student_screens import click, open_screen, texts, user_named
 
 PORTFOLIO = "Portfolio website clinic"
@@ -91,11 +93,20 @@ def test_open_workspace_button_opens_the_match_by_url(logged_in, app_env):
     assert "Mentor: Alex Alumna (demo-alumni@example.edu)" in texts(at)
 
 
-def test_an_empty_list_tells_the_user_what_happens_next(logged_in):
+def test_finished_matches_stay_listed(logged_in):
     at = open_screen(logged_in("demo-faculty"), "matches")
     shown = texts(at)
-    # Prof. Rivera's only match is completed, so it is listed; a fresh mentor has none.
-    assert f"#### {SQL}" in shown and "Completed" in shown
+    assert f"#### {SQL}" in shown and "Student: Sam Student · Completed" in shown
+
+
+def test_an_empty_list_tells_the_user_what_happens_next(app_env):
+    with write_transaction(app_env) as session:
+        make_user(session, "alumni", username="fresh-alumna", weekly_hours=4)
+    at = open_screen(log_in(new_app().run(), "fresh-alumna", PASSWORD), "matches")
+    assert [i.value for i in at.info] == [
+        "No matches yet. Accept applicants on your projects; once faculty approve a match, "
+        "its workspace appears here."
+    ]
 
 
 @pytest.mark.parametrize("outsider", ["demo-student2", "demo-faculty", "demo-admin"])
