@@ -6,6 +6,7 @@ import streamlit as st
 
 from core.applications import expire_if_due
 from core.settings import WeakSecretError, get_settings
+from core.workspace import flag_at_risk_if_due
 from pages.components import visitor
 from pages.components.auth import LoginGate, request_logout
 from pages.components.engine import get_engine
@@ -66,6 +67,7 @@ def main() -> None:
             return
     # Deadlines pass without anyone clicking: settle due expiries before showing any state.
     expire_if_due(engine)
+    flag_at_risk_if_due(engine)
     pages = _pages(screens_for(user.role))
     current = st.navigation(list(pages.values()), position="hidden")
     wanted = st.session_state.pop(NEXT_PAGE, None)

@@ -55,6 +55,7 @@ from core.models import (
 )
 from core.notifications import notify
 from core.permissions import deny, ensure_active, ensure_role, is_admin
+from core.schedule import is_due
 from core.types import utcnow
 
 S = ApplicationStatus
@@ -981,21 +982,12 @@ def expire_due_exists(session: Session, *, today: date | None = None) -> bool:
     return bool(session.exec(statement).one())
 
 
-_last_expiry_check: dict[str, float] = {}
-
-
 def expire_if_due(
     engine: Engine, *, today: date | None = None, min_interval_seconds: float = 300.0
 ) -> int:
     """Expire stale applications when some are due; check at most every few minutes."""
-    import time
-
-    key = str(engine.url)
-    now = time.monotonic()
-    last = _last_expiry_check.get(key)
-    if last is not None and now - last < min_interval_seconds:
+    if not is_due("expire", engine, min_interval_seconds=min_interval_seconds):
         return 0
-    _last_expiry_check[key] = now
     with read_session(engine) as session:
         if not expire_due_exists(session, today=today):
             return 0

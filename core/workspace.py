@@ -38,6 +38,7 @@ from core.models import Application, Notification, Project, ProjectStatus, Role,
 from core.models import ApplicationStatus as S
 from core.notifications import notify
 from core.permissions import deny, ensure_active
+from core.schedule import is_due
 from core.types import utcnow
 from core.workspace_models import (
     COMMENT_MAX,
@@ -1252,6 +1253,13 @@ def run_flag_at_risk(engine: Engine, *, today: date | None = None) -> int:
     """Flag at-risk matches in a transaction of its own and return how many (for the CLI)."""
     with write_transaction(engine) as session:
         return flag_at_risk(session, today=today)
+
+
+def flag_at_risk_if_due(engine: Engine, *, min_interval_seconds: float = 3600.0) -> int:
+    """Flag at-risk matches at most once an hour per process (the app calls this lazily)."""
+    if not is_due("flag_at_risk", engine, min_interval_seconds=min_interval_seconds):
+        return 0
+    return run_flag_at_risk(engine)
 
 
 # ---------------------------------------------------------------------------- calendar

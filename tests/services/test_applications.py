@@ -21,6 +21,7 @@ from core.errors import (
     ValidationFailed,
 )
 from core.models import Application, ApplicationStatus, Project, ProjectStatus, Role, User
+from core.schedule import forget_checks
 from tests.services import app_helpers as h
 
 S = ApplicationStatus
@@ -519,7 +520,7 @@ def test_expire_if_due_is_throttled(engine):
     scene = _scene(engine)
     _add(engine, scene.student, scene.project)
     late = scene.project.deadline + timedelta(days=14)
-    apps._last_expiry_check.clear()
+    forget_checks()
     assert apps.expire_if_due(engine, today=TODAY, min_interval_seconds=60) == 0
     assert apps.expire_if_due(engine, today=late, min_interval_seconds=60) == 0  # too soon
     assert apps.expire_if_due(engine, today=late, min_interval_seconds=0) == 1

@@ -798,3 +798,15 @@ def test_printable_passport_shows_names_as_text(engine) -> None:
     assert "&lt;script&gt;alert(1)&lt;/script&gt; Data" in page
     assert "<script>" not in page
     assert p.student.display_name in page
+
+
+def test_the_app_flags_at_risk_matches_lazily_and_at_most_once_per_interval(engine) -> None:
+    from core.schedule import forget_checks
+
+    silent = pair(engine, start=TODAY - timedelta(days=40), approved_days_ago=40)
+    forget_checks()
+    assert ws.flag_at_risk_if_due(engine, min_interval_seconds=3600) == 1
+    assert ws.flag_at_risk_if_due(engine, min_interval_seconds=3600) == 0  # checked too soon
+    assert ws.flag_at_risk_if_due(engine, min_interval_seconds=0) == 0  # already flagged
+    kinds = [n.kind for n in notifications_of(engine, silent.student.id)]
+    assert kinds.count(ws.AT_RISK_KIND) == 1
