@@ -28,7 +28,7 @@ from core.workspace_models import (
 from pages.components.auth import signed_in_user
 from pages.components.engine import get_engine
 from pages.components.navigation import has_screen, screen_page
-from pages.components.ui import escape_markdown, flash, show_error, show_flash, user_text
+from pages.components.ui import escape_markdown, flash, id_param, show_error, show_flash, user_text
 
 MATCH_PARAM = "match"
 # Which session is being edited, and which match waits for the end-early confirmation.
@@ -54,17 +54,8 @@ def _day(value: date) -> str:
 
 
 def chosen_match() -> int | None:
-    """Return the match asked for in the URL, or None (bad values count as None)."""
-    raw = st.query_params.get(MATCH_PARAM)
-    if raw is None:
-        return None
-    # Written back: a same-page link with new parameters leaves the address bar unchanged.
-    st.query_params[MATCH_PARAM] = raw
-    try:
-        number = int(raw)
-    except ValueError:
-        return None
-    return number if number > 0 else None
+    """Return the match asked for in the URL, or None."""
+    return id_param(MATCH_PARAM)
 
 
 def _open(match_id: int) -> None:
@@ -141,6 +132,29 @@ def _match_list(user: User) -> None:
 # ---------------------------------------------------------------------------- sessions
 
 
+def _session_fields(
+    *,
+    held_on: date,
+    minutes: int,
+    summary: str,
+    earliest: date | None = None,
+    latest: date | None = None,
+) -> tuple[date, int, str]:
+    """Show a session's date, minutes and summary inputs and return what they hold."""
+    day = st.date_input(
+        "Date", value=held_on, min_value=earliest, max_value=latest, format="DD/MM/YYYY"
+    )
+    length = st.number_input(
+        "Minutes",
+        min_value=SESSION_MINUTES_MIN,
+        max_value=SESSION_MINUTES_MAX,
+        value=minutes,
+        step=15,
+    )
+    text = st.text_area("What did you do?", value=summary, max_chars=SUMMARY_MAX)
+    return day, int(length), text
+
+
 def _log_form(user: User, view: ws.WorkspaceView) -> None:
     today = date.today()
     if view.start_date > today + timedelta(days=1):
@@ -148,21 +162,13 @@ def _log_form(user: User, view: ws.WorkspaceView) -> None:
         return
     with st.form(f"log_session_{view.application_id}"):
         st.markdown("**Log a session**")
-        held_on = st.date_input(
-            "Date",
-            value=min(today, view.end_date) if today >= view.start_date else view.start_date,
-            min_value=view.start_date,
-            max_value=today + timedelta(days=1),
-            format="DD/MM/YYYY",
+        held_on, minutes, summary = _session_fields(
+            held_on=max(view.start_date, min(today, view.end_date)),
+            minutes=60,
+            summary="",
+            earliest=view.start_date,
+            latest=today + timedelta(days=1),
         )
-        minutes = st.number_input(
-            "Minutes",
-            min_value=SESSION_MINUTES_MIN,
-            max_value=SESSION_MINUTES_MAX,
-            value=60,
-            step=15,
-        )
-        summary = st.text_area("What did you do?", max_chars=SUMMARY_MAX)
         if st.form_submit_button("Log session", type="primary"):
             _act(
                 "Session logged. The other party is asked to confirm it.",
@@ -171,7 +177,7 @@ def _log_form(user: User, view: ws.WorkspaceView) -> None:
                     actor=user,
                     application_id=view.application_id,
                     held_on=held_on,
-                    minutes=int(minutes),
+                    minutes=minutes,
                     summary=summary,
                 ),
             )
@@ -179,15 +185,9 @@ def _log_form(user: User, view: ws.WorkspaceView) -> None:
 
 def _edit_form(user: User, item: ws.SessionView) -> None:
     with st.form(f"edit_session_{item.id}"):
-        held_on = st.date_input("Date", value=item.held_on, format="DD/MM/YYYY")
-        minutes = st.number_input(
-            "Minutes",
-            min_value=SESSION_MINUTES_MIN,
-            max_value=SESSION_MINUTES_MAX,
-            value=item.minutes,
-            step=15,
+        held_on, minutes, summary = _session_fields(
+            held_on=item.held_on, minutes=item.minutes, summary=item.summary
         )
-        summary = st.text_area("What did you do?", value=item.summary, max_chars=SUMMARY_MAX)
         save, cancel = st.columns(2)
         if save.form_submit_button("Save changes", type="primary"):
             st.session_state.pop(EDITING, None)
@@ -198,7 +198,7 @@ def _edit_form(user: User, item: ws.SessionView) -> None:
                     actor=user,
                     session_id=item.id,
                     held_on=held_on,
-                    minutes=int(minutes),
+                    minutes=minutes,
                     summary=summary,
                 ),
             )

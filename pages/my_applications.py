@@ -30,7 +30,7 @@ from pages.components.student import (
     show_flash,
     status_text,
 )
-from pages.components.ui import escape_markdown, show_error
+from pages.components.ui import escape_markdown, id_param, show_error
 
 APPLICATION_PARAM = "application"
 CONFIRM = "my_apps_confirm_withdraw"
@@ -44,15 +44,8 @@ ACTOR_NAMES = {
 
 
 def chosen_application() -> int | None:
-    raw = st.query_params.get(APPLICATION_PARAM)
-    if raw is None:
-        return None
-    st.query_params[APPLICATION_PARAM] = raw
-    try:
-        number = int(raw)
-    except ValueError:
-        return None
-    return number if number > 0 else None
+    """Return the application whose timeline the URL asks for, or None."""
+    return id_param(APPLICATION_PARAM)
 
 
 def _show_timeline(application_id: int) -> None:

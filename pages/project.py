@@ -30,24 +30,15 @@ from pages.components.student import (
     show_flash,
     status_text,
 )
-from pages.components.ui import escape_markdown, show_error, user_text
+from pages.components.ui import escape_markdown, id_param, show_error, user_text
 
 ROLE_LABELS = {Role.ALUMNI: "Alumni mentor", Role.FACULTY: "Faculty mentor"}
 FIELD_LABELS = {"statement": "Your statement", "screening_answer": "Your answer"}
 
 
 def chosen_project() -> int | None:
-    """Return the project id asked for in the URL (bad values count as None)."""
-    raw = st.query_params.get(PROJECT_ID_PARAM)
-    if raw is None:
-        return None
-    # Keep the parameter in the address bar so a reload or a copied link shows this project.
-    st.query_params[PROJECT_ID_PARAM] = raw
-    try:
-        number = int(raw)
-    except ValueError:
-        return None
-    return number if number > 0 else None
+    """Return the project id asked for in the URL, or None."""
+    return id_param(PROJECT_ID_PARAM)
 
 
 def _nothing_chosen(message: str | None = None) -> None:

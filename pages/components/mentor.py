@@ -15,7 +15,7 @@ from core.projects import status_label
 from pages.components.navigation import has_screen as has_screen
 from pages.components.navigation import screen_page
 from pages.components.ui import flash as flash
-from pages.components.ui import show_error
+from pages.components.ui import id_param, show_error
 from pages.components.ui import show_flash as show_flash
 
 MY_PROJECTS = "my-projects"
@@ -46,20 +46,10 @@ def link(
 
 def chosen_project() -> int | str | None:
     """Return the project id asked for in the URL, `NEW`, or None (bad values count as None)."""
-    raw = st.query_params.get(PROJECT_PARAM)
-    if raw is None:
-        return None
-    # A link to the same page with new query parameters reaches the server but leaves the
-    # browser's address bar as it was; writing the parameter back keeps later reruns (and a
-    # reload or a copied link) on this project.
-    st.query_params[PROJECT_PARAM] = raw
-    if raw == NEW:
+    if st.query_params.get(PROJECT_PARAM) == NEW:
+        st.query_params[PROJECT_PARAM] = NEW  # kept in the address bar, as ids are
         return NEW
-    try:
-        number = int(raw)
-    except ValueError:
-        return None
-    return number if number > 0 else None
+    return id_param(PROJECT_PARAM)
 
 
 def choose_project(project: int | str | None) -> None:

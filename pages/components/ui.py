@@ -57,3 +57,21 @@ def show_flash() -> None:
         st.error(shown, icon=":material/block:")
     else:
         st.info(shown)
+
+
+def id_param(name: str) -> int | None:
+    """Return the positive id in query parameter `name`, or None (bad values count as None).
+
+    The parameter is written back: a link to the same page with new parameters reaches the
+    server but leaves the browser's address bar as it was, and a reload or a copied link must
+    show the same object.
+    """
+    raw = st.query_params.get(name)
+    if raw is None:
+        return None
+    st.query_params[name] = raw
+    try:
+        number = int(raw)
+    except ValueError:
+        return None
+    return number if number > 0 else None
