@@ -55,9 +55,9 @@ def _render_all(engine: Engine, url: str, data_dir: Path) -> dict[tuple[str, Rol
             username = ROLE_USERS[role.value]
             at = log_in(username)
             for screen in screens_for(role):
-                module = importlib.import_module(screen.module)
+                importlib.import_module(screen.module)
                 at.query_params.clear()
-                at.query_params.update(page_params(engine, module, role.value, username))
+                at.query_params.update(page_params(engine, screen.url_path, role.value, username))
                 at._page_hash = calc_hash(screen.url_path)
                 at.run()
                 assert not at.exception, f"{screen.url_path} as {role}: {at.exception}"
