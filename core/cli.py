@@ -1,4 +1,5 @@
-"""Command-line tasks: migrate, ensure-key, create-admin, seed, expire, backup, restore, export."""
+"""Command-line tasks: migrate, ensure-key, create-admin, seed, expire, flag-at-risk, backup,
+restore, export."""
 
 from __future__ import annotations
 
@@ -87,6 +88,15 @@ def cmd_expire(_args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_flag_at_risk(_args: argparse.Namespace) -> int:
+    """Notify both parties of matches with no session in 21 days (once per silent period)."""
+    from core.workspace import run_flag_at_risk
+
+    count = run_flag_at_risk(_engine())
+    print(f"Flagged {count} at-risk match(es).")
+    return 0
+
+
 def cmd_backup(args: argparse.Namespace) -> int:
     """Write a consistent backup of the database while the app keeps running."""
     from core.backup import backup
@@ -146,6 +156,8 @@ def build_parser() -> argparse.ArgumentParser:
     seed.add_argument("--if-empty", action="store_true", help="only when there are no accounts")
     seed.set_defaults(func=cmd_seed)
     commands.add_parser("expire", help=cmd_expire.__doc__).set_defaults(func=cmd_expire)
+    flag = commands.add_parser("flag-at-risk", help=cmd_flag_at_risk.__doc__)
+    flag.set_defaults(func=cmd_flag_at_risk)
     backup = commands.add_parser("backup", help=cmd_backup.__doc__)
     backup.add_argument("path", help="file to write (SQLite copy or pg_dump custom archive)")
     backup.set_defaults(func=cmd_backup)

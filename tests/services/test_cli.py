@@ -1,18 +1,21 @@
-"""The command line: migrate, ensure-key, create-admin, seed demo."""
+"""The command line: migrate, ensure-key, create-admin, seed demo, flag-at-risk."""
 
 from __future__ import annotations
 
 import os
 import subprocess
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from sqlmodel import select
+from sqlmodel import col, select
 
-from core.db import create_db_engine, read_session
-from core.models import Role, User
+from core.db import create_db_engine, read_session, write_transaction
+from core.models import Notification, Role, User
 from core.seed import DEMO_ACCOUNTS
+from core.workspace import AT_RISK_KIND
+from tests.services.workspace_helpers import TODAY, make_pair
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -108,3 +111,27 @@ def test_ensure_key_refuses_a_weak_configured_key(tmp_path, key):
     result = run_cli(tmp_path, "ensure-key", COOKIE_KEY=key)
     assert result.returncode == 1
     assert "COOKIE_KEY" in result.stderr
+
+
+def test_flag_at_risk_notifies_silent_matches_once_and_says_how_many(tmp_path):
+    assert run_cli(tmp_path, "migrate").returncode == 0
+    engine = create_db_engine(f"sqlite:///{tmp_path / 'cli.db'}")
+    long_ago = TODAY - timedelta(days=40)
+    with write_transaction(engine) as session:
+        silent = [make_pair(session, start=long_ago, approved_days_ago=40) for _ in range(2)]
+        make_pair(session)  # started a week ago: not at risk yet
+    first = run_cli(tmp_path, "flag-at-risk")
+    assert first.returncode == 0, first.stderr
+    assert "Flagged 2 at-risk match(es)." in first.stdout
+    second = run_cli(tmp_path, "flag-at-risk")
+    assert second.returncode == 0, second.stderr
+    assert "Flagged 0 at-risk match(es)." in second.stdout
+    with read_session(engine) as session:
+        flagged = sorted(
+            session.exec(
+                select(Notification.user_id).where(col(Notification.kind) == AT_RISK_KIND)
+            ).all()
+        )
+    engine.dispose()
+    people = [person.id for p in silent for person in (p.student, p.mentor)]
+    assert flagged == sorted(people)
