@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 import os
 import re
 import subprocess
@@ -13,22 +12,25 @@ from collections import Counter
 from datetime import date, timedelta
 from pathlib import Path
 
-import pytest
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
 from core import applications as apps
+from core import workspace
 from core.backup import row_counts
-from core.db import write_transaction
+from core.db import read_session, write_transaction
 from core.models import (
     Application,
     ApplicationStatus,
     AuditEntry,
     Notification,
+    Project,
     ProjectStatus,
     Role,
 )
+from core.workspace_models import MatchSession
 from tests.services import app_helpers as h
+from tests.services.workspace_helpers import make_pair
 
 S = ApplicationStatus
 ROOT = Path(__file__).resolve().parents[2]
@@ -179,48 +181,135 @@ def test_expire_runs_twice_at_once_beside_app_writes_and_expires_each_once(
     )
 
 
-def test_at_risk_flagging_is_idempotent_under_concurrency(engine: Engine) -> None:
-    try:
-        workspace = importlib.import_module("core.workspace")
-    except ImportError:
-        pytest.skip("core.workspace (flag_at_risk) is not in this tree yet")
-    flag_at_risk = getattr(workspace, "flag_at_risk", None)
-    if flag_at_risk is None:
-        pytest.skip("core.workspace.flag_at_risk is not in this tree yet")
+AT_RISK = 12  # silent matches the concurrent runs must flag, each exactly once
+
+
+def _at_risk_and_running_matches(engine: Engine) -> tuple[set[int], set[int]]:
+    """Matches that are at risk (silent 21+ days) and matches that are not, under one mentor."""
     today = date.today()
     with write_transaction(engine) as session:
         mentor = h.user(session, Role.ALUMNI, weekly_hours=40)
-        for _ in range(10):
-            project = h.project(
+        silent = [
+            make_pair(
                 session,
-                mentor,
-                seats=1,
-                start=today - timedelta(days=35),
-                deadline=today - timedelta(days=40),
+                mentor=mentor,
+                start=today - timedelta(days=40),
                 duration=8,
+                approved_days_ago=45,
             )
-            h.application(
-                session, h.user(session, Role.STUDENT, weekly_hours=40), project, S.APPROVED
+            for _ in range(AT_RISK)
+        ]
+        fresh = [
+            make_pair(session, mentor=mentor),  # started a week ago
+            make_pair(
+                session,
+                mentor=mentor,
+                start=today - timedelta(days=40),
+                duration=8,
+                approved_days_ago=10,
+            ),  # approved late: silence counts from approval
+        ]
+        met = make_pair(
+            session,
+            mentor=mentor,
+            start=today - timedelta(days=40),
+            duration=8,
+            approved_days_ago=45,
+        )
+        session.add(
+            MatchSession(
+                application_id=met.application_id,
+                author_id=met.student.id,
+                held_on=today - timedelta(days=3),
+                minutes=60,
+                summary="Talked through the next step.",
             )
-    results: list[int] = []
+        )
+        fresh.append(met)
+    with read_session(engine) as session:
+        found = {m.application_id for m in workspace.at_risk_matches(session, today=today)}
+    expected = {p.application_id for p in silent}
+    assert found == expected, "the fixture must build exactly the at-risk matches it means to"
+    return expected, {p.application_id for p in fresh}
+
+
+def _keep_flagging(engine: Engine, runs: list[subprocess.Popen[str]], counts: list[int]) -> None:
+    """The app's own flagging in this process, over and over while the command-line runs work."""
+    flagged: list[int] = []
+    while any(run.poll() is None for run in runs):
+        flagged.append(workspace.run_flag_at_risk(engine))
+        time.sleep(0.02)
+    counts.append(sum(flagged))
+
+
+def _flagged_count(output: str) -> int:
+    found = re.search(r"Flagged (\d+) at-risk match", output)
+    assert found, output
+    return int(found.group(1))
+
+
+def test_at_risk_flagging_runs_at_once_beside_app_writes_and_flags_each_match_once(
+    engine: Engine,
+) -> None:
+    at_risk, not_at_risk = _at_risk_and_running_matches(engine)
+    counts: list[int] = []
     errors: list[BaseException] = []
 
-    def run() -> None:
+    def in_app(runs: list[subprocess.Popen[str]]) -> None:
         try:
-            with write_transaction(engine) as session:
-                results.append(int(flag_at_risk(session, today=today)))
-        except BaseException as error:  # noqa: BLE001
+            _keep_flagging(engine, runs, counts)
+        except BaseException as error:  # noqa: BLE001 - surfaced by the test
             errors.append(error)
 
+    started = time.monotonic()
     with AppTraffic(engine, threads=2) as traffic:
-        threads = [threading.Thread(target=run) for _ in range(3)]
+        runs = [_cli(engine, "flag-at-risk") for _ in range(2)]
+        threads = [threading.Thread(target=in_app, args=(runs,)) for _ in range(3)]
         for thread in threads:
             thread.start()
+        for run in runs:
+            out, err = run.communicate(timeout=120)
+            assert run.returncode == 0, err
+            counts.append(_flagged_count(out))
         for thread in threads:
-            thread.join(timeout=120)
+            thread.join(timeout=60)
+    took = time.monotonic() - started
     assert not errors and not traffic.errors, (errors, traffic.errors)
+    assert sum(counts) == AT_RISK, counts
+
+    links = {workspace.match_link(app_id): app_id for app_id in at_risk | not_at_risk}
+    with Session(engine) as session:
+        parties = {
+            a.id: (a.student_id, p.owner_id)
+            for a, p in session.exec(
+                select(Application, Project).where(col(Application.project_id) == col(Project.id))
+            ).all()
+        }
+        notes = session.exec(
+            select(Notification.user_id, Notification.link).where(
+                Notification.kind == workspace.AT_RISK_KIND
+            )
+        ).all()
+        audits = Counter(
+            session.exec(
+                select(AuditEntry.entity_id).where(AuditEntry.action == "match.at_risk")
+            ).all()
+        )
+    flagged = Counter((user_id, links[link]) for user_id, link in notes)
+    expected = Counter((person, app_id) for app_id in at_risk for person in parties[app_id])
+    assert len(notes) == 2 * AT_RISK > 0
+    assert flagged == expected  # student and mentor of each at-risk match, once; nobody else
+    assert audits == Counter(at_risk)
+
     settled = row_counts(engine)
-    run()
-    assert results[-1] == 0, results
+    again = _cli(engine, "flag-at-risk")
+    out, err = again.communicate(timeout=120)
+    assert again.returncode == 0, err
+    assert _flagged_count(out) == 0
     assert row_counts(engine) == settled
-    print(f"\n{engine.dialect.name}: at-risk flagging, three concurrent runs then one: {results}")
+    print(
+        f"\n{engine.dialect.name}: {AT_RISK} at-risk matches flagged exactly once "
+        f"({2 * AT_RISK} notifications) by two `python -m core flag-at-risk` runs plus three "
+        f"in-app loops ({counts}) beside {traffic.moves} app writes in {took:.1f}s; "
+        "a further run flagged 0"
+    )
