@@ -1,5 +1,5 @@
 """My projects: a mentor's projects, the draft editor with a live load-vs-budget preview,
-and publish / close / cancel.
+and publish / start / complete / close / cancel.
 
 `?project=<id>` opens one project, `?project=new` a new draft; without it the list shows.
 """
@@ -26,6 +26,7 @@ from core.projects import (
     cancel_project,
     check_mentor_budget,
     close_project,
+    complete_project,
     create_project,
     get_project,
     list_my_projects,
@@ -33,6 +34,7 @@ from core.projects import (
     milestone_blueprint,
     project_tags,
     publish_project,
+    start_project,
     update_project,
 )
 from core.tags import list_tags
@@ -62,7 +64,8 @@ PREFIX = "pe_"
 LOADED = "pe_loaded"  # which project the editor's widgets hold: an id, or NEW
 VERSION = "pe_version"  # bumps on every load, so the milestone table starts from its base
 MILESTONE_BASE = "pe_milestone_base"
-CONFIRM = "pe_confirm"  # ("close" | "cancel", project id) while a confirmation is on screen
+# ("close" | "cancel" | "complete", project id) while a confirmation is on screen
+CONFIRM = "pe_confirm"
 TAG_VOCABULARY = 200
 PREVIEW_MARGIN_WEEKS = 2
 
@@ -575,25 +578,49 @@ def _submit(
     st.rerun()
 
 
-# ---------------------------------------------------------------------------- close / cancel
+# ------------------------------------------------------------ start / complete / close / cancel
 
 
 def _lifecycle(user: User, project: Project) -> None:
     assert project.id is not None
+    can_start = can_move_project(project.status, ProjectStatus.IN_PROGRESS)
+    can_complete = can_move_project(project.status, ProjectStatus.COMPLETED)
     can_close = can_move_project(project.status, ProjectStatus.CLOSED)
     can_cancel = can_move_project(project.status, ProjectStatus.CANCELLED)
-    if not (can_close or can_cancel):
+    if not (can_start or can_complete or can_close or can_cancel):
         return
     st.divider()
-    st.subheader("Close or cancel")
+    st.subheader("Start, complete, close or cancel")
     pending = st.session_state.get(CONFIRM)
+    if pending == ("complete", project.id):
+        _confirm_complete(user, project)
+        return
     if pending == ("close", project.id):
         _confirm_close(user, project)
         return
     if pending == ("cancel", project.id):
         _confirm_cancel(user, project)
         return
-    close_col, cancel_col = st.columns(2)
+    move_col, close_col, cancel_col = st.columns(3)
+    with move_col:
+        if can_start:
+            expires = (
+                " Applications still waiting expire and their students are told."
+                if project.status is ProjectStatus.OPEN
+                else ""
+            )
+            if st.button(
+                "Start project",
+                key="pe_start",
+                icon=":material/play_circle:",
+                help=f"Mark the project in progress; its approved students are told.{expires}",
+            ):
+                _run_move(user, project, "start")
+        if can_complete and st.button(
+            "Mark completed…", key="pe_complete", icon=":material/task_alt:"
+        ):
+            st.session_state[CONFIRM] = ("complete", project.id)
+            st.rerun()
     with close_col:
         if can_close and st.button("Close applications…", key="pe_close", icon=":material/lock:"):
             st.session_state[CONFIRM] = ("close", project.id)
@@ -602,6 +629,21 @@ def _lifecycle(user: User, project: Project) -> None:
         label = "Cancel draft…" if project.status is ProjectStatus.DRAFT else "Cancel project…"
         if can_cancel and st.button(label, key="pe_cancel", icon=":material/cancel:"):
             st.session_state[CONFIRM] = ("cancel", project.id)
+            st.rerun()
+
+
+def _confirm_complete(user: User, project: Project) -> None:
+    assert project.id is not None
+    with st.container(border=True):
+        st.warning(
+            f"Mark “{escape_markdown(project.title)}” as completed? This cannot be undone. "
+            "Its approved students are told and asked for their feedback."
+        )
+        yes, no = st.columns(2)
+        if yes.button("Yes, mark it completed", key="pe_confirm_complete", type="primary"):
+            _run_move(user, project, "complete")
+        if no.button("Keep it in progress", key="pe_keep_running"):
+            st.session_state.pop(CONFIRM, None)
             st.rerun()
 
 
@@ -643,14 +685,29 @@ def _run_move(user: User, project: Project, move: str, reason: str | None = None
     assert project.id is not None
     try:
         with write_transaction(get_engine()) as session:
-            if move == "close":
+            if move == "start":
+                start_project(session, actor=user, project_id=project.id)
+            elif move == "complete":
+                complete_project(session, actor=user, project_id=project.id)
+            elif move == "close":
                 close_project(session, actor=user, project_id=project.id)
             else:
                 cancel_project(session, actor=user, project_id=project.id, reason=reason)
     except DomainError as error:
         refusal(error)
         return
-    if move == "close":
+    if move == "start":
+        text = (
+            f"Started “{project.title}”: it is now in progress and its approved students were told."
+        )
+        if project.status is ProjectStatus.OPEN:
+            text += " Students still waiting were told their applications expired."
+    elif move == "complete":
+        text = (
+            f"Marked “{project.title}” as completed; its approved students were told and asked "
+            "for their feedback."
+        )
+    elif move == "close":
         text = (
             f"Closed “{project.title}” to new applications; "
             "students still waiting were told it expired."

@@ -1,4 +1,5 @@
-"""Mentor screens through AppTest: my projects (editor, preview, publish, close, cancel),
+"""Mentor screens through AppTest: my projects (editor, preview, publish, start, complete,
+close, cancel),
 applicants (accept, waitlist, decline, refusals) and my time."""
 
 from __future__ import annotations
@@ -11,14 +12,15 @@ from sqlmodel import select
 from streamlit.util import calc_hash
 
 from core.accounts import find_user_by_username
-from core.applications import apply
-from core.commitment import week_label, week_start
+from core.applications import apply, approve
+from core.commitment import project_end, week_label, week_start
 from core.db import read_session, write_transaction
 from core.models import (
     Application,
     ApplicationStatus,
     AuditEntry,
     MilestoneBlueprint,
+    Notification,
     Project,
     ProjectStatus,
     User,
@@ -31,6 +33,7 @@ DASHBOARD = "Build a data dashboard for a food bank"
 REVIEW = "Code review sprint on an open-source library"
 DRAFT = "Accessibility audit of a university web page"
 ML = "Machine learning reading group"
+PORTFOLIO = "Portfolio website clinic"
 NEW_TITLE = "Plan a data-literacy workshop"
 
 
@@ -287,6 +290,90 @@ def test_cancel_needs_a_confirmation_and_passes_the_reason(logged_in, app_env):
             )
         ).one()
     assert entry is not None and entry.detail == "The library moved to another host."
+
+
+def _application_of(engine, project: int, username: str) -> Application:
+    student = user_named(engine, username)
+    with read_session(engine) as session:
+        return session.exec(
+            select(Application).where(
+                Application.project_id == project, Application.student_id == student.id
+            )
+        ).one()
+
+
+def _notification_kinds(engine, username: str) -> list[str]:
+    person = user_named(engine, username)
+    with read_session(engine) as session:
+        return list(
+            session.exec(select(Notification.kind).where(Notification.user_id == person.id)).all()
+        )
+
+
+def test_start_a_project_with_an_approved_match(logged_in, app_env):
+    review = project_id(app_env, REVIEW)
+    accepted = _application_of(app_env, review, "raj-student")
+    with write_transaction(app_env) as session:
+        faculty = find_user_by_username(session, "demo-faculty")
+        assert faculty is not None and accepted.id is not None
+        approve(session, actor=faculty, application_id=accepted.id)
+    at = open_screen(logged_in("demo-alumni"), "my-projects", project=review)
+    assert not any(b.label == "Mark completed…" for b in at.button)  # not before it started
+    at = click(at, "Start project")
+    assert not at.exception
+    success = "\n".join(unescaped(at.success))
+    assert f"Started “{REVIEW}”: it is now in progress" in success
+    assert "Students still waiting were told their applications expired." in success
+    assert load_project(app_env, REVIEW).status is ProjectStatus.IN_PROGRESS
+    assert "project.started" in _notification_kinds(app_env, "raj-student")
+    waitlisted = _application_of(app_env, review, "ana-student")
+    assert waitlisted.status is ApplicationStatus.EXPIRED
+    # An in-progress project is completed next, not started again.
+    labels = [b.label for b in at.button]
+    assert "Start project" not in labels and "Mark completed…" in labels
+
+
+def test_completing_before_the_end_date_is_refused_with_the_domain_message(logged_in, app_env):
+    portfolio = load_project(app_env, PORTFOLIO)
+    assert portfolio.status is ProjectStatus.IN_PROGRESS and portfolio.end_date > date.today()
+    at = open_screen(logged_in("demo-alumni"), "my-projects", project=portfolio.id)
+    assert not any(b.label == "Start project" for b in at.button)
+    at = click(at, "Mark completed…")
+    assert f"Mark “{PORTFOLIO}” as completed? This cannot be undone." in texts(at)
+    at = click(at, "Yes, mark it completed")
+    assert not at.exception
+    assert unescaped(at.error) == [
+        f"This project runs until {portfolio.end_date:%d %b %Y}; "
+        "it can be completed from that day on."
+    ]
+    assert "Marked" not in "\n".join(unescaped(at.success))
+    assert load_project(app_env, PORTFOLIO).status is ProjectStatus.IN_PROGRESS
+
+
+def test_complete_a_project_on_its_end_date(logged_in, app_env):
+    # The clinic ran its six weeks: its last day is today.
+    today = date.today()
+    start = today - timedelta(weeks=6) + timedelta(days=1)
+    with write_transaction(app_env) as session:
+        project = session.exec(select(Project).where(Project.title == PORTFOLIO)).one()
+        project.start_date, project.deadline = start, start - timedelta(days=5)
+        project.end_date = project_end(start, project.duration_weeks)
+        session.add(project)
+    assert load_project(app_env, PORTFOLIO).end_date == today
+    at = open_screen(
+        logged_in("demo-alumni"), "my-projects", project=project_id(app_env, PORTFOLIO)
+    )
+    at = click(at, "Mark completed…")
+    at = click(at, "Keep it in progress")
+    assert load_project(app_env, PORTFOLIO).status is ProjectStatus.IN_PROGRESS
+    at = click(at, "Mark completed…")
+    at = click(at, "Yes, mark it completed")
+    assert not at.exception
+    assert not at.error
+    assert f"Marked “{PORTFOLIO}” as completed" in "\n".join(unescaped(at.success))
+    assert load_project(app_env, PORTFOLIO).status is ProjectStatus.COMPLETED
+    assert "can no longer be edited" in texts(at)
+    assert "project.completed" in _notification_kinds(app_env, "demo-student")
 
 
 def test_another_mentors_project_cannot_be_opened_in_the_editor(logged_in, app_env):
