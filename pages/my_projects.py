@@ -581,6 +581,39 @@ def _submit(
 # ------------------------------------------------------------ start / complete / close / cancel
 
 
+# move → (question, yes, no); {title} is the escaped project title.
+CONFIRMATIONS = {
+    "start": (
+        "Start “{title}” now? Applications still waiting for your decision expire and their "
+        "students are told; approved students are told the project has started.",
+        "Yes, start it",
+        "Not yet",
+    ),
+    "complete": (
+        "Mark “{title}” as completed? This cannot be undone. Its approved students are told "
+        "and asked for their feedback.",
+        "Yes, mark it completed",
+        "Keep it in progress",
+    ),
+    "close": (
+        "Close “{title}” to new applications? Applications still waiting for your decision "
+        "expire and their students are told. Accepted students keep their places.",
+        "Yes, close applications",
+        "Keep it open",
+    ),
+    "cancel": (
+        "Cancel “{title}”? This cannot be undone. Open and accepted applications expire, and "
+        "every student concerned is told.",
+        "Yes, cancel the project",
+        "Keep the project",
+    ),
+}
+
+
+def _ask(move: str, project_id: int) -> None:
+    st.session_state[CONFIRM] = (move, project_id)
+
+
 def _lifecycle(user: User, project: Project) -> None:
     assert project.id is not None
     can_start = can_move_project(project.status, ProjectStatus.IN_PROGRESS)
@@ -592,91 +625,66 @@ def _lifecycle(user: User, project: Project) -> None:
     st.divider()
     st.subheader("Start, complete, close or cancel")
     pending = st.session_state.get(CONFIRM)
-    if pending == ("complete", project.id):
-        _confirm_complete(user, project)
-        return
-    if pending == ("close", project.id):
-        _confirm_close(user, project)
-        return
-    if pending == ("cancel", project.id):
-        _confirm_cancel(user, project)
+    if pending is not None and pending[1] == project.id and pending[0] in CONFIRMATIONS:
+        _confirm(user, project, pending[0])
         return
     move_col, close_col, cancel_col = st.columns(3)
     with move_col:
-        if can_start:
-            expires = (
-                " Applications still waiting expire and their students are told."
-                if project.status is ProjectStatus.OPEN
-                else ""
-            )
-            if st.button(
-                "Start project",
+        if can_start and project.status is ProjectStatus.OPEN:
+            # Starting an open project expires the applications still waiting: ask first.
+            st.button(
+                "Start project…",
                 key="pe_start",
                 icon=":material/play_circle:",
-                help=f"Mark the project in progress; its approved students are told.{expires}",
-            ):
-                _run_move(user, project, "start")
-        if can_complete and st.button(
-            "Mark completed…", key="pe_complete", icon=":material/task_alt:"
+                on_click=_ask,
+                args=("start", project.id),
+            )
+        elif can_start and st.button(
+            "Start project",
+            key="pe_start",
+            icon=":material/play_circle:",
+            help="Mark the project in progress; its approved students are told.",
         ):
-            st.session_state[CONFIRM] = ("complete", project.id)
-            st.rerun()
-    with close_col:
-        if can_close and st.button("Close applications…", key="pe_close", icon=":material/lock:"):
-            st.session_state[CONFIRM] = ("close", project.id)
-            st.rerun()
-    with cancel_col:
-        label = "Cancel draft…" if project.status is ProjectStatus.DRAFT else "Cancel project…"
-        if can_cancel and st.button(label, key="pe_cancel", icon=":material/cancel:"):
-            st.session_state[CONFIRM] = ("cancel", project.id)
-            st.rerun()
+            _run_move(user, project, "start")
+        if can_complete:
+            st.button(
+                "Mark completed…",
+                key="pe_complete",
+                icon=":material/task_alt:",
+                on_click=_ask,
+                args=("complete", project.id),
+            )
+    if can_close:
+        close_col.button(
+            "Close applications…",
+            key="pe_close",
+            icon=":material/lock:",
+            on_click=_ask,
+            args=("close", project.id),
+        )
+    if can_cancel:
+        cancel_col.button(
+            "Cancel draft…" if project.status is ProjectStatus.DRAFT else "Cancel project…",
+            key="pe_cancel",
+            icon=":material/cancel:",
+            on_click=_ask,
+            args=("cancel", project.id),
+        )
 
 
-def _confirm_complete(user: User, project: Project) -> None:
-    assert project.id is not None
+def _confirm(user: User, project: Project, move: str) -> None:
+    question, yes_label, no_label = CONFIRMATIONS[move]
     with st.container(border=True):
-        st.warning(
-            f"Mark “{escape_markdown(project.title)}” as completed? This cannot be undone. "
-            "Its approved students are told and asked for their feedback."
-        )
+        st.warning(question.format(title=escape_markdown(project.title)))
+        reason = None
+        if move == "cancel":
+            reason = st.text_input(
+                "Reason (optional, shown to the students)", key="pe_cancel_reason", max_chars=500
+            )
         yes, no = st.columns(2)
-        if yes.button("Yes, mark it completed", key="pe_confirm_complete", type="primary"):
-            _run_move(user, project, "complete")
-        if no.button("Keep it in progress", key="pe_keep_running"):
-            st.session_state.pop(CONFIRM, None)
-            st.rerun()
-
-
-def _confirm_close(user: User, project: Project) -> None:
-    assert project.id is not None
-    with st.container(border=True):
-        st.warning(
-            f"Close “{escape_markdown(project.title)}” to new applications? Applications still "
-            "waiting for your decision expire and their students are told. Accepted students "
-            "keep their places."
-        )
-        yes, no = st.columns(2)
-        if yes.button("Yes, close applications", key="pe_confirm_close", type="primary"):
-            _run_move(user, project, "close")
-        if no.button("Keep it open", key="pe_keep_open"):
-            st.session_state.pop(CONFIRM, None)
-            st.rerun()
-
-
-def _confirm_cancel(user: User, project: Project) -> None:
-    assert project.id is not None
-    with st.container(border=True):
-        st.warning(
-            f"Cancel “{escape_markdown(project.title)}”? This cannot be undone. Open and "
-            "accepted applications expire, and every student concerned is told."
-        )
-        st.text_input(
-            "Reason (optional, shown to the students)", key="pe_cancel_reason", max_chars=500
-        )
-        yes, no = st.columns(2)
-        if yes.button("Yes, cancel the project", key="pe_confirm_cancel", type="primary"):
-            _run_move(user, project, "cancel", st.session_state.get("pe_cancel_reason"))
-        if no.button("Keep the project", key="pe_keep_project"):
+        if yes.button(yes_label, key=f"pe_confirm_{move}", type="primary"):
+            _run_move(user, project, move, reason)
+        if no.button(no_label, key=f"pe_keep_{move}"):
             st.session_state.pop(CONFIRM, None)
             st.rerun()
 
@@ -715,6 +723,7 @@ def _run_move(user: User, project: Project, move: str, reason: str | None = None
     else:
         text = f"Cancelled “{project.title}”; the students concerned were told."
     flash("success", text)
+    st.session_state.pop(CONFIRM, None)
     _forget_editor()
     st.rerun()
 

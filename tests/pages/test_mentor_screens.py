@@ -319,7 +319,12 @@ def test_start_a_project_with_an_approved_match(logged_in, app_env):
         approve(session, actor=faculty, application_id=accepted.id)
     at = open_screen(logged_in("demo-alumni"), "my-projects", project=review)
     assert not any(b.label == "Mark completed…" for b in at.button)  # not before it started
-    at = click(at, "Start project")
+    at = click(at, "Start project…")
+    assert "Applications still waiting for your decision expire" in texts(at)
+    at = click(at, "Not yet")
+    assert load_project(app_env, REVIEW).status is ProjectStatus.OPEN
+    at = click(at, "Start project…")
+    at = click(at, "Yes, start it")
     assert not at.exception
     success = "\n".join(unescaped(at.success))
     assert f"Started “{REVIEW}”: it is now in progress" in success
@@ -330,14 +335,15 @@ def test_start_a_project_with_an_approved_match(logged_in, app_env):
     assert waitlisted.status is ApplicationStatus.EXPIRED
     # An in-progress project is completed next, not started again.
     labels = [b.label for b in at.button]
-    assert "Start project" not in labels and "Mark completed…" in labels
+    assert not any(label.startswith("Start project") for label in labels)
+    assert "Mark completed…" in labels
 
 
 def test_completing_before_the_end_date_is_refused_with_the_domain_message(logged_in, app_env):
     portfolio = load_project(app_env, PORTFOLIO)
     assert portfolio.status is ProjectStatus.IN_PROGRESS and portfolio.end_date > date.today()
     at = open_screen(logged_in("demo-alumni"), "my-projects", project=portfolio.id)
-    assert not any(b.label == "Start project" for b in at.button)
+    assert not any(b.label.startswith("Start project") for b in at.button)
     at = click(at, "Mark completed…")
     assert f"Mark “{PORTFOLIO}” as completed? This cannot be undone." in texts(at)
     at = click(at, "Yes, mark it completed")
