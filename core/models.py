@@ -235,7 +235,16 @@ class Application(SQLModel, table=True):
             sqlite_where=sa.text("status IN ('submitted','waitlisted','accepted','approved')"),
             postgresql_where=sa.text("status IN ('submitted','waitlisted','accepted','approved')"),
         ),
-        sa.Index("ix_application_project_status", "project_id", "status"),
+        # (project_id, status) first; the timestamps let the dashboard read only the index.
+        sa.Index(
+            "ix_application_project_timeline",
+            "project_id",
+            "status",
+            "accepted_at",
+            "approved_at",
+            "created_at",
+            "updated_at",
+        ),
         sa.Index("ix_application_student_status", "student_id", "status"),
         sa.Index("ix_application_status_updated", "status", "updated_at"),
     )

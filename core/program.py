@@ -337,7 +337,9 @@ def _whole_days(session: Session, later: Any, earlier: Any) -> Any:
         def seconds(moment: Any) -> Any:
             return sa.cast(func.strftime(sa.literal_column("'%s'"), moment), sa.Integer)
 
-        return (seconds(later) - seconds(earlier)) / sa.literal_column("86400")
+        # Floor division of integers stays an integer on SQLite (`/` would add `+ 0.0` and
+        # group the histogram by fractional days: a group per row).
+        return (seconds(later) - seconds(earlier)) // 86400
     elapsed = func.extract("epoch", later - earlier)
     return sa.cast(func.floor(elapsed / 86400.0), sa.Integer)
 
@@ -376,91 +378,106 @@ def _moment(session: Session, value: datetime) -> Any:
     return moment if _dialect(session) == "sqlite" else sa.cast(moment, sa.DateTime)
 
 
-def _funnel(session: Session, filters: DashboardFilter) -> Funnel:
-    rows = session.execute(
+def _count_funnel(counts: dict[str, int], status: S, was_accepted: bool, n: int) -> None:
+    counts["submitted"] += n
+    if was_accepted or status in (S.ACCEPTED, *MATCH_STATUSES, S.REJECTED):
+        counts["accepted"] += n
+    if status in MATCH_STATUSES:
+        counts["approved"] += n
+    if status is S.COMPLETED:
+        counts["completed"] += n
+    if status is S.ENDED_EARLY:
+        counts["ended_early"] += n
+
+
+def _applications(
+    session: Session, filters: DashboardFilter, now: datetime
+) -> tuple[Funnel, dict[int, int], list[AgeBucket]]:
+    """The funnel, days from submission to match (a histogram) and approval ages.
+
+    One statement of two parts, both read from the project-status index (which carries the
+    status and the timestamps, so the application table itself is not read): every cohort
+    application grouped by status and whether it was ever accepted; then the matched,
+    rejected and accepted ones (found by status) grouped by their days to match, to a decision
+    or waiting. A few hundred rows come back whatever the data size.
+    """
+    status = col(Application.status)
+    accepted_at = col(Application.accepted_at)
+    was_accepted = accepted_at.is_not(None)
+    stages: Any = (
         sa.select(
-            col(Application.status),
-            col(Application.accepted_at).is_not(None),
-            func.count(),
+            status.label("status"),
+            was_accepted.label("was_accepted"),
+            sa.null().label("matched"),
+            sa.null().label("decided"),
+            sa.null().label("waiting"),
+            func.count().label("n"),
         )
-        .join(Project, col(Project.id) == col(Application.project_id))
-        .where(*_cohort(filters))
-        .group_by(col(Application.status), col(Application.accepted_at).is_not(None))
-    ).all()
-    counts: dict[str, int] = defaultdict(int)
-    for status, was_accepted, n in rows:
-        status = S(status)
-        counts["submitted"] += n
-        if was_accepted or status in (S.ACCEPTED, *MATCH_STATUSES, S.REJECTED):
-            counts["accepted"] += n
-        if status in MATCH_STATUSES:
-            counts["approved"] += n
-        if status is S.COMPLETED:
-            counts["completed"] += n
-        if status is S.ENDED_EARLY:
-            counts["ended_early"] += n
-    return Funnel(**counts)
-
-
-def _day_counts(kind: str, days: Any, *where: Any) -> Any:
-    """SELECT kind, days, COUNT(*) over cohort applications, grouped by the computed days."""
-    inner = (
-        sa.select(days.label("days"))
         .select_from(Application)
         .join(Project, col(Project.id) == col(Application.project_id))
-        .where(*where)
-        .subquery()
+        .where(*_cohort(filters))
+        .group_by(status, was_accepted)
     )
-    return sa.select(
-        sa.literal_column(f"'{kind}'").label("kind"), inner.c.days, func.count()
-    ).group_by(inner.c.days)
-
-
-def _timings(
-    session: Session, filters: DashboardFilter, now: datetime
-) -> tuple[dict[int, int], list[AgeBucket]]:
-    """Days from submission to match (a histogram) and approval ages, in one statement."""
-    cohort = _cohort(filters)
-    accepted_at = col(Application.accepted_at)
     decided_at = case(
-        (col(Application.status) == S.REJECTED, col(Application.updated_at)),
+        (status == S.REJECTED, col(Application.updated_at)),
         else_=col(Application.approved_at),
     )
-    matched = _day_counts(
-        "match",
-        _whole_days(session, col(Application.approved_at), col(Application.created_at)),
-        *cohort,
-        # Status, not approved_at: (project_id, status) is indexed.
-        col(Application.status).in_(MATCH_STATUSES),
+    days = (
+        sa.select(
+            status.label("status"),
+            case(
+                (
+                    status.in_(MATCH_STATUSES),
+                    _whole_days(session, col(Application.approved_at), col(Application.created_at)),
+                )
+            ).label("matched"),
+            case(
+                (status != S.ACCEPTED, _whole_days(session, decided_at, accepted_at)),
+            ).label("decided"),
+            case(
+                (status == S.ACCEPTED, _whole_days(session, _moment(session, now), accepted_at)),
+            ).label("waiting"),
+        )
+        .select_from(Application)
+        .join(Project, col(Project.id) == col(Application.project_id))
+        .where(*_cohort(filters), status.in_((*MATCH_STATUSES, S.REJECTED, S.ACCEPTED)))
+        .subquery()
     )
-    decisions = _day_counts(
-        "decided",
-        _whole_days(session, decided_at, accepted_at),
-        *cohort,
-        col(Application.status).in_((*MATCH_STATUSES, S.REJECTED)),
-    )
-    waiting = _day_counts(
-        "waiting",
-        _whole_days(session, _moment(session, now), accepted_at),
-        *cohort,
-        col(Application.status) == S.ACCEPTED,
-    )
+    timings = sa.select(
+        days.c.status,
+        sa.null(),
+        days.c.matched,
+        days.c.decided,
+        days.c.waiting,
+        func.count(),
+    ).group_by(days.c.status, days.c.matched, days.c.decided, days.c.waiting)
+    counts: dict[str, int] = defaultdict(int)
     histogram: dict[int, int] = defaultdict(int)
     ages: dict[str, dict[str, int]] = {label: defaultdict(int) for label, _, _ in AGE_BUCKETS}
-    for kind, days, n in session.execute(sa.union_all(matched, decisions, waiting)).all():
-        days = max(0, int(days or 0))
-        if kind == "match":
-            histogram[days] += n
-            continue
+
+    def age(kind: str, value: Any, n: int) -> None:
+        value = max(0, int(value or 0))
         for label, low, high in AGE_BUCKETS:
-            if days >= low and (high is None or days <= high):
+            if value >= low and (high is None or value <= high):
                 ages[label][kind] += n
-                break
+                return
+
+    rows = session.execute(sa.union_all(stages, timings)).all()
+    for raw, accepted, matched, decided, waiting, n in rows:
+        state = S(raw)
+        if accepted is not None:  # a stage row (the timing rows leave it NULL)
+            _count_funnel(counts, state, bool(accepted), n)
+        elif state is S.ACCEPTED:
+            age("waiting", waiting, n)
+        else:
+            if state in MATCH_STATUSES:
+                histogram[max(0, int(matched or 0))] += n
+            age("decided", decided, n)
     buckets = [
         AgeBucket(label, ages[label]["decided"], ages[label]["waiting"])
         for label, _, _ in AGE_BUCKETS
     ]
-    return dict(histogram), buckets
+    return Funnel(**counts), dict(histogram), buckets
 
 
 def median_of_histogram(histogram: dict[int, int]) -> float | None:
@@ -486,6 +503,8 @@ def _demand(session: Session, filters: DashboardFilter, limit: int) -> list[TagD
         .scalar_subquery()
     )
     seats = case((col(Project.status) == P.CANCELLED, 0), else_=col(Project.seats))
+    # Grouped by the (unique) project id so the database computes each project's count once:
+    # a plain subquery is flattened into the tag join and counts a project once per tag.
     per_project = (
         sa.select(
             col(Project.id).label("project_id"),
@@ -493,6 +512,7 @@ def _demand(session: Session, filters: DashboardFilter, limit: int) -> list[TagD
             applications.label("applications"),
         )
         .where(*_cohort(filters))
+        .group_by(col(Project.id))
         .subquery()
     )
     rows = session.execute(
@@ -517,36 +537,61 @@ def _demand(session: Session, filters: DashboardFilter, limit: int) -> list[TagD
 
 def _hours(session: Session, filters: DashboardFilter) -> list[DepartmentHours]:
     whole = col(Project.mentor_hours) * col(Project.duration_weeks)
-    has_match = sa.exists().where(
-        col(Application.project_id) == col(Project.id),
-        col(Application.status).in_(MATCH_STATUSES),
+    # SELECT id (not *): answered from the project-status index alone.
+    has_match = (
+        sa.select(col(Application.id))
+        .where(
+            col(Application.project_id) == col(Project.id),
+            col(Application.status).in_(MATCH_STATUSES),
+        )
+        .exists()
     )
-    logged = (
-        sa.select(func.coalesce(func.sum(col(MatchSession.minutes)), 0))
-        .select_from(MatchSession)
-        .join(Application, col(Application.id) == col(MatchSession.application_id))
-        .where(col(Application.project_id) == col(Project.id))
-        .scalar_subquery()
-    )
+    cohort = [*_cohort(filters), col(Project.status) != P.CANCELLED]
     per_project = (
         sa.select(
             col(Project.department).label("department"),
             whole.label("offered"),
             case((has_match, whole), else_=0).label("matched"),
-            logged.label("minutes"),
         )
-        .where(*_cohort(filters), col(Project.status) != P.CANCELLED)
+        .where(*cohort)
+        .subquery()
+    )
+    offered = (
+        sa.select(
+            per_project.c.department,
+            func.sum(per_project.c.offered).label("offered"),
+            func.sum(per_project.c.matched).label("matched"),
+        )
+        .group_by(per_project.c.department)
+        .subquery()
+    )
+    # Minutes per match from one pass over the session table: `+ 0` keeps SQLite from walking
+    # the (application_id, held_on) index, which would read every session row out of order.
+    match_id = (col(MatchSession.application_id) + 0).label("application_id")
+    per_match = (
+        sa.select(match_id, func.sum(col(MatchSession.minutes)).label("minutes"))
+        .group_by(match_id)
+        .subquery()
+    )
+    logged = (
+        sa.select(col(Project.department).label("department"), func.sum(per_match.c.minutes))
+        .select_from(per_match)
+        .join(Application, col(Application.id) == per_match.c.application_id)
+        .join(Project, col(Project.id) == col(Application.project_id))
+        .where(*cohort)
+        .group_by(col(Project.department))
         .subquery()
     )
     rows = session.execute(
         sa.select(
-            per_project.c.department,
-            func.sum(per_project.c.offered),
-            func.sum(per_project.c.matched),
-            func.sum(per_project.c.minutes),
+            offered.c.department,
+            offered.c.offered,
+            offered.c.matched,
+            func.coalesce(list(logged.c)[1], 0),
         )
-        .group_by(per_project.c.department)
-        .order_by(per_project.c.department)
+        .select_from(offered)
+        .outerjoin(logged, logged.c.department == offered.c.department)
+        .order_by(offered.c.department)
     ).all()
     return [
         DepartmentHours(dept, float(offered or 0), float(matched or 0), float(minutes or 0) / 60)
@@ -559,13 +604,20 @@ def _sessions(session: Session, filters: DashboardFilter) -> list[WeekSessions]:
     statement = (
         sa.select(week, func.count(), func.sum(col(MatchSession.minutes)))
         .select_from(MatchSession)
-        .join(Application, col(Application.id) == col(MatchSession.application_id))
-        .join(Project, col(Project.id) == col(Application.project_id))
         .group_by(week)
         .order_by(week)
     )
     if filters.department:
-        statement = statement.where(col(Project.department) == filters.department)
+        # Only a department needs the project; every session has its application and project
+        # (foreign keys), so without one the two joins per session would filter nothing.
+        statement = (
+            statement.join(Application, col(Application.id) == col(MatchSession.application_id))
+            .join(Project, col(Project.id) == col(Application.project_id))
+            .where(
+                col(Project.department) == filters.department,
+                col(Application.status).in_(MATCH_STATUSES),
+            )
+        )
     if filters.start is not None:
         statement = statement.where(col(MatchSession.held_on) >= filters.start)
     if filters.end is not None:
@@ -664,13 +716,13 @@ def program_dashboard(
     now: datetime | None = None,
     demand_limit: int = 15,
 ) -> Dashboard:
-    """Return every dashboard figure for the filter, in seven aggregate statements."""
+    """Return every dashboard figure for the filter, in six aggregate statements."""
     _ensure_faculty(actor, "program.dashboard")
     now = now or utcnow()
-    histogram, ages = _timings(session, filters, now)
+    funnel, histogram, ages = _applications(session, filters, now)
     return Dashboard(
         filters=filters,
-        funnel=_funnel(session, filters),
+        funnel=funnel,
         matches=sum(histogram.values()),
         median_days_to_match=median_of_histogram(histogram),
         approval_ages=ages,
