@@ -428,6 +428,37 @@ def search_projects(
     current = min(filters.page, pages)
     if total == 0:
         return SearchPage(rows=[], total=0, page=1, per_page=filters.per_page)
+    # Two steps in one statement: the page's ids are chosen from the sort keys alone (for the
+    # default sorts an index of open projects holds them, so project rows are not read), then
+    # only those rows are read with the actor's application status. Selecting every column
+    # while sorting would read and carry every open project's row through the sort.
+    if filters.sort == "best":
+        shared = _shared_count(actor)
+        keys: list[Any] = [col(Project.id).label("id"), shared]
+    elif filters.sort == "newest":
+        keys = [col(Project.id).label("id"), col(Project.published_at).label("published_at")]
+    else:
+        keys = [
+            col(Project.id).label("id"),
+            col(Project.deadline).label("deadline"),
+            col(Project.start_date).label("start_date"),
+        ]
+    chosen = sa_select(*keys).where(*conditions)
+    if filters.sort == "best":
+        chosen = chosen.order_by(keys[1].desc(), col(Project.start_date), col(Project.id))
+    elif filters.sort == "newest":
+        chosen = chosen.order_by(col(Project.published_at).desc(), col(Project.id).desc())
+    else:
+        chosen = chosen.order_by(col(Project.deadline), col(Project.start_date), col(Project.id))
+    page_ids = (
+        chosen.limit(filters.per_page).offset((current - 1) * filters.per_page).subquery("page")
+    )
+    if filters.sort == "best":
+        order: list[Any] = [page_ids.c.shared.desc(), col(Project.start_date), col(Project.id)]
+    elif filters.sort == "newest":
+        order = [col(Project.published_at).desc(), col(Project.id).desc()]
+    else:
+        order = [col(Project.deadline), col(Project.start_date), col(Project.id)]
     columns: list[Any] = [
         col(Project.id),
         col(Project.title),
@@ -444,20 +475,11 @@ def search_projects(
         col(Project.published_at),
         _my_status(actor),
     ]
-    if filters.sort == "best":
-        shared = _shared_count(actor)
-        columns.append(shared)
-        order: list[Any] = [shared.desc(), col(Project.start_date), col(Project.id)]
-    elif filters.sort == "newest":
-        order = [col(Project.published_at).desc(), col(Project.id).desc()]
-    else:
-        order = [col(Project.deadline), col(Project.start_date), col(Project.id)]
     rows = session.execute(
         sa_select(*columns)
-        .where(*conditions)
+        .select_from(page_ids)
+        .join(Project, col(Project.id) == page_ids.c.id)
         .order_by(*order)
-        .limit(filters.per_page)
-        .offset((current - 1) * filters.per_page)
     ).all()
     ids = [int(row[0]) for row in rows]
     tagged = tags_with_interest(session, ids, actor)

@@ -10,7 +10,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import exists, func
+from sqlalchemy import func
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
@@ -237,8 +237,10 @@ def recommend(
 
 
 def _candidate_filters(actor: User, today: date) -> list[object]:
-    live_application = exists().where(
-        col(Application.project_id) == col(Project.id),
+    # The student's live applications, found once (student-status index) rather than probed
+    # per open project: a bound status list cannot use the partial live-application index, so
+    # the probe read every applicant row of every open project.
+    applied = select(Application.project_id).where(
         col(Application.student_id) == actor.id,
         col(Application.status).in_(LIVE_STATUSES),
     )
@@ -249,7 +251,7 @@ def _candidate_filters(actor: User, today: date) -> list[object]:
         # Cheap pre-filter: a project needing more than all of the student's hours never fits.
         col(Project.student_hours) <= actor.weekly_hours + _TOLERANCE,
         col(Project.filled) < col(Project.seats),
-        ~live_application,
+        col(Project.id).not_in(applied),
     ]
 
 

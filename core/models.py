@@ -176,7 +176,18 @@ class Project(SQLModel, table=True):
 
     __table_args__ = (
         sa.Index("ix_project_status_start", "status", "start_date"),
-        sa.Index("ix_project_status_deadline", "status", "deadline"),
+        # (status, deadline) first; the rest lets browse and recommendations rank open projects
+        # from the index alone, without reading project rows (descriptions are long).
+        sa.Index(
+            "ix_project_open_fit",
+            "status",
+            "deadline",
+            "student_hours",
+            "filled",
+            "seats",
+            "owner_id",
+            "start_date",
+        ),
         sa.Index("ix_project_owner_status", "owner_id", "status"),
     )
 
