@@ -54,6 +54,9 @@ def main() -> None:
     engine = get_engine()
     gate = LoginGate(engine, settings)
     user = gate.current_user()
+    if gate.logged_out:
+        st.query_params.clear()
+        st.session_state[NEXT_PAGE] = "home"
     if user is None:
         # Visitors see no menu; the page they asked for is remembered for after login.
         asked = st.navigation(list(_pages(list(SCREENS)).values()), position="hidden")
@@ -72,7 +75,7 @@ def main() -> None:
     current = st.navigation(list(pages.values()), position="hidden")
     wanted = st.session_state.pop(NEXT_PAGE, None)
     if wanted in pages and wanted != current.url_path:
-        current = pages[wanted]
+        st.switch_page(pages[wanted])  # only the page st.navigation returned may run
     notes, messages = menu_badges(engine, user, messages="matches" in pages)
     _menu(user.display_name, user.role.value, pages, notes, messages)
     current.run()

@@ -35,6 +35,8 @@ MATCH_PARAM = "match"
 EDITING = "matches_editing_session"
 # Bumped after a message is sent, so the message box starts empty again.
 SENT = "matches_sent_count"
+# (match, how many messages were new) for the run after the thread was marked read.
+JUST_READ = "matches_just_read"
 
 STATUS_TEXT = {
     ApplicationStatus.APPROVED: "Running",
@@ -490,11 +492,16 @@ def _workspace(user: User, match_id: int) -> None:
         return
     view, thread = page.view, page.thread
     if page.unread:
-        # Read up to the newest message shown, so one arriving meanwhile stays unread.
+        # Read up to the newest message shown, so one arriving meanwhile stays unread; then
+        # rerun so the menu's badge, counted before this page, drops at once.
         with write_transaction(engine) as session:
             ws.mark_thread_read(session, actor=user, application_id=match_id, up_to=thread[-1].id)
+        st.session_state[JUST_READ] = (match_id, page.unread)
+        st.rerun()
+    just_read = st.session_state.pop(JUST_READ, None)
+    new = just_read[1] if just_read and just_read[0] == match_id else 0
     _header(user, view)
-    messages_label = f"Messages ({page.unread} new)" if page.unread else "Messages"
+    messages_label = f"Messages ({new} new)" if new else "Messages"
     sessions, milestones, messages, close_out = st.tabs(
         ["Sessions", "Milestones", messages_label, "Close-out"]
     )

@@ -7,7 +7,9 @@ session is checked on every rerun, so logout, idle time or an admin revocation r
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Callable
+from datetime import datetime, timedelta
 from typing import Any
 
 import jwt
@@ -27,6 +29,8 @@ LOGOUT_REQUESTED = "auth_logout_requested"
 MESSAGE = "auth_message"
 # The library's own session-state flag: while set, it ignores the login cookie.
 LIBRARY_LOGGED_OUT = "logout"
+# The signed login cookie, until the browser confirms it wrote it.
+PENDING_COOKIE = "auth_pending_cookie"
 
 
 def request_logout() -> None:
@@ -63,6 +67,7 @@ class LoginGate:
         model.check_credentials = self._check_credentials
         # The cookie is written after the login form is cleared away, not inside it.
         self._cookie_due = False
+        self.logged_out = False
         self.authenticator.cookie_controller.set_cookie = self._defer_cookie  # type: ignore[method-assign]
 
     # -------------------------------------------------------------- the gate
@@ -73,7 +78,10 @@ class LoginGate:
             return None
         session_id = st.session_state.get(SESSION_ID)
         if session_id is not None:
-            return self._user_of_session(session_id)
+            user = self._user_of_session(session_id)
+            if user is not None:
+                self.write_pending_cookie()
+            return user
         token = st.context.cookies.get(self.settings.cookie_name)
         if isinstance(token, str) and token and not st.session_state.get(LIBRARY_LOGGED_OUT):
             return self._resume_from_cookie(token)
@@ -81,7 +89,8 @@ class LoginGate:
 
     def render_login(self, header: Callable[[], None]) -> User | None:
         """Show the login form; return the user when this run's submission logged them in."""
-        message = st.session_state.pop(MESSAGE, None)
+        # Kept until the next login: the reruns a logout sets off must not wipe its notice.
+        message = st.session_state.get(MESSAGE)
         slot = st.empty()
         with slot.container():
             header()
@@ -94,19 +103,56 @@ class LoginGate:
                     "Login": "Log in",
                 },
             )
-            message = st.session_state.pop(MESSAGE, None) or message
+            message = st.session_state.get(MESSAGE) or message
             if message and not st.session_state.get("authentication_status"):
                 st.error(message)
         if not st.session_state.get("authentication_status"):
             return None
+        st.session_state.pop(MESSAGE, None)
         slot.empty()
         if self._cookie_due:
-            self.authenticator.cookie_controller.cookie_model.set_cookie()
-        return self._start_session_for_new_cookie()
+            self._queue_cookie()
+        user = self._start_session_for_new_cookie()
+        self.write_pending_cookie()
+        return user
+
+    def write_pending_cookie(self) -> None:
+        """Render the cookie writer on each run until the browser says it wrote the cookie.
+
+        The writer is an iframe component. Rendered only once, it is unmounted by the next
+        rerun if that comes before the iframe has loaded, and the cookie is never written
+        (seen on every other login in one tab); its value turns true once it has run.
+        """
+        pending = st.session_state.get(PENDING_COOKIE)
+        if not pending:
+            return
+        manager = self.authenticator.cookie_controller.cookie_model.cookie_manager
+        written = manager.cookie_manager(
+            method="set",
+            cookie=self.settings.cookie_name,
+            value=pending["value"],
+            options={"path": "/", "expires": pending["expires"], "sameSite": "strict"},
+            key=pending["key"],
+            default=False,
+        )
+        if written:
+            st.session_state.pop(PENDING_COOKIE, None)
 
     # -------------------------------------------------------------- helpers
     def _defer_cookie(self) -> None:
         self._cookie_due = True
+
+    def _queue_cookie(self) -> None:
+        """Sign the login cookie as the library would, and keep it until it is written."""
+        model = self.authenticator.cookie_controller.cookie_model
+        model.exp_date = model._set_exp_date()
+        expires = datetime.now() + timedelta(days=model.cookie_expiry_days)
+        st.session_state[PENDING_COOKIE] = {
+            "value": model._token_encode(),
+            "expires": expires.isoformat(),
+            # A fresh key per login: a new writer, never the previous login's finished one.
+            "key": f"auth_cookie_writer_{secrets.token_hex(4)}",
+        }
 
     def _remember(self, user: User) -> None:
         self._credentials[user.username] = {
@@ -173,6 +219,7 @@ class LoginGate:
         return user if st.session_state.get("authentication_status") else None
 
     def _forget(self, message: str | None) -> None:
+        st.session_state.pop(PENDING_COOKIE, None)
         st.session_state.pop(SESSION_ID, None)
         st.session_state.pop(CURRENT_USER, None)
         if st.session_state.get("authentication_status"):
@@ -188,3 +235,5 @@ class LoginGate:
                 end_session(session, session_id=session_id)
         # No st.rerun() here: the cookie deletion must reach the browser in this run.
         self._forget("You are logged out.")
+        # The next person to log in on this tab starts at Home, not on this user's last page.
+        self.logged_out = True

@@ -6,7 +6,7 @@ import pytest
 
 from pages.components.navigation import SCREENS
 from tests.e2e.conftest import shot
-from tests.e2e.helpers import log_in, log_out, open_page
+from tests.e2e.helpers import log_in, log_out, open_page, settle
 
 pytestmark = pytest.mark.e2e
 
@@ -78,3 +78,17 @@ def test_a_deep_link_shows_its_page_after_login(server, page):
     log_in(page, "demo-student")
     page.get_by_role("heading", name="Inbox").wait_for()
     assert "/inbox" in page.url
+
+
+def test_each_login_in_one_tab_writes_the_login_cookie_and_each_logout_says_so(server, page):
+    # The cookie writer is an iframe; a rerun that came before it loaded used to drop it, so
+    # every other login in the same tab left no cookie (and a reload logged the user out).
+    open_page(page, server.url)
+    for _ in range(3):
+        log_in(page, "demo-alumni")
+        page.get_by_text("Welcome,").wait_for()
+        page.wait_for_function("() => document.cookie.includes('mentoring_auth=')", timeout=15_000)
+        log_out(page)
+        page.wait_for_function("() => !document.cookie.includes('mentoring_auth=')", timeout=15_000)
+        settle(page)
+        assert page.get_by_text("You are logged out.").is_visible()

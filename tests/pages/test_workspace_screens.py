@@ -363,3 +363,20 @@ def test_mentors_application_notifications_open_the_applicants(logged_in, app_en
     assert any(
         page.endswith("applicants") and query.startswith("project=") for page, query in links
     )
+
+
+def test_opening_the_thread_clears_the_menu_badge_in_the_same_visit(logged_in, app_env):
+    match_id = match_of(app_env, "demo-student", PORTFOLIO)
+    mentor = open_screen(logged_in("demo-alumni"), "matches", match=match_id)
+    labels = [str(link.label) for link in mentor.sidebar.get("page_link")]
+    assert "My matches" in labels  # not "My matches (1 new messages)" from before reading
+    assert any(str(tab.label) == "Messages (1 new)" for tab in mentor.tabs)
+
+
+def test_the_next_user_on_the_tab_starts_at_home_not_on_the_last_workspace(logged_in, app_env):
+    match_id = match_of(app_env, "demo-student", PORTFOLIO)
+    at = open_screen(logged_in("demo-student"), "matches", match=match_id)
+    at = click(at, "Log out")
+    assert not at.query_params
+    at = log_in(at, "demo-alumni")
+    assert [t.value for t in at.title] == ["Home"]
