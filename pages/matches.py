@@ -31,7 +31,7 @@ from pages.components.navigation import has_screen, screen_page
 from pages.components.ui import escape_markdown, flash, id_param, show_error, show_flash, user_text
 
 MATCH_PARAM = "match"
-# Which session is being edited, and which match waits for the end-early confirmation.
+# Which session (id) is being edited.
 EDITING = "matches_editing_session"
 # Bumped after a message is sent, so the message box starts empty again.
 SENT = "matches_sent_count"

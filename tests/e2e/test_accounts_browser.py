@@ -118,7 +118,7 @@ def test_the_sixth_bad_password_is_throttled_until_the_window_passes(server, pag
     time.sleep(max(0.0, 7.0 - (time.monotonic() - last_failure)))
     open_page(page, server.url)
     log_in(page, username, PASSWORD)
-    page.get_by_text("Welcome,").wait_for()
+    page.get_by_text("Welcome,").first.wait_for()
 
 
 def test_hostile_profile_text_renders_literally_and_runs_nothing(server, page):

@@ -22,7 +22,7 @@ ROLES = {
 def test_each_demo_role_reaches_its_home(server, page, username):
     open_page(page, server.url)
     log_in(page, username)
-    page.get_by_text("Welcome,").wait_for()
+    page.get_by_text("Welcome,").first.wait_for()
     page.get_by_text(f"You are signed in as {ROLES[username]}").wait_for()
     assert page.get_by_role("button", name="Log in").count() == 0
     shot(page, f"home-{ROLES[username]}")
@@ -31,7 +31,7 @@ def test_each_demo_role_reaches_its_home(server, page, username):
 def test_logout_holds_after_a_reload(server, page):
     open_page(page, server.url)
     log_in(page, "demo-student")
-    page.get_by_text("Welcome,").wait_for()
+    page.get_by_text("Welcome,").first.wait_for()
     log_out(page)
     page.reload()
     page.get_by_role("button", name="Log in").wait_for()
@@ -41,7 +41,7 @@ def test_logout_holds_after_a_reload(server, page):
 def test_a_cookie_copied_before_logout_no_longer_logs_in(server, browser, page):
     open_page(page, server.url)
     log_in(page, "demo-alumni")
-    page.get_by_text("Welcome,").wait_for()
+    page.get_by_text("Welcome,").first.wait_for()
     page.wait_for_timeout(1000)  # let the cookie component write the cookie
     stolen = page.context.cookies()
     assert any(c["name"] == "mentoring_auth" for c in stolen), "the login cookie was set"
@@ -50,7 +50,7 @@ def test_a_cookie_copied_before_logout_no_longer_logs_in(server, browser, page):
     other.add_cookies(stolen)
     replay = other.new_page()
     open_page(replay, server.url)
-    replay.get_by_text("Welcome,").wait_for()
+    replay.get_by_text("Welcome,").first.wait_for()
     other.close()
     log_out(page)
     thief = browser.new_context()
@@ -76,7 +76,7 @@ def test_every_page_url_opened_logged_out_shows_only_the_login_form(server, page
 def test_a_deep_link_shows_its_page_after_login(server, page):
     open_page(page, f"{server.url}/inbox")
     log_in(page, "demo-student")
-    page.get_by_role("heading", name="Inbox").wait_for()
+    page.get_by_role("heading", name="Inbox").first.wait_for()
     assert "/inbox" in page.url
 
 
@@ -86,7 +86,7 @@ def test_each_login_in_one_tab_writes_the_login_cookie_and_each_logout_says_so(s
     open_page(page, server.url)
     for _ in range(3):
         log_in(page, "demo-alumni")
-        page.get_by_text("Welcome,").wait_for()
+        page.get_by_text("Welcome,").first.wait_for()
         page.wait_for_function("() => document.cookie.includes('mentoring_auth=')", timeout=15_000)
         log_out(page)
         page.wait_for_function("() => !document.cookie.includes('mentoring_auth=')", timeout=15_000)
