@@ -3,7 +3,7 @@ dates, each chart with its numbers beside it."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 import altair as alt
 import pandas as pd
@@ -13,6 +13,7 @@ from core.commitment import week_label
 from core.db import read_session
 from core.errors import DomainError
 from core.program import AT_RISK_DAYS, Dashboard, DashboardFilter, departments, program_dashboard
+from core.types import utcnow
 from pages.components import charts
 from pages.components.auth import signed_in_user
 from pages.components.engine import get_engine
@@ -23,19 +24,59 @@ ALL = "All departments"
 PAST_DAYS, FUTURE_DAYS = 182, 91
 
 
+# At 100,000 projects the figures take a couple of seconds to compute and change slowly, so
+# each user's figures for one filter are kept for two minutes. The key holds the user and
+# what decides their scope, so nothing is shared across users and a changed role counts.
+FIGURES_TTL_SECONDS = 120
+
+
+@st.cache_data(ttl=FIGURES_TTL_SECONDS, max_entries=256, show_spinner="Computing the figures…")
+def _figures(
+    database: str,
+    user_id: int,
+    scope: tuple[str, str | None, bool],
+    department: str | None,
+    start: date | None,
+    end: date | None,
+) -> tuple[Dashboard, datetime]:
+    """Compute the dashboard for one user and filter (cached; see FIGURES_TTL_SECONDS)."""
+    del database, scope  # part of the cache key only
+    user = signed_in_user()
+    assert user.id == user_id
+    filters = DashboardFilter(department=department, start=start, end=end)
+    with read_session(get_engine()) as session:
+        return program_dashboard(session, actor=user, filters=filters), utcnow()
+
+
 def render() -> None:
-    """Read the filters, compute every figure in one read, and show them."""
+    """Read the filters, compute every figure in one read (kept briefly), and show them."""
     user = signed_in_user()
     st.title("Program dashboard")
     engine = get_engine()
     try:
         with read_session(engine) as session:
             names = departments(session, actor=user)
-            filters = _filters(names)
-            board = program_dashboard(session, actor=user, filters=filters)
+        filters = _filters(names)
+        assert user.id is not None
+        board, computed_at = _figures(
+            str(engine.url),
+            user.id,
+            (user.role.value, user.department, user.program_wide),
+            filters.department,
+            filters.start,
+            filters.end,
+        )
     except DomainError as error:
         show_error(error)
         return
+    left, right = st.columns([3, 1])
+    left.caption(
+        f"Figures as of {computed_at:%H:%M:%S} UTC; they are kept for "
+        f"{FIGURES_TTL_SECONDS // 60} minutes."
+    )
+    if right.button("Refresh figures", icon=":material/refresh:"):
+        _figures.clear()
+        st.rerun()
     if board.funnel.submitted == 0 and not board.hours and not board.sessions:
         st.info(
             "Nothing to show for these filters yet: no published project starts in this range. "
