@@ -227,6 +227,20 @@ class DashboardFilter:
     end: date | None = None
 
 
+# The dashboard's default range of project start dates: the last six months and the next three.
+DEFAULT_PAST_DAYS, DEFAULT_FUTURE_DAYS = 182, 91
+
+
+def default_filter(today: date | None = None) -> DashboardFilter:
+    """Return the dashboard's default filter: every department, the default date range."""
+    today = today or date.today()
+    return DashboardFilter(
+        department=None,
+        start=today - timedelta(days=DEFAULT_PAST_DAYS),
+        end=today + timedelta(days=DEFAULT_FUTURE_DAYS),
+    )
+
+
 @dataclass(frozen=True)
 class Funnel:
     """Applications that reached each stage (a later stage implies the earlier ones)."""

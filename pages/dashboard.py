@@ -3,7 +3,7 @@ dates, each chart with its numbers beside it."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 import altair as alt
 import pandas as pd
@@ -12,7 +12,14 @@ import streamlit as st
 from core.commitment import week_label
 from core.db import read_session
 from core.errors import DomainError
-from core.program import AT_RISK_DAYS, Dashboard, DashboardFilter, departments, program_dashboard
+from core.program import (
+    AT_RISK_DAYS,
+    Dashboard,
+    DashboardFilter,
+    default_filter,
+    departments,
+    program_dashboard,
+)
 from core.types import utcnow
 from pages.components import charts
 from pages.components.auth import signed_in_user
@@ -20,8 +27,6 @@ from pages.components.engine import get_engine
 from pages.components.ui import escape_markdown, show_error
 
 ALL = "All departments"
-# Default range of project start dates: the last six months and the next three.
-PAST_DAYS, FUTURE_DAYS = 182, 91
 
 
 # At 100,000 projects the figures take a couple of seconds to compute and change slowly, so
@@ -90,12 +95,12 @@ def render() -> None:
 
 
 def _filters(names: list[str]) -> DashboardFilter:
-    today = date.today()
+    default = default_filter()
     left, right = st.columns([1, 2])
     department = left.selectbox("Department", [ALL, *names], key="db_department")
     picked = right.date_input(
         "Projects starting between",
-        value=(today - timedelta(days=PAST_DAYS), today + timedelta(days=FUTURE_DAYS)),
+        value=(default.start, default.end),
         key="db_range",
         format="YYYY-MM-DD",
     )
