@@ -3,7 +3,8 @@
 Each simulated user runs real journeys through the services, one transaction per step, for a
 fixed time (and at most a fixed number of steps): students get recommendations, apply and
 withdraw; mentors list applicants and accept, waitlist or decline; faculty read the approval
-queue and approve or reject. A few threads drive the real app script through AppTest sessions.
+queue and approve or reject; the pairs of running matches log and confirm sessions, exchange
+messages and move milestones. A few threads drive the real app script through AppTest sessions.
 Domain refusals (a seat gone, hours full, a move already made) are expected outcomes and are
 counted apart from errors. At the end an invariant checker reads the whole database.
 
@@ -33,6 +34,7 @@ from sqlalchemy import Engine, create_engine, func  # noqa: E402
 from sqlmodel import Session, col, select  # noqa: E402
 
 from core import applications as apps  # noqa: E402
+from core import workspace as ws  # noqa: E402
 from core.commitment import Commitment, weekly_load  # noqa: E402
 from core.db import create_db_engine, is_sqlite, read_session, write_transaction  # noqa: E402
 from core.errors import DomainError  # noqa: E402
@@ -43,11 +45,19 @@ from core.models import (  # noqa: E402
     SEAT_STATUSES,
     Application,
     ApplicationStatus,
+    MilestoneBlueprint,
     Project,
     Role,
     User,
 )
 from core.seed import seed_demo  # noqa: E402
+from core.workspace_models import (  # noqa: E402
+    MatchMessage,
+    MatchMilestone,
+    MatchSession,
+    MessageRead,
+    MilestoneStatus,
+)
 from tests.services import app_helpers as h  # noqa: E402
 
 S = ApplicationStatus
@@ -89,6 +99,7 @@ class World:
     faculty: list[User]
     projects_of: dict[int, list[int]]  # mentor id → project ids
     project_ids: list[int]
+    matches: list[tuple[User, User, int]]  # running matches: (student, mentor, application id)
 
 
 def build_world(engine: Engine, users: int, rng: random.Random) -> World:
@@ -121,7 +132,26 @@ def build_world(engine: Engine, users: int, rng: random.Random) -> World:
             )
             projects_of[mentor.id or 0].append(found.id or 0)
             project_ids.append(found.id or 0)
-    return World(students, mentors, faculty, dict(projects_of), project_ids)
+        matches = [_running_match(session, mentors[n % len(mentors)]) for n in range(users)]
+    return World(students, mentors, faculty, dict(projects_of), project_ids, matches)
+
+
+def _running_match(session: Session, mentor: User) -> tuple[User, User, int]:
+    """A match that started three weeks ago, with its milestones, for a student of its own."""
+    start = date.today() - timedelta(days=21)
+    student = h.user(session, Role.STUDENT, weekly_hours=10)
+    found = h.project(
+        session, mentor, seats=1, student_hours=2, start=start, deadline=start, duration=8
+    )
+    for position in (1, 2, 3):
+        session.add(
+            MilestoneBlueprint(
+                project_id=found.id, position=position, title=f"Step {position}", due_week=position
+            )
+        )
+    match = h.application(session, student, found, S.APPROVED)
+    ws.start_match_workspace(session, application=match)
+    return student, mentor, match.id or 0
 
 
 # ---------------------------------------------------------------------------- journeys
@@ -224,11 +254,65 @@ def faculty_journey(engine: Engine, stats: Stats, world: World, rng: random.Rand
         stats.timed("reject", reject)
 
 
+def workspace_journey(engine: Engine, stats: Stats, world: World, rng: random.Random) -> None:
+    student, mentor, match_id = rng.choice(world.matches)
+    me, other = (student, mentor) if rng.random() < 0.5 else (mentor, student)
+
+    def log() -> None:
+        with write_transaction(engine) as session:
+            ws.log_session(
+                session,
+                actor=me,
+                application_id=match_id,
+                held_on=date.today() - timedelta(days=rng.randint(0, 20)),
+                minutes=rng.choice([30, 45, 60]),
+                summary="Worked through the plan.",
+            )
+
+    stats.timed("log_session", log)
+
+    def confirm() -> None:
+        with read_session(engine) as session:
+            waiting = ws.get_workspace(session, actor=other, application_id=match_id).sessions
+        theirs = [s for s in waiting if not s.confirmed and s.author_id == me.id]
+        if theirs:
+            with write_transaction(engine) as session:
+                ws.confirm_session(session, actor=other, session_id=rng.choice(theirs).id)
+
+    stats.timed("confirm_session", confirm)
+
+    def message() -> None:
+        with write_transaction(engine) as session:
+            ws.send_message(session, actor=me, application_id=match_id, body="See you soon.")
+        with write_transaction(engine) as session:
+            ws.mark_thread_read(session, actor=other, application_id=match_id)
+
+    stats.timed("message", message)
+
+    def milestone() -> None:
+        with read_session(engine) as session:
+            view = ws.get_workspace(session, actor=student, application_id=match_id)
+        todo = [m for m in view.milestones if m.status is MilestoneStatus.TODO]
+        done = [m for m in view.milestones if m.status is MilestoneStatus.DONE]
+        with write_transaction(engine) as session:
+            if done and rng.random() < 0.6:
+                ws.verify_milestone(session, actor=mentor, milestone_id=rng.choice(done).id)
+            elif todo:
+                ws.mark_milestone_done(session, actor=student, milestone_id=rng.choice(todo).id)
+
+    stats.timed("milestone", milestone)
+
+
 def user_loop(
     engine: Engine, stats: Stats, world: World, seed: int, deadline: float, steps: Counter[str]
 ) -> None:
     rng = random.Random(seed)
-    journeys = [student_journey] * 5 + [mentor_journey] * 3 + [faculty_journey] * 2
+    journeys = (
+        [student_journey] * 5
+        + [mentor_journey] * 3
+        + [faculty_journey] * 2
+        + [workspace_journey] * 2
+    )
     for _ in range(MAX_STEPS_PER_USER):
         if time.monotonic() >= deadline:
             return
@@ -312,6 +396,39 @@ def check_invariants(engine: Engine) -> list[str]:
             .having(func.count() > 1)
         ).all()
         broken += [f"student {s} has {n} live applications to project {p}" for s, p, n in doubles]
+        broken += _workspace_invariants(session)
+    return broken
+
+
+def _workspace_invariants(session: Session) -> list[str]:
+    """Sessions confirmed by the other party only; read marks within their thread; milestones
+    verified only after being done."""
+    broken: list[str] = []
+    rows = session.exec(
+        select(MatchSession, Application, Project)
+        .join(Application, col(Application.id) == MatchSession.application_id)
+        .join(Project, col(Project.id) == Application.project_id)
+        .where(col(MatchSession.confirmed_at).is_not(None))
+    ).all()
+    for row, application, project in rows:
+        parties = {application.student_id, project.owner_id}
+        if row.confirmed_by == row.author_id or row.confirmed_by not in parties:
+            broken.append(f"session {row.id}: confirmed by {row.confirmed_by}")
+    newest = dict(
+        session.exec(
+            select(MatchMessage.application_id, func.max(MatchMessage.id)).group_by(
+                col(MatchMessage.application_id)
+            )
+        ).all()
+    )
+    for mark in session.exec(select(MessageRead)).all():
+        if mark.last_read_id > newest.get(mark.application_id, 0):
+            broken.append(f"read mark of {mark.user_id} beyond thread {mark.application_id}")
+    for milestone in session.exec(
+        select(MatchMilestone).where(MatchMilestone.status == MilestoneStatus.VERIFIED)
+    ).all():
+        if milestone.done_at is None or milestone.verified_at is None:
+            broken.append(f"milestone {milestone.id} verified without being done")
     return broken
 
 
