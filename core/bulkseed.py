@@ -1104,6 +1104,7 @@ def _write_sessions(gen: _Generator, model: Any, matches: list[int]) -> int:
         day = pr.start + timedelta(days=rng.randint(0, max(0, (last - pr.start).days)))
         logged = datetime.combine(day, datetime.min.time()) + timedelta(hours=rng.randint(8, 20))
         student, mentor = gen.app_student[k], pr.owner
+        author = rng.choice((student, mentor))
         values: dict[str, Any] = {}
         for name in columns:
             if name == "id":
@@ -1117,9 +1118,10 @@ def _write_sessions(gen: _Generator, model: Any, matches: list[int]) -> int:
             elif name == "summary":
                 values[name] = rng.choice(summaries)
             elif name in ("logged_by", "created_by", "author_id"):
-                values[name] = rng.choice((student, mentor))
+                values[name] = author
             elif name in ("confirmed_by",):
-                values[name] = mentor
+                # A session is confirmed by the party who did not log it.
+                values[name] = mentor if author == student else student
             elif name.endswith("_at"):
                 values[name] = w.dt(logged) if name in ("created_at", "confirmed_at") else None
         rows.append(tuple(values.values()))

@@ -44,6 +44,21 @@ def test_a_generated_profile_obeys_the_rules(engine):
     assert logins == 3
 
 
+def test_generated_sessions_are_confirmed_by_the_party_who_did_not_log_them(engine):
+    generate(engine, "guard-small", seed=3, log=None, today=TODAY)
+    with engine.connect() as conn:
+        rows = conn.execute(
+            text(
+                "SELECT s.author_id, s.confirmed_by, a.student_id, p.owner_id FROM match_session s "
+                "JOIN application a ON a.id = s.application_id "
+                "JOIN project p ON p.id = a.project_id WHERE s.confirmed_by IS NOT NULL"
+            )
+        ).all()
+    assert rows
+    for author, confirmer, student, mentor in rows:
+        assert {author, confirmer} == {student, mentor}
+
+
 def test_the_same_seed_gives_the_same_data(tmp_path):
     digests = []
     for name in ("one", "two"):
