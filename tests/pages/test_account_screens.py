@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import re
-
 import pytest
 from sqlmodel import select
-from streamlit.util import calc_hash
 
 from core.accounts import find_user_by_username
 from core.admin import create_faculty_invite, issue_reset_link
@@ -15,23 +12,10 @@ from core.models import AuditEntry, AuthSession, Role, User
 from core.seed import DEMO_PASSWORD
 from core.tags import user_interest_names
 from tests.pages.conftest import log_in, new_app
+from tests.pages.screens import open_screen, raw_texts, texts
 
 NEW_PASSWORD = "a fresh passphrase 2026"
 XSS = ["<img src=x onerror=alert(1)>", "[x](javascript:alert(1))"]
-
-
-def raw_texts(at) -> str:
-    """Return the Markdown sources of what the app showed (escapes included)."""
-    parts = [m.value for m in at.markdown] + [t.value for t in at.title]
-    parts += [s.value for s in at.subheader] + [e.value for e in at.error]
-    parts += [s.value for s in at.success] + [w.value for w in at.warning]
-    parts += [i.value for i in at.info] + [c.value for c in at.caption]
-    return "\n".join(str(p) for p in parts)
-
-
-def texts(at) -> str:
-    """Return what a reader sees: Markdown escapes removed."""
-    return re.sub(r"\\(.)", r"\1", raw_texts(at))
 
 
 def widget(at, kind: str, key: str):
@@ -45,16 +29,6 @@ def fill(at, **values) -> None:
 
 def submit(at, label: str):
     next(b for b in at.button if b.label == label).click()
-    return at.run()
-
-
-def open_screen(at, url_path: str):
-    """Open a page by its URL path, as clicking its menu entry does.
-
-    st.Page identifies a page by the hash of its url_path; AppTest.switch_page only maps
-    file names, so the hash is set directly.
-    """
-    at._page_hash = calc_hash(url_path)
     return at.run()
 
 

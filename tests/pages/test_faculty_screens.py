@@ -10,37 +10,21 @@ import pytest
 import streamlit as st
 from sqlalchemy import Engine
 from sqlmodel import select
-from streamlit.util import calc_hash
 
 from core.accounts import create_user, find_user_by_username
 from core.applications import withdraw
 from core.db import create_db_engine, read_session, write_transaction
 from core.migrate import upgrade_to_head
-from core.models import Application, ApplicationStatus, Project, Role, User
+from core.models import Application, ApplicationStatus, Project, Role
 from core.seed import DEMO_PASSWORD, STATEMENT
 from core.settings import get_settings
 from tests.pages.conftest import ROOT, log_in, new_app
+from tests.pages.screens import open_screen, texts
 
 S = ApplicationStatus
 FOOD_BANK = "Build a data dashboard for a food bank"
 REVIEW = "Code review sprint on an open-source library"
 ML = "Machine learning reading group"
-
-
-def texts(at) -> str:
-    """What a reader sees, Markdown escapes removed."""
-    parts = [m.value for m in at.markdown] + [t.value for t in at.title]
-    parts += [s.value for s in at.subheader] + [e.value for e in at.error]
-    parts += [s.value for s in at.success] + [w.value for w in at.warning]
-    parts += [i.value for i in at.info] + [c.value for c in at.caption]
-    parts += [m.label for m in at.metric] + [str(m.value) for m in at.metric]
-    return re.sub(r"\\(.)", r"\1", "\n".join(str(p) for p in parts))
-
-
-def open_screen(at, url_path: str):
-    at._page_hash = calc_hash(url_path)
-    at.query_params.clear()
-    return at.run()
 
 
 def accepted_id(engine: Engine, title: str) -> int:
@@ -59,13 +43,6 @@ def status_of(engine: Engine, application_id: int) -> ApplicationStatus:
         found = session.get(Application, application_id)
     assert found is not None
     return found.status
-
-
-def user_named(engine: Engine, username: str) -> User:
-    with read_session(engine) as session:
-        found = find_user_by_username(session, username)
-    assert found is not None
-    return found
 
 
 # ---------------------------------------------------------------------------- queue

@@ -4,12 +4,10 @@ applicants (accept, waitlist, decline, refusals) and my time."""
 
 from __future__ import annotations
 
-import re
 from datetime import date, timedelta
 
 import pytest
 from sqlmodel import select
-from streamlit.util import calc_hash
 
 from core.accounts import find_user_by_username
 from core.applications import apply, approve
@@ -23,11 +21,18 @@ from core.models import (
     Notification,
     Project,
     ProjectStatus,
-    User,
 )
 from core.seed import STATEMENT
 from tests.factories import PASSWORD, make_user
 from tests.pages.conftest import log_in, new_app
+from tests.pages.screens import (
+    click,
+    open_screen,
+    project_id,
+    texts,
+    unescaped,
+    user_named,
+)
 
 DASHBOARD = "Build a data dashboard for a food bank"
 REVIEW = "Code review sprint on an open-source library"
@@ -40,57 +45,9 @@ NEW_TITLE = "Plan a data-literacy workshop"
 # ---------------------------------------------------------------------------- helpers
 
 
-def raw_texts(at) -> str:
-    parts = [m.value for m in at.markdown] + [t.value for t in at.title]
-    parts += [s.value for s in at.subheader] + [e.value for e in at.error]
-    parts += [s.value for s in at.success] + [w.value for w in at.warning]
-    parts += [i.value for i in at.info] + [c.value for c in at.caption]
-    parts += [m.label for m in at.metric] + [m.value for m in at.metric]
-    return "\n".join(str(p) for p in parts)
-
-
-def texts(at) -> str:
-    """What a reader sees: Markdown escapes removed."""
-    return re.sub(r"\\(.)", r"\1", raw_texts(at))
-
-
-def unescaped(elements) -> list[str]:
-    return [re.sub(r"\\(.)", r"\1", str(e.value)) for e in elements]
-
-
-def open_screen(at, url_path: str, **params):
-    """Open a page by URL path (and query string), as following a link does."""
-    at._page_hash = calc_hash(url_path)
-    at.query_params.clear()
-    for name, value in params.items():
-        at.query_params[name] = str(value)
-    return at.run()
-
-
-def click(at, label: str, form: str | None = None):
-    matches = [b for b in at.button if b.label == label and (form is None or b.form_id == form)]
-    assert matches, f"no button {label!r}; have {[b.label for b in at.button]}"
-    matches[0].click()
-    return at.run()
-
-
-def project_id(engine, title: str) -> int:
-    with read_session(engine) as session:
-        found = session.exec(select(Project.id).where(Project.title == title)).one()
-    assert found is not None
-    return found
-
-
 def load_project(engine, title: str) -> Project:
     with read_session(engine) as session:
         return session.exec(select(Project).where(Project.title == title)).one()
-
-
-def user_named(engine, username: str) -> User:
-    with read_session(engine) as session:
-        found = find_user_by_username(session, username)
-    assert found is not None
-    return found
 
 
 def fill_new_project(at, **overrides):

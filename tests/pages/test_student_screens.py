@@ -7,15 +7,23 @@ import re
 from datetime import date
 
 from sqlmodel import select
-from streamlit.util import calc_hash
 
 from core.accounts import find_user_by_username
 from core.commitment import week_label, week_start
 from core.db import read_session, write_transaction
-from core.models import Application, ApplicationStatus, Project, Role, User
+from core.models import Application, ApplicationStatus, Project, Role
 from core.seed import STATEMENT
 from tests.factories import PASSWORD, make_user
 from tests.pages.conftest import log_in, new_app
+from tests.pages.screens import (
+    click,
+    open_screen,
+    project_id,
+    raw_texts,
+    texts,
+    unescaped,
+    user_named,
+)
 from tests.services import app_helpers as h
 
 DASHBOARD = "Build a data dashboard for a food bank"
@@ -30,40 +38,6 @@ OPEN_PROJECTS = 7  # the demo projects open and before their deadline
 # ---------------------------------------------------------------------------- helpers
 
 
-def raw_texts(at) -> str:
-    parts = [m.value for m in at.markdown] + [t.value for t in at.title]
-    parts += [s.value for s in at.subheader] + [e.value for e in at.error]
-    parts += [s.value for s in at.success] + [w.value for w in at.warning]
-    parts += [i.value for i in at.info] + [c.value for c in at.caption]
-    parts += [m.label for m in at.metric] + [m.value for m in at.metric]
-    return "\n".join(str(p) for p in parts)
-
-
-def texts(at) -> str:
-    """What a reader sees: Markdown escapes removed."""
-    return re.sub(r"\\(.)", r"\1", raw_texts(at))
-
-
-def unescaped(elements) -> list[str]:
-    return [re.sub(r"\\(.)", r"\1", str(e.value)) for e in elements]
-
-
-def open_screen(at, url_path: str, **params):
-    """Open a page by URL path (and query string), as following a link does."""
-    at._page_hash = calc_hash(url_path)
-    at.query_params.clear()
-    for name, value in params.items():
-        at.query_params[name] = str(value)
-    return at.run()
-
-
-def click(at, label: str):
-    matches = [b for b in at.button if b.label == label]
-    assert matches, f"no button {label!r}; have {[b.label for b in at.button]}"
-    matches[0].click()
-    return at.run()
-
-
 def param(at, name: str) -> str | None:
     value = at.query_params.get(name)
     if isinstance(value, list):
@@ -73,20 +47,6 @@ def param(at, name: str) -> str | None:
 
 def card_titles(at) -> list[str]:
     return [t[5:] for t in unescaped(at.markdown) if t.startswith("#### ")]
-
-
-def project_id(engine, title: str) -> int:
-    with read_session(engine) as session:
-        found = session.exec(select(Project.id).where(Project.title == title)).one()
-    assert found is not None
-    return found
-
-
-def user_named(engine, username: str) -> User:
-    with read_session(engine) as session:
-        found = find_user_by_username(session, username)
-    assert found is not None
-    return found
 
 
 def set_hours(engine, username: str, weekly_hours: float) -> None:

@@ -24,7 +24,7 @@ from core.workspace_models import (
 )
 from tests.factories import PASSWORD, make_user
 from tests.pages.conftest import log_in, new_app
-from tests.pages.test_student_screens import click, open_screen, texts, user_named
+from tests.pages.screens import click, open_screen, texts, user_named
 
 PORTFOLIO = "Portfolio website clinic"
 SQL = "SQL for social scientists"
