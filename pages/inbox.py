@@ -10,7 +10,7 @@ from core.models import Notification, Role, User
 from core.notifications import list_notifications, mark_all_read, mark_read
 from pages.components.auth import signed_in_user
 from pages.components.engine import get_engine
-from pages.components.navigation import has_screen, screen_page
+from pages.components.navigation import screen_page, screens_for
 from pages.components.ui import show_error, user_text
 
 # Which screen (and query parameter) each kind of notification link opens.
@@ -52,7 +52,8 @@ def _note(user: User, note: Notification) -> None:
         user_text(note.text)
         target = link_target(user, note.link)
         left, right = st.columns(2)
-        if target is not None and has_screen(target[0]):
+        # Only screens this user's role may open are linked.
+        if target is not None and any(x.url_path == target[0] for x in screens_for(user.role)):
             url_path, params = target
             with left:
                 st.page_link(
