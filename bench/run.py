@@ -580,6 +580,30 @@ def _log_session_cases(engine: Engine, limit: int) -> list[tuple[Callable[[Any],
     return cases
 
 
+def timed_result(
+    name: str,
+    profile: str,
+    kind: str,
+    what: str,
+    times: list[float],
+    counts: list[int],
+    errors: list[str] | None = None,
+) -> Result:
+    """Summarise timed service calls (ms) and their statement counts as one result."""
+    return Result(
+        name=name,
+        profile=profile,
+        median_ms=round(statistics.median(times), 1),
+        p95_ms=round(percentile(times, 0.95), 1),
+        statements=max(counts),
+        floor_ratio=None,
+        database=kind,
+        kind=what,
+        runs=len(times),
+        errors=errors or [],
+    )
+
+
 def measure_writes(engine: Engine, profile: str, kind: str, runs: int) -> list[Result]:
     from core.errors import DomainError
 
@@ -610,20 +634,7 @@ def measure_writes(engine: Engine, profile: str, kind: str, runs: int) -> list[R
         if not times:
             print(f"  {name:<28} no successful call ({(errors or skipped)[:1]})")
             continue
-        results.append(
-            Result(
-                name=name,
-                profile=profile,
-                median_ms=round(statistics.median(times), 1),
-                p95_ms=round(percentile(times, 0.95), 1),
-                statements=max(counts),
-                floor_ratio=None,
-                database=kind,
-                kind="write",
-                runs=len(times),
-                errors=errors[:3],
-            )
-        )
+        results.append(timed_result(name, profile, kind, "write", times, counts, errors[:3]))
         note = f" ({len(skipped)} refused candidates skipped)" if skipped else ""
         print(f"  {name:<28} {results[-1].median_ms:>8.1f} ms  {max(counts):>3} statements{note}")
     return results
@@ -645,17 +656,7 @@ def measure_uncached_dashboard(engine: Engine, profile: str, kind: str, runs: in
                 program_dashboard(session, actor=faculty, filters=filters)
             times.append((time.perf_counter() - started) * 1000)
             counts.append(COUNTER.count)
-    result = Result(
-        name="dashboard figures, uncached",
-        profile=profile,
-        median_ms=round(statistics.median(times), 1),
-        p95_ms=round(percentile(times, 0.95), 1),
-        statements=max(counts),
-        floor_ratio=None,
-        database=kind,
-        kind="read",
-        runs=len(times),
-    )
+    result = timed_result("dashboard figures, uncached", profile, kind, "read", times, counts)
     print(f"  {result.name:<28} {result.median_ms:>8.1f} ms  {max(counts):>3} statements")
     return result
 

@@ -629,47 +629,28 @@ def _lifecycle(user: User, project: Project) -> None:
         _confirm(user, project, pending[0])
         return
     move_col, close_col, cancel_col = st.columns(3)
-    with move_col:
-        if can_start and project.status is ProjectStatus.OPEN:
-            # Starting an open project expires the applications still waiting: ask first.
-            st.button(
-                "Start project…",
-                key="pe_start",
-                icon=":material/play_circle:",
-                on_click=_ask,
-                args=("start", project.id),
-            )
-        elif can_start and st.button(
-            "Start project",
-            key="pe_start",
-            icon=":material/play_circle:",
-            help="Mark the project in progress; its approved students are told.",
-        ):
-            _run_move(user, project, "start")
-        if can_complete:
-            st.button(
-                "Mark completed…",
-                key="pe_complete",
-                icon=":material/task_alt:",
-                on_click=_ask,
-                args=("complete", project.id),
-            )
+    if can_start and project.status is ProjectStatus.OPEN:
+        # Starting an open project expires the applications still waiting: ask first.
+        _ask_button(move_col, "Start project…", "start", ":material/play_circle:", project.id)
+    elif can_start and move_col.button(
+        "Start project",
+        key="pe_start",
+        icon=":material/play_circle:",
+        help="Mark the project in progress; its approved students are told.",
+    ):
+        _run_move(user, project, "start")
+    if can_complete:
+        _ask_button(move_col, "Mark completed…", "complete", ":material/task_alt:", project.id)
     if can_close:
-        close_col.button(
-            "Close applications…",
-            key="pe_close",
-            icon=":material/lock:",
-            on_click=_ask,
-            args=("close", project.id),
-        )
+        _ask_button(close_col, "Close applications…", "close", ":material/lock:", project.id)
     if can_cancel:
-        cancel_col.button(
-            "Cancel draft…" if project.status is ProjectStatus.DRAFT else "Cancel project…",
-            key="pe_cancel",
-            icon=":material/cancel:",
-            on_click=_ask,
-            args=("cancel", project.id),
-        )
+        label = "Cancel draft…" if project.status is ProjectStatus.DRAFT else "Cancel project…"
+        _ask_button(cancel_col, label, "cancel", ":material/cancel:", project.id)
+
+
+def _ask_button(where: Any, label: str, move: str, icon: str, project_id: int) -> None:
+    """A button that asks to confirm `move` (see CONFIRMATIONS) before doing it."""
+    where.button(label, key=f"pe_{move}", icon=icon, on_click=_ask, args=(move, project_id))
 
 
 def _confirm(user: User, project: Project, move: str) -> None:
