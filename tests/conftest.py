@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import os
+import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -52,10 +53,30 @@ def _postgres_template(postgres_server: ThrowawayPostgres) -> str:
     return "template_mentoring"
 
 
-def _sqlite_engine(tmp_path: Path) -> Engine:
-    engine = create_db_engine(f"sqlite:///{tmp_path / 'test.db'}")
+@pytest.fixture(scope="session")
+def migrated_sqlite_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Migrate one SQLite file once; each test copies it (about 1 ms instead of 60 ms)."""
+    path = tmp_path_factory.mktemp("templates") / "migrated.db"
+    engine = create_db_engine(f"sqlite:///{path}")
     upgrade_to_head(engine)
-    return engine
+    engine.dispose()
+    return path
+
+
+def copy_sqlite_file(source: Path, target: Path) -> Path:
+    """Copy a SQLite database with the backup API (safe whatever its journal mode)."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    src, dst = sqlite3.connect(source), sqlite3.connect(target)
+    try:
+        src.backup(dst)
+    finally:
+        src.close()
+        dst.close()
+    return target
+
+
+def _sqlite_engine(template: Path, tmp_path: Path) -> Engine:
+    return create_db_engine(f"sqlite:///{copy_sqlite_file(template, tmp_path / 'test.db')}")
 
 
 def _postgres_engine(server: ThrowawayPostgres, template: str) -> Engine:
@@ -73,7 +94,7 @@ def _postgres_engine(server: ThrowawayPostgres, template: str) -> Engine:
 def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
     """A migrated, empty database: every test using it runs on SQLite and on PostgreSQL."""
     if request.param == "sqlite":
-        built = _sqlite_engine(tmp_path)
+        built = _sqlite_engine(request.getfixturevalue("migrated_sqlite_file"), tmp_path)
     else:
         server = request.getfixturevalue("postgres_server")
         template = request.getfixturevalue("_postgres_template")
@@ -82,11 +103,23 @@ def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
         yield built
     finally:
         built.dispose()
+        if request.param == "postgres":
+            _drop_postgres_database(request.getfixturevalue("postgres_server"), built)
+
+
+def _drop_postgres_database(server: ThrowawayPostgres, engine: Engine) -> None:
+    """Drop a test's database so the in-memory server stays small over the session."""
+    import psycopg
+
+    with psycopg.connect(
+        f"host=127.0.0.1 port={server.port} user=postgres dbname=postgres", autocommit=True
+    ) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{engine.url.database}" WITH (FORCE)')
 
 
 @pytest.fixture
-def sqlite_engine(tmp_path: Path) -> Iterator[Engine]:
+def sqlite_engine(migrated_sqlite_file: Path, tmp_path: Path) -> Iterator[Engine]:
     """A migrated SQLite database only (for SQLite-specific behaviour)."""
-    built = _sqlite_engine(tmp_path)
+    built = _sqlite_engine(migrated_sqlite_file, tmp_path)
     yield built
     built.dispose()

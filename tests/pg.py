@@ -40,7 +40,10 @@ class ThrowawayPostgres:
                 "or `apt-get install postgresql-15`."
             )
         self.port = _free_port()
-        self.root = Path(tempfile.mkdtemp(prefix="mentoring-pg-"))
+        # A throw-away server needs no durability: keep it in memory where there is a tmpfs.
+        memory = Path("/dev/shm")
+        parent = memory if memory.is_dir() and os.access(memory, os.W_OK) else None
+        self.root = Path(tempfile.mkdtemp(prefix="mentoring-pg-", dir=parent))
         self.data = self.root / "data"
         self.url = f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/postgres"
 

@@ -12,17 +12,29 @@ from sqlalchemy import Engine
 from streamlit.testing.v1 import AppTest
 
 from core.db import create_db_engine
-from core.migrate import upgrade_to_head
 from core.seed import DEMO_PASSWORD, seed_demo
 from core.settings import get_settings
+from tests.conftest import copy_sqlite_file
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
+@pytest.fixture(scope="session")
+def demo_sqlite_file(migrated_sqlite_file: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Seed the demo data once; each screen test copies the file (seeding takes ~0.3 s)."""
+    path = copy_sqlite_file(migrated_sqlite_file, tmp_path_factory.mktemp("templates") / "demo.db")
+    engine = create_db_engine(f"sqlite:///{path}")
+    seed_demo(engine)
+    engine.dispose()
+    return path
+
+
 @pytest.fixture
-def app_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Engine]:
-    """Point the app at a fresh, migrated and seeded database; clear every cache around it."""
-    url = f"sqlite:///{tmp_path / 'app.db'}"
+def app_env(
+    demo_sqlite_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Engine]:
+    """Point the app at a fresh copy of the seeded database; clear every cache around it."""
+    url = f"sqlite:///{copy_sqlite_file(demo_sqlite_file, tmp_path / 'app.db')}"
     monkeypatch.setenv("DATABASE_URL", url)
     monkeypatch.setenv("DATA_DIR", str(tmp_path))
     monkeypatch.setenv("COOKIE_KEY", secrets.token_urlsafe(48))
@@ -31,8 +43,6 @@ def app_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Engine]
     st.cache_resource.clear()
     st.cache_data.clear()
     engine = create_db_engine(url)
-    upgrade_to_head(engine)
-    seed_demo(engine)
     yield engine
     engine.dispose()
     st.cache_resource.clear()
