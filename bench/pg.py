@@ -14,7 +14,7 @@ from tests.pg import ThrowawayPostgres
 
 
 def main(argv: list[str] | None = None) -> int:
-    server = ThrowawayPostgres().start()
+    server = ThrowawayPostgres(in_memory=False).start()
     try:
         profile = os.environ.get("PROFILE", "medium")
         os.environ["DATABASE_URL"] = server.create_database(f"bench_{profile}")

@@ -33,17 +33,17 @@ def _as_postgres(args: list[str]) -> list[str]:
 class ThrowawayPostgres:
     """Start a private PostgreSQL cluster in a temporary folder; stop and delete it after."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, in_memory: bool = True) -> None:
         if not (PG_BIN / "initdb").exists():
             raise PostgresUnavailable(
                 f"PostgreSQL 15 was not found in {PG_BIN}. Run `make test` (it installs it) "
                 "or `apt-get install postgresql-15`."
             )
         self.port = _free_port()
-        # A throw-away server needs no durability: keep it in memory where there is a tmpfs.
+        # A test server needs no durability: keep it in memory where there is a tmpfs.
         memory = Path("/dev/shm")
-        parent = memory if memory.is_dir() and os.access(memory, os.W_OK) else None
-        self.root = Path(tempfile.mkdtemp(prefix="mentoring-pg-", dir=parent))
+        usable = in_memory and memory.is_dir() and os.access(memory, os.W_OK)
+        self.root = Path(tempfile.mkdtemp(prefix="mentoring-pg-", dir=memory if usable else None))
         self.data = self.root / "data"
         self.url = f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/postgres"
 
