@@ -61,6 +61,16 @@ def test_queue_lists_scope_oldest_first_with_statement_and_loads(logged_in):
     assert shown.index(FOOD_BANK) < shown.index(REVIEW)  # accepted earlier
 
 
+def test_week_by_week_table_has_a_row_per_project_week_with_both_loads(logged_in):
+    at = open_screen(logged_in("demo-faculty"), "approvals")
+    tables = [m.value for m in at.markdown if m.value.startswith("| Week |")]
+    assert tables, "no week-by-week table"
+    rows = [line for line in tables[0].splitlines()[2:]]
+    assert rows and all(re.fullmatch(r"\| \d{4}-W\d{2} (\| [\d.]+ ){5}\|", row) for row in rows)
+    # The mentor's budget column is demo-alumni's 6 h in every week.
+    assert {row.split(" | ")[-1].rstrip(" |") for row in rows} == {"6"}
+
+
 def test_approve_one_item(app_env, logged_in):
     at = open_screen(logged_in("demo-faculty"), "approvals")
     number = accepted_id(app_env, FOOD_BANK)
