@@ -2,7 +2,9 @@
 
 `search_projects` sends a fixed number of statements whatever the data size: one COUNT, one
 page query (ordered and limited in SQL), one batched tag query and one for the student's
-committed hours. Nothing loads every open project into Python.
+committed hours. Nothing loads every open project into Python. The best-match order is the
+one read that grows with the catalogue; with a memo (core.ranking) a student's reruns reuse
+it for a minute, while the cards on the page are always read fresh.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -38,6 +40,7 @@ from core.models import (
 )
 from core.permissions import ensure_active
 from core.projects import get_project
+from core.ranking import RankingMemo, database_of
 from core.tags import normalise_tags, tag_problem
 from core.text import has_control_characters
 
@@ -51,6 +54,8 @@ MAX_TAG_FILTERS = 20
 MAX_HOURS = 40.0
 MAX_WEEKS = 12
 MAX_STARTS_WITHIN = 104
+# Projects a remembered best-match ranking holds: the first 16 pages at 25 a page.
+HORIZON = 400
 
 
 # ---------------------------------------------------------------------------- results
@@ -381,53 +386,37 @@ def _score(
     return score(shared, [name for name, _ in tagged], hours, free, start, deadline, today)
 
 
-def search_projects(
-    session: Session,
-    *,
-    actor: User,
-    query: str = "",
-    tags: Sequence[str] = (),
-    department: str | None = None,
-    mode: ProjectMode | str | None = None,
-    max_hours: float | None = None,
-    max_weeks: int | None = None,
-    starts_within_weeks: int | None = None,
-    sort: str = "best",
-    page: int = 1,
-    per_page: int = PER_PAGE,
-    today: date | None = None,
-) -> SearchPage:
-    """Search open projects still taking applications; return one page and the total.
-
-    Text matches every word against title, summary, description and tag names; `tags` keeps
-    projects carrying any of them. Sorts: "best" (most tags shared with the actor's interests,
-    then starting soonest), "newest" (most recently published) and "deadline" (closing
-    soonest). A page past the last one shows the last page.
-    """
-    ensure_active(actor, action="project.search", entity="project")
-    filters = _validate(
-        query,
-        tags,
-        department,
-        mode,
-        max_hours,
-        max_weeks,
-        starts_within_weeks,
-        sort,
-        page,
-        per_page,
-    )
-    today = today or date.today()
-    conditions = _open_conditions(filters, today)
-    total = int(
+def _count(session: Session, conditions: list[Any]) -> int:
+    return int(
         session.execute(
             sa_select(func.count()).select_from(Project).where(*conditions)
         ).scalar_one()
     )
-    pages = max(1, math.ceil(total / filters.per_page))
-    current = min(filters.page, pages)
-    if total == 0:
-        return SearchPage(rows=[], total=0, page=1, per_page=filters.per_page)
+
+
+def _card_columns(actor: User) -> list[Any]:
+    return [
+        col(Project.id),
+        col(Project.title),
+        col(Project.summary),
+        col(Project.department),
+        col(Project.mode),
+        col(Project.seats),
+        col(Project.filled),
+        col(Project.student_hours),
+        col(Project.duration_weeks),
+        col(Project.start_date),
+        col(Project.end_date),
+        col(Project.deadline),
+        col(Project.published_at),
+        _my_status(actor),
+    ]
+
+
+def _page_rows(
+    session: Session, actor: User, filters: _Filters, conditions: list[Any], current: int
+) -> Sequence[Any]:
+    """Read one page of cards, ordered and limited in SQL."""
     # Two steps in one statement: the page's ids are chosen from the sort keys alone (for the
     # default sorts an index of open projects holds them, so project rows are not read), then
     # only those rows are read with the actor's application status. Selecting every column
@@ -459,28 +448,121 @@ def search_projects(
         order = [col(Project.published_at).desc(), col(Project.id).desc()]
     else:
         order = [col(Project.deadline), col(Project.start_date), col(Project.id)]
-    columns: list[Any] = [
-        col(Project.id),
-        col(Project.title),
-        col(Project.summary),
-        col(Project.department),
-        col(Project.mode),
-        col(Project.seats),
-        col(Project.filled),
-        col(Project.student_hours),
-        col(Project.duration_weeks),
-        col(Project.start_date),
-        col(Project.end_date),
-        col(Project.deadline),
-        col(Project.published_at),
-        _my_status(actor),
-    ]
-    rows = session.execute(
-        sa_select(*columns)
+    return session.execute(
+        sa_select(*_card_columns(actor))
         .select_from(page_ids)
         .join(Project, col(Project.id) == page_ids.c.id)
         .order_by(*order)
     ).all()
+
+
+def _best_ranking(
+    session: Session, actor: User, conditions: list[Any]
+) -> tuple[tuple[int, ...], int]:
+    """Return the first HORIZON ids in best-match order and how many projects match in all."""
+    shared = _shared_count(actor)
+    rows = session.execute(
+        # Ordered by the label, so each project's count is computed once; the window count
+        # gives the total from the same scan instead of a COUNT statement of its own.
+        sa_select(col(Project.id), shared, func.count().over())
+        .where(*conditions)
+        .order_by(shared.desc(), col(Project.start_date), col(Project.id))
+        .limit(HORIZON)
+    ).all()
+    return tuple(int(row[0]) for row in rows), int(rows[0][2]) if rows else 0
+
+
+def _remembered_ranking(
+    session: Session,
+    memo: RankingMemo,
+    actor: User,
+    filters: _Filters,
+    conditions: list[Any],
+    today: date,
+) -> tuple[tuple[int, ...], int]:
+    """Return the best-match ranking (from memory when recent) and the current total."""
+    computed: list[int] = []
+
+    def compute() -> tuple[int, ...]:
+        ids, total = _best_ranking(session, actor, conditions)
+        computed.append(total)
+        return ids
+
+    # The profile's change time is in the key: interests shape the order.
+    first_page = replace(filters, page=1)
+    key = ("search", database_of(session), actor.id, actor.updated_at, today, first_page)
+    ranking = memo.get_or_compute(key, compute)
+    total = computed[0] if computed else _count(session, conditions)
+    return ranking, total
+
+
+def _rows_in_order(
+    session: Session, actor: User, ids: Sequence[int], conditions: list[Any]
+) -> Sequence[Any]:
+    """Read the cards of remembered ids, in their order, dropping any no longer open."""
+    if not ids:
+        return []
+    rows = session.execute(
+        sa_select(*_card_columns(actor)).where(col(Project.id).in_(list(ids)), *conditions)
+    ).all()
+    position = {pid: index for index, pid in enumerate(ids)}
+    return sorted(rows, key=lambda row: position[int(row[0])])
+
+
+def search_projects(
+    session: Session,
+    *,
+    actor: User,
+    query: str = "",
+    tags: Sequence[str] = (),
+    department: str | None = None,
+    mode: ProjectMode | str | None = None,
+    max_hours: float | None = None,
+    max_weeks: int | None = None,
+    starts_within_weeks: int | None = None,
+    sort: str = "best",
+    page: int = 1,
+    per_page: int = PER_PAGE,
+    today: date | None = None,
+    memo: RankingMemo | None = None,
+) -> SearchPage:
+    """Search open projects still taking applications; return one page and the total.
+
+    Text matches every word against title, summary, description and tag names; `tags` keeps
+    projects carrying any of them. Sorts: "best" (most tags shared with the actor's interests,
+    then starting soonest), "newest" (most recently published) and "deadline" (closing
+    soonest). A page past the last one shows the last page. With a `memo`, the best-match
+    order of the first HORIZON projects is computed once a minute per student and filter.
+    """
+    ensure_active(actor, action="project.search", entity="project")
+    filters = _validate(
+        query,
+        tags,
+        department,
+        mode,
+        max_hours,
+        max_weeks,
+        starts_within_weeks,
+        sort,
+        page,
+        per_page,
+    )
+    today = today or date.today()
+    conditions = _open_conditions(filters, today)
+    ranking = None
+    if filters.sort == "best" and memo is not None and filters.page * filters.per_page <= HORIZON:
+        ranking, total = _remembered_ranking(session, memo, actor, filters, conditions, today)
+    else:
+        total = _count(session, conditions)
+    pages = max(1, math.ceil(total / filters.per_page))
+    current = min(filters.page, pages)
+    if total == 0:
+        return SearchPage(rows=[], total=0, page=1, per_page=filters.per_page)
+    if ranking is not None and current * filters.per_page <= HORIZON:
+        chosen_ids = ranking[(current - 1) * filters.per_page : current * filters.per_page]
+        rows = _rows_in_order(session, actor, chosen_ids, conditions)
+    else:
+        rows = _page_rows(session, actor, filters, conditions, current)
     ids = [int(row[0]) for row in rows]
     tagged = tags_with_interest(session, ids, actor)
     student = _is_student(actor)

@@ -28,6 +28,7 @@ from core.models import (
     UserInterest,
 )
 from core.permissions import ensure_role
+from core.ranking import RankingMemo, database_of
 
 INTEREST_POINTS = 60.0
 TIME_FIT_POINTS = 25.0
@@ -216,8 +217,13 @@ def recommend(
     limit: int = 10,
     offset: int = 0,
     today: date | None = None,
+    memo: RankingMemo | None = None,
 ) -> list[Recommendation]:
-    """Return open projects that fit the student's free hours, best match first."""
+    """Return open projects that fit the student's free hours, best match first.
+
+    With a `memo`, the ranked candidate ids are computed once a minute per student (see
+    core.ranking); the projects themselves are always read fresh and re-checked.
+    """
     ensure_role(actor, (Role.STUDENT,), action="project.recommend", entity="project")
     assert actor.id is not None
     today = today or date.today()
@@ -228,8 +234,8 @@ def recommend(
     committed = approved_commitments(session, [actor.id]).get(actor.id, [])
     window = limit * 5 + offset
     for _ in range(_MAX_ROUNDS):
-        ranked, exhausted = _candidate_ids(session, actor, today, window)
-        found = _score_window(session, ranked, mine, committed, actor.weekly_hours, today)
+        ranked, exhausted = _ranked_candidates(session, actor, today, window, memo)
+        found = _score_window(session, actor, ranked, mine, committed, today)
         if len(found) >= offset + limit or exhausted:
             return found[offset : offset + limit]
         window *= 4
@@ -253,6 +259,16 @@ def _candidate_filters(actor: User, today: date) -> list[object]:
         col(Project.filled) < col(Project.seats),
         col(Project.id).not_in(applied),
     ]
+
+
+def _ranked_candidates(
+    session: Session, actor: User, today: date, window: int, memo: RankingMemo | None
+) -> tuple[list[tuple[int, int]], bool]:
+    if memo is None:
+        return _candidate_ids(session, actor, today, window)
+    # The profile's change time is in the key: interests and hours shape the candidates.
+    key = ("recommend", database_of(session), actor.id, actor.updated_at, today, window)
+    return memo.get_or_compute(key, lambda: _candidate_ids(session, actor, today, window))
 
 
 def _candidate_ids(
@@ -288,19 +304,22 @@ def _candidate_ids(
 
 def _score_window(
     session: Session,
+    actor: User,
     ranked: list[tuple[int, int]],
     mine: Sequence[str],
     committed: Sequence[Commitment],
-    weekly_hours: float,
     today: date,
 ) -> list[Recommendation]:
     if not ranked:
         return []
+    weekly_hours = actor.weekly_hours
     ids = [pid for pid, _ in ranked]
-    projects = {
-        project.id: project
-        for project in session.exec(select(Project).where(col(Project.id).in_(ids))).all()
-    }
+    # The candidate filters again: a remembered ranking may hold a project that has since
+    # closed, filled up or received this student's application.
+    still_open = session.exec(
+        select(Project).where(col(Project.id).in_(ids), *_candidate_filters(actor, today))  # type: ignore[arg-type]
+    ).all()
+    projects = {project.id: project for project in still_open}
     tags = project_tags(session, ids)
     found: list[Recommendation] = []
     for pid in ids:

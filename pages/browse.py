@@ -26,6 +26,7 @@ from core.db import read_session
 from core.errors import DomainError
 from core.matching import Recommendation, recommend
 from core.models import ProjectMode, User
+from core.ranking import RANKINGS
 from core.settings import get_settings
 from core.tags import list_tags
 from pages.components.auth import signed_in_user
@@ -415,7 +416,7 @@ def render() -> None:
     found: SearchPage | None = None
     refusal: DomainError | None = None
     with read_session(get_engine()) as session:
-        recommended = recommend(session, actor=user, limit=RECOMMENDED)
+        recommended = recommend(session, actor=user, limit=RECOMMENDED, memo=RANKINGS)
         try:
             found = search_projects(
                 session,
@@ -430,6 +431,7 @@ def render() -> None:
                 sort=filters.sort,
                 page=filters.page,
                 per_page=PER_PAGE,
+                memo=RANKINGS,
             )
         except DomainError as error:
             refusal = error
