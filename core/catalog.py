@@ -23,7 +23,7 @@ from sqlmodel import Session, col, select
 from core.applications import apply_warnings, approved_commitments
 from core.commitment import Commitment, Overrun, first_overrun, least_free_hours, weekly_load
 from core.errors import ValidationFailed
-from core.matching import MatchScore, score
+from core.matching import MatchScore, best_first, score, shared_tag_count
 from core.models import (
     LIVE_STATUSES,
     Application,
@@ -305,22 +305,6 @@ def _open_conditions(filters: _Filters, today: date) -> list[Any]:
     return conditions
 
 
-def _shared_count(actor: User) -> Any:
-    """How many of the project's tags are among the actor's interests, counted in SQL."""
-    interests = select(UserInterest.tag_id).where(UserInterest.user_id == actor.id)
-    return (
-        sa_select(func.count())
-        .select_from(ProjectTag)
-        .where(
-            col(ProjectTag.project_id) == col(Project.id),
-            col(ProjectTag.tag_id).in_(interests),
-        )
-        .correlate(Project)
-        .scalar_subquery()
-        .label("shared")
-    )
-
-
 def _my_status(actor: User) -> Any:
     """The status of the actor's live application to the project, if any."""
     return (
@@ -422,7 +406,7 @@ def _page_rows(
     # only those rows are read with the actor's application status. Selecting every column
     # while sorting would read and carry every open project's row through the sort.
     if filters.sort == "best":
-        shared = _shared_count(actor)
+        shared = shared_tag_count(actor)
         keys: list[Any] = [col(Project.id).label("id"), shared]
     elif filters.sort == "newest":
         keys = [col(Project.id).label("id"), col(Project.published_at).label("published_at")]
@@ -434,7 +418,7 @@ def _page_rows(
         ]
     chosen = sa_select(*keys).where(*conditions)
     if filters.sort == "best":
-        chosen = chosen.order_by(keys[1].desc(), col(Project.start_date), col(Project.id))
+        chosen = chosen.order_by(*best_first(keys[1]))
     elif filters.sort == "newest":
         chosen = chosen.order_by(col(Project.published_at).desc(), col(Project.id).desc())
     else:
@@ -443,7 +427,7 @@ def _page_rows(
         chosen.limit(filters.per_page).offset((current - 1) * filters.per_page).subquery("page")
     )
     if filters.sort == "best":
-        order: list[Any] = [page_ids.c.shared.desc(), col(Project.start_date), col(Project.id)]
+        order: list[Any] = best_first(page_ids.c.shared)
     elif filters.sort == "newest":
         order = [col(Project.published_at).desc(), col(Project.id).desc()]
     else:
@@ -460,13 +444,13 @@ def _best_ranking(
     session: Session, actor: User, conditions: list[Any]
 ) -> tuple[tuple[int, ...], int]:
     """Return the first HORIZON ids in best-match order and how many projects match in all."""
-    shared = _shared_count(actor)
+    shared = shared_tag_count(actor)
     rows = session.execute(
         # Ordered by the label, so each project's count is computed once; the window count
         # gives the total from the same scan instead of a COUNT statement of its own.
         sa_select(col(Project.id), shared, func.count().over())
         .where(*conditions)
-        .order_by(shared.desc(), col(Project.start_date), col(Project.id))
+        .order_by(*best_first(shared))
         .limit(HORIZON)
     ).all()
     return tuple(int(row[0]) for row in rows), int(rows[0][2]) if rows else 0

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from sqlalchemy import func
 from sqlalchemy import select as sa_select
@@ -261,6 +262,30 @@ def _candidate_filters(actor: User, today: date) -> list[object]:
     ]
 
 
+def shared_tag_count(actor: User) -> Any:
+    """SQL for how many of a project's tags are among the actor's interests, labelled `shared`.
+
+    Order by the label (see best_first) so the database computes each project's count once.
+    """
+    interests = select(UserInterest.tag_id).where(UserInterest.user_id == actor.id)
+    return (
+        sa_select(func.count())
+        .select_from(ProjectTag)
+        .where(
+            col(ProjectTag.project_id) == col(Project.id),
+            col(ProjectTag.tag_id).in_(interests),
+        )
+        .correlate(Project)
+        .scalar_subquery()
+        .label("shared")
+    )
+
+
+def best_first(shared: Any) -> list[Any]:
+    """The best-match order: most shared interests first, then starting soonest."""
+    return [shared.desc(), col(Project.start_date), col(Project.id)]
+
+
 def _ranked_candidates(
     session: Session, actor: User, today: date, window: int, memo: RankingMemo | None
 ) -> tuple[list[tuple[int, int]], bool]:
@@ -280,22 +305,11 @@ def _candidate_ids(
     student's interests through the project_tag primary key. Starting from the interests
     instead visits every project that ever carried a popular tag, open or not.
     """
-    interests = select(UserInterest.tag_id).where(UserInterest.user_id == actor.id)
-    shared = (
-        sa_select(func.count())
-        .select_from(ProjectTag)
-        .where(
-            col(ProjectTag.project_id) == col(Project.id),
-            col(ProjectTag.tag_id).in_(interests),
-        )
-        .correlate(Project)
-        .scalar_subquery()
-        .label("shared")  # ordered by name, so the count is computed once per project
-    )
+    shared = shared_tag_count(actor)
     rows = session.execute(
         sa_select(col(Project.id), shared)
         .where(*_candidate_filters(actor, today))  # type: ignore[arg-type]
-        .order_by(shared.desc(), col(Project.start_date), col(Project.id))
+        .order_by(*best_first(shared))
         .limit(window)
     ).all()
     ranked = [(int(pid), int(count)) for pid, count in rows]
