@@ -1172,10 +1172,14 @@ def approval_queue(
         if not actor.program_wide:
             if actor.department is None:
                 return []
-            # `|| ''` keeps SQLite from starting at the department's projects (thousands at
-            # scale, then a sort); it walks accepted applications oldest first and stops at
-            # `limit` instead.
-            statement = statement.where(col(Project.department).op("||")("") == actor.department)
+            # Walk accepted applications oldest first and stop at `limit`, rather than start at
+            # the department's projects (thousands at scale, then a sort). SQLite needs `|| ''`
+            # to leave the department index alone; PostgreSQL chooses the walk from its
+            # statistics, which the expression would hide from it.
+            department: Any = col(Project.department)
+            if session.get_bind().dialect.name == "sqlite":
+                department = department.op("||")("")
+            statement = statement.where(department == actor.department)
     # An accepted application's updated_at is the moment it was accepted (nothing else
     # touches it in that state), and (status, updated_at) is indexed.
     rows = session.exec(
