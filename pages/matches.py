@@ -38,6 +38,10 @@ SENT = "matches_sent_count"
 # (match, how many messages were new) for the run after the thread was marked read.
 JUST_READ = "matches_just_read"
 
+# How many finished matches the list shows; "Show more" adds as many again.
+FINISHED_SHOWN = "matches_finished_shown"
+FINISHED_STEP = 10
+
 STATUS_TEXT = {
     ApplicationStatus.APPROVED: "Running",
     ApplicationStatus.COMPLETED: "Completed",
@@ -112,23 +116,47 @@ def _match_list(user: User) -> None:
                 "match, its workspace appears here."
             )
         return
-    for match in matches:
-        with st.container(border=True):
-            st.markdown(f"#### {escape_markdown(match.project_title)}")
-            partner = "Mentor" if match.is_student else "Student"
-            unread = f" · **{match.unread} unread**" if match.unread else ""
-            st.markdown(
-                f"{partner}: {escape_markdown(match.other_name)} · "
-                f"{STATUS_TEXT.get(match.status, match.status.value)}{unread}"
-            )
-            st.caption(f"{_day(match.start_date)} – {_day(match.end_date)}")
-            st.button(
-                "Open workspace",
-                key=f"open_{match.application_id}",
-                on_click=_open,
-                args=(match.application_id,),
-                icon=":material/meeting_room:",
-            )
+    running = [m for m in matches if m.status is ApplicationStatus.APPROVED]
+    finished = [m for m in matches if m.status is not ApplicationStatus.APPROVED]
+    for match in running:
+        _match_card(match)
+    if not finished:
+        return
+    # Finished matches pile up over the years: the most recent first, a few at a time.
+    shown = int(st.session_state.get(FINISHED_SHOWN, FINISHED_STEP))
+    st.markdown(f"**Finished ({len(finished)})**")
+    for match in finished[:shown]:
+        _match_card(match)
+    if len(finished) > shown:
+        st.button(
+            f"Show more finished matches ({len(finished) - shown} more)",
+            on_click=_show_more_finished,
+            args=(shown,),
+            icon=":material/expand_more:",
+        )
+
+
+def _show_more_finished(shown: int) -> None:
+    st.session_state[FINISHED_SHOWN] = shown + FINISHED_STEP
+
+
+def _match_card(match: ws.MatchSummary) -> None:
+    with st.container(border=True):
+        st.markdown(f"#### {escape_markdown(match.project_title)}")
+        partner = "Mentor" if match.is_student else "Student"
+        unread = f" · **{match.unread} unread**" if match.unread else ""
+        st.markdown(
+            f"{partner}: {escape_markdown(match.other_name)} · "
+            f"{STATUS_TEXT.get(match.status, match.status.value)}{unread}"
+        )
+        st.caption(f"{_day(match.start_date)} – {_day(match.end_date)}")
+        st.button(
+            "Open workspace",
+            key=f"open_{match.application_id}",
+            on_click=_open,
+            args=(match.application_id,),
+            icon=":material/meeting_room:",
+        )
 
 
 # ---------------------------------------------------------------------------- sessions

@@ -24,7 +24,7 @@ from core.workspace_models import (
 )
 from tests.factories import PASSWORD, make_user
 from tests.pages.conftest import log_in, new_app
-from tests.pages.screens import click, open_screen, texts, user_named
+from tests.pages.screens import click, open_screen, texts, unescaped, user_named
 
 PORTFOLIO = "Portfolio website clinic"
 SQL = "SQL for social scientists"
@@ -97,6 +97,32 @@ def test_finished_matches_stay_listed(logged_in):
     at = open_screen(logged_in("demo-faculty"), "matches")
     shown = texts(at)
     assert f"#### {SQL}" in shown and "Student: Sam Student · Completed" in shown
+
+
+def test_finished_matches_show_ten_at_a_time_most_recent_first(logged_in, app_env):
+    from core.models import Role, User
+    from tests.services import app_helpers as h
+
+    with write_transaction(app_env) as session:
+        faculty = session.exec(select(User).where(User.username == "demo-faculty")).one()
+        for n in range(10):
+            start = date.today() - timedelta(days=200 - 7 * n)
+            done = h.project(session, faculty, title=f"Finished number {n:02d}", start=start)
+            student = h.user(session, Role.STUDENT)
+            h.application(session, student, done, ApplicationStatus.COMPLETED)
+
+    def titles(at) -> list[str]:
+        return [m.removeprefix("#### ") for m in unescaped(at.markdown) if m.startswith("#### ")]
+
+    at = open_screen(logged_in("demo-faculty"), "matches")
+    assert "**Finished (11)**" in texts(at)
+    finished = [t for t in titles(at) if t.startswith("Finished number") or t == SQL]
+    assert len(finished) == 10
+    # The ten shown are the most recently ended; the oldest waits behind "Show more".
+    assert "Finished number 00" not in finished
+    at = click(at, "Show more finished matches (1 more)")
+    assert "Finished number 00" in titles(at)
+    assert not [b for b in at.button if b.label.startswith("Show more finished")]
 
 
 def test_an_empty_list_tells_the_user_what_happens_next(app_env):
