@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import date
 
 import streamlit as st
-from sqlalchemy import Engine
 
-from core.db import read_session
-from core.models import Role, User
+from core.models import Role
 from core.program import export_csv
 from pages.components.auth import signed_in_user
 from pages.components.engine import get_engine
+from pages.components.ui import built_on_click
 
 EXPORTS = (
     (
@@ -49,24 +47,20 @@ def render() -> None:
             st.caption(description)
             st.download_button(
                 f"Download {kind} CSV",
-                data=_builder(engine, user, kind),
+                # Built on click (core checks the actor's scope); with a byte-order mark,
+                # spreadsheets read the names' accents right.
+                data=built_on_click(
+                    engine,
+                    lambda session, kind=kind: export_csv(session, actor=user, kind=kind).encode(
+                        "utf-8-sig"
+                    ),
+                ),
                 file_name=f"{kind}-{date.today():%Y-%m-%d}.csv",
                 mime="text/csv",
                 key=f"ex_{kind}",
                 on_click="ignore",
                 icon=":material/download:",
             )
-
-
-def _builder(engine: Engine, user: User, kind: str) -> Callable[[], bytes]:
-    """Return a callable that builds the CSV on click (core checks the actor's scope)."""
-
-    def build() -> bytes:
-        with read_session(engine) as session:
-            # With a byte-order mark, spreadsheets read the names' accents right.
-            return export_csv(session, actor=user, kind=kind).encode("utf-8-sig")
-
-    return build
 
 
 if __name__ == "__main__":

@@ -28,7 +28,15 @@ from core.workspace_models import (
 from pages.components.auth import signed_in_user
 from pages.components.engine import get_engine
 from pages.components.navigation import has_screen, screen_page
-from pages.components.ui import escape_markdown, flash, id_param, show_error, show_flash, user_text
+from pages.components.ui import (
+    built_on_click,
+    escape_markdown,
+    flash,
+    id_param,
+    show_error,
+    show_flash,
+    user_text,
+)
 
 MATCH_PARAM = "match"
 # Which session (id) is being edited.
@@ -91,11 +99,12 @@ def _match_list(user: User) -> None:
     engine = get_engine()
     with read_session(engine) as session:
         matches = ws.my_matches(session, actor=user)
-        calendar = ws.calendar_ics(session, actor=user)
     top = st.columns([1, 1])
     top[0].download_button(
         "Download my calendar (.ics)",
-        data=calendar,
+        # Every session of every match: built when clicked, not on each rerun.
+        data=built_on_click(engine, lambda session: ws.calendar_ics(session, actor=user)),
+        on_click="ignore",
         file_name="mentoring-calendar.ics",
         mime="text/calendar",
         icon=":material/calendar_month:",

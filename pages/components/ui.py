@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 import streamlit as st
+from sqlalchemy import Engine
+from sqlmodel import Session
 
+from core.db import read_session
 from core.errors import DomainError
 
 # Every character Markdown could treat as syntax; escaping them shows user text literally.
@@ -75,3 +79,13 @@ def id_param(name: str) -> int | None:
     except ValueError:
         return None
     return number if number > 0 else None
+
+
+def built_on_click(engine: Engine, read: Callable[[Session], bytes]) -> Callable[[], bytes]:
+    """Return a download's data as a callable, so the file is built only when clicked."""
+
+    def build() -> bytes:
+        with read_session(engine) as session:
+            return read(session)
+
+    return build
