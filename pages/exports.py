@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 
 import streamlit as st
+from sqlmodel import Session
 
-from core.models import Role
+from core.models import Role, User
 from core.program import export_csv
 from pages.components.auth import signed_in_user
 from pages.components.engine import get_engine
@@ -47,20 +49,19 @@ def render() -> None:
             st.caption(description)
             st.download_button(
                 f"Download {kind} CSV",
-                # Built on click (core checks the actor's scope); with a byte-order mark,
-                # spreadsheets read the names' accents right.
-                data=built_on_click(
-                    engine,
-                    lambda session, kind=kind: export_csv(session, actor=user, kind=kind).encode(
-                        "utf-8-sig"
-                    ),
-                ),
+                data=built_on_click(engine, _csv(user, kind)),
                 file_name=f"{kind}-{date.today():%Y-%m-%d}.csv",
                 mime="text/csv",
                 key=f"ex_{kind}",
                 on_click="ignore",
                 icon=":material/download:",
             )
+
+
+def _csv(user: User, kind: str) -> Callable[[Session], bytes]:
+    """Return how to build one export, run on click (core checks the actor's scope)."""
+    # With a byte-order mark, spreadsheets read the names' accents right.
+    return lambda session: export_csv(session, actor=user, kind=kind).encode("utf-8-sig")
 
 
 if __name__ == "__main__":
