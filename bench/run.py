@@ -198,9 +198,37 @@ def point_app_at(url: str, data_dir: Path) -> None:
     st.cache_data.clear()
 
 
+def rerun_like_a_server() -> None:
+    """Keep between AppTest runs the two things a Streamlit server keeps between reruns.
+
+    AppTest builds a fresh script cache for every run, so the entry script is compiled again each
+    time, and it forgets that st.navigation switched the legacy `pages/` folder mode off, so every
+    run first lists that folder and compiles the page's file as a script of its own. A server
+    does both once per process. The bare page and the app's screens are measured alike.
+    """
+    from streamlit.runtime.pages_manager import PagesManager  # noqa: TID251
+    from streamlit.runtime.scriptrunner.script_cache import ScriptCache  # noqa: TID251
+    from streamlit.testing.v1 import app_test, local_script_runner  # noqa: TID251
+
+    if getattr(app_test, "_bench_server_like", False):
+        return
+    shared = ScriptCache()
+
+    class ServerPagesManager(PagesManager):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            # A server's first run calls st.navigation, which sets the flag to False for good.
+            PagesManager.uses_pages_directory = False
+            super().__init__(*args, **kwargs)
+
+    app_test.ScriptCache = local_script_runner.ScriptCache = lambda: shared  # type: ignore[attr-defined]
+    app_test.PagesManager = ServerPagesManager  # type: ignore[attr-defined]
+    app_test._bench_server_like = True  # type: ignore[attr-defined]
+
+
 def new_app(script: Path) -> Any:
     from streamlit.testing.v1 import AppTest  # noqa: TID251
 
+    rerun_like_a_server()
     return AppTest.from_file(str(script), default_timeout=120)
 
 

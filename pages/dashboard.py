@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-import altair as alt
 import pandas as pd
 import streamlit as st
 
@@ -122,10 +121,6 @@ def _range(picked: object) -> tuple[date | None, date | None]:
     return None, None
 
 
-def _chart(chart: alt.TopLevelMixin, description: str) -> None:
-    st.altair_chart(chart, width="stretch", alt=description)
-
-
 def _hours_text(value: float) -> str:
     return f"{value:,.1f}".rstrip("0").rstrip(".")
 
@@ -135,7 +130,7 @@ def _funnel(board: Dashboard) -> None:
     funnel = board.funnel
     chart_col, numbers_col = st.columns([3, 2])
     with chart_col:
-        _chart(charts.funnel_chart(funnel.stages()), "Applications reaching each stage")
+        charts.draw(charts.funnel_chart(funnel.stages()), "Applications reaching each stage")
     with numbers_col:
         st.dataframe(
             pd.DataFrame(funnel.stages(), columns=["stage", "applications"]),
@@ -160,7 +155,9 @@ def _timing(board: Dashboard) -> None:
     chart_col, numbers_col = st.columns([3, 2])
     rows = [(b.label, b.decided, b.waiting) for b in board.approval_ages]
     with chart_col:
-        _chart(charts.approval_age_chart(rows), "Days accepted applications waited for faculty")
+        charts.draw(
+            charts.approval_age_chart(rows), "Days accepted applications waited for faculty"
+        )
     with numbers_col:
         st.dataframe(
             pd.DataFrame(rows, columns=["days waited", "decided", "still waiting"]),
@@ -181,7 +178,7 @@ def _demand(board: Dashboard) -> None:
     rows = [(d.tag, d.applications, d.seats) for d in board.demand]
     chart_col, numbers_col = st.columns(2)
     with chart_col:
-        _chart(charts.demand_supply_chart(rows), "Applications and seats per interest tag")
+        charts.draw(charts.demand_supply_chart(rows), "Applications and seats per interest tag")
     with numbers_col:
         st.dataframe(
             pd.DataFrame(
@@ -208,7 +205,7 @@ def _hours(board: Dashboard) -> None:
     rows = [(h.department, h.offered, h.matched, h.logged) for h in board.hours]
     chart_col, numbers_col = st.columns(2)
     with chart_col:
-        _chart(charts.mentor_hours_chart(rows), "Mentor hours per department")
+        charts.draw(charts.mentor_hours_chart(rows), "Mentor hours per department")
     with numbers_col:
         st.dataframe(
             pd.DataFrame(rows, columns=["department", "offered h", "matched h", "logged h"]),
@@ -231,7 +228,7 @@ def _workspace(board: Dashboard) -> None:
     if board.sessions:
         chart_col, numbers_col = st.columns([3, 2])
         with chart_col:
-            _chart(
+            charts.draw(
                 charts.sessions_per_week_chart([(w.week, w.sessions) for w in board.sessions]),
                 "Sessions logged per week",
             )
@@ -260,7 +257,7 @@ def _workspace(board: Dashboard) -> None:
     third.metric(
         "Improved / same / lower", f"{change.improved} / {change.unchanged} / {change.declined}"
     )
-    _chart(
+    charts.draw(
         charts.self_efficacy_chart(change.start_mean, change.close_mean),
         f"Mean self-efficacy {change.start_mean:.2f} at start, {change.close_mean:.2f} at close",
     )

@@ -39,7 +39,7 @@ from core.projects import (
 )
 from core.tags import list_tags
 from pages.components.auth import signed_in_user
-from pages.components.charts import load_vs_limit_chart
+from pages.components.charts import draw, load_vs_limit_chart
 from pages.components.engine import get_engine
 from pages.components.mentor import (
     APPLICANTS,
@@ -364,7 +364,7 @@ def _preview(
     adding = {monday: mentor_hours for monday in commitment.weeks}
     committed = {monday: load.get(monday, 0.0) - adding.get(monday, 0.0) for monday in weeks}
     st.markdown("**Your weekly load with this project**")
-    st.altair_chart(
+    draw(
         load_vs_limit_chart(
             committed,
             weeks=weeks,
@@ -372,7 +372,7 @@ def _preview(
             limit_label="your weekly budget",
             adding=adding,
         ),
-        width="stretch",
+        description="Your weekly load with this project against your weekly budget",
     )
     budget = hours(user.weekly_hours)
     if overrun is None:

@@ -12,7 +12,7 @@ from core.db import read_session
 from core.models import LIVE_PROJECT_STATUSES, ProjectStatus
 from core.projects import MyProjectRow, list_my_projects, mentor_weekly_load
 from pages.components.auth import signed_in_user
-from pages.components.charts import load_vs_limit_chart
+from pages.components.charts import draw, load_vs_limit_chart
 from pages.components.engine import get_engine
 from pages.components.mentor import (
     MY_PROJECTS,
@@ -53,9 +53,9 @@ def render() -> None:
     free_col.metric("Free in the busiest week", f"{hours(max(budget - peak, 0.0))} h")
     if has_screen(PROFILE):
         link(PROFILE, "Change your weekly budget in your profile", icon=":material/tune:")
-    st.altair_chart(
+    draw(
         load_vs_limit_chart(load, weeks=weeks, limit=budget, limit_label="your weekly budget"),
-        width="stretch",
+        description="Your mentoring hours per week against your weekly budget",
     )
     _projects_in_view(rows, weeks[0], weeks[-1] + timedelta(days=6))
 

@@ -13,7 +13,7 @@ from core.db import read_session
 from core.errors import DomainError
 from core.student_load import StudentWeeks, student_weeks
 from pages.components.auth import signed_in_user
-from pages.components.charts import load_vs_limit_chart
+from pages.components.charts import draw, load_vs_limit_chart
 from pages.components.engine import get_engine
 from pages.components.student import (
     BROWSE,
@@ -81,7 +81,7 @@ def render() -> None:
     free_col.metric("Free in the busiest week", f"{hours(max(data.available - peak, 0.0))} h")
     if has_screen(PROFILE):
         link(PROFILE, "Change your weekly hours in your profile", icon=":material/tune:")
-    st.altair_chart(
+    draw(
         load_vs_limit_chart(
             data.committed,
             weeks=weeks,
@@ -90,7 +90,7 @@ def render() -> None:
             adding=data.pending if data.pending else None,
             adding_label=PENDING_LABEL,
         ),
-        width="stretch",
+        description="Your committed and pending hours per week against your available hours",
     )
     over = [
         m for m in weeks if data.committed.get(m, 0.0) + data.pending.get(m, 0.0) > data.available

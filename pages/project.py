@@ -14,7 +14,7 @@ from core.errors import DomainError, ValidationFailed
 from core.models import ProjectStatus, Role
 from core.projects import status_label
 from pages.components.auth import signed_in_user
-from pages.components.charts import load_vs_limit_chart
+from pages.components.charts import draw, load_vs_limit_chart
 from pages.components.engine import get_engine
 from pages.components.student import (
     BROWSE,
@@ -106,7 +106,7 @@ def _fit(detail: ProjectDetail) -> None:
     for reason in detail.score.reasons:
         st.markdown(f"- {escape_markdown(reason)}")
     adding = {monday: detail.project.student_hours for monday in detail.weeks}
-    st.altair_chart(
+    draw(
         load_vs_limit_chart(
             detail.committed,
             weeks=list(detail.weeks),
@@ -115,7 +115,7 @@ def _fit(detail: ProjectDetail) -> None:
             adding=adding,
             adding_label="this project",
         ),
-        width="stretch",
+        description="Your committed hours per week with this project, against your available hours",
     )
     st.caption(
         "Bars: hours a week already committed to your approved matches, plus this project; "

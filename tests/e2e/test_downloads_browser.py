@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.e2e.helpers import log_in, open_page
+from tests.e2e.helpers import log_in, open_page, settle
 
 pytestmark = pytest.mark.e2e
 
@@ -13,6 +13,10 @@ PORTFOLIO = "Portfolio website clinic"  # the demo student's running match
 
 
 def download(page, label: str) -> str:
+    """Click a download button once the page is idle and return the file's text."""
+    # A deferred file's id is replaced on every rerun: a click that lands during the
+    # rerun a fresh page load sets off (the login cookie) asks for a revoked id.
+    settle(page)
     with page.expect_download() as caught:
         page.get_by_role("button", name=label).click()
     return caught.value.path().read_text(encoding="utf-8-sig")

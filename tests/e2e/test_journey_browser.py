@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from playwright.sync_api import expect
 from sqlmodel import select
 
 from core.accounts import find_user_by_username
@@ -152,5 +153,9 @@ def test_mentor_publishes_reviews_and_checks_their_time(server, page):
     menu(page, "My time")
     page.get_by_role("heading", name="My time").wait_for()
     page.get_by_text("Weekly budget", exact=True).wait_for()
+    # The kept chart spec, filled with this rerun's rows, is drawn by Vega in the browser.
+    chart = page.locator("[data-testid='stVegaLiteChart']").first
+    chart.locator("g.mark-rect.role-mark path").first.wait_for()  # the weekly bars
+    expect(chart.locator("g.mark-rule.role-mark line")).to_have_count(1)  # the budget line
     shot(page, "mentor-my-time")
     log_out(page)
