@@ -25,11 +25,14 @@ from pages.components.mentor import (
     show_flash,
     status_text,
 )
-from pages.components.ui import escape_markdown, user_text
+from pages.components.ui import escape_markdown, show_in_steps, user_text
 
 S = ApplicationStatus
 WAITING = (S.SUBMITTED, S.WAITLISTED)
 TAKING_SEATS = (S.ACCEPTED, S.APPROVED)
+# How many earlier (decided) applications the project shows; "Show more" adds as many again.
+EARLIER_SHOWN = "ap_earlier_shown"
+EARLIER_STEP = 10
 
 
 def render() -> None:
@@ -122,7 +125,8 @@ def _applicants(user: User, project: Project, applicants: list[Applicant]) -> No
         return
     waiting = [a for a in applicants if a.status in WAITING]
     placed = [a for a in applicants if a.status in TAKING_SEATS]
-    earlier = [a for a in applicants if a not in waiting and a not in placed]
+    # Decided applications, the most recent first (the others keep the order they came in).
+    earlier = [a for a in reversed(applicants) if a not in waiting and a not in placed]
     st.subheader("Waiting for your decision")
     if not waiting:
         st.caption("Nobody is waiting for a decision right now.")
@@ -134,8 +138,13 @@ def _applicants(user: User, project: Project, applicants: list[Applicant]) -> No
             _card(user, project, applicant)
     if earlier:
         with st.expander(f"Earlier applications ({len(earlier)})"):
-            for applicant in earlier:
-                _card(user, project, applicant)
+            show_in_steps(
+                earlier,
+                lambda applicant: _card(user, project, applicant),
+                key=f"{EARLIER_SHOWN}_{project.id}",
+                label="Show more earlier applications",
+                step=EARLIER_STEP,
+            )
 
 
 def _card(user: User, project: Project, applicant: Applicant) -> None:

@@ -35,6 +35,7 @@ from pages.components.ui import (
     id_param,
     show_error,
     show_flash,
+    show_in_steps,
     user_text,
 )
 
@@ -132,21 +133,14 @@ def _match_list(user: User) -> None:
     if not finished:
         return
     # Finished matches pile up over the years: the most recent first, a few at a time.
-    shown = int(st.session_state.get(FINISHED_SHOWN, FINISHED_STEP))
     st.markdown(f"**Finished ({len(finished)})**")
-    for match in finished[:shown]:
-        _match_card(match)
-    if len(finished) > shown:
-        st.button(
-            f"Show more finished matches ({len(finished) - shown} more)",
-            on_click=_show_more_finished,
-            args=(shown,),
-            icon=":material/expand_more:",
-        )
-
-
-def _show_more_finished(shown: int) -> None:
-    st.session_state[FINISHED_SHOWN] = shown + FINISHED_STEP
+    show_in_steps(
+        finished,
+        _match_card,
+        key=FINISHED_SHOWN,
+        label="Show more finished matches",
+        step=FINISHED_STEP,
+    )
 
 
 def _match_card(match: ws.MatchSummary) -> None:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from typing import TypeVar
 
 import streamlit as st
 from sqlalchemy import Engine
@@ -11,6 +12,8 @@ from sqlmodel import Session
 
 from core.db import read_session
 from core.errors import DomainError
+
+T = TypeVar("T")
 
 # Every character Markdown could treat as syntax; escaping them shows user text literally.
 _MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~:$&])")
@@ -89,3 +92,26 @@ def built_on_click(engine: Engine, read: Callable[[Session], bytes]) -> Callable
             return read(session)
 
     return build
+
+
+def show_in_steps(
+    items: Sequence[T], render: Callable[[T], None], *, key: str, label: str, step: int = 10
+) -> None:
+    """Render the first `step` items, and a button that shows `step` more each time."""
+    # Lists that only grow (finished matches, past applicants) would otherwise make every
+    # rerun of the screen slower and longer to scroll.
+    shown = int(st.session_state.get(key, step))
+    for item in items[:shown]:
+        render(item)
+    if len(items) > shown:
+        st.button(
+            f"{label} ({len(items) - shown} more)",
+            key=f"{key}_button",
+            on_click=_show_more,
+            args=(key, shown + step),
+            icon=":material/expand_more:",
+        )
+
+
+def _show_more(key: str, shown: int) -> None:
+    st.session_state[key] = shown

@@ -488,3 +488,31 @@ def test_my_time_charts_sixteen_weeks_against_the_budget(logged_in):
 def test_mentor_screens_render_for_faculty(logged_in, url_path):
     at = open_screen(logged_in("demo-faculty"), url_path)
     assert not at.exception
+
+
+def test_earlier_applications_show_ten_at_a_time_most_recent_first(logged_in, app_env):
+    from datetime import UTC, datetime
+
+    from core.models import ApplicationStatus, Role
+    from tests.services import app_helpers as h
+
+    dashboard = project_id(app_env, DASHBOARD)
+    with write_transaction(app_env) as session:
+        target = session.get(Project, dashboard)
+        for n in range(12):
+            student = h.user(session, Role.STUDENT, display_name=f"Declined number {n:02d}")
+            created = datetime(2026, 1, 1 + n, tzinfo=UTC)
+            h.application(session, student, target, ApplicationStatus.DECLINED, created_at=created)
+
+    def declined() -> list[str]:
+        return [t for t in texts(at).splitlines() if t.startswith("**Declined number")]
+
+    at = open_screen(logged_in("demo-alumni"), "applicants", project=dashboard)
+    expander = next(e for e in at.expander if e.label.startswith("Earlier applications"))
+    assert expander.label == "Earlier applications (12)"
+    assert len(declined()) == 10
+    # The ten shown are the most recent; the two oldest wait behind "Show more".
+    assert not [t for t in declined() if "number 00" in t or "number 01" in t]
+    at = click(at, "Show more earlier applications (2 more)")
+    assert len(declined()) == 12
+    assert not [b for b in at.button if b.label.startswith("Show more earlier")]
