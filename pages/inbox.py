@@ -11,7 +11,7 @@ from core.notifications import list_notifications, mark_all_read, mark_read
 from pages.components.auth import signed_in_user
 from pages.components.engine import get_engine
 from pages.components.navigation import screen_page, screens_for
-from pages.components.ui import show_error, user_text
+from pages.components.ui import show_error, show_in_steps, user_text
 
 # Which screen (and query parameter) each kind of notification link opens.
 LINK_TARGETS = {
@@ -19,6 +19,9 @@ LINK_TARGETS = {
     "application": ("my-applications", "application"),
     "applicants": ("applicants", "project"),
 }
+# How many notifications the inbox shows at first; "Show more" adds as many again.
+SHOWN = "inbox_shown"
+STEP = 10
 
 
 def link_target(user: User, link: str | None) -> tuple[str, dict[str, str]] | None:
@@ -86,8 +89,9 @@ def render() -> None:
         with write_transaction(engine) as session:
             mark_all_read(session, actor=user)
         st.rerun()
-    for note in notes:
-        _note(user, note)
+    show_in_steps(
+        notes, lambda note: _note(user, note), key=SHOWN, label="Show more notifications", step=STEP
+    )
 
 
 if __name__ == "__main__":

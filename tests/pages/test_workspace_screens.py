@@ -14,7 +14,7 @@ from sqlmodel import delete, select
 
 from core import workspace as ws
 from core.db import read_session, write_transaction
-from core.models import Application, ApplicationStatus, Project
+from core.models import Application, ApplicationStatus, Project, User
 from core.workspace_models import (
     MatchFeedback,
     MatchMilestone,
@@ -381,6 +381,26 @@ def test_mark_one_read_lowers_the_unread_count(logged_in, app_env):
     assert before > 0
     at = submit(at, "Mark read")
     assert sum(1 for b in at.button if b.label == "Mark read") == before - 1
+
+
+def test_the_inbox_shows_ten_notifications_at_a_time_newest_first(logged_in, app_env):
+    from core.models import Notification
+    from core.notifications import notify
+
+    with write_transaction(app_env) as session:
+        student = session.exec(select(User).where(User.username == "demo-student")).one()
+        session.exec(delete(Notification).where(Notification.user_id == student.id))
+        for n in range(13):
+            notify(session, user_id=student.id, kind="test", text=f"Note number {n:02d}")
+
+    def notes(at) -> list[str]:
+        return [t for t in texts(at).splitlines() if t.startswith("Note number")]
+
+    at = open_screen(logged_in("demo-student"), "inbox")
+    assert notes(at) == [f"Note number {n:02d}" for n in range(12, 2, -1)]
+    at = click(at, "Show more notifications (3 more)")
+    assert notes(at)[-3:] == ["Note number 02", "Note number 01", "Note number 00"]
+    assert not [b for b in at.button if b.label.startswith("Show more")]
 
 
 def test_mentors_application_notifications_open_the_applicants(logged_in, app_env):
