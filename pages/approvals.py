@@ -117,16 +117,18 @@ def _card(user: User, row: QueueRow) -> None:
     item = row.item
     number = item.application_id
     with st.container(border=True):
-        st.markdown(
-            f"**{escape_markdown(item.project_title)}** · {escape_markdown(item.department)}"
-        )
         days = "day" if item.age_days == 1 else "days"
         waiting = f"Waiting {item.age_days} {days}"
         age = f":red[**{waiting}** (over 3 days)]" if row.overdue else waiting
         student = escape_markdown(item.student_name)
         if row.blind:
             student += " (pseudonym: blind review)"
-        st.markdown(f"{age} · Mentor: {escape_markdown(item.mentor_name)} · Student: {student}")
+        # One Markdown element per block of lines: each element costs the rerun as much as
+        # its text does, and the queue shows ten cards.
+        st.markdown(
+            f"**{escape_markdown(item.project_title)}** · {escape_markdown(item.department)}  \n"
+            f"{age} · Mentor: {escape_markdown(item.mentor_name)} · Student: {student}"
+        )
         st.markdown("**Statement**")
         user_text(row.statement)
         student_col, mentor_col = st.columns(2)
@@ -150,15 +152,15 @@ def _student_load(row: QueueRow) -> None:
         f"{_hours(peak.committed)} h committed + {_hours(peak.adding)} h this project = "
         f"{_hours(peak.total)} of {_hours(peak.limit)} h available"
     )
-    st.markdown("**Student's fullest week** " + f"({week_label(peak.week)})")
-    st.markdown(f":red[{text}: over their hours]" if peak.over else text)
+    verdict = f":red[{text}: over their hours]" if peak.over else text
+    st.markdown(f"**Student's fullest week** ({week_label(peak.week)})  \n{verdict}")
 
 
 def _mentor_load(row: QueueRow) -> None:
     peak = row.mentor_peak
     text = f"{_hours(peak.total)} of {_hours(peak.limit)} h weekly budget"
-    st.markdown("**Mentor's fullest week** " + f"({week_label(peak.week)})")
-    st.markdown(f":red[{text}: over budget]" if peak.over else text)
+    verdict = f":red[{text}: over budget]" if peak.over else text
+    st.markdown(f"**Mentor's fullest week** ({week_label(peak.week)})  \n{verdict}")
 
 
 def _weeks_table(row: QueueRow) -> str:
