@@ -273,8 +273,8 @@ def _filter_widgets(department_options: list[str], tag_options: list[str]) -> Fi
 
 
 def _reasons(reasons: list[str]) -> None:
-    for reason in reasons:
-        st.caption(f"• {escape_markdown(reason)}")
+    if reasons:
+        st.caption("  \n".join(f"• {escape_markdown(reason)}" for reason in reasons))
 
 
 def _facts(
@@ -289,10 +289,12 @@ def _facts(
 
 def _card(row: CatalogRow) -> None:
     with st.container(border=True):
-        st.markdown(f"#### {escape_markdown(row.title)}")
-        st.markdown(
-            _facts(row.department, row.mode, row.student_hours, row.duration_weeks, row.seats_left)
+        # The title and its facts are one element: a page holds many cards, and every element
+        # costs the rerun about as much as its text.
+        facts = _facts(
+            row.department, row.mode, row.student_hours, row.duration_weeks, row.seats_left
         )
+        st.markdown(f"#### {escape_markdown(row.title)}\n{facts}")
         st.caption(
             f"Starts {day(row.start_date)} · apply by {day(row.deadline)}"
             + (f" · tags: {escape_markdown(', '.join(row.tags))}" if row.tags else "")

@@ -46,7 +46,7 @@ def param(at, name: str) -> str | None:
 
 
 def card_titles(at) -> list[str]:
-    return [t[5:] for t in unescaped(at.markdown) if t.startswith("#### ")]
+    return [t[5:].split("\n")[0] for t in unescaped(at.markdown) if t.startswith("#### ")]
 
 
 def set_hours(engine, username: str, weekly_hours: float) -> None:
