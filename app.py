@@ -6,6 +6,7 @@ import streamlit as st
 
 from core.applications import expire_if_due
 from core.settings import WeakSecretError, get_settings
+from core.wording import counted
 from core.workspace import flag_at_risk_if_due
 from pages.components import visitor
 from pages.components.auth import LoginGate, request_logout
@@ -31,7 +32,7 @@ def _menu(user_name: str, role: str, pages: dict[str, st.Page], unread: int, mes
             if url_path == "inbox" and unread:
                 label = f"{label} ({unread} unread)"
             if url_path == "matches" and messages:
-                label = f"{label} ({messages} new messages)"
+                label = f"{label} ({counted(messages, 'new message')})"
             st.page_link(page, label=label)
         st.divider()
         st.button("Log out", on_click=request_logout, key="menu_logout", icon=":material/logout:")

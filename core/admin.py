@@ -41,6 +41,7 @@ from core.registration import (
     new_link_token,
 )
 from core.types import utcnow
+from core.wording import counted
 
 MAX_PAGE_SIZE = 200
 IMPORT_MAX_ROWS = 1000
@@ -397,6 +398,11 @@ def _check_row(session: Session, row: ImportRow, today: date) -> None:
     row.errors.update(problems)
 
 
+def _columns(names: list[str]) -> str:
+    """Return "column" for one name and "columns" for several."""
+    return "column" if len(names) == 1 else "columns"
+
+
 def parse_user_import(
     session: Session, csv_text: str, *, today: date | None = None
 ) -> ImportPreview:
@@ -412,9 +418,9 @@ def parse_user_import(
     ]
     problems: list[str] = []
     if missing:
-        problems.append(f"Missing column(s): {', '.join(missing)}.")
+        problems.append(f"Missing {_columns(missing)}: {', '.join(missing)}.")
     if unknown:
-        problems.append(f"Unknown column(s): {', '.join(unknown)}.")
+        problems.append(f"Unknown {_columns(unknown)}: {', '.join(unknown)}.")
     if problems:
         expected = ", ".join(IMPORT_REQUIRED_COLUMNS + IMPORT_OPTIONAL_COLUMNS)
         problems.append(f"The first line must name the columns: {expected}.")
@@ -477,7 +483,7 @@ def import_users(
     preview = parse_user_import(session, csv_text, today=today)
     if not preview.is_valid:
         raise ValidationFailed(
-            f"Nothing was imported: {preview.error_count} problem(s) in the file. "
+            f"Nothing was imported: {counted(preview.error_count, 'problem')} in the file. "
             "Fix them and preview again."
         )
     created: list[ImportedAccount] = []

@@ -57,6 +57,7 @@ from core.notifications import notify
 from core.permissions import deny, ensure_active, ensure_role, is_admin
 from core.schedule import is_due
 from core.types import utcnow
+from core.wording import counted
 
 S = ApplicationStatus
 
@@ -584,10 +585,13 @@ def apply_warnings(session: Session, *, actor: User, project_id: int) -> list[st
     overrun = first_overrun([*approved, *pending], _span(project), actor.weekly_hours)
     if overrun is None:
         return []
+    one = len(pending) == 1
     return [
-        f"If your {len(pending)} pending application(s) were all approved, week "
+        f"If your {counted(len(pending), 'pending application')} "
+        f"{'was' if one else 'were all'} approved, week "
         f"{week_label(overrun.week)} would need {overrun.total:g} hours, over your "
-        f"{overrun.limit:g} available hours per week. Approval of one may withdraw the others."
+        f"{overrun.limit:g} available hours per week. Approval of one may withdraw the "
+        f"{'other' if one else 'others'}."
     ]
 
 

@@ -20,6 +20,7 @@ from core.migrate import upgrade_to_head
 from core.models import Role
 from core.seed import DEMO_ACCOUNTS, DEMO_PASSWORD, is_empty, seed_demo
 from core.settings import WeakSecretError, generate_key_file, get_settings
+from core.wording import counted
 
 
 def _engine() -> Engine:
@@ -84,7 +85,7 @@ def cmd_expire(_args: argparse.Namespace) -> int:
     """Expire applications left undecided 14 days after the deadline or on closed projects."""
     with write_transaction(_engine()) as session:
         count = expire_stale(session)
-    print(f"Expired {count} application(s).")
+    print(f"Expired {counted(count, 'application')}.")
     return 0
 
 
@@ -93,7 +94,7 @@ def cmd_flag_at_risk(_args: argparse.Namespace) -> int:
     from core.workspace import run_flag_at_risk
 
     count = run_flag_at_risk(_engine())
-    print(f"Flagged {count} at-risk match(es).")
+    print(f"Flagged {counted(count, 'at-risk match', 'at-risk matches')}.")
     return 0
 
 
@@ -136,7 +137,7 @@ def cmd_export(args: argparse.Namespace) -> int:
             with open(args.out, "w", encoding="utf-8", newline="") as out:
                 count = write_csv(rows, out)
     if args.out not in (None, "-"):
-        print(f"Wrote {count} {args.kind} row(s) to {args.out}.", file=sys.stderr)
+        print(f"Wrote {counted(count, f'{args.kind} row')} to {args.out}.", file=sys.stderr)
     return 0
 
 

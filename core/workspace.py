@@ -34,7 +34,14 @@ from sqlmodel import Session, col, func, select
 from core import audit
 from core.db import write_transaction
 from core.errors import InvalidTransition, NotFound, ValidationFailed
-from core.models import Application, Notification, Project, ProjectStatus, Role, User
+from core.models import (
+    LIVE_PROJECT_STATUSES,
+    Application,
+    Notification,
+    Project,
+    Role,
+    User,
+)
 from core.models import ApplicationStatus as S
 from core.notifications import notify
 from core.permissions import deny, ensure_active
@@ -1268,7 +1275,6 @@ def flag_at_risk_if_due(engine: Engine, *, min_interval_seconds: float = 3600.0)
 # Where a project window belongs in a calendar: matches that ran or run to their end, and a
 # mentor's projects that are live (taking or holding students).
 CALENDAR_MATCH_STATUSES = (S.APPROVED, S.COMPLETED)
-LIVE_PROJECT_STATUSES = (ProjectStatus.OPEN, ProjectStatus.CLOSED, ProjectStatus.IN_PROGRESS)
 
 
 @dataclass(frozen=True)

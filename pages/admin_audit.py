@@ -51,7 +51,8 @@ def render() -> None:
     except DomainError as error:
         show_error(error)
         return
-    st.caption(f"{found.total_label} entr(ies) · page {found.page} of {found.pages}")
+    entries = "entry" if found.total == 1 and not found.more else "entries"
+    st.caption(f"{found.total_label} {entries} · page {found.page} of {found.pages}")
     if not found.rows:
         st.info("No audit entries match these filters.")
         return

@@ -10,6 +10,7 @@ import streamlit as st
 from core import admin
 from core.db import read_session, write_transaction
 from core.errors import DomainError
+from core.wording import counted
 from pages.components.auth import signed_in_user
 from pages.components.engine import get_engine
 from pages.components.links import RESET_PARAM, link_url
@@ -79,14 +80,13 @@ def render() -> None:
         )
     if not preview.is_valid:
         st.warning(
-            f"{preview.error_count} problem(s): fix the file and preview again. "
+            f"{counted(preview.error_count, 'problem')}: fix the file and preview again. "
             "Nothing has been imported."
         )
         return
-    st.info(f"{len(preview.rows)} account(s) are ready to import.")
-    if not st.button(
-        f"Import {len(preview.rows)} account(s)", type="primary", key="admin_import_go"
-    ):
+    accounts = counted(len(preview.rows), "account")
+    st.info(f"{accounts} {'is' if len(preview.rows) == 1 else 'are'} ready to import.")
+    if not st.button(f"Import {accounts}", type="primary", key="admin_import_go"):
         return
     try:
         with write_transaction(engine) as session:
@@ -105,8 +105,11 @@ def render() -> None:
         for account in created
     ]
     st.success(
-        f"{len(created)} account(s) were created. Send each person their link; the links are "
-        "shown only now.",
+        f"{counted(len(created), 'account')} was created. Send the person their link; it is "
+        "shown only now."
+        if len(created) == 1
+        else f"{counted(len(created), 'account')} were created. Send each person their link; "
+        "the links are shown only now.",
         icon=":material/check_circle:",
     )
     st.dataframe(rows, hide_index=True, width="stretch")

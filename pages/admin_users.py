@@ -10,6 +10,7 @@ from core import admin
 from core.db import read_session, write_transaction
 from core.errors import DomainError
 from core.models import Role, User
+from core.wording import counted
 from pages.components.auth import signed_in_user
 from pages.components.engine import get_engine
 from pages.components.links import RESET_PARAM, link_url
@@ -47,7 +48,7 @@ def render() -> None:
     except DomainError as error:
         show_error(error)
         return
-    st.caption(f"{found.total} account(s) · page {found.page} of {found.pages}")
+    st.caption(f"{counted(found.total, 'account')} · page {found.page} of {found.pages}")
     if not found.users:
         st.info("No account matches this search.")
         return
@@ -99,7 +100,7 @@ def _actions(actor: User, target: User) -> None:
             if cols[0].button("Deactivate", key="admin_users_deactivate"):
                 _run(
                     lambda s: admin.deactivate_user(s, actor=actor, user_id=user_id),
-                    lambda n: f"{name} was deactivated and signed out of {n} session(s).",
+                    lambda n: f"{name} was deactivated and signed out of {counted(n, 'session')}.",
                 )
         elif cols[0].button("Reactivate", key="admin_users_reactivate"):
             _run(
@@ -109,7 +110,7 @@ def _actions(actor: User, target: User) -> None:
         if cols[1].button("Sign out everywhere", key="admin_users_sign_out"):
             _run(
                 lambda s: admin.sign_out_everywhere(s, actor=actor, user_id=user_id),
-                lambda n: f"{name} was signed out of {n} session(s).",
+                lambda n: f"{name} was signed out of {counted(n, 'session')}.",
             )
         if cols[2].button("Create reset link", key="admin_users_reset"):
             _run(

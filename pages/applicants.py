@@ -10,6 +10,7 @@ from core.db import read_session, write_transaction
 from core.errors import DomainError
 from core.models import ApplicationStatus, Project, ProjectStatus, User
 from core.projects import MyProjectRow, get_project, list_my_projects
+from core.wording import counted
 from pages.components.auth import signed_in_user
 from pages.components.engine import get_engine
 from pages.components.mentor import (
@@ -103,12 +104,12 @@ def _header(project: Project, applicants: list[Applicant]) -> None:
         text=(
             "All seats are taken: waitlist further applicants; they move up when a seat frees."
             if project.filled >= project.seats
-            else f"{project.seats - project.filled} seat(s) left"
+            else f"{counted(project.seats - project.filled, 'seat')} left"
         ),
     )
     st.caption(
         f"{taken} accepted or matched · {hours(project.student_hours)} h/week for "
-        f"{project.duration_weeks} weeks from {day(project.start_date)} · "
+        f"{counted(project.duration_weeks, 'week')} from {day(project.start_date)} · "
         f"applications close {day(project.deadline)}"
     )
 

@@ -29,6 +29,7 @@ from core.models import ProjectMode, User
 from core.ranking import RANKINGS
 from core.settings import get_settings
 from core.tags import list_tags
+from core.wording import counted
 from pages.components.auth import signed_in_user
 from pages.components.engine import get_engine
 from pages.components.student import (
@@ -280,10 +281,10 @@ def _reasons(reasons: list[str]) -> None:
 def _facts(
     department: str, mode: ProjectMode, hours_needed: float, weeks: int, seats_left: int
 ) -> str:
-    seats = "no seats left (waitlist)" if seats_left == 0 else f"{seats_left} seat(s) left"
+    seats = "no seats left (waitlist)" if seats_left == 0 else f"{counted(seats_left, 'seat')} left"
     return (
         f"{escape_markdown(department)} · {MODE_LABELS[mode]} · "
-        f"**{hours(hours_needed)} h/week × {weeks} weeks** · {seats}"
+        f"**{hours(hours_needed)} h/week × {counted(weeks, 'week')}** · {seats}"
     )
 
 
@@ -325,8 +326,8 @@ def _recommendations(recommended: list[Recommendation]) -> None:
         with column, st.container(border=True):
             st.markdown(f"**{escape_markdown(item.title)}**")
             st.caption(
-                f"{hours(item.student_hours)} h/week × {item.duration_weeks} weeks · "
-                f"{max(item.seats - item.filled, 0)} seat(s) left · "
+                f"{hours(item.student_hours)} h/week × {counted(item.duration_weeks, 'week')} · "
+                f"{counted(max(item.seats - item.filled, 0), 'seat')} left · "
                 f"apply by {day(item.deadline)}"
             )
             _reasons(item.reasons)

@@ -18,6 +18,7 @@ from core.applications import (
 from core.db import read_session, write_transaction
 from core.errors import DomainError
 from core.models import LIVE_STATUSES, ApplicationStatus
+from core.wording import counted
 from pages.components.auth import signed_in_user
 from pages.components.engine import get_engine
 from pages.components.student import (
@@ -205,8 +206,8 @@ def render() -> None:
     live = [item for item in items if item.status in LIVE_STATUSES]
     past = [item for item in items if item.status not in LIVE_STATUSES]
     st.caption(
-        f"{len(live)} live application(s), {len(past)} finished. A mentor answers first; "
-        "an accepted application then waits for faculty approval."
+        f"{counted(len(live), 'live application')}, {len(past):,} finished. A mentor answers "
+        "first; an accepted application then waits for faculty approval."
     )
     for item in live:
         _card(item, timeline if item.id == chosen else None)

@@ -38,6 +38,7 @@ from core.projects import (
     update_project,
 )
 from core.tags import list_tags
+from core.wording import counted
 from pages.components.auth import signed_in_user
 from pages.components.charts import draw, load_vs_limit_chart
 from pages.components.engine import get_engine
@@ -56,7 +57,7 @@ from pages.components.mentor import (
     show_flash,
     status_text,
 )
-from pages.components.ui import escape_markdown, user_text
+from pages.components.ui import escape_markdown, show_in_steps, user_text
 
 # Every widget of the editor has a key with this prefix, so a half-typed draft survives an
 # error and is dropped when another project is opened.
@@ -67,6 +68,10 @@ MILESTONE_BASE = "pe_milestone_base"
 # ("close" | "cancel" | "complete", project id) while a confirmation is on screen
 CONFIRM = "pe_confirm"
 TAG_VOCABULARY = 200
+# Finished projects in the list; "Show more" adds FINISHED_STEP more each time.
+FINISHED_STATUSES = (ProjectStatus.COMPLETED, ProjectStatus.CANCELLED)
+FINISHED_SHOWN = "my_projects_finished_shown"
+FINISHED_STEP = 10
 PREVIEW_MARGIN_WEEKS = 2
 
 MODE_LABEL = {
@@ -119,9 +124,22 @@ def _project_list(user: User) -> None:
         return
     waiting = sum(row.waiting for row in rows)
     if waiting:
-        st.caption(f"{waiting} application(s) wait for your decision.")
-    for row in rows:
+        verb = "waits" if waiting == 1 else "wait"
+        st.caption(f"{counted(waiting, 'application')} {verb} for your decision.")
+    # Drafts and live projects first; finished ones pile up over the years, a few at a time.
+    current = [row for row in rows if row.status not in FINISHED_STATUSES]
+    finished = [row for row in rows if row.status in FINISHED_STATUSES]
+    for row in current:
         _project_card(row)
+    if finished:
+        st.markdown(f"**Finished ({len(finished)})**")
+        show_in_steps(
+            finished,
+            _project_card,
+            key=FINISHED_SHOWN,
+            label="Show more finished projects",
+            step=FINISHED_STEP,
+        )
 
 
 def _project_card(row: MyProjectRow) -> None:

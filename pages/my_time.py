@@ -11,6 +11,7 @@ from core.commitment import occupied_weeks, week_start
 from core.db import read_session
 from core.models import LIVE_PROJECT_STATUSES, ProjectStatus
 from core.projects import MyProjectRow, list_my_projects, mentor_weekly_load
+from core.wording import counted
 from pages.components.auth import signed_in_user
 from pages.components.charts import draw, load_vs_limit_chart
 from pages.components.engine import get_engine
@@ -96,7 +97,12 @@ def _projects_in_view(rows: list[MyProjectRow], first: date, last: date) -> None
     )
     drafts = [row for row in rows if row.status is ProjectStatus.DRAFT]
     if drafts:
-        st.caption(f"{len(drafts)} draft(s) do not count yet; they will when you publish them.")
+        st.caption(
+            f"{counted(len(drafts), 'draft')} does not count yet; it will when you publish it."
+            if len(drafts) == 1
+            else f"{counted(len(drafts), 'draft')} do not count yet; they will when you publish "
+            "them."
+        )
 
 
 if __name__ == "__main__":

@@ -12,6 +12,7 @@ from core.commitment import occupied_weeks, week_start
 from core.db import read_session
 from core.errors import DomainError
 from core.student_load import StudentWeeks, student_weeks
+from core.wording import counted
 from pages.components.auth import signed_in_user
 from pages.components.charts import draw, load_vs_limit_chart
 from pages.components.engine import get_engine
@@ -97,9 +98,10 @@ def render() -> None:
     ]
     if over:
         st.warning(
-            f"If all your pending applications were approved, {len(over)} week(s) would go over "
-            f"your availability, first {week_name(over[0])}. Approving one match withdraws the "
-            "applications that no longer fit."
+            "If all your pending applications were approved, "
+            f"{counted(len(over), 'week')} would go over your availability, first "
+            f"{week_name(over[0])}. Approving one match withdraws the applications that no "
+            "longer fit."
         )
     if not data.items:
         st.info(

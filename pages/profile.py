@@ -10,6 +10,7 @@ from core.models import Role, User
 from core.profiles import update_profile
 from core.registration import change_own_password
 from core.tags import list_tags, user_interest_names
+from core.wording import counted
 from pages.components.auth import SESSION_ID, signed_in_user
 from pages.components.engine import get_engine
 from pages.components.ui import show_error
@@ -131,7 +132,8 @@ def _password_form(user: User) -> None:
     except DomainError as error:
         show_error(error)
         return
-    others = f" {revoked} other session(s) were signed out." if revoked else ""
+    verb = "was" if revoked == 1 else "were"
+    others = f" {counted(revoked, 'other session')} {verb} signed out." if revoked else ""
     st.success(f"Your password was changed.{others}", icon=":material/check_circle:")
 
 

@@ -13,6 +13,7 @@ from core.db import read_session, write_transaction
 from core.errors import DomainError, ValidationFailed
 from core.models import ProjectStatus, Role
 from core.projects import status_label
+from core.wording import counted
 from pages.components.auth import signed_in_user
 from pages.components.charts import draw, load_vs_limit_chart
 from pages.components.engine import get_engine
@@ -59,11 +60,12 @@ def _header(detail: ProjectDetail) -> None:
     seats = (
         "no seats left (you may still apply for the waitlist)"
         if detail.seats_left == 0
-        else f"{detail.seats_left} of {project.seats} seat(s) left"
+        else f"{detail.seats_left:,} of {counted(project.seats, 'seat')} left"
     )
     st.markdown(
         f"{escape_markdown(project.department)} · {MODE_LABELS[project.mode]} · "
-        f"**{hours(project.student_hours)} h/week × {project.duration_weeks} weeks** · {seats}"
+        f"**{hours(project.student_hours)} h/week × {counted(project.duration_weeks, 'week')}**"
+        f" · {seats}"
     )
     st.caption(
         f"Runs {day(project.start_date)} – {day(project.end_date)} · "

@@ -270,12 +270,12 @@ def test_a_match_from_first_session_to_blind_feedback(server, page, match):
     # The mentor sees the unread message in the menu, verifies the milestone, reads the message.
     _log_in(page, server.url, match.mentor)
     sidebar = page.get_by_test_id("stSidebar")
-    expect(sidebar.get_by_role("link", name="My matches (1 new messages)")).to_be_visible(
-        timeout=WAIT
-    )
+    expect(
+        sidebar.get_by_role("link", name="My matches (1 new message)", exact=True)
+    ).to_be_visible(timeout=WAIT)
     _until(
         page,
-        lambda: sidebar.get_by_role("link", name="My matches (1 new messages)").click(),
+        lambda: sidebar.get_by_role("link", name="My matches (1 new message)", exact=True).click(),
         page.get_by_role("button", name="Open workspace"),
     )
     expect(page.get_by_text("1 unread")).to_be_visible(timeout=WAIT)

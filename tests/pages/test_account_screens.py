@@ -256,7 +256,7 @@ def test_admin_users_search_deactivate_and_reset_link(logged_in, app_env):
     assert "Users" in [t.value for t in at.title]
     fill(at, admin_users_search="demo-student2")
     at.run()
-    assert "1 account(s)" in texts(at)
+    assert "1 account · page 1 of 1" in texts(at)
     at = submit(at, "Deactivate")
     assert "demo-student2 was deactivated" in texts(at)
     at = submit(at, "Reactivate")
@@ -292,8 +292,9 @@ def test_admin_import_previews_errors_then_imports(logged_in, app_env):
     good = "username,email,display_name,role\nok-one,ok1@example.edu,Ok One,student\n"
     widget(at, "text_area", "admin_import_paste").input(good)
     at = submit(at, "Preview")
-    at = submit(at, "Import 1 account(s)")
-    assert "1 account(s) were created" in texts(at)
+    assert "1 account is ready to import." in texts(at)
+    at = submit(at, "Import 1 account")
+    assert "1 account was created" in texts(at)
     assert "/?reset=" in at.dataframe[-1].value["Set-password link"][0]
     with read_session(app_env) as session:
         assert find_user_by_username(session, "ok-one") is not None

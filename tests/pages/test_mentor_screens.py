@@ -84,6 +84,36 @@ def test_my_projects_lists_status_seats_and_waiting(logged_in):
     assert "New project" in labels and "Applicants" in labels and "Edit" in labels
 
 
+def test_finished_projects_come_after_the_live_ones_ten_at_a_time(logged_in, app_env):
+    from core.models import ProjectStatus
+    from tests.services import app_helpers as h
+
+    with write_transaction(app_env) as session:
+        alumna = find_user_by_username(session, "demo-alumni")
+        assert alumna is not None
+        for n in range(11):
+            start = date.today() - timedelta(days=300 - 7 * n)
+            h.project(
+                session,
+                alumna,
+                title=f"Finished number {n:02d}",
+                start=start,
+                status=ProjectStatus.COMPLETED,
+            )
+
+    def finished(at) -> list[str]:
+        return [t for t in texts(at).splitlines() if t.startswith("**Finished number")]
+
+    at = open_screen(logged_in("demo-alumni"), "my-projects")
+    shown = texts(at)
+    heading = shown.index("**Finished (11)**")
+    assert shown.index(f"**{DASHBOARD}**") < heading and shown.index(f"**{PORTFOLIO}**") < heading
+    assert finished(at) == [f"**Finished number {n:02d}**" for n in range(10, 0, -1)]
+    at = click(at, "Show more finished projects (1 more)")
+    assert finished(at)[-1] == "**Finished number 00**"
+    assert not [b for b in at.button if b.label.startswith("Show more")]
+
+
 def test_a_mentor_without_projects_is_told_what_to_do(app_env):
     with write_transaction(app_env) as session:
         make_user(session, "alumni", username="fresh-alumna", weekly_hours=4)
@@ -481,7 +511,7 @@ def test_my_time_charts_sixteen_weeks_against_the_budget(logged_in):
     assert at.get("vega_lite_chart")
     table = at.dataframe[0].value
     assert set(table["Project"]) == {DASHBOARD, REVIEW, "Portfolio website clinic"}
-    assert "1 draft(s) do not count yet" in texts(at)
+    assert "1 draft does not count yet; it will when you publish it." in texts(at)
 
 
 @pytest.mark.parametrize("url_path", ["my-projects", "applicants", "my-time"])

@@ -70,7 +70,7 @@ def test_browse_shows_cards_with_hours_seats_deadline_and_reasons(logged_in):
     shown = texts(at)
     assert f"{OPEN_PROJECTS} open projects** · showing 1–{OPEN_PROJECTS}" in shown
     assert "4 h/week × 6 weeks" in shown  # the dashboard
-    assert "1 seat(s) left" in shown  # one of the dashboard's two seats is taken
+    assert "1 seat left" in shown  # one of the dashboard's two seats is taken
     assert "no seats left (waitlist)" in shown  # the review sprint
     assert "apply by" in shown
     assert "Shares 2 of the project's 3 interest tags with you: data-science, python." in shown
@@ -266,7 +266,9 @@ def test_apply_succeeds_and_says_what_happened(logged_in, app_env):
 
 def test_pending_applications_warn_before_applying(logged_in, app_env):
     at = open_screen(logged_in("demo-student"), "project", id=project_id(app_env, GENOME))
-    assert any("pending application(s) were all approved" in w for w in unescaped(at.warning))
+    assert any(
+        "If your 2 pending applications were all approved" in w for w in unescaped(at.warning)
+    )
 
 
 def test_a_short_statement_shows_the_field_message_and_keeps_the_text(logged_in, app_env):

@@ -295,7 +295,7 @@ def test_one_bad_row_means_nothing_is_written_and_every_row_error_is_named(engin
     assert "repeats line 2" in preview.rows[2].errors["username"]
     before = len(_users(engine))
     with (
-        pytest.raises(ValidationFailed, match="Nothing was imported"),
+        pytest.raises(ValidationFailed, match="Nothing was imported: 3 problems in the file"),
         write_transaction(engine) as session,
     ):
         admin.import_users(session, actor=people["admin"], csv_text=bad)
@@ -310,8 +310,10 @@ def _users(engine):
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ("user,email\nx,y\n", "Missing column(s): username, display_name, role"),
-        ("username,email,display_name,role,password\n", "Unknown column(s): password"),
+        ("user,email\nx,y\n", "Missing columns: username, display_name, role"),
+        ("username,email,display_name\n", "Missing column: role."),
+        ("username,email,display_name,role,password\n", "Unknown column: password."),
+        ("username,email,display_name,role,password,pin\n", "Unknown columns: password, pin."),
         ("username,email,display_name,role\n", "holds no accounts"),
     ],
 )

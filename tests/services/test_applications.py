@@ -194,6 +194,8 @@ def test_pending_applications_only_warn(engine):
     with read_session(engine) as session:
         warnings = apps.apply_warnings(session, actor=scene.student, project_id=scene.project.id)
     assert len(warnings) == 1 and "would need 9 hours" in warnings[0]
+    assert warnings[0].startswith("If your 1 pending application was approved, week ")
+    assert warnings[0].endswith("Approval of one may withdraw the other.")
 
 
 def test_no_warning_without_pending_overlap(engine):
@@ -535,7 +537,7 @@ def test_cli_expire_prints_the_count(sqlite_engine, monkeypatch, capsys):
         session.get(Project, scene.project.id).status = ProjectStatus.CLOSED
     monkeypatch.setattr(cli, "_engine", lambda: sqlite_engine)
     assert cli.main(["expire"]) == 0
-    assert "Expired 1 application(s)." in capsys.readouterr().out
+    assert "Expired 1 application." in capsys.readouterr().out
 
 
 # ---------------------------------------------------------------------------- reads

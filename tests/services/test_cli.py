@@ -122,10 +122,10 @@ def test_flag_at_risk_notifies_silent_matches_once_and_says_how_many(tmp_path):
         make_pair(session)  # started a week ago: not at risk yet
     first = run_cli(tmp_path, "flag-at-risk")
     assert first.returncode == 0, first.stderr
-    assert "Flagged 2 at-risk match(es)." in first.stdout
+    assert "Flagged 2 at-risk matches." in first.stdout
     second = run_cli(tmp_path, "flag-at-risk")
     assert second.returncode == 0, second.stderr
-    assert "Flagged 0 at-risk match(es)." in second.stdout
+    assert "Flagged 0 at-risk matches." in second.stdout
     with read_session(engine) as session:
         flagged = sorted(
             session.exec(

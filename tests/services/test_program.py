@@ -530,7 +530,7 @@ def test_export_command_writes_the_scope_as_csv(sqlite_engine, tmp_path):
     out = tmp_path / "matches.csv"
     done = run("matches", "--as", admin, "--out", str(out))
     assert done.returncode == 0, done.stderr
-    assert "Wrote 4 matches row(s)" in done.stderr
+    assert "Wrote 4 matches rows to" in done.stderr
     assert len(rows_of(out.read_text())) == 4
     shown = run("projects", "--as", admin)
     assert shown.returncode == 0, shown.stderr
