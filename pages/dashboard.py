@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-import pandas as pd
 import streamlit as st
 
 from core.commitment import week_label
@@ -133,7 +132,7 @@ def _funnel(board: Dashboard) -> None:
         charts.draw(charts.funnel_chart(funnel.stages()), "Applications reaching each stage")
     with numbers_col:
         st.dataframe(
-            pd.DataFrame(funnel.stages(), columns=["stage", "applications"]),
+            charts.table(funnel.stages(), ["stage", "applications"]),
             hide_index=True,
             width="stretch",
         )
@@ -160,7 +159,7 @@ def _timing(board: Dashboard) -> None:
         )
     with numbers_col:
         st.dataframe(
-            pd.DataFrame(rows, columns=["days waited", "decided", "still waiting"]),
+            charts.table(rows, ["days waited", "decided", "still waiting"]),
             hide_index=True,
             width="stretch",
         )
@@ -181,9 +180,9 @@ def _demand(board: Dashboard) -> None:
         charts.draw(charts.demand_supply_chart(rows), "Applications and seats per interest tag")
     with numbers_col:
         st.dataframe(
-            pd.DataFrame(
+            charts.table(
                 [(d.tag, d.applications, d.seats, d.gap) for d in board.demand],
-                columns=["tag", "applications", "seats", "missing seats"],
+                ["tag", "applications", "seats", "missing seats"],
             ),
             hide_index=True,
             width="stretch",
@@ -208,7 +207,7 @@ def _hours(board: Dashboard) -> None:
         charts.draw(charts.mentor_hours_chart(rows), "Mentor hours per department")
     with numbers_col:
         st.dataframe(
-            pd.DataFrame(rows, columns=["department", "offered h", "matched h", "logged h"]),
+            charts.table(rows, ["department", "offered h", "matched h", "logged h"]),
             hide_index=True,
             width="stretch",
         )
@@ -234,9 +233,9 @@ def _workspace(board: Dashboard) -> None:
             )
         with numbers_col:
             st.dataframe(
-                pd.DataFrame(
+                charts.table(
                     [(week_label(w.week), w.sessions, round(w.hours, 2)) for w in board.sessions],
-                    columns=["week", "sessions", "hours"],
+                    ["week", "sessions", "hours"],
                 ),
                 hide_index=True,
                 width="stretch",

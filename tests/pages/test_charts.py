@@ -37,7 +37,7 @@ BUILDERS = {
 @pytest.mark.parametrize("name", BUILDERS)
 def test_every_chart_is_valid_vega_lite_with_its_rows_inlined(name):
     spec = BUILDERS[name]().spec()
-    inlined = {key: frame.to_dict("records") for key, frame in spec["datasets"].items()}
+    inlined = {key: frame.to_pylist() for key, frame in spec["datasets"].items()}
     # Altair validates against the Vega-Lite schema when it reads a spec back.
     reader = alt.LayerChart if "layer" in spec else alt.Chart
     reader.from_dict({**spec, "datasets": inlined}, validate=True)
@@ -47,8 +47,8 @@ def test_every_chart_is_valid_vega_lite_with_its_rows_inlined(name):
 def test_a_spec_carries_this_reruns_rows():
     spec = load_chart(3.5).spec()
     rows = spec["datasets"][charts.ROWS]
-    assert list(rows["hours"]) == [3.5, 2.0, 3.5, 0.0, 3.5, 0.0, 3.5, 0.0]
-    assert spec["datasets"]["limit"].to_dict("records") == [
+    assert rows.column("hours").to_pylist() == [3.5, 2.0, 3.5, 0.0, 3.5, 0.0, 3.5, 0.0]
+    assert spec["datasets"]["limit"].to_pylist() == [
         {"limit": 6.0, "label": "your available hours"}
     ]
 
