@@ -22,7 +22,7 @@ from core.types import utcnow
 from pages.components import charts
 from pages.components.auth import signed_in_user
 from pages.components.engine import get_engine
-from pages.components.ui import escape_markdown, show_error
+from pages.components.ui import arrow_table, escape_markdown, show_error
 
 ALL = "All departments"
 
@@ -132,7 +132,7 @@ def _funnel(board: Dashboard) -> None:
         charts.draw(charts.funnel_chart(funnel.stages()), "Applications reaching each stage")
     with numbers_col:
         st.dataframe(
-            charts.table(funnel.stages(), ["stage", "applications"]),
+            arrow_table(funnel.stages(), ["stage", "applications"]),
             hide_index=True,
             width="stretch",
         )
@@ -159,7 +159,7 @@ def _timing(board: Dashboard) -> None:
         )
     with numbers_col:
         st.dataframe(
-            charts.table(rows, ["days waited", "decided", "still waiting"]),
+            arrow_table(rows, ["days waited", "decided", "still waiting"]),
             hide_index=True,
             width="stretch",
         )
@@ -180,7 +180,7 @@ def _demand(board: Dashboard) -> None:
         charts.draw(charts.demand_supply_chart(rows), "Applications and seats per interest tag")
     with numbers_col:
         st.dataframe(
-            charts.table(
+            arrow_table(
                 [(d.tag, d.applications, d.seats, d.gap) for d in board.demand],
                 ["tag", "applications", "seats", "missing seats"],
             ),
@@ -207,7 +207,7 @@ def _hours(board: Dashboard) -> None:
         charts.draw(charts.mentor_hours_chart(rows), "Mentor hours per department")
     with numbers_col:
         st.dataframe(
-            charts.table(rows, ["department", "offered h", "matched h", "logged h"]),
+            arrow_table(rows, ["department", "offered h", "matched h", "logged h"]),
             hide_index=True,
             width="stretch",
         )
@@ -233,7 +233,7 @@ def _workspace(board: Dashboard) -> None:
             )
         with numbers_col:
             st.dataframe(
-                charts.table(
+                arrow_table(
                     [(week_label(w.week), w.sessions, round(w.hours, 2)) for w in board.sessions],
                     ["week", "sessions", "hours"],
                 ),

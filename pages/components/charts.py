@@ -19,6 +19,7 @@ import pyarrow as pa
 import streamlit as st
 
 from core.commitment import week_label
+from pages.components.ui import arrow_table
 
 ROWS = "rows"  # the name of a chart's main dataset in its spec
 SHAPES_KEPT = 256  # chart specs kept per builder; a shape changes at most weekly
@@ -34,12 +35,6 @@ class Chart:
     def spec(self) -> dict[str, Any]:
         """Return a fresh spec holding the data (Streamlit edits the spec it is given)."""
         return {**copy.deepcopy(dict(self.template)), "datasets": dict(self.datasets)}
-
-
-def table(rows: Sequence[Sequence[Any]], columns: Sequence[str]) -> pa.Table:
-    """Return rows as an Arrow table, the form Streamlit sends charts and tables in."""
-    # Straight to Arrow: a pandas frame first costs a conversion of about 1 ms per table.
-    return pa.table({name: [row[i] for row in rows] for i, name in enumerate(columns)})
 
 
 def draw(chart: Chart, description: str | None = None) -> None:
@@ -96,8 +91,8 @@ def load_vs_limit_chart(
     return Chart(
         _load_vs_limit_template(order, domain),
         {
-            ROWS: table(rows, ["week", "kind", "hours"]),
-            "limit": table([(float(limit), limit_label)], ["limit", "label"]),
+            ROWS: arrow_table(rows, ["week", "kind", "hours"]),
+            "limit": arrow_table([(float(limit), limit_label)], ["limit", "label"]),
         },
     )
 
@@ -121,7 +116,7 @@ def _funnel_template(order: tuple[str, ...]) -> dict[str, Any]:
 
 def funnel_chart(stages: Sequence[tuple[str, int]]) -> Chart:
     """Horizontal bars, one per funnel stage, in stage order."""
-    frame = table(stages, ["stage", "applications"])
+    frame = arrow_table(stages, ["stage", "applications"])
     return Chart(_funnel_template(tuple(stage for stage, _ in stages)), {ROWS: frame})
 
 
@@ -150,7 +145,7 @@ def approval_age_chart(buckets: Sequence[tuple[str, int, int]]) -> Chart:
     for label, decided, waiting in buckets:
         rows.append((label, "decided", decided))
         rows.append((label, "still waiting", waiting))
-    frame = table(rows, ["age", "kind", "applications"])
+    frame = arrow_table(rows, ["age", "kind", "applications"])
     return Chart(_approval_age_template(tuple(label for label, _, _ in buckets)), {ROWS: frame})
 
 
@@ -180,7 +175,7 @@ def demand_supply_chart(rows: Sequence[tuple[str, int, int]]) -> Chart:
     for tag, applications, seats in rows:
         records.append((tag, "applications", applications))
         records.append((tag, "seats", seats))
-    frame = table(records, ["tag", "measure", "count"])
+    frame = arrow_table(records, ["tag", "measure", "count"])
     return Chart(_demand_supply_template(tuple(tag for tag, _, _ in rows)), {ROWS: frame})
 
 
@@ -213,7 +208,7 @@ def mentor_hours_chart(rows: Sequence[tuple[str, float, float, float]]) -> Chart
     for department, offered, matched, logged in rows:
         for measure, value in (("offered", offered), ("matched", matched), ("logged", logged)):
             records.append((department, measure, float(value)))
-    frame = table(records, ["department", "measure", "hours"])
+    frame = arrow_table(records, ["department", "measure", "hours"])
     return Chart(_mentor_hours_template(len(rows)), {ROWS: frame})
 
 
@@ -233,7 +228,9 @@ def _sessions_per_week_template(order: tuple[str, ...]) -> dict[str, Any]:
 
 def sessions_per_week_chart(rows: Sequence[tuple[date, int]]) -> Chart:
     """Bars of sessions logged per ISO week."""
-    frame = table([(week_label(monday), count) for monday, count in rows], ["week", "sessions"])
+    frame = arrow_table(
+        [(week_label(monday), count) for monday, count in rows], ["week", "sessions"]
+    )
     order = tuple(week_label(monday) for monday, _ in rows)
     return Chart(_sessions_per_week_template(order), {ROWS: frame})
 
@@ -254,5 +251,5 @@ def _self_efficacy_template() -> dict[str, Any]:
 
 def self_efficacy_chart(start_mean: float, close_mean: float) -> Chart:
     """Two bars: mean leadership self-efficacy at match start and at close (scale 1–5)."""
-    frame = table([("at start", start_mean), ("at close", close_mean)], ["moment", "score"])
+    frame = arrow_table([("at start", start_mean), ("at close", close_mean)], ["moment", "score"])
     return Chart(_self_efficacy_template(), {ROWS: frame})
