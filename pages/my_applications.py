@@ -113,8 +113,10 @@ def _timeline(item: MyApplication, entries: list[TimelineEntry]) -> None:
 
 def _card(item: MyApplication, timeline: list[TimelineEntry] | None) -> None:
     with st.container(border=True):
-        st.markdown(f"#### {escape_markdown(item.project_title)}")
-        st.markdown(f"{STATUS_ICONS.get(item.status, '')} **{status_text(item.status)}**")
+        st.markdown(
+            f"#### {escape_markdown(item.project_title)}\n"
+            f"{STATUS_ICONS.get(item.status, '')} **{status_text(item.status)}**"
+        )
         st.caption(
             f"Applied {day(item.created_at.date())} · last change {day(item.updated_at.date())} · "
             f"project runs {day(item.start_date)} – {day(item.end_date)}"
