@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from functools import cache
+from typing import Any
+
+import sqlalchemy as sa
 from sqlmodel import Session, col, func, select, update
 
 from core.errors import NotFound
@@ -16,12 +20,23 @@ def notify(
     session.add(Notification(user_id=user_id, kind=kind, text=text[:500], link=link))
 
 
+# Counted on every rerun of every screen (the menu badge): the statement is built once, with
+# the actor as a parameter, since building it costs more than running it.
+ACTOR = "actor_id"
+
+
+@cache
+def unread_count_statement() -> sa.Select[Any]:
+    """Select the number of unread notifications of the `actor_id` parameter."""
+    return sa.select(func.count()).where(
+        col(Notification.user_id) == sa.bindparam(ACTOR, type_=sa.Integer),
+        col(Notification.read_at).is_(None),
+    )
+
+
 def count_unread(session: Session, *, actor: User) -> int:
     """Return how many of the actor's notifications are unread."""
-    statement = select(func.count()).where(
-        Notification.user_id == actor.id, col(Notification.read_at).is_(None)
-    )
-    return int(session.exec(statement).one())
+    return int(session.execute(unread_count_statement(), {ACTOR: actor.id}).scalar_one())
 
 
 def list_notifications(session: Session, *, actor: User, limit: int = 50) -> list[Notification]:

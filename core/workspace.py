@@ -23,6 +23,7 @@ import io
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from functools import cache
 from typing import Any
 
 import icalendar
@@ -43,7 +44,7 @@ from core.models import (
     User,
 )
 from core.models import ApplicationStatus as S
-from core.notifications import notify
+from core.notifications import ACTOR, notify, unread_count_statement
 from core.permissions import deny, ensure_active
 from core.schedule import is_due
 from core.types import utcnow
@@ -904,8 +905,15 @@ def mark_thread_read(
     return found.last_read_id if found is not None else 0
 
 
-def _unread_messages(actor: User) -> sa.Select[Any]:
+# The unread counts run on every rerun of every screen (the menu badges). Their statements are
+# built once with the actor as a parameter (ACTOR): building one costs about a millisecond,
+# more than running it.
+
+
+@cache
+def _unread_messages() -> sa.Subquery:
     """Select (match, message) rows of the actor's matches they have not read yet."""
+    actor = sa.bindparam(ACTOR, type_=sa.Integer)
     read = aliased(MessageRead)
     return (
         sa.select(col(MatchMessage.application_id))
@@ -915,24 +923,35 @@ def _unread_messages(actor: User) -> sa.Select[Any]:
             read,
             sa.and_(
                 col(read.application_id) == col(MatchMessage.application_id),
-                col(read.user_id) == actor.id,
+                col(read.user_id) == actor,
             ),
         )
         .where(
-            sa.or_(col(Application.student_id) == actor.id, col(Project.owner_id) == actor.id),
+            sa.or_(col(Application.student_id) == actor, col(Project.owner_id) == actor),
             col(Application.status).in_(MATCH_STATUSES),
-            col(MatchMessage.sender_id) != actor.id,
+            col(MatchMessage.sender_id) != actor,
             col(MatchMessage.id) > func.coalesce(col(read.last_read_id), 0),
         )
+        .subquery()
     )
+
+
+@cache
+def _unread_per_match() -> sa.Select[Any]:
+    unread = _unread_messages()
+    return sa.select(unread.c.application_id, func.count()).group_by(unread.c.application_id)
+
+
+@cache
+def _badges() -> sa.Select[Any]:
+    notes = unread_count_statement().scalar_subquery()
+    messages = sa.select(func.count()).select_from(_unread_messages()).scalar_subquery()
+    return sa.select(notes, messages)
 
 
 def unread_counts(session: Session, *, actor: User) -> dict[int, int]:
     """Return unread messages per match of the actor (matches with none are left out)."""
-    unread = _unread_messages(actor).subquery()
-    rows = session.execute(
-        sa.select(unread.c.application_id, func.count()).group_by(unread.c.application_id)
-    ).all()
+    rows = session.execute(_unread_per_match(), {ACTOR: actor.id}).all()
     return {int(application_id): int(count) for application_id, count in rows}
 
 
@@ -943,14 +962,7 @@ def unread_total(session: Session, *, actor: User) -> int:
 
 def unread_badges(session: Session, *, actor: User) -> tuple[int, int]:
     """Return the actor's unread notifications and unread messages, in one statement."""
-    notes = (
-        sa.select(func.count())
-        .select_from(Notification)
-        .where(col(Notification.user_id) == actor.id, col(Notification.read_at).is_(None))
-        .scalar_subquery()
-    )
-    messages = sa.select(func.count()).select_from(_unread_messages(actor).subquery())
-    row = session.execute(sa.select(notes, messages.scalar_subquery())).one()
+    row = session.execute(_badges(), {ACTOR: actor.id}).one()
     return int(row[0]), int(row[1])
 
 
