@@ -228,7 +228,6 @@ def rerun_like_a_server() -> None:
 def new_app(script: Path) -> Any:
     from streamlit.testing.v1 import AppTest  # noqa: TID251
 
-    rerun_like_a_server()
     return AppTest.from_file(str(script), default_timeout=120)
 
 
@@ -831,6 +830,7 @@ def main(argv: list[str] | None = None) -> int:
     kind = database_kind(url)
     BUILD.mkdir(exist_ok=True)
     engine = prepare_database(url, args.profile, args.seed)
+    rerun_like_a_server()
     with tempfile.TemporaryDirectory(prefix="bench-") as data_dir:
         point_app_at(url, Path(data_dir))
         from pages.components.engine import get_engine
