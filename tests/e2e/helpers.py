@@ -25,6 +25,20 @@ def log_in(page, username: str, password: str = DEMO_PASSWORD) -> None:
     settle(page)
 
 
+def wait_for_login_cookie(page, name: str = "mentoring_auth", timeout_s: float = 30.0) -> None:
+    """Wait until the browser holds the login cookie, so a new page load stays logged in.
+
+    The cookie is written by a component after the login rerun; on a busy machine that takes
+    a few seconds, and a URL opened before it lands shows the login form again.
+    """
+    waited = 0.0
+    while not any(cookie["name"] == name for cookie in page.context.cookies()):
+        if waited >= timeout_s:
+            raise AssertionError(f"the {name} cookie was not written within {timeout_s:g} s")
+        page.wait_for_timeout(200)
+        waited += 0.2
+
+
 def settle(page) -> None:
     """Let the reruns a click sets off finish (the cookie component triggers one more)."""
     page.wait_for_timeout(700)
