@@ -61,6 +61,8 @@ LIVE_STATUSES = (
 SEAT_STATUSES = (ApplicationStatus.ACCEPTED, ApplicationStatus.APPROVED)
 # Projects whose hours count against the mentor's weekly budget.
 LIVE_PROJECT_STATUSES = (ProjectStatus.OPEN, ProjectStatus.CLOSED, ProjectStatus.IN_PROGRESS)
+# Projects that are over, one way or the other.
+FINISHED_PROJECT_STATUSES = (ProjectStatus.COMPLETED, ProjectStatus.CANCELLED)
 
 
 def _created() -> datetime:

@@ -16,7 +16,14 @@ import streamlit as st
 from core.commitment import Commitment, describe_mentor_overrun, occupied_weeks, project_end
 from core.db import read_session, write_transaction
 from core.errors import DomainError, ValidationFailed
-from core.models import LIVE_PROJECT_STATUSES, Project, ProjectMode, ProjectStatus, User
+from core.models import (
+    FINISHED_PROJECT_STATUSES,
+    LIVE_PROJECT_STATUSES,
+    Project,
+    ProjectMode,
+    ProjectStatus,
+    User,
+)
 from core.projects import (
     EDITABLE_STATUSES,
     MAX_MILESTONES,
@@ -69,7 +76,6 @@ MILESTONE_BASE = "pe_milestone_base"
 CONFIRM = "pe_confirm"
 TAG_VOCABULARY = 200
 # Finished projects in the list; "Show more" adds FINISHED_STEP more each time.
-FINISHED_STATUSES = (ProjectStatus.COMPLETED, ProjectStatus.CANCELLED)
 FINISHED_SHOWN = "my_projects_finished_shown"
 FINISHED_STEP = 10
 PREVIEW_MARGIN_WEEKS = 2
@@ -127,8 +133,8 @@ def _project_list(user: User) -> None:
         verb = "waits" if waiting == 1 else "wait"
         st.caption(f"{counted(waiting, 'application')} {verb} for your decision.")
     # Drafts and live projects first; finished ones pile up over the years, a few at a time.
-    current = [row for row in rows if row.status not in FINISHED_STATUSES]
-    finished = [row for row in rows if row.status in FINISHED_STATUSES]
+    current = [row for row in rows if row.status not in FINISHED_PROJECT_STATUSES]
+    finished = [row for row in rows if row.status in FINISHED_PROJECT_STATUSES]
     for row in current:
         _project_card(row)
     if finished:

@@ -1,4 +1,5 @@
-"""Small display helpers: user text shown as text, domain errors shown as messages."""
+"""Small display helpers: user text shown as text, domain errors shown as messages, long lists
+shown a step at a time, rows handed to Streamlit as Arrow tables."""
 
 from __future__ import annotations
 
