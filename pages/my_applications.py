@@ -3,7 +3,6 @@ and withdraw (with a confirmation). `?application=<id>` opens that application's
 
 from __future__ import annotations
 
-import pandas as pd
 import streamlit as st
 
 from core.applications import (
@@ -31,7 +30,7 @@ from pages.components.student import (
     show_flash,
     status_text,
 )
-from pages.components.ui import escape_markdown, id_param, show_error
+from pages.components.ui import escape_markdown, id_param, records_table, show_error
 
 APPLICATION_PARAM = "application"
 CONFIRM = "my_apps_confirm_withdraw"
@@ -162,7 +161,7 @@ def _card(item: MyApplication, timeline: list[TimelineEntry] | None) -> None:
 
 def _past_table(items: list[MyApplication]) -> None:
     st.dataframe(
-        pd.DataFrame(
+        records_table(
             [
                 {
                     "Project": item.project_title,

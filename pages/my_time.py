@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-import pandas as pd
 import streamlit as st
 
 from core.commitment import occupied_weeks, week_start
@@ -26,6 +25,7 @@ from pages.components.mentor import (
     status_text,
     week_name,
 )
+from pages.components.ui import records_table
 
 HORIZON_WEEKS = 16
 
@@ -76,7 +76,7 @@ def _projects_in_view(rows: list[MyProjectRow], first: date, last: date) -> None
         return
     st.subheader("Projects taking your time")
     st.dataframe(
-        pd.DataFrame(
+        records_table(
             [
                 {
                     "Project": row.title,

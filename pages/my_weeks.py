@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-import pandas as pd
 import streamlit as st
 
 from core.commitment import occupied_weeks, week_start
@@ -26,7 +25,7 @@ from pages.components.student import (
     status_text,
     week_name,
 )
-from pages.components.ui import show_error
+from pages.components.ui import records_table, show_error
 
 HORIZON_WEEKS = 16
 PENDING_LABEL = "pending applications"
@@ -35,7 +34,7 @@ PENDING_LABEL = "pending applications"
 def _items_table(data: StudentWeeks) -> None:
     st.subheader("Projects in these weeks")
     st.dataframe(
-        pd.DataFrame(
+        records_table(
             [
                 {
                     "Project": item.title,

@@ -5,7 +5,6 @@ Students see their own; faculty and admins look a student up by username (`?stud
 
 from __future__ import annotations
 
-import pandas as pd
 import streamlit as st
 
 from core import workspace as ws
@@ -15,7 +14,7 @@ from core.errors import DomainError
 from core.models import Role, User
 from pages.components.auth import signed_in_user
 from pages.components.engine import get_engine
-from pages.components.ui import escape_markdown, show_error
+from pages.components.ui import escape_markdown, records_table, show_error
 
 STUDENT_PARAM = "student"
 LOOKUP = "passport_lookup"
@@ -55,7 +54,7 @@ def _table(entries: list[ws.PassportEntry]) -> None:
         for e in entries
     ]
     st.dataframe(
-        pd.DataFrame(rows),
+        records_table(rows),
         hide_index=True,
         width="stretch",
         column_config={
