@@ -9,7 +9,7 @@ from core.db import read_session
 from core.errors import DomainError
 from pages.components.auth import signed_in_user
 from pages.components.engine import get_engine
-from pages.components.ui import show_error
+from pages.components.ui import records_table, show_error
 
 PAGE_SIZE = 50
 ALL_ACTIONS = "All actions"
@@ -57,21 +57,23 @@ def render() -> None:
         st.info("No audit entries match these filters.")
         return
     st.dataframe(
-        [
-            {
-                "Time (UTC)": f"{row.entry.at:%Y-%m-%d %H:%M:%S}",
-                "Actor": row.actor_username or "system",
-                "Role": row.entry.actor_role or "",
-                "Action": row.entry.action,
-                "Entity": row.entry.entity,
-                "Id": row.entry.entity_id,
-                "Outcome": row.entry.outcome,
-                "Before": row.entry.before or "",
-                "After": row.entry.after or "",
-                "Detail": row.entry.detail or "",
-            }
-            for row in found.rows
-        ],
+        records_table(
+            [
+                {
+                    "Time (UTC)": f"{row.entry.at:%Y-%m-%d %H:%M:%S}",
+                    "Actor": row.actor_username or "system",
+                    "Role": row.entry.actor_role or "",
+                    "Action": row.entry.action,
+                    "Entity": row.entry.entity,
+                    "Id": row.entry.entity_id,
+                    "Outcome": row.entry.outcome,
+                    "Before": row.entry.before or "",
+                    "After": row.entry.after or "",
+                    "Detail": row.entry.detail or "",
+                }
+                for row in found.rows
+            ]
+        ),
         hide_index=True,
         width="stretch",
     )

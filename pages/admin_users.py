@@ -14,7 +14,7 @@ from core.wording import counted
 from pages.components.auth import signed_in_user
 from pages.components.engine import get_engine
 from pages.components.links import RESET_PARAM, link_url
-from pages.components.ui import escape_markdown, show_error
+from pages.components.ui import escape_markdown, records_table, show_error
 
 RESULT = "admin_users_result"
 PAGE_SIZE = 25
@@ -53,17 +53,19 @@ def render() -> None:
         st.info("No account matches this search.")
         return
     st.dataframe(
-        [
-            {
-                "Username": user.username,
-                "Display name": user.display_name,
-                "E-mail": user.email,
-                "Role": user.role.value,
-                "Department": user.department or "",
-                "Active": user.is_active,
-            }
-            for user in found.users
-        ],
+        records_table(
+            [
+                {
+                    "Username": user.username,
+                    "Display name": user.display_name,
+                    "E-mail": user.email,
+                    "Role": user.role.value,
+                    "Department": user.department or "",
+                    "Active": user.is_active,
+                }
+                for user in found.users
+            ]
+        ),
         hide_index=True,
         width="stretch",
     )
