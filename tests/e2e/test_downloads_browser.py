@@ -32,21 +32,23 @@ def click_and_read(page, label: str) -> str:
     return caught.value.path().read_text(encoding="utf-8-sig")
 
 
-def test_the_calendar_is_built_when_clicked_and_holds_the_running_match(server, page):
+def open_as(page, server, username: str, url_path: str) -> None:
+    """Log in, then open a screen by its URL (a new page load, resumed from the cookie)."""
     open_page(page, server.url)
-    log_in(page, "demo-student")
+    log_in(page, username)
     wait_for_login_cookie(page)
-    open_page(page, f"{server.url}/matches")
+    open_page(page, f"{server.url}/{url_path}")
+
+
+def test_the_calendar_is_built_when_clicked_and_holds_the_running_match(server, page):
+    open_as(page, server, "demo-student", "matches")
     calendar = download(page, "Download my calendar (.ics)")
     assert calendar.startswith("BEGIN:VCALENDAR")
     assert PORTFOLIO in calendar and "END:VCALENDAR" in calendar
 
 
 def test_the_exports_build_their_csv_when_clicked(server, page):
-    open_page(page, server.url)
-    log_in(page, "demo-faculty")
-    wait_for_login_cookie(page)
-    open_page(page, f"{server.url}/exports")
+    open_as(page, server, "demo-faculty", "exports")
     matches = download(page, "Download matches CSV")
     assert matches.splitlines()[0].startswith("project,department,mentor,student")
     assert PORTFOLIO in matches
