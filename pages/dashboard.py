@@ -3,7 +3,9 @@ dates, each chart with its numbers beside it."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime
+from typing import Any
 
 import streamlit as st
 
@@ -12,11 +14,17 @@ from core.db import read_session
 from core.errors import DomainError
 from core.program import (
     AT_RISK_DAYS,
-    Dashboard,
+    ApplicationFigures,
     DashboardFilter,
+    DepartmentHours,
+    TagDemand,
+    WorkspaceFigures,
+    application_figures,
     default_filter,
+    demand_figures,
     departments,
-    program_dashboard,
+    hours_figures,
+    workspace_figures,
 )
 from core.types import utcnow
 from pages.components import charts
@@ -32,8 +40,17 @@ ALL = "All departments"
 # what decides their scope, so nothing is shared across users and a changed role counts.
 FIGURES_TTL_SECONDS = 120
 
+# The figures come in parts, each computed and kept on its own, so the page shows the funnel
+# while the later parts are still being counted.
+PARTS: dict[str, Callable[..., Any]] = {
+    "applications": application_figures,
+    "demand": demand_figures,
+    "hours": hours_figures,
+    "workspace": workspace_figures,
+}
 
-@st.cache_data(ttl=FIGURES_TTL_SECONDS, max_entries=256, show_spinner="Computing the figures…")
+
+@st.cache_data(ttl=FIGURES_TTL_SECONDS, max_entries=1024, show_spinner=False)
 def _figures(
     database: str,
     user_id: int,
@@ -41,55 +58,59 @@ def _figures(
     department: str | None,
     start: date | None,
     end: date | None,
-) -> tuple[Dashboard, datetime]:
-    """Compute the dashboard for one user and filter (cached; see FIGURES_TTL_SECONDS)."""
+    part: str,
+) -> tuple[Any, datetime]:
+    """Compute one part of the dashboard for one user and filter (kept; see above)."""
     del database, scope  # part of the cache key only
     user = signed_in_user()
     assert user.id == user_id
     filters = DashboardFilter(department=department, start=start, end=end)
     with read_session(get_engine()) as session:
-        return program_dashboard(session, actor=user, filters=filters), utcnow()
+        return PARTS[part](session, actor=user, filters=filters), utcnow()
 
 
 def render() -> None:
-    """Read the filters, compute every figure in one read (kept briefly), and show them."""
+    """Read the filters, then compute and show the figures part by part (kept briefly)."""
     user = signed_in_user()
     st.title("Program dashboard")
     engine = get_engine()
+    assert user.id is not None
+    scope = (user.role.value, user.department, user.program_wide)
     try:
         with read_session(engine) as session:
             names = departments(session, actor=user)
         filters = _filters(names)
-        assert user.id is not None
-        board, computed_at = _figures(
-            str(engine.url),
-            user.id,
-            (user.role.value, user.department, user.program_wide),
-            filters.department,
-            filters.start,
-            filters.end,
+        key = (str(engine.url), user.id, scope, filters.department, filters.start, filters.end)
+
+        def figures(part: str, what: str) -> tuple[Any, datetime]:
+            with st.spinner(f"Counting {what}…"):
+                return _figures(*key, part)
+
+        left, right = st.columns([3, 1])
+        if right.button("Refresh figures", icon=":material/refresh:"):
+            _figures.clear()
+            st.rerun()
+        notice = st.empty()
+        applications, computed_at = figures("applications", "applications")
+        left.caption(
+            f"Figures as of {computed_at:%H:%M:%S} UTC; they are kept for "
+            f"{FIGURES_TTL_SECONDS // 60} minutes."
         )
+        _funnel(applications)
+        _timing(applications)
+        _demand(figures("demand", "applications and seats per tag")[0])
+        hours: list[DepartmentHours] = figures("hours", "mentor hours")[0]
+        _hours(hours)
+        workspace: WorkspaceFigures = figures("workspace", "sessions")[0]
+        _workspace(workspace)
     except DomainError as error:
         show_error(error)
         return
-    left, right = st.columns([3, 1])
-    left.caption(
-        f"Figures as of {computed_at:%H:%M:%S} UTC; they are kept for "
-        f"{FIGURES_TTL_SECONDS // 60} minutes."
-    )
-    if right.button("Refresh figures", icon=":material/refresh:"):
-        _figures.clear()
-        st.rerun()
-    if board.funnel.submitted == 0 and not board.hours and not board.sessions:
-        st.info(
+    if applications.funnel.submitted == 0 and not hours and not workspace.sessions:
+        notice.info(
             "Nothing to show for these filters yet: no published project starts in this range. "
             "Widen the dates or choose another department."
         )
-    _funnel(board)
-    _timing(board)
-    _demand(board)
-    _hours(board)
-    _workspace(board)
 
 
 def _filters(names: list[str]) -> DashboardFilter:
@@ -124,7 +145,7 @@ def _hours_text(value: float) -> str:
     return f"{value:,.1f}".rstrip("0").rstrip(".")
 
 
-def _funnel(board: Dashboard) -> None:
+def _funnel(board: ApplicationFigures) -> None:
     st.subheader("Application funnel")
     funnel = board.funnel
     chart_col, numbers_col = st.columns([3, 2])
@@ -139,7 +160,7 @@ def _funnel(board: Dashboard) -> None:
         st.caption(f"Ended early: {funnel.ended_early}. A later stage counts the earlier ones.")
 
 
-def _timing(board: Dashboard) -> None:
+def _timing(board: ApplicationFigures) -> None:
     st.subheader("Time to match and approval age")
     median = board.median_days_to_match
     first, second, third = st.columns(3)
@@ -165,23 +186,23 @@ def _timing(board: Dashboard) -> None:
         )
 
 
-def _demand(board: Dashboard) -> None:
+def _demand(demand: list[TagDemand]) -> None:
     st.subheader("Demand and supply by interest tag")
-    if not board.demand:
+    if not demand:
         st.caption("No tagged projects in this range.")
         return
     st.caption(
         "Applications to projects with the tag against the seats those projects offer; "
         "tags at the top lack mentors the most."
     )
-    rows = [(d.tag, d.applications, d.seats) for d in board.demand]
+    rows = [(d.tag, d.applications, d.seats) for d in demand]
     chart_col, numbers_col = st.columns(2)
     with chart_col:
         charts.draw(charts.demand_supply_chart(rows), "Applications and seats per interest tag")
     with numbers_col:
         st.dataframe(
             arrow_table(
-                [(d.tag, d.applications, d.seats, d.gap) for d in board.demand],
+                [(d.tag, d.applications, d.seats, d.gap) for d in demand],
                 ["tag", "applications", "seats", "missing seats"],
             ),
             hide_index=True,
@@ -189,19 +210,19 @@ def _demand(board: Dashboard) -> None:
         )
 
 
-def _hours(board: Dashboard) -> None:
+def _hours(hours: list[DepartmentHours]) -> None:
     st.subheader("Mentor hours offered and used")
-    if not board.hours:
+    if not hours:
         st.caption("No live or finished projects in this range.")
         return
-    offered = sum(h.offered for h in board.hours)
-    matched = sum(h.matched for h in board.hours)
-    logged = sum(h.logged for h in board.hours)
+    offered = sum(h.offered for h in hours)
+    matched = sum(h.matched for h in hours)
+    logged = sum(h.logged for h in hours)
     first, second, third = st.columns(3)
     first.metric("Offered (h)", _hours_text(offered), help="mentor hours/week × weeks")
     second.metric("On matched projects (h)", _hours_text(matched))
     third.metric("Logged in sessions (h)", _hours_text(logged))
-    rows = [(h.department, h.offered, h.matched, h.logged) for h in board.hours]
+    rows = [(h.department, h.offered, h.matched, h.logged) for h in hours]
     chart_col, numbers_col = st.columns(2)
     with chart_col:
         charts.draw(charts.mentor_hours_chart(rows), "Mentor hours per department")
@@ -213,7 +234,7 @@ def _hours(board: Dashboard) -> None:
         )
 
 
-def _workspace(board: Dashboard) -> None:
+def _workspace(board: WorkspaceFigures) -> None:
     st.subheader("Sessions and matches at risk")
     risk = board.at_risk
     first, second, third = st.columns(3)

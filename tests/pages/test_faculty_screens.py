@@ -168,6 +168,13 @@ def test_dashboard_renders_with_the_demo_data(logged_in):
     assert {m.label: m.value for m in at.metric}["Matches"] == "0"
 
 
+def in_page_order(node):
+    """Yield the elements below a block in the order the page shows them."""
+    for child in getattr(node, "children", {}).values():
+        yield child
+        yield from in_page_order(child)
+
+
 @pytest.fixture
 def accounts_only(tmp_path, monkeypatch):
     """A database holding only one faculty account: no projects, no applications."""
@@ -201,6 +208,10 @@ def test_dashboard_and_queue_render_on_an_empty_database(accounts_only):
     at = open_screen(at, "dashboard")
     assert not at.exception
     assert "Nothing to show for these filters yet" in texts(at)
+    # Known only once every part is counted, the notice still stands above the first part.
+    order = [str(getattr(node, "value", "")) for node in in_page_order(at.main)]
+    notice = next(i for i, text in enumerate(order) if text.startswith("Nothing to show"))
+    assert notice < order.index("Application funnel")
     assert {m.label: m.value for m in at.metric}["Matches"] == "0"
     at = open_screen(at, "approvals")
     assert not at.exception

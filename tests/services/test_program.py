@@ -35,12 +35,16 @@ from core.program import (
     DepartmentHours,
     TagDemand,
     WeekSessions,
+    application_figures,
     approve_each,
+    demand_figures,
     export_csv,
+    hours_figures,
     median_of_histogram,
     program_dashboard,
     queue_with_loads,
     safe_cell,
+    workspace_figures,
 )
 from core.types import utcnow
 from core.workspace_models import MatchSession, SelfEfficacy, SelfEfficacyPhase
@@ -321,6 +325,33 @@ def test_students_and_alumni_may_not_read_the_dashboard(engine, world):
             program_dashboard(session, actor=world.users[who], filters=DashboardFilter())
     refused = h.audit_rows(engine, action="program.dashboard", outcome="refused")
     assert len(refused) == 2
+
+
+PARTS = [application_figures, demand_figures, hours_figures, workspace_figures]
+
+
+@pytest.mark.parametrize("part", PARTS, ids=lambda f: f.__name__)
+@pytest.mark.parametrize("who", ["s1", "m1"])
+def test_every_part_of_the_dashboard_refuses_students_and_alumni(engine, world, part, who):
+    with pytest.raises(PermissionDenied), read_session(engine) as session:
+        part(session, actor=world.users[who], filters=DashboardFilter())
+    assert h.audit_rows(engine, action="program.dashboard", outcome="refused")
+
+
+@pytest.mark.parametrize("who", ["admin", "f_bio"])
+def test_the_parts_add_up_to_the_whole_dashboard(engine, world, who):
+    actor, filters = world.users[who], DashboardFilter(start=date(2020, 1, 1))
+    board = dashboard(engine, actor, start=date(2020, 1, 1))
+    with read_session(engine) as session:
+        applications = application_figures(session, actor=actor, filters=filters, now=NOW)
+        workspace = workspace_figures(session, actor=actor, filters=filters, now=NOW)
+        assert demand_figures(session, actor=actor, filters=filters) == board.demand
+        assert hours_figures(session, actor=actor, filters=filters) == board.hours
+    assert (applications.funnel, applications.matches) == (board.funnel, board.matches)
+    assert applications.median_days_to_match == board.median_days_to_match
+    assert applications.approval_ages == board.approval_ages
+    assert (workspace.sessions, workspace.at_risk) == (board.sessions, board.at_risk)
+    assert workspace.self_efficacy == board.self_efficacy
 
 
 def test_median_of_a_histogram():
