@@ -78,6 +78,12 @@ def test_faculty_approves_and_the_student_sees_the_match(server, page):
     shot(page, "faculty-approved")
     go(page, "Program dashboard", "Application funnel")
     page.get_by_text("Median days to match").wait_for()
+    # The parts arrive one after another; every chart is drawn once the last one is in.
+    page.get_by_text("Leadership self-efficacy").wait_for()
+    wait_for_app(page)
+    page.wait_for_function(
+        "() => document.querySelectorAll('[data-testid=stVegaLiteChart] svg.marks').length >= 5"
+    )
     shot(page, "faculty-dashboard")
     log_out(page)
 
