@@ -717,7 +717,10 @@ def departments(session: Session, *, actor: User) -> list[str]:
     """Return the departments that have published projects, for the dashboard filter."""
     _ensure_faculty(actor, "program.departments")
     rows = session.execute(
-        sa.select(col(Project.department)).distinct().order_by(col(Project.department))
+        sa.select(col(Project.department))
+        .where(col(Project.status).in_(PUBLISHED))
+        .distinct()
+        .order_by(col(Project.department))
     ).all()
     return [row[0] for row in rows]
 

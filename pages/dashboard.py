@@ -69,6 +69,17 @@ def _figures(
         return PARTS[part](session, actor=user, filters=filters), utcnow()
 
 
+@st.cache_data(ttl=60, show_spinner=False)
+def _department_names(database: str, role: str) -> list[str]:
+    """Return the departments for the filter, kept a minute per role (the same for everyone).
+
+    Only roles that passed the service's check on a miss ever have an entry.
+    """
+    del database, role  # part of the cache key only
+    with read_session(get_engine()) as session:
+        return departments(session, actor=signed_in_user())
+
+
 def render() -> None:
     """Read the filters, then compute and show the figures part by part (kept briefly)."""
     user = signed_in_user()
@@ -77,9 +88,7 @@ def render() -> None:
     assert user.id is not None
     scope = (user.role.value, user.department, user.program_wide)
     try:
-        with read_session(engine) as session:
-            names = departments(session, actor=user)
-        filters = _filters(names)
+        filters = _filters(_department_names(str(engine.url), user.role.value))
         key = (str(engine.url), user.id, scope, filters.department, filters.start, filters.end)
 
         def figures(part: str, what: str) -> tuple[Any, datetime]:

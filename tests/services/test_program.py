@@ -38,6 +38,7 @@ from core.program import (
     application_figures,
     approve_each,
     demand_figures,
+    departments,
     export_csv,
     hours_figures,
     median_of_histogram,
@@ -325,6 +326,14 @@ def test_students_and_alumni_may_not_read_the_dashboard(engine, world):
             program_dashboard(session, actor=world.users[who], filters=DashboardFilter())
     refused = h.audit_rows(engine, action="program.dashboard", outcome="refused")
     assert len(refused) == 2
+
+
+def test_the_department_filter_lists_departments_with_published_projects(engine, world):
+    with write_transaction(engine) as session:
+        h.project(session, world.users["m2"], department="Drafts Only", status=P.DRAFT)
+    with read_session(engine) as session:
+        names = departments(session, actor=world.users["f_all"])
+    assert names == sorted({ENG, BIO}) and "Drafts Only" not in names
 
 
 PARTS = [application_figures, demand_figures, hours_figures, workspace_figures]
