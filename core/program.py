@@ -14,7 +14,7 @@ import csv
 import io
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, TextIO
 
@@ -337,7 +337,6 @@ class Dashboard:
     sessions: list[WeekSessions]
     at_risk: AtRisk
     self_efficacy: SelfEfficacyChange
-    departments: list[str] = field(default_factory=list)
 
 
 def _dialect(session: Session) -> str:

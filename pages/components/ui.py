@@ -126,5 +126,8 @@ def arrow_table(rows: Sequence[Sequence[Any]], columns: Sequence[str]) -> pa.Tab
 
 
 def records_table(records: Sequence[Mapping[str, Any]]) -> pa.Table:
-    """Return rows given as dicts (column name to value) as an Arrow table; not for no rows."""
+    """Return rows given as dicts (column name to value) as an Arrow table.
+
+    The columns are read from the rows, so callers show an empty state instead of no rows.
+    """
     return pa.Table.from_pylist(list(records))
