@@ -13,7 +13,8 @@ from __future__ import annotations
 import csv
 import io
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, TextIO
@@ -30,7 +31,7 @@ from core.applications import (
     approved_matches,
 )
 from core.commitment import Commitment, occupied_weeks, weekly_load
-from core.db import write_transaction
+from core.db import read_session, write_transaction
 from core.errors import DomainError
 from core.models import (
     LIVE_PROJECT_STATUSES,
@@ -788,6 +789,55 @@ def workspace_figures(
         at_risk=_at_risk(session, filters, now.astimezone(UTC).date()),
         self_efficacy=_self_efficacy(session, filters),
     )
+
+
+# The dashboard's parts, in the order a screen shows them.
+DASHBOARD_PARTS = ("applications", "demand", "hours", "workspace")
+# Parts computed side by side: each is a scan that keeps one core busy (SQLite runs in this
+# process and releases the GIL while it works), so more than the cores only queue.
+PARALLEL_PARTS = 2
+
+
+def dashboard_parts(
+    engine: Engine,
+    *,
+    actor: User,
+    filters: DashboardFilter,
+    parts: Sequence[str] = DASHBOARD_PARTS,
+    now: datetime | None = None,
+    workers: int = PARALLEL_PARTS,
+) -> Iterator[tuple[str, Any]]:
+    """Compute dashboard parts side by side, each in its own read session; yield them in order.
+
+    The actor is checked once up front (one refusal, one audit row). Each part reads its own
+    snapshot: a write landing meanwhile may show in one part and not yet in another, as it
+    would between two reruns.
+    """
+    unknown = [part for part in parts if part not in DASHBOARD_PARTS]
+    if unknown:
+        raise ValueError(f"unknown dashboard parts: {unknown}")
+    with read_session(engine):
+        _ensure_faculty(actor, "program.dashboard")
+    moment = now or utcnow()
+    readers: dict[str, Callable[[Session], Any]] = {
+        "applications": lambda s: application_figures(s, actor=actor, filters=filters, now=moment),
+        "demand": lambda s: demand_figures(s, actor=actor, filters=filters),
+        "hours": lambda s: hours_figures(s, actor=actor, filters=filters),
+        "workspace": lambda s: workspace_figures(s, actor=actor, filters=filters, now=moment),
+    }
+
+    def read(part: str) -> Any:
+        with read_session(engine) as session:
+            return readers[part](session)
+
+    pool = ThreadPoolExecutor(max_workers=max(1, min(workers, len(parts))))
+    try:
+        futures: dict[str, Future[Any]] = {part: pool.submit(read, part) for part in parts}
+        for part in parts:
+            yield part, futures[part].result()
+    finally:
+        # A reader that stops early (a rerun) leaves nothing queued behind it.
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 def program_dashboard(

@@ -3,7 +3,9 @@ dates, each chart with its numbers beside it."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import time
+from contextlib import closing
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
@@ -14,17 +16,15 @@ from core.db import read_session
 from core.errors import DomainError
 from core.program import (
     AT_RISK_DAYS,
+    DASHBOARD_PARTS,
     ApplicationFigures,
     DashboardFilter,
     DepartmentHours,
     TagDemand,
     WorkspaceFigures,
-    application_figures,
+    dashboard_parts,
     default_filter,
-    demand_figures,
     departments,
-    hours_figures,
-    workspace_figures,
 )
 from core.types import utcnow
 from pages.components import charts
@@ -35,38 +35,36 @@ from pages.components.ui import arrow_table, escape_markdown, show_error
 ALL = "All departments"
 
 
-# At 100,000 projects the figures take a couple of seconds to compute and change slowly, so
-# each user's figures for one filter are kept for two minutes. The key holds the user and
-# what decides their scope, so nothing is shared across users and a changed role counts.
+# At 100,000 projects the figures take about a second to compute and change slowly, so the
+# figures of one filter are kept for two minutes in the browser session that asked for them:
+# the key holds the user and what decides their scope, so nothing outlives a change of role.
 FIGURES_TTL_SECONDS = 120
-
-# The figures come in parts, each computed and kept on its own, so the page shows the funnel
-# while the later parts are still being counted.
-PARTS: dict[str, Callable[..., Any]] = {
-    "applications": application_figures,
-    "demand": demand_figures,
-    "hours": hours_figures,
-    "workspace": workspace_figures,
-}
+KEPT = "db_kept_figures"
+MAX_KEPT = 32  # filters kept per session; the oldest goes first
 
 
-@st.cache_data(ttl=FIGURES_TTL_SECONDS, max_entries=1024, show_spinner=False)
-def _figures(
-    database: str,
-    user_id: int,
-    scope: tuple[str, str | None, bool],
-    department: str | None,
-    start: date | None,
-    end: date | None,
-    part: str,
-) -> tuple[Any, datetime]:
-    """Compute one part of the dashboard for one user and filter (kept; see above)."""
-    del database, scope  # part of the cache key only
-    user = signed_in_user()
-    assert user.id == user_id
-    filters = DashboardFilter(department=department, start=start, end=end)
-    with read_session(get_engine()) as session:
-        return PARTS[part](session, actor=user, filters=filters), utcnow()
+@dataclass(frozen=True)
+class _Kept:
+    figures: Any
+    computed_at: datetime
+    expires: float  # on _clock()
+
+
+def _clock() -> float:
+    return time.monotonic()
+
+
+def _kept(key: tuple[Any, ...]) -> dict[str, _Kept]:
+    """Return this session's unexpired parts for the key (dropping every expired entry)."""
+    store: dict[tuple[Any, ...], dict[str, _Kept]] = st.session_state.setdefault(KEPT, {})
+    now = _clock()
+    for old in [k for k, parts in store.items() if any(p.expires <= now for p in parts.values())]:
+        del store[old]
+    if key not in store:
+        while len(store) >= MAX_KEPT:
+            del store[next(iter(store))]
+        store[key] = {}
+    return store[key]
 
 
 @st.cache_data(ttl=60, show_spinner=False)
@@ -91,27 +89,38 @@ def render() -> None:
         filters = _filters(_department_names(str(engine.url), user.role.value))
         key = (str(engine.url), user.id, scope, filters.department, filters.start, filters.end)
 
-        def figures(part: str, what: str) -> tuple[Any, datetime]:
-            with st.spinner(f"Counting {what}…"):
-                return _figures(*key, part)
-
         left, right = st.columns([3, 1])
         if right.button("Refresh figures", icon=":material/refresh:"):
-            _figures.clear()
-            st.rerun()
-        notice = st.empty()
-        applications, computed_at = figures("applications", "applications")
-        left.caption(
-            f"Figures as of {computed_at:%H:%M:%S} UTC; they are kept for "
-            f"{FIGURES_TTL_SECONDS // 60} minutes."
-        )
-        _funnel(applications)
-        _timing(applications)
-        _demand(figures("demand", "applications and seats per tag")[0])
-        hours: list[DepartmentHours] = figures("hours", "mentor hours")[0]
-        _hours(hours)
-        workspace: WorkspaceFigures = figures("workspace", "sessions")[0]
-        _workspace(workspace)
+            st.session_state.pop(KEPT, None)
+        kept = _kept(key)
+        # The parts not kept are computed side by side and shown in order as they arrive.
+        missing = [part for part in DASHBOARD_PARTS if part not in kept]
+        with closing(
+            dashboard_parts(engine, actor=user, filters=filters, parts=missing)
+        ) as arriving:
+
+            def figures(part: str, what: str) -> Any:
+                if part not in kept:
+                    with st.spinner(f"Counting {what}…"):
+                        name, value = next(arriving)
+                    assert name == part, (name, part)
+                    expires = _clock() + FIGURES_TTL_SECONDS
+                    kept[part] = _Kept(value, utcnow(), expires)
+                return kept[part].figures
+
+            notice = st.empty()
+            applications: ApplicationFigures = figures("applications", "applications")
+            left.caption(
+                f"Figures as of {kept['applications'].computed_at:%H:%M:%S} UTC; they are "
+                f"kept for {FIGURES_TTL_SECONDS // 60} minutes."
+            )
+            _funnel(applications)
+            _timing(applications)
+            _demand(figures("demand", "applications and seats per tag"))
+            hours: list[DepartmentHours] = figures("hours", "mentor hours")
+            _hours(hours)
+            workspace: WorkspaceFigures = figures("workspace", "sessions")
+            _workspace(workspace)
     except DomainError as error:
         show_error(error)
         return

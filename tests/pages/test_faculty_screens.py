@@ -168,6 +168,48 @@ def test_dashboard_renders_with_the_demo_data(logged_in):
     assert {m.label: m.value for m in at.metric}["Matches"] == "0"
 
 
+def test_dashboard_keeps_its_figures_per_filter_until_refreshed(logged_in, monkeypatch):
+    from pages import dashboard
+
+    asked: list[list[str]] = []
+    real = dashboard.dashboard_parts
+
+    def counting(engine, **kwargs):
+        asked.append(list(kwargs["parts"]))
+        return real(engine, **kwargs)
+
+    monkeypatch.setattr(dashboard, "dashboard_parts", counting)
+    at = open_screen(logged_in("demo-faculty"), "dashboard")
+    assert asked[-1] == ["applications", "demand", "hours", "workspace"]
+    at.run()
+    assert asked[-1] == []  # a rerun shows the kept figures
+    at.selectbox(key="db_department").select("Biology").run()
+    assert len(asked[-1]) == 4  # another filter is counted afresh
+    at.selectbox(key="db_department").select(dashboard.ALL).run()
+    assert asked[-1] == []  # and the first one is still kept
+    next(b for b in at.button if b.label == "Refresh figures").click().run()
+    assert len(asked[-1]) == 4 and not at.exception
+
+
+def test_dashboard_counts_again_once_its_figures_expire(logged_in, monkeypatch):
+    from pages import dashboard
+
+    clock = [1000.0]
+    monkeypatch.setattr(dashboard, "_clock", lambda: clock[0])
+    at = open_screen(logged_in("demo-faculty"), "dashboard")
+    first = at.session_state[dashboard.KEPT]
+    (parts,) = first.values()
+    kept_at = parts["applications"]
+    clock[0] += dashboard.FIGURES_TTL_SECONDS - 1
+    at.run()
+    (parts,) = at.session_state[dashboard.KEPT].values()
+    assert parts["applications"] is kept_at
+    clock[0] += 2
+    at.run()
+    (parts,) = at.session_state[dashboard.KEPT].values()
+    assert parts["applications"] is not kept_at and not at.exception
+
+
 def in_page_order(node):
     """Yield the elements below a block in the order the page shows them."""
     for child in getattr(node, "children", {}).values():

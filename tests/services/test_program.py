@@ -37,6 +37,7 @@ from core.program import (
     WeekSessions,
     application_figures,
     approve_each,
+    dashboard_parts,
     demand_figures,
     departments,
     export_csv,
@@ -361,6 +362,61 @@ def test_the_parts_add_up_to_the_whole_dashboard(engine, world, who):
     assert applications.approval_ages == board.approval_ages
     assert (workspace.sessions, workspace.at_risk) == (board.sessions, board.at_risk)
     assert workspace.self_efficacy == board.self_efficacy
+
+
+@pytest.mark.parametrize("who", ["admin", "f_bio"])
+def test_parts_computed_side_by_side_are_the_whole_dashboard_in_the_order_asked(engine, world, who):
+    actor, filters = world.users[who], DashboardFilter(start=date(2020, 1, 1))
+    board = dashboard(engine, actor, start=date(2020, 1, 1))
+    asked = ["hours", "applications", "workspace", "demand"]
+    parts = list(dashboard_parts(engine, actor=actor, filters=filters, parts=asked, now=NOW))
+    assert [name for name, _ in parts] == asked
+    found = dict(parts)
+    assert found["hours"] == board.hours and found["demand"] == board.demand
+    assert found["applications"].funnel == board.funnel
+    assert found["applications"].median_days_to_match == board.median_days_to_match
+    assert found["workspace"].sessions == board.sessions
+    assert found["workspace"].self_efficacy == board.self_efficacy
+
+
+def test_dashboard_parts_are_computed_at_the_same_time(engine, world, monkeypatch):
+    import threading
+
+    import core.program
+
+    # Each of the two parts waits for the other: computed one after the other, both time out.
+    both = threading.Barrier(2, timeout=10)
+
+    def meets(real):
+        def reader(*args, **kwargs):
+            both.wait()
+            return real(*args, **kwargs)
+
+        return reader
+
+    monkeypatch.setattr(core.program, "demand_figures", meets(core.program.demand_figures))
+    monkeypatch.setattr(core.program, "hours_figures", meets(core.program.hours_figures))
+    parts = dashboard_parts(
+        engine, actor=world.users["admin"], filters=DashboardFilter(), parts=["demand", "hours"]
+    )
+    assert [name for name, _ in parts] == ["demand", "hours"]
+
+
+@pytest.mark.parametrize("who", ["s1", "m1"])
+def test_dashboard_parts_refuse_students_and_alumni_once(engine, world, who):
+    parts = dashboard_parts(engine, actor=world.users[who], filters=DashboardFilter())
+    with pytest.raises(PermissionDenied):
+        next(parts)
+    assert len(h.audit_rows(engine, action="program.dashboard", outcome="refused")) == 1
+
+
+def test_dashboard_parts_reject_an_unknown_part(engine, world):
+    with pytest.raises(ValueError, match="unknown dashboard parts"):
+        next(
+            dashboard_parts(
+                engine, actor=world.users["admin"], filters=DashboardFilter(), parts=["budget"]
+            )
+        )
 
 
 def test_median_of_a_histogram():
