@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -794,8 +795,8 @@ def workspace_figures(
 # The dashboard's parts, in the order a screen shows them.
 DASHBOARD_PARTS = ("applications", "demand", "hours", "workspace")
 # Parts computed side by side: each is a scan that keeps one core busy (SQLite runs in this
-# process and releases the GIL while it works), so more than the cores only queue.
-PARALLEL_PARTS = 2
+# process and releases the GIL while it works), so more than the cores would only queue.
+PARALLEL_PARTS = max(1, min(len(DASHBOARD_PARTS), os.cpu_count() or 1))
 
 
 def dashboard_parts(
