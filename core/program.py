@@ -405,34 +405,36 @@ def _count_funnel(counts: dict[str, int], status: S, was_accepted: bool, n: int)
         counts["ended_early"] += n
 
 
-def _applications(
-    session: Session, filters: DashboardFilter, now: datetime
-) -> tuple[Funnel, dict[int, int], list[AgeBucket]]:
-    """The funnel, days from submission to match (a histogram) and approval ages.
+def _funnel(session: Session, filters: DashboardFilter) -> Funnel:
+    """Count the cohort's applications by status and whether they were ever accepted.
 
-    One statement of two parts, both read from the project-status index (which carries the
-    status and the timestamps, so the application table itself is not read): every cohort
-    application grouped by status and whether it was ever accepted; then the matched,
-    rejected and accepted ones (found by status) grouped by their days to match, to a decision
-    or waiting. A few hundred rows come back whatever the data size.
+    Read from the project-timeline index (it carries the status and the timestamps, so the
+    application table itself is not read); a dozen rows come back whatever the data size.
     """
     status = col(Application.status)
-    accepted_at = col(Application.accepted_at)
-    was_accepted = accepted_at.is_not(None)
-    stages: Any = (
-        sa.select(
-            status.label("status"),
-            was_accepted.label("was_accepted"),
-            sa.null().label("matched"),
-            sa.null().label("decided"),
-            sa.null().label("waiting"),
-            func.count().label("n"),
-        )
+    was_accepted = col(Application.accepted_at).is_not(None)
+    counts: dict[str, int] = defaultdict(int)
+    for raw, accepted, n in session.execute(
+        sa.select(status, was_accepted.label("was_accepted"), func.count())
         .select_from(Application)
         .join(Project, col(Project.id) == col(Application.project_id))
         .where(*_cohort(filters))
         .group_by(status, was_accepted)
-    )
+    ):
+        _count_funnel(counts, S(raw), bool(accepted), n)
+    return Funnel(**counts)
+
+
+def _timings(
+    session: Session, filters: DashboardFilter, now: datetime
+) -> tuple[dict[int, int], list[AgeBucket]]:
+    """Days from submission to match (a histogram) and approval ages, in whole days.
+
+    The matched, rejected and accepted applications (found by status in the same index) are
+    grouped by their days to match, to a decision or waiting: a few hundred rows come back.
+    """
+    status = col(Application.status)
+    accepted_at = col(Application.accepted_at)
     decided_at = case(
         (status == S.REJECTED, col(Application.updated_at)),
         else_=col(Application.approved_at),
@@ -458,15 +460,6 @@ def _applications(
         .where(*_cohort(filters), status.in_((*MATCH_STATUSES, S.REJECTED, S.ACCEPTED)))
         .subquery()
     )
-    timings = sa.select(
-        days.c.status,
-        sa.null(),
-        days.c.matched,
-        days.c.decided,
-        days.c.waiting,
-        func.count(),
-    ).group_by(days.c.status, days.c.matched, days.c.decided, days.c.waiting)
-    counts: dict[str, int] = defaultdict(int)
     histogram: dict[int, int] = defaultdict(int)
     ages: dict[str, dict[str, int]] = {label: defaultdict(int) for label, _, _ in AGE_BUCKETS}
 
@@ -477,12 +470,13 @@ def _applications(
                 ages[label][kind] += n
                 return
 
-    rows = session.execute(sa.union_all(stages, timings)).all()
-    for raw, accepted, matched, decided, waiting, n in rows:
+    for raw, matched, decided, waiting, n in session.execute(
+        sa.select(
+            days.c.status, days.c.matched, days.c.decided, days.c.waiting, func.count()
+        ).group_by(days.c.status, days.c.matched, days.c.decided, days.c.waiting)
+    ):
         state = S(raw)
-        if accepted is not None:  # a stage row (the timing rows leave it NULL)
-            _count_funnel(counts, state, bool(accepted), n)
-        elif state is S.ACCEPTED:
+        if state is S.ACCEPTED:
             age("waiting", waiting, n)
         else:
             if state in MATCH_STATUSES:
@@ -492,7 +486,7 @@ def _applications(
         AgeBucket(label, ages[label]["decided"], ages[label]["waiting"])
         for label, _, _ in AGE_BUCKETS
     ]
-    return Funnel(**counts), dict(histogram), buckets
+    return dict(histogram), buckets
 
 
 def median_of_histogram(histogram: dict[int, int]) -> float | None:
@@ -727,10 +721,9 @@ def departments(session: Session, *, actor: User) -> list[str]:
 
 
 @dataclass(frozen=True)
-class ApplicationFigures:
-    """The funnel, the time to match and the approval ages of one filter."""
+class TimingFigures:
+    """The time to match and the approval ages of one filter."""
 
-    funnel: Funnel
     matches: int
     median_days_to_match: float | None
     approval_ages: list[AgeBucket]
@@ -745,18 +738,23 @@ class WorkspaceFigures:
     self_efficacy: SelfEfficacyChange
 
 
-# The dashboard is read in parts, so a screen can show each part as soon as it is computed:
-# on a large program the whole takes seconds, the first part a fraction of that.
+# The dashboard is read in parts, so a screen can compute them side by side and show each as
+# soon as it is counted: on a large program the whole takes a second, the funnel half of that.
 
 
-def application_figures(
-    session: Session, *, actor: User, filters: DashboardFilter, now: datetime | None = None
-) -> ApplicationFigures:
-    """Return the funnel and timing figures for the filter, in one aggregate statement."""
+def funnel_figures(session: Session, *, actor: User, filters: DashboardFilter) -> Funnel:
+    """Return how many of the filter's applications reached each stage."""
     _ensure_faculty(actor, "program.dashboard")
-    funnel, histogram, ages = _applications(session, filters, now or utcnow())
-    return ApplicationFigures(
-        funnel=funnel,
+    return _funnel(session, filters)
+
+
+def timing_figures(
+    session: Session, *, actor: User, filters: DashboardFilter, now: datetime | None = None
+) -> TimingFigures:
+    """Return the days to match (median and count) and how long approvals waited."""
+    _ensure_faculty(actor, "program.dashboard")
+    histogram, ages = _timings(session, filters, now or utcnow())
+    return TimingFigures(
         matches=sum(histogram.values()),
         median_days_to_match=median_of_histogram(histogram),
         approval_ages=ages,
@@ -793,7 +791,7 @@ def workspace_figures(
 
 
 # The dashboard's parts, in the order a screen shows them.
-DASHBOARD_PARTS = ("applications", "demand", "hours", "workspace")
+DASHBOARD_PARTS = ("funnel", "timing", "demand", "hours", "workspace")
 # Parts computed side by side: each is a scan that keeps one core busy (SQLite runs in this
 # process and releases the GIL while it works), so more than the cores would only queue.
 PARALLEL_PARTS = max(1, min(len(DASHBOARD_PARTS), os.cpu_count() or 1))
@@ -821,7 +819,8 @@ def dashboard_parts(
         _ensure_faculty(actor, "program.dashboard")
     moment = now or utcnow()
     readers: dict[str, Callable[[Session], Any]] = {
-        "applications": lambda s: application_figures(s, actor=actor, filters=filters, now=moment),
+        "funnel": lambda s: funnel_figures(s, actor=actor, filters=filters),
+        "timing": lambda s: timing_figures(s, actor=actor, filters=filters, now=moment),
         "demand": lambda s: demand_figures(s, actor=actor, filters=filters),
         "hours": lambda s: hours_figures(s, actor=actor, filters=filters),
         "workspace": lambda s: workspace_figures(s, actor=actor, filters=filters, now=moment),
@@ -849,18 +848,19 @@ def program_dashboard(
     now: datetime | None = None,
     demand_limit: int = 15,
 ) -> Dashboard:
-    """Return every dashboard figure for the filter, in six aggregate statements."""
+    """Return every dashboard figure for the filter, in seven aggregate statements."""
     now = now or utcnow()
-    applications = application_figures(session, actor=actor, filters=filters, now=now)
+    funnel = funnel_figures(session, actor=actor, filters=filters)
+    timing = timing_figures(session, actor=actor, filters=filters, now=now)
     demand = demand_figures(session, actor=actor, filters=filters, limit=demand_limit)
     hours = hours_figures(session, actor=actor, filters=filters)
     workspace = workspace_figures(session, actor=actor, filters=filters, now=now)
     return Dashboard(
         filters=filters,
-        funnel=applications.funnel,
-        matches=applications.matches,
-        median_days_to_match=applications.median_days_to_match,
-        approval_ages=applications.approval_ages,
+        funnel=funnel,
+        matches=timing.matches,
+        median_days_to_match=timing.median_days_to_match,
+        approval_ages=timing.approval_ages,
         demand=demand,
         hours=hours,
         sessions=workspace.sessions,

@@ -17,10 +17,11 @@ from core.errors import DomainError
 from core.program import (
     AT_RISK_DAYS,
     DASHBOARD_PARTS,
-    ApplicationFigures,
     DashboardFilter,
     DepartmentHours,
+    Funnel,
     TagDemand,
+    TimingFigures,
     WorkspaceFigures,
     dashboard_parts,
     default_filter,
@@ -109,13 +110,13 @@ def render() -> None:
                 return kept[part].figures
 
             notice = st.empty()
-            applications: ApplicationFigures = figures("applications", "applications")
+            funnel: Funnel = figures("funnel", "applications")
             left.caption(
-                f"Figures as of {kept['applications'].computed_at:%H:%M:%S} UTC; they are "
+                f"Figures as of {kept['funnel'].computed_at:%H:%M:%S} UTC; they are "
                 f"kept for {FIGURES_TTL_SECONDS // 60} minutes."
             )
-            _funnel(applications)
-            _timing(applications)
+            _funnel(funnel)
+            _timing(figures("timing", "days to match"))
             _demand(figures("demand", "applications and seats per tag"))
             hours: list[DepartmentHours] = figures("hours", "mentor hours")
             _hours(hours)
@@ -124,7 +125,7 @@ def render() -> None:
     except DomainError as error:
         show_error(error)
         return
-    if applications.funnel.submitted == 0 and not hours and not workspace.sessions:
+    if funnel.submitted == 0 and not hours and not workspace.sessions:
         notice.info(
             "Nothing to show for these filters yet: no published project starts in this range. "
             "Widen the dates or choose another department."
@@ -163,9 +164,8 @@ def _hours_text(value: float) -> str:
     return f"{value:,.1f}".rstrip("0").rstrip(".")
 
 
-def _funnel(board: ApplicationFigures) -> None:
+def _funnel(funnel: Funnel) -> None:
     st.subheader("Application funnel")
-    funnel = board.funnel
     chart_col, numbers_col = st.columns([3, 2])
     with chart_col:
         charts.draw(charts.funnel_chart(funnel.stages()), "Applications reaching each stage")
@@ -178,7 +178,7 @@ def _funnel(board: ApplicationFigures) -> None:
         st.caption(f"Ended early: {funnel.ended_early}. A later stage counts the earlier ones.")
 
 
-def _timing(board: ApplicationFigures) -> None:
+def _timing(board: TimingFigures) -> None:
     st.subheader("Time to match and approval age")
     median = board.median_days_to_match
     first, second, third = st.columns(3)

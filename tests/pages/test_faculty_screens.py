@@ -180,15 +180,15 @@ def test_dashboard_keeps_its_figures_per_filter_until_refreshed(logged_in, monke
 
     monkeypatch.setattr(dashboard, "dashboard_parts", counting)
     at = open_screen(logged_in("demo-faculty"), "dashboard")
-    assert asked[-1] == ["applications", "demand", "hours", "workspace"]
+    assert asked[-1] == ["funnel", "timing", "demand", "hours", "workspace"]
     at.run()
     assert asked[-1] == []  # a rerun shows the kept figures
     at.selectbox(key="db_department").select("Biology").run()
-    assert len(asked[-1]) == 4  # another filter is counted afresh
+    assert len(asked[-1]) == 5  # another filter is counted afresh
     at.selectbox(key="db_department").select(dashboard.ALL).run()
     assert asked[-1] == []  # and the first one is still kept
     next(b for b in at.button if b.label == "Refresh figures").click().run()
-    assert len(asked[-1]) == 4 and not at.exception
+    assert len(asked[-1]) == 5 and not at.exception
 
 
 def test_dashboard_counts_again_once_its_figures_expire(logged_in, monkeypatch):
@@ -199,15 +199,15 @@ def test_dashboard_counts_again_once_its_figures_expire(logged_in, monkeypatch):
     at = open_screen(logged_in("demo-faculty"), "dashboard")
     first = at.session_state[dashboard.KEPT]
     (parts,) = first.values()
-    kept_at = parts["applications"]
+    kept_at = parts["funnel"]
     clock[0] += dashboard.FIGURES_TTL_SECONDS - 1
     at.run()
     (parts,) = at.session_state[dashboard.KEPT].values()
-    assert parts["applications"] is kept_at
+    assert parts["funnel"] is kept_at
     clock[0] += 2
     at.run()
     (parts,) = at.session_state[dashboard.KEPT].values()
-    assert parts["applications"] is not kept_at and not at.exception
+    assert parts["funnel"] is not kept_at and not at.exception
 
 
 def in_page_order(node):

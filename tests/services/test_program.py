@@ -35,17 +35,18 @@ from core.program import (
     DepartmentHours,
     TagDemand,
     WeekSessions,
-    application_figures,
     approve_each,
     dashboard_parts,
     demand_figures,
     departments,
     export_csv,
+    funnel_figures,
     hours_figures,
     median_of_histogram,
     program_dashboard,
     queue_with_loads,
     safe_cell,
+    timing_figures,
     workspace_figures,
 )
 from core.types import utcnow
@@ -337,7 +338,7 @@ def test_the_department_filter_lists_departments_with_published_projects(engine,
     assert names == sorted({ENG, BIO}) and "Drafts Only" not in names
 
 
-PARTS = [application_figures, demand_figures, hours_figures, workspace_figures]
+PARTS = [funnel_figures, timing_figures, demand_figures, hours_figures, workspace_figures]
 
 
 @pytest.mark.parametrize("part", PARTS, ids=lambda f: f.__name__)
@@ -353,13 +354,14 @@ def test_the_parts_add_up_to_the_whole_dashboard(engine, world, who):
     actor, filters = world.users[who], DashboardFilter(start=date(2020, 1, 1))
     board = dashboard(engine, actor, start=date(2020, 1, 1))
     with read_session(engine) as session:
-        applications = application_figures(session, actor=actor, filters=filters, now=NOW)
+        funnel = funnel_figures(session, actor=actor, filters=filters)
+        timing = timing_figures(session, actor=actor, filters=filters, now=NOW)
         workspace = workspace_figures(session, actor=actor, filters=filters, now=NOW)
         assert demand_figures(session, actor=actor, filters=filters) == board.demand
         assert hours_figures(session, actor=actor, filters=filters) == board.hours
-    assert (applications.funnel, applications.matches) == (board.funnel, board.matches)
-    assert applications.median_days_to_match == board.median_days_to_match
-    assert applications.approval_ages == board.approval_ages
+    assert (funnel, timing.matches) == (board.funnel, board.matches)
+    assert timing.median_days_to_match == board.median_days_to_match
+    assert timing.approval_ages == board.approval_ages
     assert (workspace.sessions, workspace.at_risk) == (board.sessions, board.at_risk)
     assert workspace.self_efficacy == board.self_efficacy
 
@@ -368,13 +370,14 @@ def test_the_parts_add_up_to_the_whole_dashboard(engine, world, who):
 def test_parts_computed_side_by_side_are_the_whole_dashboard_in_the_order_asked(engine, world, who):
     actor, filters = world.users[who], DashboardFilter(start=date(2020, 1, 1))
     board = dashboard(engine, actor, start=date(2020, 1, 1))
-    asked = ["hours", "applications", "workspace", "demand"]
+    asked = ["hours", "timing", "funnel", "workspace", "demand"]
     parts = list(dashboard_parts(engine, actor=actor, filters=filters, parts=asked, now=NOW))
     assert [name for name, _ in parts] == asked
     found = dict(parts)
     assert found["hours"] == board.hours and found["demand"] == board.demand
-    assert found["applications"].funnel == board.funnel
-    assert found["applications"].median_days_to_match == board.median_days_to_match
+    assert found["funnel"] == board.funnel
+    assert found["timing"].median_days_to_match == board.median_days_to_match
+    assert found["timing"].approval_ages == board.approval_ages
     assert found["workspace"].sessions == board.sessions
     assert found["workspace"].self_efficacy == board.self_efficacy
 
