@@ -233,6 +233,7 @@ def new_app(script: Path) -> Any:
 
 def log_in(username: str) -> Any:
     from core.seed import DEMO_PASSWORD
+    from pages.components.auth import PENDING_COOKIE
 
     at = new_app(ROOT / "app.py").run()
     inputs = {w.label: w for w in at.text_input}
@@ -243,6 +244,10 @@ def log_in(username: str) -> Any:
     at.run()
     if at.exception or any(b.label == "Log in" for b in at.button):
         raise RuntimeError(f"could not log in as {username}")
+    # A browser writes the login cookie within its first reruns and the writer component then
+    # reports it, so a real session stops rendering the writer; AppTest runs no component.
+    if PENDING_COOKIE in at.session_state:
+        del at.session_state[PENDING_COOKIE]
     return at
 
 
