@@ -12,6 +12,25 @@ from core.errors import NotFound
 from core.models import Notification, User
 from core.types import utcnow
 
+# Kinds whose generic reading ("Workspace message") says less than a phrase of their own.
+KIND_LABELS = {
+    "workspace.message": "New message",
+    "workspace.feedback": "Feedback",
+    "account.role": "Role changed",
+    "account.active": "Account reactivated",
+}
+
+
+def kind_label(kind: str) -> str:
+    """Return a notification kind as people read it, e.g. "Application accepted"."""
+    if kind in KIND_LABELS:
+        return KIND_LABELS[kind]
+    area, _, event = kind.partition(".")
+    words = event.replace("_", " ")
+    if area == "workspace" and words:
+        return words[0].upper() + words[1:]  # "Session to confirm", not "Workspace session…"
+    return " ".join(part for part in (area.replace("_", " ").capitalize(), words) if part)
+
 
 def notify(
     session: Session, *, user_id: int, kind: str, text: str, link: str | None = None

@@ -7,7 +7,7 @@ import streamlit as st
 from core.db import read_session, write_transaction
 from core.errors import DomainError
 from core.models import Notification, Role, User
-from core.notifications import list_notifications, mark_all_read, mark_read
+from core.notifications import kind_label, list_notifications, mark_all_read, mark_read
 from pages.components.auth import signed_in_user
 from pages.components.engine import get_engine
 from pages.components.navigation import screen_page, screens_for
@@ -51,28 +51,32 @@ def _mark_one(notification_id: int) -> None:
 def _note(user: User, note: Notification) -> None:
     with st.container(border=True):
         marker = "**New** · " if note.read_at is None else ""
-        st.caption(f"{marker}{note.created_at:%d %b %Y %H:%M} UTC · {note.kind}")
+        st.caption(f"{marker}{note.created_at:%d %b %Y %H:%M} UTC · {kind_label(note.kind)}")
         user_text(note.text)
         target = link_target(user, note.link)
-        left, right = st.columns(2)
         # Only screens this user's role may open are linked.
-        if target is not None and any(x.url_path == target[0] for x in screens_for(user.role)):
-            url_path, params = target
-            with left:
+        if target is not None and not any(x.url_path == target[0] for x in screens_for(user.role)):
+            target = None
+        if target is None and note.read_at is not None:
+            return
+        # One row of actions (a flex row is one element; two columns would be three).
+        with st.container(horizontal=True, vertical_alignment="center"):
+            if target is not None:
+                url_path, params = target
                 st.page_link(
                     screen_page(url_path),
                     label="Open",
                     query_params=params,
                     icon=":material/open_in_new:",
                 )
-        if note.read_at is None:
-            right.button(
-                "Mark read",
-                key=f"read_{note.id}",
-                on_click=_mark_one,
-                args=(note.id,),
-                icon=":material/done:",
-            )
+            if note.read_at is None:
+                st.button(
+                    "Mark read",
+                    key=f"read_{note.id}",
+                    on_click=_mark_one,
+                    args=(note.id,),
+                    icon=":material/done:",
+                )
 
 
 def render() -> None:
