@@ -206,16 +206,14 @@ def _actions(user: User, applicant: Applicant) -> None:
                 key=f"ap_note_{number}",
                 max_chars=500,
             )
-        columns = st.columns(3)
+        buttons = st.container(horizontal=True)  # one element per card; columns send four
         accepted = waitlisted = declined = False
         if can_accept:
-            accepted = columns[0].form_submit_button(
-                "Accept", type="primary", icon=":material/check:"
-            )
+            accepted = buttons.form_submit_button("Accept", type="primary", icon=":material/check:")
         if can_waitlist:
-            waitlisted = columns[1].form_submit_button("Waitlist", icon=":material/schedule:")
+            waitlisted = buttons.form_submit_button("Waitlist", icon=":material/schedule:")
         if can_decline:
-            declined = columns[2].form_submit_button("Decline", icon=":material/close:")
+            declined = buttons.form_submit_button("Decline", icon=":material/close:")
     if accepted:
         _move(user, applicant, "accept")
     elif waitlisted:

@@ -190,11 +190,11 @@ def _actions(user: User, row: QueueRow) -> None:
             key=f"ap_reason_{number}",
             max_chars=500,
         )
-        approve_col, reject_col = st.columns(2)
-        approved = approve_col.form_submit_button(
+        buttons = st.container(horizontal=True)  # one element per card; columns send three
+        approved = buttons.form_submit_button(
             "Approve", type="primary", icon=":material/check:", key=f"ap_approve_{number}"
         )
-        rejected = reject_col.form_submit_button(
+        rejected = buttons.form_submit_button(
             "Reject", icon=":material/close:", key=f"ap_reject_{number}"
         )
     if approved:

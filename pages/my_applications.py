@@ -122,25 +122,25 @@ def _card(item: MyApplication, timeline: list[TimelineEntry] | None) -> None:
         )
         if item.reason:
             st.caption(f"Reason: {escape_markdown(item.reason)}")
-        left, middle, right = st.columns(3)
-        with left:
+        # One flex row of actions: columns would send three elements more per card.
+        with st.container(horizontal=True, vertical_alignment="center"):
             project_link(item.project_id, "View project", icon=":material/visibility:")
-        if timeline is None:
-            middle.button(
-                "Show timeline",
-                key=f"timeline_{item.id}",
-                on_click=_show_timeline,
-                args=(item.id,),
-                icon=":material/timeline:",
-            )
-        if _withdrawable(item.status) and st.session_state.get(CONFIRM) != item.id:
-            right.button(
-                "Withdraw",
-                key=f"withdraw_{item.id}",
-                on_click=_ask_to_withdraw,
-                args=(item.id,),
-                icon=":material/undo:",
-            )
+            if timeline is None:
+                st.button(
+                    "Show timeline",
+                    key=f"timeline_{item.id}",
+                    on_click=_show_timeline,
+                    args=(item.id,),
+                    icon=":material/timeline:",
+                )
+            if _withdrawable(item.status) and st.session_state.get(CONFIRM) != item.id:
+                st.button(
+                    "Withdraw",
+                    key=f"withdraw_{item.id}",
+                    on_click=_ask_to_withdraw,
+                    args=(item.id,),
+                    icon=":material/undo:",
+                )
         if st.session_state.get(CONFIRM) == item.id:
             extra = (
                 " Your seat goes to the next student on the waitlist."

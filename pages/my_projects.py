@@ -156,13 +156,12 @@ def _project_card(row: MyProjectRow) -> None:
             f"{day(row.end_date)} · apply by {day(row.deadline)} · "
             f"{hours(row.mentor_hours)} h/week from you"
         )
-        seats, waiting, edit, applicants = st.columns([1, 1, 1, 1.3])
-        seats.markdown(f"Seats filled: **{row.filled} of {row.seats}**")
-        waiting.markdown(f"Waiting: **{row.waiting}**")
-        with edit:
+        st.markdown(f"Seats filled: **{row.filled} of {row.seats}** · Waiting: **{row.waiting}**")
+        # One flex row for the links: a mentor's list grows over the years, and columns would
+        # send three elements more per card.
+        with st.container(horizontal=True):
             label = "Edit" if row.status in EDITABLE_STATUSES else "View"
             link(MY_PROJECTS, label, project=row.id, icon=STATUS_ICON[row.status])
-        with applicants:
             if row.status is not ProjectStatus.DRAFT:
                 link(APPLICANTS, "Applicants", project=row.id, icon=":material/how_to_reg:")
 
