@@ -43,7 +43,7 @@ from pages.components.student import (
     show_flash,
     status_text,
 )
-from pages.components.ui import escape_markdown, show_error, user_text
+from pages.components.ui import escape_markdown, literal, show_error
 
 RECOMMENDED = 3
 MAX_HOURS_FILTER = 20
@@ -273,9 +273,13 @@ def _filter_widgets(department_options: list[str], tag_options: list[str]) -> Fi
 # ---------------------------------------------------------------------------- cards
 
 
+def _reason_lines(reasons: list[str]) -> list[str]:
+    return [f"• {escape_markdown(reason)}" for reason in reasons]
+
+
 def _reasons(reasons: list[str]) -> None:
     if reasons:
-        st.caption("  \n".join(f"• {escape_markdown(reason)}" for reason in reasons))
+        st.caption("  \n".join(_reason_lines(reasons)))
 
 
 def _facts(
@@ -290,24 +294,20 @@ def _facts(
 
 def _card(row: CatalogRow) -> None:
     with st.container(border=True):
-        # The title and its facts are one element: a page holds many cards, and every element
-        # costs the rerun about as much as its text.
+        # Title, facts and summary are one element, dates, tags and reasons another: a page
+        # holds many cards, and every element costs the rerun about as much as its text.
         facts = _facts(
             row.department, row.mode, row.student_hours, row.duration_weeks, row.seats_left
         )
-        st.markdown(f"#### {escape_markdown(row.title)}\n{facts}")
-        st.caption(
-            f"Starts {day(row.start_date)} · apply by {day(row.deadline)}"
-            + (f" · tags: {escape_markdown(', '.join(row.tags))}" if row.tags else "")
+        summary = f"\n\n{literal(row.summary)}" if row.summary else ""
+        st.markdown(f"#### {escape_markdown(row.title)}\n{facts}{summary}")
+        when = f"Starts {day(row.start_date)} · apply by {day(row.deadline)}" + (
+            f" · tags: {escape_markdown(', '.join(row.tags))}" if row.tags else ""
         )
-        user_text(row.summary)
-        if row.score is not None:
-            if not row.score.fits:
-                st.warning(
-                    escape_markdown(row.score.time_fit.sentence),
-                    icon=":material/schedule:",
-                )
-            _reasons(row.reasons)
+        reasons = _reason_lines(row.reasons) if row.score is not None else []
+        st.caption("  \n".join([when, *reasons]))
+        if row.score is not None and not row.score.fits:
+            st.warning(escape_markdown(row.score.time_fit.sentence), icon=":material/schedule:")
         if row.my_status is not None:
             st.info(f"You applied: {status_text(row.my_status)}.", icon=":material/send:")
         project_link(row.project_id, "View", icon=":material/visibility:")

@@ -26,11 +26,16 @@ def escape_markdown(text: str) -> str:
     return _MARKDOWN_SPECIALS.sub(r"\\\1", text)
 
 
+def literal(text: str) -> str:
+    """Return Markdown that shows user-written text literally, keeping its line breaks."""
+    return escape_markdown(text).replace("\n", "  \n")
+
+
 def user_text(text: str | None, *, caption: bool = False) -> None:
     """Show user-written text literally, keeping its line breaks."""
     if not text:
         return
-    escaped = escape_markdown(text).replace("\n", "  \n")
+    escaped = literal(text)
     if caption:
         st.caption(escaped)
     else:
