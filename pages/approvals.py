@@ -13,7 +13,7 @@ from core.models import User
 from core.program import ItemResult, QueueRow, WeekLoad, approve_each, queue_with_loads
 from pages.components.auth import signed_in_user
 from pages.components.engine import get_engine
-from pages.components.ui import escape_markdown, show_error, user_text
+from pages.components.ui import escape_markdown, literal, show_error
 
 # Each item is a form with both loads: ten keep a page quick to scan and to render.
 PAGE_SIZE = 10
@@ -129,8 +129,7 @@ def _card(user: User, row: QueueRow) -> None:
             f"**{escape_markdown(item.project_title)}** · {escape_markdown(item.department)}  \n"
             f"{age} · Mentor: {escape_markdown(item.mentor_name)} · Student: {student}"
         )
-        st.markdown("**Statement**")
-        user_text(row.statement)
+        st.markdown(f"**Statement**\n\n{literal(row.statement)}")
         student_col, mentor_col = st.columns(2)
         with student_col:
             _student_load(row)
