@@ -42,9 +42,8 @@ def render() -> None:
     st.write(f"You are signed in as **{user.role.value}**.")
     unread = unread_count(get_engine(), user)
     st.metric("Unread notifications", unread)
-    st.markdown("#### What you can do next")
-    for step in NEXT_STEPS[user.role]:
-        st.markdown(f"- {step}")
+    steps = "\n".join(f"- {step}" for step in NEXT_STEPS[user.role])
+    st.markdown(f"#### What you can do next\n{steps}")
 
 
 if __name__ == "__main__":

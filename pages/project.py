@@ -95,8 +95,9 @@ def _about(detail: ProjectDetail) -> None:
     st.caption("Contact details are shared once a match is approved.")
     st.subheader("Milestone plan")
     if detail.milestones:
-        for title, week in detail.milestones:
-            st.markdown(f"- **Week {week}:** {escape_markdown(title)}")
+        # One list, one element (a page element per line costs the rerun as much as its text).
+        plan = [f"- **Week {week}:** {escape_markdown(title)}" for title, week in detail.milestones]
+        st.markdown("\n".join(plan))
     else:
         st.caption("The mentor has not listed milestones.")
 
@@ -105,8 +106,8 @@ def _fit(detail: ProjectDetail) -> None:
     if detail.score is None:
         return
     st.subheader("How it fits you")
-    for reason in detail.score.reasons:
-        st.markdown(f"- {escape_markdown(reason)}")
+    if detail.score.reasons:
+        st.markdown("\n".join(f"- {escape_markdown(reason)}" for reason in detail.score.reasons))
     adding = {monday: detail.project.student_hours for monday in detail.weeks}
     draw(
         load_vs_limit_chart(
