@@ -25,8 +25,7 @@ def _pages(screens: list[Screen]) -> dict[str, st.Page]:
 
 def _menu(user_name: str, role: str, pages: dict[str, st.Page], unread: int, messages: int) -> None:
     with st.sidebar:
-        st.markdown(f"**{escape_markdown(user_name)}**")
-        st.caption(f"Signed in as {role}")
+        st.markdown(f"**{escape_markdown(user_name)}**  \n:small[:gray[Signed in as {role}]]")
         for url_path, page in pages.items():
             label = page.title
             if url_path == "inbox" and unread:

@@ -41,6 +41,8 @@ def test_each_demo_role_lands_on_its_home(logged_in, username):
     assert f"signed in as **{ROLE_OF[username]}**" in texts(at)
     assert at.metric[0].label == "Unread notifications"
     assert not any(b.label == "Log in" for b in at.button), "the login form is cleared"
+    menu_top = at.sidebar.markdown[0].value
+    assert menu_top.endswith(f":small[:gray[Signed in as {ROLE_OF[username]}]]"), menu_top
 
 
 def test_a_login_creates_a_server_side_session(logged_in, app_env):
