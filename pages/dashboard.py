@@ -221,7 +221,7 @@ def _demand(demand: list[TagDemand]) -> None:
         st.dataframe(
             arrow_table(
                 [(d.tag, d.applications, d.seats, d.gap) for d in demand],
-                ["tag", "applications", "seats", "missing seats"],
+                ["tag", "applications", "seats", "applications − seats"],
             ),
             hide_index=True,
             width="stretch",
