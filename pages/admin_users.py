@@ -97,24 +97,24 @@ def _actions(actor: User, target: User) -> None:
                 lambda s: admin.change_role(s, actor=actor, user_id=user_id, role=new_role),
                 lambda _: f"{name} is now {new_role.value}.",
             )
-        cols = st.columns(3)
+        actions = st.container(horizontal=True)
         if target.is_active:
-            if cols[0].button("Deactivate", key="admin_users_deactivate"):
+            if actions.button("Deactivate", key="admin_users_deactivate"):
                 _run(
                     lambda s: admin.deactivate_user(s, actor=actor, user_id=user_id),
                     lambda n: f"{name} was deactivated and signed out of {counted(n, 'session')}.",
                 )
-        elif cols[0].button("Reactivate", key="admin_users_reactivate"):
+        elif actions.button("Reactivate", key="admin_users_reactivate"):
             _run(
                 lambda s: admin.reactivate_user(s, actor=actor, user_id=user_id),
                 lambda _: f"{name} can log in again.",
             )
-        if cols[1].button("Sign out everywhere", key="admin_users_sign_out"):
+        if actions.button("Sign out everywhere", key="admin_users_sign_out"):
             _run(
                 lambda s: admin.sign_out_everywhere(s, actor=actor, user_id=user_id),
                 lambda n: f"{name} was signed out of {counted(n, 'session')}.",
             )
-        if cols[2].button("Create reset link", key="admin_users_reset"):
+        if actions.button("Create reset link", key="admin_users_reset"):
             _run(
                 lambda s: admin.issue_reset_link(s, actor=actor, user_id=user_id),
                 lambda link: (
