@@ -3,7 +3,7 @@
 For each screen of pages/components/navigation.py SCREENS, as a logged-in demo user of each role
 that may open it, the app is rendered in AppTest: warm-up reruns, then timed reruns (median and
 p95 of `at.run()`), counting the SQL statements each render sends. Every screen is measured in
-`--sweeps` passes over all screens (two by default) and keeps its fastest pass: this machine's
+`--sweeps` passes over all screens (three by default) and keeps its fastest pass: this machine's
 speed drifts for minutes at a time, and noise only ever adds time. A bare Streamlit page measured
 the same way gives the floor. Write services run on real rows inside a transaction that is rolled
 back, so the benchmark database stays as generated. Results go to stdout and build/bench.json.
@@ -837,7 +837,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--warmup", type=int, default=3)
     parser.add_argument("--runs", type=int, default=15)
     parser.add_argument(
-        "--sweeps", type=int, default=2, help="measure every screen this many times, keep the best"
+        "--sweeps", type=int, default=3, help="measure every screen this many times, keep the best"
     )
     parser.add_argument("--only", help="comma-separated url paths to measure")
     parser.add_argument("--slow", action="store_true", help="print each page's slowest SQL")
