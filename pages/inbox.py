@@ -25,19 +25,25 @@ STEP = 10
 
 
 def link_target(user: User, link: str | None) -> tuple[str, dict[str, str]] | None:
-    """Return the screen and query parameters a notification link opens for this user."""
+    """Return the screen and query parameters a notification link opens for this user.
+
+    None when the link names nothing, or a screen this user's role may not open.
+    """
     kind, _, value = (link or "").partition(":")
     if not value.isdigit():
         return None
-    if kind == "project":
-        # Students read the project; its owner manages it.
-        if user.role is Role.STUDENT:
-            return "project", {"id": value}
-        return "my-projects", {"project": value}
-    if kind not in LINK_TARGETS:
+    target: tuple[str, dict[str, str]]
+    if kind == "project" and user.role is Role.STUDENT:
+        target = ("project", {"id": value})  # students read the project; its owner manages it
+    elif kind == "project":
+        target = ("my-projects", {"project": value})
+    elif kind in LINK_TARGETS:
+        url_path, param = LINK_TARGETS[kind]
+        target = (url_path, {param: value})
+    else:
         return None
-    url_path, param = LINK_TARGETS[kind]
-    return url_path, {param: value}
+    opens = any(screen.url_path == target[0] for screen in screens_for(user.role))
+    return target if opens else None
 
 
 def _mark_one(notification_id: int) -> None:
@@ -54,9 +60,6 @@ def _note(user: User, note: Notification) -> None:
         st.caption(f"{marker}{note.created_at:%d %b %Y %H:%M} UTC · {kind_label(note.kind)}")
         user_text(note.text)
         target = link_target(user, note.link)
-        # Only screens this user's role may open are linked.
-        if target is not None and not any(x.url_path == target[0] for x in screens_for(user.role)):
-            target = None
         if target is None and note.read_at is not None:
             return
         # One row of actions (a flex row is one element; two columns would be three).

@@ -368,6 +368,31 @@ def inbox_links(at) -> list[tuple[str, str]]:
     return [(str(link.proto.page), link.proto.query_string) for link in at.main.get("page_link")]
 
 
+@pytest.mark.parametrize(
+    ("role", "link", "opens"),
+    [
+        ("student", "project:7", ("project", {"id": "7"})),
+        ("alumni", "project:7", ("my-projects", {"project": "7"})),
+        ("faculty", "applicants:7", ("applicants", {"project": "7"})),
+        ("student", "match:3", ("matches", {"match": "3"})),
+        ("student", "application:5", ("my-applications", {"application": "5"})),
+        # Admins post no projects and have no matches: such links are not offered to them.
+        ("admin", "project:7", None),
+        ("admin", "applicants:7", None),
+        ("admin", "match:3", None),
+        ("student", "applicants:7", None),
+        ("student", "match:x", None),
+        ("student", "nonsense", None),
+        ("student", None, None),
+    ],
+)
+def test_a_notification_links_only_to_a_screen_the_reader_may_open(role, link, opens):
+    from core.models import Role
+    from pages.inbox import link_target
+
+    assert link_target(User(role=Role(role)), link) == opens
+
+
 def test_inbox_links_each_notification_to_its_place(logged_in, app_env):
     match_id = match_of(app_env, "demo-student", PORTFOLIO)
     at = open_screen(logged_in("demo-student"), "inbox")
