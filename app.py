@@ -11,7 +11,7 @@ from core.workspace import flag_at_risk_if_due
 from pages.components import visitor
 from pages.components.auth import LoginGate, request_logout
 from pages.components.engine import get_engine
-from pages.components.navigation import SCREENS, Screen, screens_for
+from pages.components.navigation import DEFAULT_SCREEN, SCREENS, Screen, screen_page, screens_for
 from pages.components.ui import escape_markdown
 from pages.components.unread import menu_badges
 
@@ -20,7 +20,7 @@ NEXT_PAGE = "router_next_page"
 
 
 def _pages(screens: list[Screen]) -> dict[str, st.Page]:
-    return {s.url_path: s.page(default=s.url_path == "home") for s in screens}
+    return {s.url_path: screen_page(s.url_path) for s in screens}
 
 
 def _menu(user_name: str, role: str, pages: dict[str, st.Page], unread: int, messages: int) -> None:
@@ -56,7 +56,7 @@ def main() -> None:
     user = gate.current_user()
     if gate.logged_out:
         st.query_params.clear()
-        st.session_state[NEXT_PAGE] = "home"
+        st.session_state[NEXT_PAGE] = DEFAULT_SCREEN
     if user is None:
         # Visitors see no menu; the page they asked for is remembered for after login.
         asked = st.navigation(list(_pages(list(SCREENS)).values()), position="hidden")

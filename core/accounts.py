@@ -8,6 +8,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from sqlalchemy import ColumnElement
 from sqlmodel import Session, col, func, select, update
 
 from core import audit
@@ -248,7 +249,8 @@ class SessionCheck:
         return self.user
 
 
-def _verdict(session: Session, record: AuthSession | None, settings: Settings) -> SessionCheck:
+def _verdict(record: AuthSession | None, user: User | None, settings: Settings) -> SessionCheck:
+    """Judge a session and its user as read (pure: the caller decides what to write)."""
     now = utcnow()
     if record is None:
         return SessionCheck(None, "Please log in.")
@@ -260,7 +262,6 @@ def _verdict(session: Session, record: AuthSession | None, settings: Settings) -
         return SessionCheck(
             None, "You were signed out after a period of inactivity. Please log in again.", True
         )
-    user = session.get(User, record.user_id)
     if user is None or not user.is_active:
         return SessionCheck(None, "This account is no longer active.", True)
     return SessionCheck(user, needs_write=now - record.last_seen_at > TOUCH_INTERVAL)
@@ -277,6 +278,18 @@ def _apply(session: Session, record: AuthSession | None, check: SessionCheck) ->
         session.add(record)
 
 
+def _session_with_user(
+    session: Session, condition: ColumnElement[bool]
+) -> tuple[AuthSession | None, User | None]:
+    # One statement for both rows: the check runs on every rerun of every page.
+    row = session.exec(
+        select(AuthSession, User)
+        .join(User, col(User.id) == AuthSession.user_id, isouter=True)
+        .where(condition)
+    ).first()
+    return (row[0], row[1]) if row else (None, None)
+
+
 def check_session(
     session: Session, *, session_id: int, settings: Settings, write: bool = False
 ) -> SessionCheck:
@@ -284,8 +297,8 @@ def check_session(
 
     Reading first and writing only when `needs_write` keeps most reruns free of writes.
     """
-    record = session.get(AuthSession, session_id)
-    check = _verdict(session, record, settings)
+    record, user = _session_with_user(session, col(AuthSession.id) == session_id)
+    check = _verdict(record, user, settings)
     if write:
         _apply(session, record, check)
     return check
@@ -293,10 +306,8 @@ def check_session(
 
 def resume_session(session: Session, *, token: str, settings: Settings) -> tuple[AuthSession, User]:
     """Return the live session and user of a login cookie, or raise SessionEnded."""
-    record = session.exec(
-        select(AuthSession).where(AuthSession.token_hash == token_digest(token))
-    ).first()
-    check = _verdict(session, record, settings)
+    record, user = _session_with_user(session, col(AuthSession.token_hash) == token_digest(token))
+    check = _verdict(record, user, settings)
     _apply(session, record, check)
     user = check.user_or_raise()
     assert record is not None

@@ -10,6 +10,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from functools import cached_property
 from typing import Any
 
 import jwt
@@ -53,22 +54,34 @@ class LoginGate:
         self.engine = engine
         self.settings = settings
         self._key = settings.signing_key()
-        self.authenticator = stauth.Authenticate(
-            {"usernames": {}},
-            settings.cookie_name,
-            self._key,
-            settings.cookie_lifetime_hours / 24,
-            auto_hash=False,
-            login_sleep_time=0,  # the library sleeps 0.7 s on every logged-out rerun otherwise
-        )
-        model = self.authenticator.authentication_controller.authentication_model
-        # Only the accounts this run deals with are loaded, never the whole user table.
-        self._credentials: dict[str, Any] = model.credentials["usernames"]
-        model.check_credentials = self._check_credentials
+        # Only the accounts this run deals with are given to the library, never the user table.
+        self._credentials: dict[str, Any] = {}
         # The cookie is written after the login form is cleared away, not inside it.
         self._cookie_due = False
         self.logged_out = False
-        self.authenticator.cookie_controller.set_cookie = self._defer_cookie  # type: ignore[method-assign]
+
+    @cached_property
+    def authenticator(self) -> stauth.Authenticate:
+        """Build the library's object when this run needs it: login, cookie, logout.
+
+        A logged-in rerun only checks the server-side session, so it skips the library's
+        set-up (and the cookie-reading component it renders) altogether.
+        """
+        authenticator = stauth.Authenticate(
+            {"usernames": {}},
+            self.settings.cookie_name,
+            self._key,
+            self.settings.cookie_lifetime_hours / 24,
+            auto_hash=False,
+            login_sleep_time=0,  # the library sleeps 0.7 s on every logged-out rerun otherwise
+        )
+        model = authenticator.authentication_controller.authentication_model
+        known = model.credentials["usernames"]
+        known.update(self._credentials)
+        self._credentials = known
+        model.check_credentials = self._check_credentials
+        authenticator.cookie_controller.set_cookie = self._defer_cookie  # type: ignore[method-assign]
+        return authenticator
 
     # -------------------------------------------------------------- the gate
     def current_user(self) -> User | None:

@@ -17,6 +17,10 @@ APPROVERS = frozenset({Role.FACULTY, Role.ADMIN})
 # The two sides of a match use its workspace; faculty who post projects are mentors too.
 PARTIES = STUDENTS | MENTORS
 PASSPORT_READERS = STUDENTS | APPROVERS
+# The screen at the portal's root address.
+DEFAULT_SCREEN = "home"
+# This browser session's st.Page objects, by URL path.
+SESSION_PAGES = "navigation_pages"
 
 
 @dataclass(frozen=True)
@@ -76,8 +80,16 @@ def has_screen(url_path: str) -> bool:
 
 
 def screen_page(url_path: str) -> st.Page:
-    """Return the st.Page of a registered screen (pages are identified by their URL path)."""
-    for screen in SCREENS:
-        if screen.url_path == url_path:
-            return screen.page()
-    raise KeyError(url_path)
+    """Return the st.Page of a registered screen (pages are identified by their URL path).
+
+    Each browser session builds a screen's page once: the menu and the links on cards ask for
+    pages on every rerun, and building one costs about as much as drawing an element.
+    """
+    pages: dict[str, st.Page] = st.session_state.setdefault(SESSION_PAGES, {})
+    page = pages.get(url_path)
+    if page is None:
+        screen = next((s for s in SCREENS if s.url_path == url_path), None)
+        if screen is None:
+            raise KeyError(url_path)
+        page = pages[url_path] = screen.page(default=url_path == DEFAULT_SCREEN)
+    return page
