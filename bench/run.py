@@ -4,9 +4,11 @@ For each screen of pages/components/navigation.py SCREENS, as a logged-in demo u
 that may open it, the app is rendered in AppTest: warm-up reruns, then timed reruns (median and
 p95 of `at.run()`), counting the SQL statements each render sends. Every screen is measured in
 `--sweeps` passes over all screens (three by default) and keeps its fastest pass: this machine's
-speed drifts for minutes at a time, and noise only ever adds time. A bare Streamlit page measured
-the same way gives the floor. Write services run on real rows inside a transaction that is rolled
-back, so the benchmark database stays as generated. Results go to stdout and build/bench.json.
+speed drifts for minutes at a time, and noise only ever adds time. A bare Streamlit page gives the
+floor: it is timed just before and just after each screen, and a screen's floor ratio divides its
+median by the bare page's of the same second or two. Write services run on real rows inside a
+transaction that is rolled back, so the benchmark database stays as generated. Results go to
+stdout and build/bench.json.
 
     python -m bench.run --profile medium            # SQLite file build/bench-medium.db
     DATABASE_URL=postgresql+psycopg://… python -m bench.run --profile large
@@ -79,6 +81,7 @@ class Result:
     # statements to one render now and then.
     statements_max: int | None = None
     cpu_ms: float | None = None  # median process CPU time (less sensitive to contention)
+    floor_ms: float | None = None  # the bare page's median, measured interleaved with this one
 
 
 # ------------------------------------------------------------------------------ statement counting
@@ -258,13 +261,36 @@ def errors_of(at: Any) -> list[str]:
 CPU_MS: list[float] = []  # process CPU time of the last time_runs() call's timed runs
 
 
-def time_runs(at: Any, warmup: int, runs: int) -> tuple[list[float], list[int], list[str]]:
+FLOOR_MS: list[float] = []  # the bare page's times around the last time_runs() call
+FLOOR_WARMUP = 2
+
+
+def _time_floor(floor: Any, runs: int) -> None:
+    for _ in range(FLOOR_WARMUP):
+        floor.run()
+    for _ in range(runs):
+        started = time.perf_counter()
+        floor.run()
+        FLOOR_MS.append((time.perf_counter() - started) * 1000)
+
+
+def time_runs(
+    at: Any, warmup: int, runs: int, floor: Any = None
+) -> tuple[list[float], list[int], list[str]]:
     """Rerun warm: return the milliseconds and statement counts of the timed runs.
 
     The process CPU time of each run is kept in CPU_MS: on a contended machine the wall time
     includes waiting for a core, the CPU time much less so (AppTest runs the script in this
-    process, and SQLite runs in it too).
+    process, and SQLite runs in it too). Given the bare page's AppTest as `floor`, the bare
+    page is timed just before and just after, into FLOOR_MS: the machine's speed drifts, and a
+    screen's floor ratio is only fair against the floor measured in the same second or two.
+    Each is timed in a block of its own, warm: a rerun right after a different script runs on
+    cold processor caches and takes longer (about 0.5 ms for the bare page), which would flatter
+    the ratio.
     """
+    FLOOR_MS.clear()
+    if floor is not None:
+        _time_floor(floor, runs)
     for _ in range(warmup):
         at.run()
     times, counts = [], []
@@ -276,6 +302,8 @@ def time_runs(at: Any, warmup: int, runs: int) -> tuple[list[float], list[int], 
             times.append((time.perf_counter() - started) * 1000)
             CPU_MS.append((time.process_time() - cpu) * 1000)
             counts.append(COUNTER.count)
+    if floor is not None:
+        _time_floor(floor, runs)
     return times, counts, errors_of(at)
 
 
@@ -402,6 +430,7 @@ def measure_pages(
     from pages.components.navigation import SCREENS, screens_for
 
     results = []
+    bare = new_app(BARE_PAGE).run()
     roles_of: dict[str, int] = {}
     for screen in SCREENS:
         roles_of[screen.url_path] = len(screen.roles)
@@ -425,28 +454,30 @@ def measure_pages(
             at.query_params.clear()
             at.query_params.update(params)
             at._page_hash = calc_hash(screen.url_path)
-            times, counts, errors = time_runs(at, warmup, runs)
+            times, counts, errors = time_runs(at, warmup, runs, floor=bare)
+            median_ms, floor_ms = statistics.median(times), statistics.median(FLOOR_MS)
             results.append(
                 Result(
                     name=name,
                     profile=profile,
-                    median_ms=round(statistics.median(times), 1),
+                    median_ms=round(median_ms, 1),
                     p95_ms=round(percentile(times, 0.95), 1),
                     statements=round(statistics.median(counts)),
-                    floor_ratio=None,
+                    floor_ratio=round(median_ms / floor_ms, 2),
                     database=kind,
                     runs=runs,
                     errors=errors,
                     params=params,
                     statements_max=max(counts),
                     cpu_ms=round(statistics.median(CPU_MS), 1),
+                    floor_ms=round(floor_ms, 2),
                 )
             )
             shown = "&".join(f"{k}={v}" for k, v in params.items())
             print(
                 f"  {name:<28} {results[-1].median_ms:>8.1f} ms  "
-                f"{results[-1].statements:>3} statements (most {max(counts)})"
-                + (f"  ?{shown}" if shown else "")
+                f"{results[-1].statements:>3} statements (most {max(counts)})  "
+                f"bare page {floor_ms:.1f} ms" + (f"  ?{shown}" if shown else "")
             )
             if slow:
                 for ms, statement in COUNTER.slowest():
@@ -871,8 +902,6 @@ def main(argv: list[str] | None = None) -> int:
                     pages[page.name] = page
         rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         bare, _ = measure_bare(args.profile, kind, args.warmup, args.runs, first)
-        for page in pages.values():
-            page.floor_ratio = round(page.median_ms / bare.median_ms, 2)
         writes = measure_writes(engine, args.profile, kind, args.runs)
         if only is None or {"dashboard", "browse"} & only:
             writes.extend(measure_uncached_reads(engine, args.profile, kind, args.runs))

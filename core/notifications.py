@@ -58,6 +58,12 @@ def count_unread(session: Session, *, actor: User) -> int:
     return int(session.execute(unread_count_statement(), {ACTOR: actor.id}).scalar_one())
 
 
+def count_notifications(session: Session, *, actor: User) -> int:
+    """Return how many notifications the actor has, read or not."""
+    statement = select(func.count()).where(col(Notification.user_id) == actor.id)
+    return int(session.exec(statement).one())
+
+
 def list_notifications(session: Session, *, actor: User, limit: int = 50) -> list[Notification]:
     """Return the actor's newest notifications, unread first."""
     statement = (

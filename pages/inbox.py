@@ -7,11 +7,17 @@ import streamlit as st
 from core.db import read_session, write_transaction
 from core.errors import DomainError
 from core.models import Notification, Role, User
-from core.notifications import kind_label, list_notifications, mark_all_read, mark_read
+from core.notifications import (
+    count_notifications,
+    kind_label,
+    list_notifications,
+    mark_all_read,
+    mark_read,
+)
 from pages.components.auth import signed_in_user
 from pages.components.engine import get_engine
 from pages.components.navigation import screen_page, screens_for
-from pages.components.ui import show_error, show_in_steps, user_text
+from pages.components.ui import literal, show_error, show_more_button, shown_in_steps
 
 # Which screen (and query parameter) each kind of notification link opens.
 LINK_TARGETS = {
@@ -57,10 +63,12 @@ def _mark_one(notification_id: int) -> None:
 def _note(user: User, note: Notification) -> None:
     with st.container(border=True):
         marker = "**New** · " if note.read_at is None else ""
-        st.caption(f"{marker}{note.created_at:%d %b %Y %H:%M} UTC · {kind_label(note.kind)}")
-        user_text(note.text)
+        when = f"{note.created_at:%d %b %Y %H:%M} UTC · {kind_label(note.kind)}"
+        # The line about the note and its text are one element (a page shows ten notes).
+        st.markdown(f":small[:gray[{marker}{when}]]  \n{literal(note.text)}")
         target = link_target(user, note.link)
-        if target is None and note.read_at is not None:
+        unread = note.read_at is None
+        if target is None and not unread:
             return
         # One row of actions (a flex row is one element; two columns would be three).
         with st.container(horizontal=True, vertical_alignment="center"):
@@ -72,7 +80,7 @@ def _note(user: User, note: Notification) -> None:
                     query_params=params,
                     icon=":material/open_in_new:",
                 )
-            if note.read_at is None:
+            if unread:
                 st.button(
                     "Mark read",
                     key=f"read_{note.id}",
@@ -87,17 +95,23 @@ def render() -> None:
     user = signed_in_user()
     engine = get_engine()
     st.title("Inbox")
+    # Only the notifications on screen are read, so the list has no length limit.
+    shown = shown_in_steps(SHOWN, STEP)
     with read_session(engine) as session:
-        notes = list_notifications(session, actor=user)
+        notes = list_notifications(session, actor=user, limit=shown)
+        total = count_notifications(session, actor=user) if len(notes) == shown else len(notes)
     if not notes:
         st.info("No notifications yet. Updates about your projects and applications land here.")
         return
-    if any(note.read_at is None for note in notes) and st.button("Mark all read"):
+    # Unread notifications come first: if any is unread, the first one is.
+    if notes[0].read_at is None and st.button("Mark all read"):
         with write_transaction(engine) as session:
             mark_all_read(session, actor=user)
         st.rerun()
-    show_in_steps(
-        notes, lambda note: _note(user, note), key=SHOWN, label="Show more notifications", step=STEP
+    for note in notes:
+        _note(user, note)
+    show_more_button(
+        SHOWN, shown=shown, step=STEP, remaining=total - shown, label="Show more notifications"
     )
 
 

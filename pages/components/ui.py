@@ -107,12 +107,22 @@ def show_in_steps(
     """Render the first `step` items, and a button that shows `step` more each time."""
     # Lists that only grow (finished matches, past applicants) would otherwise make every
     # rerun of the screen slower and longer to scroll.
-    shown = int(st.session_state.get(key, step))
+    shown = shown_in_steps(key, step)
     for item in items[:shown]:
         render(item)
-    if len(items) > shown:
+    show_more_button(key, shown=shown, step=step, remaining=len(items) - shown, label=label)
+
+
+def shown_in_steps(key: str, step: int = 10) -> int:
+    """Return how many items of a list shown in steps are on screen now."""
+    return int(st.session_state.get(key, step))
+
+
+def show_more_button(key: str, *, shown: int, step: int, remaining: int, label: str) -> None:
+    """Offer to show `step` more items when `remaining` are not on screen."""
+    if remaining > 0:
         st.button(
-            f"{label} ({len(items) - shown} more)",
+            f"{label} ({remaining} more)",
             key=f"{key}_button",
             on_click=_show_more,
             args=(key, shown + step),

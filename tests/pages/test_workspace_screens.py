@@ -429,6 +429,24 @@ def test_the_inbox_shows_ten_notifications_at_a_time_newest_first(logged_in, app
     assert not [b for b in at.button if b.label.startswith("Show more")]
 
 
+def test_the_inbox_reaches_the_oldest_of_many_notifications(logged_in, app_env):
+    from core.models import Notification
+    from core.notifications import notify
+
+    with write_transaction(app_env) as session:
+        student = session.exec(select(User).where(User.username == "demo-student")).one()
+        session.exec(delete(Notification).where(Notification.user_id == student.id))
+        for n in range(62):
+            notify(session, user_id=student.id, kind="test", text=f"Note number {n:02d}")
+
+    at = open_screen(logged_in("demo-student"), "inbox")
+    for remaining in (52, 42, 32, 22, 12, 2):
+        at = click(at, f"Show more notifications ({remaining} more)")
+    shown = [t for t in texts(at).splitlines() if t.startswith("Note number")]
+    assert len(shown) == 62
+    assert shown[-1] == "Note number 00"
+
+
 def test_mentors_application_notifications_open_the_applicants(logged_in, app_env):
     at = open_screen(logged_in("demo-alumni"), "inbox")
     links = inbox_links(at)
