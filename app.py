@@ -23,17 +23,22 @@ def _pages(screens: list[Screen]) -> dict[str, st.Page]:
     return {s.url_path: screen_page(s.url_path) for s in screens}
 
 
-def _menu(user_name: str, role: str, pages: dict[str, st.Page], unread: int, messages: int) -> None:
+def _menu_pages(pages: dict[str, st.Page], unread: int, messages: int) -> list[st.Page]:
+    """Return the menu's pages, the inbox and the matches titled with what is new in them."""
+    titles = {}
+    if unread and "inbox" in pages:
+        titles["inbox"] = f"{pages['inbox'].title} ({unread} unread)"
+    if messages and "matches" in pages:
+        titles["matches"] = f"{pages['matches'].title} ({counted(messages, 'new message')})"
+    return [
+        screen_page(url_path, title=titles[url_path]) if url_path in titles else page
+        for url_path, page in pages.items()
+    ]
+
+
+def _account_box(user_name: str, role: str) -> None:
     with st.sidebar:
         st.markdown(f"**{escape_markdown(user_name)}**  \n:small[:gray[Signed in as {role}]]")
-        for url_path, page in pages.items():
-            label = page.title
-            if url_path == "inbox" and unread:
-                label = f"{label} ({unread} unread)"
-            if url_path == "matches" and messages:
-                label = f"{label} ({counted(messages, 'new message')})"
-            st.page_link(page, label=label)
-        st.divider()
         st.button("Log out", on_click=request_logout, key="menu_logout", icon=":material/logout:")
 
 
@@ -72,12 +77,13 @@ def main() -> None:
     expire_if_due(engine)
     flag_at_risk_if_due(engine)
     pages = _pages(screens_for(user.role))
-    current = st.navigation(list(pages.values()), position="hidden")
+    notes, messages = menu_badges(engine, user, messages="matches" in pages)
+    # Streamlit draws the menu from the pages themselves: no element per entry on each rerun.
+    current = st.navigation(_menu_pages(pages, notes, messages), position="sidebar", expanded=True)
     wanted = st.session_state.pop(NEXT_PAGE, None)
     if wanted in pages and wanted != current.url_path:
         st.switch_page(pages[wanted])  # only the page st.navigation returned may run
-    notes, messages = menu_badges(engine, user, messages="matches" in pages)
-    _menu(user.display_name, user.role.value, pages, notes, messages)
+    _account_box(user.display_name, user.role.value)
     current.run()
 
 

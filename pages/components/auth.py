@@ -95,6 +95,10 @@ class LoginGate:
             if user is not None:
                 self.write_pending_cookie()
             return user
+        # Every run of a visitor sets the library up first, as the login form's run must: its
+        # cookie reader is an element, and a screen whose elements shift by one from the run
+        # before shows both runs' forms side by side until the run ends (login, registration).
+        _ = self.authenticator
         token = st.context.cookies.get(self.settings.cookie_name)
         if isinstance(token, str) and token and not st.session_state.get(LIBRARY_LOGGED_OUT):
             return self._resume_from_cookie(token)
