@@ -409,40 +409,37 @@ def test_mark_one_read_lowers_the_unread_count(logged_in, app_env):
     assert sum(1 for b in at.button if b.label == "Mark read") == before - 1
 
 
-def test_the_inbox_shows_ten_notifications_at_a_time_newest_first(logged_in, app_env):
+def _only_numbered_notes(engine, count: int) -> None:
+    """Replace the demo student's notifications with `count` numbered ones, oldest first."""
     from core.models import Notification
     from core.notifications import notify
 
-    with write_transaction(app_env) as session:
+    with write_transaction(engine) as session:
         student = session.exec(select(User).where(User.username == "demo-student")).one()
         session.exec(delete(Notification).where(Notification.user_id == student.id))
-        for n in range(13):
+        for n in range(count):
             notify(session, user_id=student.id, kind="test", text=f"Note number {n:02d}")
 
-    def notes(at) -> list[str]:
-        return [t for t in texts(at).splitlines() if t.startswith("Note number")]
 
+def _numbered_notes(at) -> list[str]:
+    return [t for t in texts(at).splitlines() if t.startswith("Note number")]
+
+
+def test_the_inbox_shows_ten_notifications_at_a_time_newest_first(logged_in, app_env):
+    _only_numbered_notes(app_env, 13)
     at = open_screen(logged_in("demo-student"), "inbox")
-    assert notes(at) == [f"Note number {n:02d}" for n in range(12, 2, -1)]
+    assert _numbered_notes(at) == [f"Note number {n:02d}" for n in range(12, 2, -1)]
     at = click(at, "Show more notifications (3 more)")
-    assert notes(at)[-3:] == ["Note number 02", "Note number 01", "Note number 00"]
+    assert _numbered_notes(at)[-3:] == ["Note number 02", "Note number 01", "Note number 00"]
     assert not [b for b in at.button if b.label.startswith("Show more")]
 
 
 def test_the_inbox_reaches_the_oldest_of_many_notifications(logged_in, app_env):
-    from core.models import Notification
-    from core.notifications import notify
-
-    with write_transaction(app_env) as session:
-        student = session.exec(select(User).where(User.username == "demo-student")).one()
-        session.exec(delete(Notification).where(Notification.user_id == student.id))
-        for n in range(62):
-            notify(session, user_id=student.id, kind="test", text=f"Note number {n:02d}")
-
+    _only_numbered_notes(app_env, 62)
     at = open_screen(logged_in("demo-student"), "inbox")
     for remaining in (52, 42, 32, 22, 12, 2):
         at = click(at, f"Show more notifications ({remaining} more)")
-    shown = [t for t in texts(at).splitlines() if t.startswith("Note number")]
+    shown = _numbered_notes(at)
     assert len(shown) == 62
     assert shown[-1] == "Note number 00"
 
