@@ -23,22 +23,21 @@ def _pages(screens: list[Screen]) -> dict[str, st.Page]:
     return {s.url_path: screen_page(s.url_path) for s in screens}
 
 
-def _menu_pages(pages: dict[str, st.Page], unread: int, messages: int) -> list[st.Page]:
-    """Return the menu's pages, the inbox and the matches titled with what is new in them."""
-    titles = {}
-    if unread and "inbox" in pages:
-        titles["inbox"] = f"{pages['inbox'].title} ({unread} unread)"
-    if messages and "matches" in pages:
-        titles["matches"] = f"{pages['matches'].title} ({counted(messages, 'new message')})"
-    return [
-        screen_page(url_path, title=titles[url_path]) if url_path in titles else page
-        for url_path, page in pages.items()
-    ]
-
-
-def _account_box(user_name: str, role: str) -> None:
+def _menu(user_name: str, role: str, pages: dict[str, st.Page], unread: int, messages: int) -> None:
+    # Drawn here rather than by st.navigation(position="sidebar"), which would be cheaper per
+    # rerun: that menu needs client.showSidebarNavigation on, and then the first session of a
+    # fresh process shows Streamlit's listing of the pages/ folder (module names) for a second
+    # or so, until the router's own st.navigation call replaces it.
     with st.sidebar:
         st.markdown(f"**{escape_markdown(user_name)}**  \n:small[:gray[Signed in as {role}]]")
+        for url_path, page in pages.items():
+            label = page.title
+            if url_path == "inbox" and unread:
+                label = f"{label} ({unread} unread)"
+            if url_path == "matches" and messages:
+                label = f"{label} ({counted(messages, 'new message')})"
+            st.page_link(page, label=label)
+        st.divider()
         st.button("Log out", on_click=request_logout, key="menu_logout", icon=":material/logout:")
 
 
@@ -77,13 +76,12 @@ def main() -> None:
     expire_if_due(engine)
     flag_at_risk_if_due(engine)
     pages = _pages(screens_for(user.role))
-    notes, messages = menu_badges(engine, user, messages="matches" in pages)
-    # Streamlit draws the menu from the pages themselves: no element per entry on each rerun.
-    current = st.navigation(_menu_pages(pages, notes, messages), position="sidebar", expanded=True)
+    current = st.navigation(list(pages.values()), position="hidden")
     wanted = st.session_state.pop(NEXT_PAGE, None)
     if wanted in pages and wanted != current.url_path:
         st.switch_page(pages[wanted])  # only the page st.navigation returned may run
-    _account_box(user.display_name, user.role.value)
+    notes, messages = menu_badges(engine, user, messages="matches" in pages)
+    _menu(user.display_name, user.role.value, pages, notes, messages)
     current.run()
 
 

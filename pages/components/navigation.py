@@ -33,14 +33,10 @@ class Screen:
     icon: str
     roles: frozenset[Role] = EVERYONE
 
-    def page(self, *, default: bool = False, title: str | None = None) -> st.Page:
+    def page(self, *, default: bool = False) -> st.Page:
         render = importlib.import_module(self.module).render
         return st.Page(
-            render,
-            title=title or self.title,
-            url_path=self.url_path,
-            icon=self.icon,
-            default=default,
+            render, title=self.title, url_path=self.url_path, icon=self.icon, default=default
         )
 
 
@@ -83,20 +79,17 @@ def has_screen(url_path: str) -> bool:
     return any(screen.url_path == url_path for screen in SCREENS)
 
 
-def screen_page(url_path: str, *, title: str | None = None) -> st.Page:
+def screen_page(url_path: str) -> st.Page:
     """Return the st.Page of a registered screen (pages are identified by their URL path).
 
     Each browser session builds a screen's page once: the menu and the links on cards ask for
-    pages on every rerun, and building one costs about as much as drawing an element. A page
-    given another title (a menu entry with a count) is built afresh.
+    pages on every rerun, and building one costs about as much as drawing an element.
     """
     pages: dict[str, st.Page] = st.session_state.setdefault(SESSION_PAGES, {})
     page = pages.get(url_path)
-    if page is None or title is not None:
+    if page is None:
         screen = next((s for s in SCREENS if s.url_path == url_path), None)
         if screen is None:
             raise KeyError(url_path)
-        page = screen.page(default=url_path == DEFAULT_SCREEN, title=title)
-        if title is None:
-            pages[url_path] = page
+        page = pages[url_path] = screen.page(default=url_path == DEFAULT_SCREEN)
     return page

@@ -31,16 +31,6 @@ def unescaped(elements) -> list[str]:
     return [re.sub(r"\\(.)", r"\1", str(e.value)) for e in elements]
 
 
-def menu_labels(at) -> list[str]:
-    """Return the entries of the sidebar menu: the titles of the pages st.navigation shows.
-
-    AppTest keeps the pages of the last st.navigation call but renders no menu of its own.
-    """
-    labels = [str(info["page_name"]) for info in at._registered_pages.values()]
-    assert "Home" in labels, f"no menu registered: {labels}"
-    return labels
-
-
 def open_screen(at, url_path: str, **params):
     """Open a page by URL path (and query string), as following a link does.
 

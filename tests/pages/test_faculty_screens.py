@@ -19,7 +19,7 @@ from core.models import Application, ApplicationStatus, Project, Role
 from core.seed import DEMO_PASSWORD, STATEMENT
 from core.settings import get_settings
 from tests.pages.conftest import ROOT, log_in, new_app
-from tests.pages.screens import menu_labels, open_screen, texts
+from tests.pages.screens import open_screen, texts
 
 S = ApplicationStatus
 FOOD_BANK = "Build a data dashboard for a food bank"
@@ -140,7 +140,7 @@ def test_user_text_in_the_queue_is_shown_literally(app_env, logged_in):
 
 def test_students_have_no_faculty_screens(logged_in):
     at = logged_in("demo-student")
-    labels = menu_labels(at)
+    labels = [link.label for link in at.sidebar.get("page_link")]
     assert "Approval queue" not in labels and "Program dashboard" not in labels
 
 

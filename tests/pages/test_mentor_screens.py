@@ -27,7 +27,6 @@ from tests.factories import PASSWORD, make_user
 from tests.pages.conftest import log_in, new_app
 from tests.pages.screens import (
     click,
-    menu_labels,
     open_screen,
     project_id,
     texts,
@@ -130,7 +129,7 @@ def test_a_mentor_without_projects_is_told_what_to_do(app_env):
 
 def test_students_do_not_get_the_mentor_screens(logged_in):
     at = logged_in("demo-student")
-    labels = menu_labels(at)
+    labels = [str(link.label) for link in at.sidebar.get("page_link")]
     assert "My projects" not in labels and "Applicants" not in labels
 
 
