@@ -81,7 +81,7 @@ class Result:
     # statements to one render now and then.
     statements_max: int | None = None
     cpu_ms: float | None = None  # median process CPU time (less sensitive to contention)
-    floor_ms: float | None = None  # the bare page's median, measured interleaved with this one
+    floor_ms: float | None = None  # the bare page's median, timed just before and after this one
 
 
 # ------------------------------------------------------------------------------ statement counting
@@ -285,7 +285,7 @@ def time_runs(
     page is timed just before and just after, into FLOOR_MS: the machine's speed drifts, and a
     screen's floor ratio is only fair against the floor measured in the same second or two.
     Each is timed in a block of its own, warm: a rerun right after a different script runs on
-    cold processor caches and takes longer (about 0.5 ms for the bare page), which would flatter
+    cold processor caches and takes longer (0.2–0.8 ms more for the bare page), which would flatter
     the ratio.
     """
     FLOOR_MS.clear()
