@@ -56,7 +56,10 @@ def main() -> None:
         st.error(str(error))
         st.stop()
     engine = get_engine()
-    gate = LoginGate(engine, settings)
+    # The gate's area comes first on every run; a visitor's screens are drawn in it too, so
+    # the login form, the registration form and the screen after login each keep their place.
+    area = st.container()
+    gate = LoginGate(engine, settings, area=area)
     user = gate.current_user()
     if gate.logged_out:
         st.query_params.clear()
@@ -65,13 +68,14 @@ def main() -> None:
         # Visitors see no menu; the page they asked for is remembered for after login.
         asked = st.navigation(list(_pages(list(SCREENS)).values()), position="hidden")
         st.session_state.setdefault(NEXT_PAGE, asked.url_path)
-        # Registration, invite and password links replace the login form when asked for.
-        if visitor.render_visitor_screen(engine):
-            return
-        user = gate.render_login(lambda: (_welcome(), visitor.show_notice()))
-        if user is None:
-            visitor.offer_registration()
-            return
+        with area:
+            # Registration, invite and password links replace the login form when asked for.
+            if visitor.render_visitor_screen(engine):
+                return
+            user = gate.render_login(lambda: (_welcome(), visitor.show_notice()))
+            if user is None:
+                visitor.offer_registration()
+                return
     # Deadlines pass without anyone clicking: settle due expiries before showing any state.
     expire_if_due(engine)
     flag_at_risk_if_due(engine)

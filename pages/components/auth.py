@@ -17,6 +17,7 @@ import jwt
 import streamlit as st
 import streamlit_authenticator as stauth
 from sqlalchemy import Engine
+from streamlit.delta_generator import DeltaGenerator
 
 from core.accounts import attempt_login, check_session, end_session, resume_session, start_session
 from core.db import read_session, write_transaction
@@ -50,9 +51,15 @@ def signed_in_user() -> User:
 class LoginGate:
     """One per run: wraps the single `Authenticate` instance of this run."""
 
-    def __init__(self, engine: Engine, settings: Settings) -> None:
+    def __init__(self, engine: Engine, settings: Settings, *, area: DeltaGenerator) -> None:
         self.engine = engine
         self.settings = settings
+        # Everything the gate draws (the library's cookie components, the login form) goes in
+        # this container, the first element of every run: whatever it holds in a run, the
+        # screen below keeps its place. A screen whose elements shift by one from the run
+        # before shows both runs' copies side by side until the run ends (seen right after a
+        # login and between the registration and login forms).
+        self._area = area
         self._key = settings.signing_key()
         # Only the accounts this run deals with are given to the library, never the user table.
         self._credentials: dict[str, Any] = {}
@@ -67,14 +74,15 @@ class LoginGate:
         A logged-in rerun only checks the server-side session, so it skips the library's
         set-up (and the cookie-reading component it renders) altogether.
         """
-        authenticator = stauth.Authenticate(
-            {"usernames": {}},
-            self.settings.cookie_name,
-            self._key,
-            self.settings.cookie_lifetime_hours / 24,
-            auto_hash=False,
-            login_sleep_time=0,  # the library sleeps 0.7 s on every logged-out rerun otherwise
-        )
+        with self._area:
+            authenticator = stauth.Authenticate(
+                {"usernames": {}},
+                self.settings.cookie_name,
+                self._key,
+                self.settings.cookie_lifetime_hours / 24,
+                auto_hash=False,
+                login_sleep_time=0,  # the library sleeps 0.7 s on every logged-out rerun otherwise
+            )
         model = authenticator.authentication_controller.authentication_model
         known = model.credentials["usernames"]
         known.update(self._credentials)
@@ -95,9 +103,8 @@ class LoginGate:
             if user is not None:
                 self.write_pending_cookie()
             return user
-        # Every run of a visitor sets the library up first, as the login form's run must: its
-        # cookie reader is an element, and a screen whose elements shift by one from the run
-        # before shows both runs' forms side by side until the run ends (login, registration).
+        # Every run of a visitor sets the library up first, as the login form's run must, so
+        # the form keeps its place in the gate's area from one run to the next.
         _ = self.authenticator
         token = st.context.cookies.get(self.settings.cookie_name)
         if isinstance(token, str) and token and not st.session_state.get(LIBRARY_LOGGED_OUT):
@@ -108,7 +115,7 @@ class LoginGate:
         """Show the login form; return the user when this run's submission logged them in."""
         # Kept until the next login: the reruns a logout sets off must not wipe its notice.
         message = st.session_state.get(MESSAGE)
-        slot = st.empty()
+        slot = self._area.empty()
         with slot.container():
             header()
             self.authenticator.login(
@@ -144,14 +151,15 @@ class LoginGate:
         if not pending:
             return
         manager = self.authenticator.cookie_controller.cookie_model.cookie_manager
-        written = manager.cookie_manager(
-            method="set",
-            cookie=self.settings.cookie_name,
-            value=pending["value"],
-            options={"path": "/", "expires": pending["expires"], "sameSite": "strict"},
-            key=pending["key"],
-            default=False,
-        )
+        with self._area:
+            written = manager.cookie_manager(
+                method="set",
+                cookie=self.settings.cookie_name,
+                value=pending["value"],
+                options={"path": "/", "expires": pending["expires"], "sameSite": "strict"},
+                key=pending["key"],
+                default=False,
+            )
         if written:
             st.session_state.pop(PENDING_COOKIE, None)
 
@@ -232,7 +240,8 @@ class LoginGate:
             return None
         self._remember(user)
         st.session_state[SESSION_ID] = record.id
-        self.authenticator.login(location="unrendered")
+        with self._area:
+            self.authenticator.login(location="unrendered")
         return user if st.session_state.get("authentication_status") else None
 
     def _forget(self, message: str | None) -> None:
@@ -240,7 +249,8 @@ class LoginGate:
         st.session_state.pop(SESSION_ID, None)
         st.session_state.pop(CURRENT_USER, None)
         if st.session_state.get("authentication_status"):
-            self.authenticator.logout(location="unrendered")  # also deletes the cookie
+            with self._area:
+                self.authenticator.logout(location="unrendered")  # also deletes the cookie
         st.session_state[LIBRARY_LOGGED_OUT] = True
         if message:
             st.session_state[MESSAGE] = message
