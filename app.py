@@ -56,8 +56,9 @@ def main() -> None:
         st.error(str(error))
         st.stop()
     engine = get_engine()
-    # The gate's area comes first on every run; a visitor's screens are drawn in it too, so
-    # the login form, the registration form and the screen after login each keep their place.
+    # The gate's area comes first on every run; a visitor's screens are drawn in it too (in
+    # gate.screen), so the login form, the registration form and the screen after login each
+    # keep their place.
     area = st.container()
     gate = LoginGate(engine, settings, area=area)
     user = gate.current_user()
@@ -68,7 +69,7 @@ def main() -> None:
         # Visitors see no menu; the page they asked for is remembered for after login.
         asked = st.navigation(list(_pages(list(SCREENS)).values()), position="hidden")
         st.session_state.setdefault(NEXT_PAGE, asked.url_path)
-        with area:
+        with gate.screen:
             # Registration, invite and password links replace the login form when asked for.
             if visitor.render_visitor_screen(engine):
                 return

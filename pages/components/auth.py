@@ -54,11 +54,10 @@ class LoginGate:
     def __init__(self, engine: Engine, settings: Settings, *, area: DeltaGenerator) -> None:
         self.engine = engine
         self.settings = settings
-        # Everything the gate draws (the library's cookie components, the login form) goes in
-        # this container, the first element of every run: whatever it holds in a run, the
-        # screen below keeps its place. A screen whose elements shift by one from the run
+        # Everything the gate draws goes in this container, the first element of every run, so
+        # the screen below keeps its place. A screen whose elements shift by one from the run
         # before shows both runs' copies side by side until the run ends (seen right after a
-        # login and between the registration and login forms).
+        # login, after a logout and between the registration and login forms).
         self._area = area
         self._key = settings.signing_key()
         # Only the accounts this run deals with are given to the library, never the user table.
@@ -68,13 +67,28 @@ class LoginGate:
         self.logged_out = False
 
     @cached_property
+    def _components(self) -> DeltaGenerator:
+        """Hold the library's cookie components, however many this run renders."""
+        return self._area.container()
+
+    @cached_property
+    def screen(self) -> DeltaGenerator:
+        """Hold a visitor's screen (login, registration, password), below the components.
+
+        The components come and go from run to run (the logout run renders one more), so the
+        screen gets a container of its own, always the second in the gate's area.
+        """
+        _ = self._components
+        return self._area.container()
+
+    @cached_property
     def authenticator(self) -> stauth.Authenticate:
         """Build the library's object when this run needs it: login, cookie, logout.
 
         A logged-in rerun only checks the server-side session, so it skips the library's
         set-up (and the cookie-reading component it renders) altogether.
         """
-        with self._area:
+        with self._components:
             authenticator = stauth.Authenticate(
                 {"usernames": {}},
                 self.settings.cookie_name,
@@ -115,7 +129,7 @@ class LoginGate:
         """Show the login form; return the user when this run's submission logged them in."""
         # Kept until the next login: the reruns a logout sets off must not wipe its notice.
         message = st.session_state.get(MESSAGE)
-        slot = self._area.empty()
+        slot = self.screen.empty()
         with slot.container():
             header()
             self.authenticator.login(
@@ -151,7 +165,7 @@ class LoginGate:
         if not pending:
             return
         manager = self.authenticator.cookie_controller.cookie_model.cookie_manager
-        with self._area:
+        with self._components:
             written = manager.cookie_manager(
                 method="set",
                 cookie=self.settings.cookie_name,
@@ -240,7 +254,7 @@ class LoginGate:
             return None
         self._remember(user)
         st.session_state[SESSION_ID] = record.id
-        with self._area:
+        with self._components:
             self.authenticator.login(location="unrendered")
         return user if st.session_state.get("authentication_status") else None
 
@@ -249,7 +263,7 @@ class LoginGate:
         st.session_state.pop(SESSION_ID, None)
         st.session_state.pop(CURRENT_USER, None)
         if st.session_state.get("authentication_status"):
-            with self._area:
+            with self._components:
                 self.authenticator.logout(location="unrendered")  # also deletes the cookie
         st.session_state[LIBRARY_LOGGED_OUT] = True
         if message:

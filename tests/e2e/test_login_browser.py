@@ -94,3 +94,28 @@ def test_each_login_in_one_tab_writes_the_login_cookie_and_each_logout_says_so(s
         page.wait_for_function("() => !document.cookie.includes('mentoring_auth=')", timeout=15_000)
         settle(page)
         assert page.get_by_text("You are logged out.").is_visible()
+
+
+def test_the_page_after_a_logout_never_holds_two_login_forms(server, page):
+    # The logout run renders one cookie component more than the run after it; the login form
+    # used to shift by one element between the two, and the browser showed both copies.
+    open_page(page, server.url)
+    log_in(page, "demo-faculty")
+    page.get_by_text("Welcome,").first.wait_for()
+    page.get_by_role("button", name="Log out").click()
+    # Counted on every change to the page, not sampled: the second copy lasts one short run.
+    most = page.evaluate(
+        """() => new Promise(resolve => {
+            let most = 0;
+            const count = () => {
+                const forms = [...document.querySelectorAll('[data-testid=stForm]')]
+                    .filter(f => f.innerText.includes('Username'));
+                most = Math.max(most, forms.length);
+            };
+            const observer = new MutationObserver(count);
+            observer.observe(document.body, {childList: true, subtree: true});
+            setTimeout(() => { observer.disconnect(); count(); resolve(most); }, 4000);
+        })"""
+    )
+    assert most == 1
+    page.get_by_text("You are logged out.").wait_for()

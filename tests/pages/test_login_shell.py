@@ -87,6 +87,34 @@ def test_logout_revokes_the_session_and_shows_the_login_form(logged_in, app_env)
     assert record.revoked_reason == "logout"
 
 
+def _place_of(at, label: str) -> tuple[int, ...]:
+    """Return the delta path of the first widget with this label in the main area."""
+
+    def walk(node, path: tuple[int, ...]) -> tuple[int, ...] | None:
+        if getattr(node, "label", None) == label:
+            return path
+        for index, child in getattr(node, "children", {}).items():
+            found = walk(child, (*path, index))
+            if found is not None:
+                return found
+        return None
+
+    found = walk(at.main, ())
+    assert found is not None, f"no {label!r} on screen"
+    return found
+
+
+def test_the_login_form_keeps_its_place_between_the_logout_run_and_the_next(logged_in):
+    # The logout run renders the library's cookie-deleting component, the run after it does
+    # not; a form that moves between the two shows twice in the browser for a moment.
+    at = logged_in("demo-faculty")
+    at.sidebar.button(key="menu_logout").click().run()
+    after_logout = _place_of(at, "Username")
+    at.run()
+    assert "You are logged out." in texts(at)
+    assert _place_of(at, "Username") == after_logout
+
+
 def test_a_session_revoked_elsewhere_ends_on_the_next_rerun(logged_in, app_env):
     at = logged_in("demo-faculty")
     from core.accounts import revoke_user_sessions
