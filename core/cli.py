@@ -1,5 +1,5 @@
 """Command-line tasks: migrate, ensure-key, create-admin, seed, expire, flag-at-risk, backup,
-restore, export."""
+restore, export, refresh-figures."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from core.backup import BackupError
 from core.db import create_db_engine, write_transaction
 from core.errors import DomainError
 from core.migrate import upgrade_to_head
-from core.models import Role
+from core.models import Role, User
 from core.seed import DEMO_ACCOUNTS, DEMO_PASSWORD, is_empty, seed_demo
 from core.settings import WeakSecretError, generate_key_file, get_settings
 from core.wording import counted
@@ -118,18 +118,28 @@ def cmd_restore(args: argparse.Namespace) -> int:
     return 0
 
 
+def _account(engine: Engine, username: str) -> User | None:
+    """Return the named account, or say there is none (on standard error)."""
+    from core.accounts import find_user_by_username
+    from core.db import read_session
+
+    with read_session(engine) as session:
+        actor = find_user_by_username(session, username)
+    if actor is None:
+        print(f"No account named {username!r}.", file=sys.stderr)
+    return actor
+
+
 def cmd_export(args: argparse.Namespace) -> int:
     """Write matches or projects as CSV, in the scope of a faculty or admin account."""
-    from core.accounts import find_user_by_username
     from core.db import read_session
     from core.program import EXPORTS, write_csv
 
     engine = _engine()
+    actor = _account(engine, args.as_user)
+    if actor is None:
+        return 1
     with read_session(engine) as session:
-        actor = find_user_by_username(session, args.as_user)
-        if actor is None:
-            print(f"No account named {args.as_user!r}.", file=sys.stderr)
-            return 1
         rows = EXPORTS[args.kind](session, actor=actor)
         if args.out in (None, "-"):
             count = write_csv(rows, sys.stdout)
@@ -138,6 +148,20 @@ def cmd_export(args: argparse.Namespace) -> int:
                 count = write_csv(rows, out)
     if args.out not in (None, "-"):
         print(f"Wrote {counted(count, f'{args.kind} row')} to {args.out}.", file=sys.stderr)
+    return 0
+
+
+def cmd_refresh_figures(args: argparse.Namespace) -> int:
+    """Count the dashboard's default figures now, for the program and each department."""
+    from core.program import FIGURES_MAX_AGE, refresh_figures
+
+    engine = _engine()
+    actor = _account(engine, args.as_user)
+    if actor is None:
+        return 1
+    count = refresh_figures(engine, actor=actor)
+    minutes = FIGURES_MAX_AGE.seconds // 60
+    print(f"Counted the figures of {counted(count, 'filter')}; they are shown for {minutes} min.")
     return 0
 
 
@@ -173,6 +197,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     export.add_argument("--out", help="file to write (default: standard output)")
     export.set_defaults(func=cmd_export)
+    refresh = commands.add_parser("refresh-figures", help=cmd_refresh_figures.__doc__)
+    refresh.add_argument(
+        "--as", dest="as_user", required=True, metavar="USERNAME", help="faculty or admin account"
+    )
+    refresh.set_defaults(func=cmd_refresh_figures)
     return parser
 
 

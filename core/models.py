@@ -313,3 +313,24 @@ class PasswordReset(SQLModel, table=True):
     created_at: datetime = Field(default_factory=_created, sa_type=UTCDateTime)
     expires_at: datetime = Field(sa_type=UTCDateTime)
     used_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+# ---------------------------------------------------------------------------- program figures
+
+
+class KeptFigures(SQLModel, table=True):
+    """One part of the program dashboard for one filter, as computed at one moment.
+
+    Every faculty member and admin sees the same figures for a filter, so one computation
+    serves every viewer and every app process until it is too old (core.program).
+    """
+
+    __tablename__ = "kept_figures"
+    __table_args__ = (sa.UniqueConstraint("part", "filter_key"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    part: str = Field(max_length=20)
+    # Department, first and last start date of the filter, e.g. "Biology|2026-05-31|".
+    filter_key: str = Field(max_length=120)
+    computed_at: datetime = Field(sa_type=UTCDateTime)
+    figures: str  # JSON, read back by the part's own type

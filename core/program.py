@@ -16,12 +16,15 @@ import os
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
+from functools import cache
 from typing import Any, TextIO
 
 import sqlalchemy as sa
+from pydantic import TypeAdapter
 from sqlalchemy import Engine, and_, case, func, or_
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col
 
@@ -38,6 +41,7 @@ from core.models import (
     LIVE_PROJECT_STATUSES,
     Application,
     ApplicationStatus,
+    KeptFigures,
     Project,
     ProjectStatus,
     ProjectTag,
@@ -795,6 +799,79 @@ DASHBOARD_PARTS = ("funnel", "timing", "demand", "hours", "workspace")
 # Parts computed side by side: each is a scan that keeps one core busy (SQLite runs in this
 # process and releases the GIL while it works), so more than the cores would only queue.
 PARALLEL_PARTS = max(1, min(len(DASHBOARD_PARTS), os.cpu_count() or 1))
+# Computed figures are kept in the database this long. Every faculty member and admin sees the
+# same figures for a filter (the dashboard shows the whole program to all of them), so one
+# computation serves every viewer and every app process; on a large program it takes a second.
+FIGURES_MAX_AGE = timedelta(minutes=10)
+_PART_TYPES: dict[str, Any] = {
+    "funnel": Funnel,
+    "timing": TimingFigures,
+    "demand": list[TagDemand],
+    "hours": list[DepartmentHours],
+    "workspace": WorkspaceFigures,
+}
+
+
+@dataclass(frozen=True)
+class DashboardPart:
+    """One part of the dashboard's figures and the moment they were computed."""
+
+    name: str
+    figures: Any
+    computed_at: datetime
+
+
+@cache
+def _figures_type(part: str) -> TypeAdapter[Any]:
+    return TypeAdapter(_PART_TYPES[part])
+
+
+def filter_key(filters: DashboardFilter) -> str:
+    """Return the text that names a filter among the kept figures."""
+
+    def day(value: date | None) -> str:
+        return value.isoformat() if value else ""
+
+    # The dates hold no "|", so a department that does still gives a key of its own.
+    return f"{filters.department or ''}|{day(filters.start)}|{day(filters.end)}"
+
+
+def _kept_parts(
+    session: Session, parts: Sequence[str], key: str, newer_than: datetime
+) -> dict[str, DashboardPart]:
+    rows = session.execute(
+        sa.select(KeptFigures).where(
+            col(KeptFigures.part).in_(parts),
+            col(KeptFigures.filter_key) == key,
+            col(KeptFigures.computed_at) > newer_than,
+        )
+    ).scalars()
+    return {
+        row.part: DashboardPart(
+            row.part, _figures_type(row.part).validate_json(row.figures), row.computed_at
+        )
+        for row in rows
+    }
+
+
+def keep_part(session: Session, part: DashboardPart, *, key: str) -> None:
+    """Store a part's figures for the filter, unless newer ones are stored already."""
+    dialect = postgresql if _dialect(session) == "postgresql" else sqlite
+    values = {
+        "part": part.name,
+        "filter_key": key,
+        "computed_at": part.computed_at,
+        "figures": _figures_type(part.name).dump_json(part.figures).decode(),
+    }
+    insert = dialect.insert(KeptFigures).values(**values)
+    # Two processes computing the same filter at once both store; the later moment wins.
+    session.execute(
+        insert.on_conflict_do_update(
+            index_elements=["part", "filter_key"],
+            set_={"computed_at": insert.excluded.computed_at, "figures": insert.excluded.figures},
+            where=col(KeptFigures.computed_at) < insert.excluded.computed_at,
+        )
+    )
 
 
 def dashboard_parts(
@@ -804,20 +881,24 @@ def dashboard_parts(
     filters: DashboardFilter,
     parts: Sequence[str] = DASHBOARD_PARTS,
     now: datetime | None = None,
+    max_age: timedelta = FIGURES_MAX_AGE,
     workers: int = PARALLEL_PARTS,
-) -> Iterator[tuple[str, Any]]:
-    """Compute dashboard parts side by side, each in its own read session; yield them in order.
+) -> Iterator[DashboardPart]:
+    """Yield dashboard parts in order: kept ones younger than max_age, the rest computed.
 
-    The actor is checked once up front (one refusal, one audit row). Each part reads its own
-    snapshot: a write landing meanwhile may show in one part and not yet in another, as it
-    would between two reruns.
+    The actor is checked once up front (one refusal, one audit row). Missing parts are
+    computed side by side, each in its own read session, and kept for the next viewer. Each
+    part reads its own snapshot: a write landing meanwhile may show in one part and not yet in
+    another, as it would between two reruns. A max_age of zero counts everything again.
     """
     unknown = [part for part in parts if part not in DASHBOARD_PARTS]
     if unknown:
         raise ValueError(f"unknown dashboard parts: {unknown}")
-    with read_session(engine):
-        _ensure_faculty(actor, "program.dashboard")
     moment = now or utcnow()
+    key = filter_key(filters)
+    with read_session(engine) as session:
+        _ensure_faculty(actor, "program.dashboard")
+        kept = _kept_parts(session, parts, key, moment - max_age) if max_age else {}
     readers: dict[str, Callable[[Session], Any]] = {
         "funnel": lambda s: funnel_figures(s, actor=actor, filters=filters),
         "timing": lambda s: timing_figures(s, actor=actor, filters=filters, now=moment),
@@ -826,18 +907,41 @@ def dashboard_parts(
         "workspace": lambda s: workspace_figures(s, actor=actor, filters=filters, now=moment),
     }
 
-    def read(part: str) -> Any:
+    def compute(part: str) -> DashboardPart:
         with read_session(engine) as session:
-            return readers[part](session)
+            computed = DashboardPart(part, readers[part](session), moment)
+        with write_transaction(engine) as session:
+            keep_part(session, computed, key=key)
+        return computed
 
-    pool = ThreadPoolExecutor(max_workers=max(1, min(workers, len(parts))))
+    missing = [part for part in parts if part not in kept]
+    pool = ThreadPoolExecutor(max_workers=max(1, min(workers, len(missing) or 1)))
     try:
-        futures: dict[str, Future[Any]] = {part: pool.submit(read, part) for part in parts}
+        futures: dict[str, Future[DashboardPart]] = {
+            part: pool.submit(compute, part) for part in missing
+        }
         for part in parts:
-            yield part, futures[part].result()
+            yield kept[part] if part in kept else futures[part].result()
     finally:
-        # A reader that stops early (a rerun) leaves nothing queued behind it.
+        # A reader that stops early (a rerun) leaves nothing queued behind it; a part being
+        # computed still finishes and is kept.
         pool.shutdown(wait=True, cancel_futures=True)
+
+
+def refresh_figures(engine: Engine, *, actor: User, today: date | None = None) -> int:
+    """Count and keep the default filter's figures, for the program and each department.
+
+    Run every few minutes (well within FIGURES_MAX_AGE) from cron, no viewer ever waits for
+    the default figures; returns how many filters were counted.
+    """
+    default = default_filter(today)
+    with read_session(engine) as session:
+        names = departments(session, actor=actor)
+    filters = [default, *(replace(default, department=name) for name in names)]
+    for each in filters:
+        for _ in dashboard_parts(engine, actor=actor, filters=each, max_age=timedelta(0)):
+            pass
+    return len(filters)
 
 
 def program_dashboard(

@@ -3,10 +3,8 @@ dates, each chart with its numbers beside it."""
 
 from __future__ import annotations
 
-import time
 from contextlib import closing
-from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import streamlit as st
@@ -17,7 +15,9 @@ from core.errors import DomainError
 from core.program import (
     AT_RISK_DAYS,
     DASHBOARD_PARTS,
+    FIGURES_MAX_AGE,
     DashboardFilter,
+    DashboardPart,
     DepartmentHours,
     Funnel,
     TagDemand,
@@ -36,30 +36,25 @@ from pages.components.ui import arrow_table, escape_markdown, show_error
 ALL = "All departments"
 
 
-# At 100,000 projects the figures take about a second to compute and change slowly, so the
-# figures of one filter are kept for two minutes in the browser session that asked for them:
-# the key holds the user and what decides their scope, so nothing outlives a change of role.
-FIGURES_TTL_SECONDS = 120
+# The figures are kept in the database for every viewer (core.program.FIGURES_MAX_AGE); a
+# browser session also holds the parts it showed until they are that old, so a rerun reads
+# nothing. The key holds the user and what decides their scope, so nothing outlives a change
+# of role.
 KEPT = "db_kept_figures"
 MAX_KEPT = 32  # filters kept per session; the oldest goes first
 
 
-@dataclass(frozen=True)
-class _Kept:
-    figures: Any
-    computed_at: datetime
-    expires: float  # on _clock()
+def _clock() -> datetime:
+    return utcnow()
 
 
-def _clock() -> float:
-    return time.monotonic()
-
-
-def _kept(key: tuple[Any, ...]) -> dict[str, _Kept]:
-    """Return this session's unexpired parts for the key (dropping every expired entry)."""
-    store: dict[tuple[Any, ...], dict[str, _Kept]] = st.session_state.setdefault(KEPT, {})
-    now = _clock()
-    for old in [k for k, parts in store.items() if any(p.expires <= now for p in parts.values())]:
+def _kept(key: tuple[Any, ...]) -> dict[str, DashboardPart]:
+    """Return this session's parts for the key still young enough (dropping every old entry)."""
+    store: dict[tuple[Any, ...], dict[str, DashboardPart]] = st.session_state.setdefault(KEPT, {})
+    oldest = _clock() - FIGURES_MAX_AGE
+    for old in [
+        k for k, parts in store.items() if any(p.computed_at <= oldest for p in parts.values())
+    ]:
         del store[old]
     if key not in store:
         while len(store) >= MAX_KEPT:
@@ -91,29 +86,36 @@ def render() -> None:
         key = (str(engine.url), user.id, scope, filters.department, filters.start, filters.end)
 
         left, right = st.columns([3, 1])
-        if right.button("Refresh figures", icon=":material/refresh:"):
+        refresh = right.button("Refresh figures", icon=":material/refresh:")
+        if refresh:
             st.session_state.pop(KEPT, None)
         kept = _kept(key)
-        # The parts not kept are computed side by side and shown in order as they arrive.
+        # The parts not kept are read or computed side by side and shown in order as they come.
         missing = [part for part in DASHBOARD_PARTS if part not in kept]
         with closing(
-            dashboard_parts(engine, actor=user, filters=filters, parts=missing)
+            dashboard_parts(
+                engine,
+                actor=user,
+                filters=filters,
+                parts=missing,
+                now=_clock(),
+                max_age=timedelta(0) if refresh else FIGURES_MAX_AGE,
+            )
         ) as arriving:
 
             def figures(part: str, what: str) -> Any:
                 if part not in kept:
                     with st.spinner(f"Counting {what}…"):
-                        name, value = next(arriving)
-                    assert name == part, (name, part)
-                    expires = _clock() + FIGURES_TTL_SECONDS
-                    kept[part] = _Kept(value, utcnow(), expires)
+                        arrived = next(arriving)
+                    assert arrived.name == part, (arrived.name, part)
+                    kept[part] = arrived
                 return kept[part].figures
 
             notice = st.empty()
             funnel: Funnel = figures("funnel", "applications")
             left.caption(
-                f"Figures as of {kept['funnel'].computed_at:%H:%M:%S} UTC; they are "
-                f"kept for {FIGURES_TTL_SECONDS // 60} minutes."
+                f"Figures as of {kept['funnel'].computed_at:%H:%M} UTC, counted again once "
+                f"{FIGURES_MAX_AGE.seconds // 60} minutes old or when you refresh them."
             )
             _funnel(funnel)
             _timing(figures("timing", "days to match"))

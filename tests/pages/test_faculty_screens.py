@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import secrets
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import streamlit as st
@@ -194,20 +195,41 @@ def test_dashboard_keeps_its_figures_per_filter_until_refreshed(logged_in, monke
 def test_dashboard_counts_again_once_its_figures_expire(logged_in, monkeypatch):
     from pages import dashboard
 
-    clock = [1000.0]
+    clock = [datetime(2030, 6, 10, 12, 0, tzinfo=UTC)]
     monkeypatch.setattr(dashboard, "_clock", lambda: clock[0])
     at = open_screen(logged_in("demo-faculty"), "dashboard")
     first = at.session_state[dashboard.KEPT]
     (parts,) = first.values()
     kept_at = parts["funnel"]
-    clock[0] += dashboard.FIGURES_TTL_SECONDS - 1
+    clock[0] += dashboard.FIGURES_MAX_AGE - timedelta(seconds=1)
     at.run()
     (parts,) = at.session_state[dashboard.KEPT].values()
     assert parts["funnel"] is kept_at
-    clock[0] += 2
+    clock[0] += timedelta(seconds=2)
     at.run()
     (parts,) = at.session_state[dashboard.KEPT].values()
-    assert parts["funnel"] is not kept_at and not at.exception
+    assert parts["funnel"].computed_at == clock[0] and not at.exception
+
+
+def test_a_second_faculty_member_sees_the_figures_the_first_counted(logged_in, monkeypatch):
+    import core.program
+
+    counted: list[str] = []
+    real = core.program.funnel_figures
+
+    def counting(*args, **kwargs):
+        counted.append("funnel")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(core.program, "funnel_figures", counting)
+    first = open_screen(logged_in("demo-faculty"), "dashboard")
+    assert counted == ["funnel"]
+    second = open_screen(logged_in("demo-admin"), "dashboard")
+    assert counted == ["funnel"] and not second.exception
+    assert [m.value for m in second.metric] == [m.value for m in first.metric]
+    # Refresh counts them again, for everyone after.
+    next(b for b in second.button if b.label == "Refresh figures").click().run()
+    assert counted == ["funnel", "funnel"]
 
 
 def in_page_order(node):

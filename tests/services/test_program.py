@@ -8,13 +8,13 @@ import io
 import os
 import subprocess
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from core.commitment import project_end
 from core.db import read_session, write_transaction
@@ -22,6 +22,7 @@ from core.errors import PermissionDenied
 from core.models import (
     Application,
     ApplicationStatus,
+    KeptFigures,
     Project,
     ProjectMode,
     ProjectStatus,
@@ -30,21 +31,28 @@ from core.models import (
     User,
 )
 from core.program import (
+    FIGURES_MAX_AGE,
     AgeBucket,
     DashboardFilter,
+    DashboardPart,
     DepartmentHours,
+    Funnel,
     TagDemand,
     WeekSessions,
     approve_each,
     dashboard_parts,
+    default_filter,
     demand_figures,
     departments,
     export_csv,
+    filter_key,
     funnel_figures,
     hours_figures,
+    keep_part,
     median_of_histogram,
     program_dashboard,
     queue_with_loads,
+    refresh_figures,
     safe_cell,
     timing_figures,
     workspace_figures,
@@ -372,8 +380,8 @@ def test_parts_computed_side_by_side_are_the_whole_dashboard_in_the_order_asked(
     board = dashboard(engine, actor, start=date(2020, 1, 1))
     asked = ["hours", "timing", "funnel", "workspace", "demand"]
     parts = list(dashboard_parts(engine, actor=actor, filters=filters, parts=asked, now=NOW))
-    assert [name for name, _ in parts] == asked
-    found = dict(parts)
+    assert [part.name for part in parts] == asked
+    found = {part.name: part.figures for part in parts}
     assert found["hours"] == board.hours and found["demand"] == board.demand
     assert found["funnel"] == board.funnel
     assert found["timing"].median_days_to_match == board.median_days_to_match
@@ -402,7 +410,7 @@ def test_dashboard_parts_are_computed_at_the_same_time(engine, world, monkeypatc
     parts = dashboard_parts(
         engine, actor=world.users["admin"], filters=DashboardFilter(), parts=["demand", "hours"]
     )
-    assert [name for name, _ in parts] == ["demand", "hours"]
+    assert [part.name for part in parts] == ["demand", "hours"]
 
 
 @pytest.mark.parametrize("who", ["s1", "m1"])
@@ -420,6 +428,197 @@ def test_dashboard_parts_reject_an_unknown_part(engine, world):
                 engine, actor=world.users["admin"], filters=DashboardFilter(), parts=["budget"]
             )
         )
+
+
+# ---------------------------------------------------------------------------- kept figures
+
+
+@pytest.fixture
+def counted_parts(monkeypatch):
+    """Record which parts are computed (rather than read back from the kept figures)."""
+    import core.program
+
+    computed: list[str] = []
+    for part in ("funnel", "timing", "demand", "hours", "workspace"):
+        real = getattr(core.program, f"{part}_figures")
+
+        def counting(*args, _part=part, _real=real, **kwargs):
+            computed.append(_part)
+            return _real(*args, **kwargs)
+
+        monkeypatch.setattr(core.program, f"{part}_figures", counting)
+    return computed
+
+
+def _parts(engine, actor, filters, **kwargs) -> dict[str, DashboardPart]:
+    return {p.name: p for p in dashboard_parts(engine, actor=actor, filters=filters, **kwargs)}
+
+
+def _kept_rows(engine) -> list[KeptFigures]:
+    with read_session(engine) as session:
+        return list(session.exec(select(KeptFigures).order_by(KeptFigures.part)))
+
+
+def test_a_second_viewer_sees_the_kept_figures_without_counting_them(engine, world, counted_parts):
+    filters = DashboardFilter(start=date(2020, 1, 1))
+    first = _parts(engine, world.users["f_bio"], filters, now=NOW)
+    assert sorted(counted_parts) == sorted(first)
+    counted_parts.clear()
+    later = NOW + FIGURES_MAX_AGE - timedelta(seconds=1)
+    second = _parts(engine, world.users["admin"], filters, now=later)
+    assert counted_parts == []
+    # Read back from JSON, every part equals what was computed, dates and all.
+    assert {n: p.figures for n, p in second.items()} == {n: p.figures for n, p in first.items()}
+    assert {p.computed_at for p in second.values()} == {NOW}
+    board = dashboard(engine, world.users["admin"], start=date(2020, 1, 1))
+    assert second["funnel"].figures == board.funnel
+    assert second["workspace"].figures.sessions == board.sessions
+
+
+def test_figures_older_than_the_maximum_age_are_counted_again(engine, world, counted_parts):
+    filters = DashboardFilter(start=date(2020, 1, 1))
+    _parts(engine, world.users["admin"], filters, now=NOW)
+    counted_parts.clear()
+    later = NOW + FIGURES_MAX_AGE
+    again = _parts(engine, world.users["admin"], filters, now=later)
+    assert sorted(counted_parts) == sorted(again)
+    assert {p.computed_at for p in again.values()} == {later}
+    assert [row.computed_at for row in _kept_rows(engine)] == [later] * 5
+
+
+def test_a_maximum_age_of_zero_counts_again_and_replaces_the_kept_figures(
+    engine, world, counted_parts
+):
+    filters = DashboardFilter(start=date(2020, 1, 1))
+    _parts(engine, world.users["admin"], filters, now=NOW)
+    counted_parts.clear()
+    moment = NOW + timedelta(seconds=5)
+    _parts(engine, world.users["admin"], filters, now=moment, max_age=timedelta(0))
+    assert len(counted_parts) == 5
+    assert {row.computed_at for row in _kept_rows(engine)} == {moment}
+
+
+def test_figures_are_kept_per_filter(engine, world, counted_parts):
+    _parts(engine, world.users["admin"], DashboardFilter(start=date(2020, 1, 1)), now=NOW)
+    counted_parts.clear()
+    biology = _parts(
+        engine,
+        world.users["admin"],
+        DashboardFilter(department=BIO, start=date(2020, 1, 1)),
+        now=NOW,
+    )
+    assert sorted(counted_parts) == sorted(biology)
+    assert len(_kept_rows(engine)) == 10
+    keys = {filter_key(DashboardFilter(department=BIO, start=date(2020, 1, 1)))}
+    keys.add(filter_key(DashboardFilter(start=date(2020, 1, 1))))
+    assert {row.filter_key for row in _kept_rows(engine)} == keys
+
+
+def test_a_filter_key_tells_every_filter_apart():
+    filters = [
+        DashboardFilter(),
+        DashboardFilter(department=BIO),
+        DashboardFilter(start=date(2030, 1, 1)),
+        DashboardFilter(end=date(2030, 1, 1)),
+        DashboardFilter(department="A|2030-01-01"),
+        DashboardFilter(department="A", start=date(2030, 1, 1)),
+    ]
+    assert len({filter_key(f) for f in filters}) == len(filters)
+
+
+def test_an_older_computation_never_replaces_newer_kept_figures(engine, world):
+    key = filter_key(DashboardFilter())
+    newer = DashboardPart("funnel", Funnel(submitted=7), NOW)
+    older = DashboardPart("funnel", Funnel(submitted=3), NOW - timedelta(minutes=1))
+    with write_transaction(engine) as session:
+        keep_part(session, newer, key=key)
+    with write_transaction(engine) as session:
+        keep_part(session, older, key=key)
+    (row,) = _kept_rows(engine)
+    assert row.computed_at == NOW and '"submitted":7' in row.figures
+
+
+def test_two_viewers_computing_the_same_filter_at_once_both_see_figures(engine, world, monkeypatch):
+    import threading
+
+    import core.program
+
+    # Both computations reach the store together, so the second meets the first's row.
+    both = threading.Barrier(2, timeout=20)
+    real = core.program.keep_part
+
+    def together(session, part, *, key):
+        if part.name == "funnel":
+            both.wait()
+        real(session, part, key=key)
+
+    monkeypatch.setattr(core.program, "keep_part", together)
+    results: dict[str, dict[str, DashboardPart]] = {}
+    failures: list[BaseException] = []
+
+    def view(who: str, moment: datetime) -> None:
+        try:
+            results[who] = _parts(
+                engine, world.users[who], DashboardFilter(), parts=["funnel"], now=moment
+            )
+        except BaseException as error:  # reported below, not lost in the thread
+            failures.append(error)
+
+    threads = [
+        threading.Thread(target=view, args=("admin", NOW)),
+        threading.Thread(target=view, args=("f_bio", NOW + timedelta(seconds=1))),
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert failures == []
+    assert results["admin"]["funnel"].figures == results["f_bio"]["funnel"].figures
+    (row,) = _kept_rows(engine)
+    assert row.computed_at == NOW + timedelta(seconds=1)
+
+
+def test_refresh_counts_the_default_figures_for_the_program_and_each_department(
+    engine, world, counted_parts
+):
+    admin = world.users["admin"]
+    with read_session(engine) as session:
+        names = departments(session, actor=admin)
+    assert refresh_figures(engine, actor=admin) == 1 + len(names) == 3
+    assert len(counted_parts) == 5 * 3
+    counted_parts.clear()
+    for department in (None, *names):
+        filters = replace(default_filter(), department=department)
+        _parts(engine, world.users["f_bio"], filters)
+    assert counted_parts == []  # every viewer of a default filter is served the kept figures
+
+
+def test_refresh_figures_command_counts_as_a_faculty_account_only(sqlite_engine, tmp_path):
+    world = h.build(sqlite_engine, build_world)
+    env = {
+        **os.environ,
+        "DATABASE_URL": str(sqlite_engine.url),
+        "DATA_DIR": str(tmp_path),
+        "COOKIE_KEY": "",
+    }
+
+    def run(who: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "core", "refresh-figures", "--as", who],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+
+    done = run(world.users["admin"].username)
+    assert done.returncode == 0, done.stderr
+    assert "Counted the figures of 3 filters" in done.stdout
+    assert len(_kept_rows(sqlite_engine)) == 15
+    refused = run(world.users["s1"].username)
+    assert refused.returncode == 1 and "Only faculty, admin" in refused.stderr
+    assert run("nobody-here").returncode == 1
 
 
 def test_median_of_a_histogram():
