@@ -912,6 +912,12 @@ def dashboard_parts(
             computed = DashboardPart(part, readers[part](session), moment)
         with write_transaction(engine) as session:
             keep_part(session, computed, key=key)
+            # Figures past their age are never shown again; other filters' go here too.
+            session.execute(
+                sa.delete(KeptFigures).where(
+                    col(KeptFigures.computed_at) <= moment - FIGURES_MAX_AGE
+                )
+            )
         return computed
 
     missing = [part for part in parts if part not in kept]

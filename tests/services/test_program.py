@@ -514,6 +514,16 @@ def test_figures_are_kept_per_filter(engine, world, counted_parts):
     assert {row.filter_key for row in _kept_rows(engine)} == keys
 
 
+def test_figures_past_their_age_are_removed_when_others_are_kept(engine, world):
+    biology = DashboardFilter(department=BIO)
+    _parts(engine, world.users["admin"], biology, now=NOW)
+    later = NOW + FIGURES_MAX_AGE
+    _parts(engine, world.users["admin"], DashboardFilter(), parts=["funnel"], now=later)
+    assert [(row.filter_key, row.computed_at) for row in _kept_rows(engine)] == [
+        (filter_key(DashboardFilter()), later)
+    ]
+
+
 def test_a_filter_key_tells_every_filter_apart():
     filters = [
         DashboardFilter(),
