@@ -874,6 +874,21 @@ def keep_part(session: Session, part: DashboardPart, *, key: str) -> None:
     )
 
 
+def forget_old_figures(session: Session, *, before: datetime) -> None:
+    """Delete kept figures computed at or before the moment: they are never shown again.
+
+    Rows another transaction holds (a part being stored beside this one) are skipped, never
+    waited for: two counts storing and pruning side by side would otherwise deadlock on
+    PostgreSQL, each waiting for the row the other just stored.
+    """
+    old = (
+        sa.select(col(KeptFigures.id))
+        .where(col(KeptFigures.computed_at) <= before)
+        .with_for_update(skip_locked=True)
+    )
+    session.execute(sa.delete(KeptFigures).where(col(KeptFigures.id).in_(old)))
+
+
 def dashboard_parts(
     engine: Engine,
     *,
@@ -912,12 +927,7 @@ def dashboard_parts(
             computed = DashboardPart(part, readers[part](session), moment)
         with write_transaction(engine) as session:
             keep_part(session, computed, key=key)
-            # Figures past their age are never shown again; other filters' go here too.
-            session.execute(
-                sa.delete(KeptFigures).where(
-                    col(KeptFigures.computed_at) <= moment - FIGURES_MAX_AGE
-                )
-            )
+            forget_old_figures(session, before=moment - FIGURES_MAX_AGE)
         return computed
 
     missing = [part for part in parts if part not in kept]
@@ -937,8 +947,8 @@ def dashboard_parts(
 def refresh_figures(engine: Engine, *, actor: User, today: date | None = None) -> int:
     """Count and keep the default filter's figures, for the program and each department.
 
-    Run every few minutes (well within FIGURES_MAX_AGE) from cron, no viewer ever waits for
-    the default figures; returns how many filters were counted.
+    Run from cron every few minutes (well within FIGURES_MAX_AGE), it spares every viewer of
+    the default filters the wait for a count. Returns how many filters were counted.
     """
     default = default_filter(today)
     with read_session(engine) as session:

@@ -524,6 +524,31 @@ def test_figures_past_their_age_are_removed_when_others_are_kept(engine, world):
     ]
 
 
+def test_parts_stored_side_by_side_prune_old_figures_without_a_deadlock(engine, world, monkeypatch):
+    import threading
+
+    import core.program
+
+    admin, filters = world.users["admin"], DashboardFilter()
+    _parts(engine, admin, filters, parts=["funnel", "timing"], now=NOW)
+    if engine.dialect.name == "postgresql":
+        # Each count holds the row it stored while both prune the old ones: a plain DELETE
+        # waits for the other's row, and the two wait for each other. (SQLite's write lock
+        # lets one transaction in at a time, so there the two run one after the other.)
+        both = threading.Barrier(2, timeout=20)
+        real = core.program.keep_part
+
+        def stored_together(session, part, *, key):
+            real(session, part, key=key)
+            both.wait()
+
+        monkeypatch.setattr(core.program, "keep_part", stored_together)
+    later = NOW + FIGURES_MAX_AGE
+    parts = _parts(engine, admin, filters, parts=["funnel", "timing"], now=later, workers=2)
+    assert {part.computed_at for part in parts.values()} == {later}
+    assert [row.computed_at for row in _kept_rows(engine)] == [later, later]
+
+
 def test_a_filter_key_tells_every_filter_apart():
     filters = [
         DashboardFilter(),
