@@ -72,6 +72,24 @@ def at(day: str, clock: str = "00:00") -> datetime:
     return datetime.fromisoformat(f"{day}T{clock}").replace(tzinfo=UTC)
 
 
+def run_core(engine: Engine, tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """Run `python -m core ARGS` against the engine's (SQLite) database."""
+    env = {
+        **os.environ,
+        "DATABASE_URL": str(engine.url),
+        "DATA_DIR": str(tmp_path),
+        "COOKIE_KEY": "",
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "core", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
 @dataclass
 class World:
     ids: dict[str, int]
@@ -630,22 +648,9 @@ def test_refresh_counts_the_default_figures_for_the_program_and_each_department(
 
 def test_refresh_figures_command_counts_as_a_faculty_account_only(sqlite_engine, tmp_path):
     world = h.build(sqlite_engine, build_world)
-    env = {
-        **os.environ,
-        "DATABASE_URL": str(sqlite_engine.url),
-        "DATA_DIR": str(tmp_path),
-        "COOKIE_KEY": "",
-    }
 
     def run(who: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [sys.executable, "-m", "core", "refresh-figures", "--as", who],
-            cwd=ROOT,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
+        return run_core(sqlite_engine, tmp_path, "refresh-figures", "--as", who)
 
     done = run(world.users["admin"].username)
     assert done.returncode == 0, done.stderr
@@ -847,18 +852,9 @@ def test_safe_cell_neutralises_formulas(value, cell):
 def test_export_command_writes_the_scope_as_csv(sqlite_engine, tmp_path):
     world = h.build(sqlite_engine, build_world)
     admin, student = world.users["admin"].username, world.users["s1"].username
-    url = str(sqlite_engine.url)
-    env = {**os.environ, "DATABASE_URL": url, "DATA_DIR": str(tmp_path), "COOKIE_KEY": ""}
 
     def run(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [sys.executable, "-m", "core", "export", *args],
-            cwd=ROOT,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
+        return run_core(sqlite_engine, tmp_path, "export", *args)
 
     out = tmp_path / "matches.csv"
     done = run("matches", "--as", admin, "--out", str(out))
