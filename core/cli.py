@@ -165,6 +165,12 @@ def cmd_refresh_figures(args: argparse.Namespace) -> int:
     return 0
 
 
+def _acting_account(command: argparse.ArgumentParser) -> None:
+    command.add_argument(
+        "--as", dest="as_user", required=True, metavar="USERNAME", help="faculty or admin account"
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m core", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -192,15 +198,11 @@ def build_parser() -> argparse.ArgumentParser:
     restore.set_defaults(func=cmd_restore)
     export = commands.add_parser("export", help=cmd_export.__doc__)
     export.add_argument("kind", choices=["matches", "projects"])
-    export.add_argument(
-        "--as", dest="as_user", required=True, metavar="USERNAME", help="faculty or admin account"
-    )
+    _acting_account(export)
     export.add_argument("--out", help="file to write (default: standard output)")
     export.set_defaults(func=cmd_export)
     refresh = commands.add_parser("refresh-figures", help=cmd_refresh_figures.__doc__)
-    refresh.add_argument(
-        "--as", dest="as_user", required=True, metavar="USERNAME", help="faculty or admin account"
-    )
+    _acting_account(refresh)
     refresh.set_defaults(func=cmd_refresh_figures)
     return parser
 
