@@ -6,7 +6,6 @@ import itertools
 import os
 import sqlite3
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -24,9 +23,9 @@ from core.errors import DomainError
 from core.models import AuditEntry, Notification, Role
 from core.notifications import notify
 from core.seed import seed_demo
+from tests.cli import run_core
 from tests.services import app_helpers as h
 
-ROOT = Path(__file__).resolve().parents[2]
 _fresh_numbers = itertools.count()
 
 
@@ -231,15 +230,7 @@ def test_restore_refuses_a_database_holding_data_unless_forced(
 
 
 def _cli(url: str, tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "DATABASE_URL": url, "DATA_DIR": str(tmp_path), "COOKIE_KEY": ""}
-    return subprocess.run(
-        [sys.executable, "-m", "core", *args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    return run_core(*args, database_url=url, data_dir=tmp_path)
 
 
 def test_cli_backup_and_restore(seeded: Engine, fresh_url: str, tmp_path: Path) -> None:

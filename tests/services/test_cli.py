@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 from datetime import timedelta
 from pathlib import Path
 
@@ -15,28 +13,13 @@ from core.db import create_db_engine, read_session, write_transaction
 from core.models import Notification, Role, User
 from core.seed import DEMO_ACCOUNTS
 from core.workspace import AT_RISK_KIND
+from tests.cli import run_core
 from tests.services.workspace_helpers import TODAY, make_pair
-
-ROOT = Path(__file__).resolve().parents[2]
 
 
 def run_cli(tmp_path: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
-    environment = {
-        **os.environ,
-        "DATA_DIR": str(tmp_path),
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'cli.db'}",
-        "COOKIE_KEY": "",
-        "BCRYPT_ROUNDS": "4",
-        **env,
-    }
-    return subprocess.run(
-        [sys.executable, "-m", "core", *args],
-        cwd=ROOT,
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    url = env.pop("DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")
+    return run_core(*args, database_url=url, data_dir=tmp_path, BCRYPT_ROUNDS="4", **env)
 
 
 def users(tmp_path: Path) -> list[User]:

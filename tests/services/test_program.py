@@ -5,12 +5,11 @@ from __future__ import annotations
 
 import csv
 import io
-import os
 import subprocess
-import sys
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import Engine
@@ -59,11 +58,11 @@ from core.program import (
 )
 from core.types import utcnow
 from core.workspace_models import MatchSession, SelfEfficacy, SelfEfficacyPhase
+from tests.cli import run_core
 from tests.services import app_helpers as h
 
 S = ApplicationStatus
 P = ProjectStatus
-ROOT = Path(__file__).resolve().parents[2]
 NOW = datetime(2030, 6, 10, 12, 0, tzinfo=UTC)  # a Monday; the dashboard's "now"
 ENG, BIO = "Engineering", "Biology"
 
@@ -72,22 +71,8 @@ def at(day: str, clock: str = "00:00") -> datetime:
     return datetime.fromisoformat(f"{day}T{clock}").replace(tzinfo=UTC)
 
 
-def run_core(engine: Engine, tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    """Run `python -m core ARGS` against the engine's (SQLite) database."""
-    env = {
-        **os.environ,
-        "DATABASE_URL": str(engine.url),
-        "DATA_DIR": str(tmp_path),
-        "COOKIE_KEY": "",
-    }
-    return subprocess.run(
-        [sys.executable, "-m", "core", *args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+def _on(engine: Engine, tmp_path: Path) -> dict[str, Any]:
+    return {"database_url": str(engine.url), "data_dir": tmp_path}
 
 
 @dataclass
@@ -650,7 +635,7 @@ def test_refresh_figures_command_counts_as_a_faculty_account_only(sqlite_engine,
     world = h.build(sqlite_engine, build_world)
 
     def run(who: str) -> subprocess.CompletedProcess[str]:
-        return run_core(sqlite_engine, tmp_path, "refresh-figures", "--as", who)
+        return run_core("refresh-figures", "--as", who, **_on(sqlite_engine, tmp_path))
 
     done = run(world.users["admin"].username)
     assert done.returncode == 0, done.stderr
@@ -854,7 +839,7 @@ def test_export_command_writes_the_scope_as_csv(sqlite_engine, tmp_path):
     admin, student = world.users["admin"].username, world.users["s1"].username
 
     def run(*args: str) -> subprocess.CompletedProcess[str]:
-        return run_core(sqlite_engine, tmp_path, "export", *args)
+        return run_core("export", *args, **_on(sqlite_engine, tmp_path))
 
     out = tmp_path / "matches.csv"
     done = run("matches", "--as", admin, "--out", str(out))
