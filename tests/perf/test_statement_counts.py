@@ -3,6 +3,7 @@
 Every screen of SCREENS is rendered, for every role that may open it, on a small generated
 database and on a larger one where the same demo users own more projects, applications and
 notifications. A query per row (N+1) shows up as a higher count on the larger database.
+The dashboard is also rendered as a browser session opening it on figures the database keeps.
 The cases come from SCREENS at collection time, so new screens are guarded automatically.
 """
 
@@ -25,6 +26,7 @@ from core.migrate import upgrade_to_head
 from core.models import Role
 from core.settings import get_settings
 from pages.components.navigation import SCREENS, screens_for
+from pages.dashboard import KEPT
 
 MAX_STATEMENTS = 15  # DESIGN §6
 CASES = [(screen.url_path, role) for screen in SCREENS for role in Role if role in screen.roles]
@@ -38,6 +40,7 @@ class _Counter:
         self.count += 1
 
 
+FIRST_VIEW_ON_KEPT_FIGURES = "(first view on kept figures)"
 # A screen, a role, and the names of the query parameters it was opened with.
 Render = tuple[str, Role, tuple[str, ...]]
 
@@ -78,6 +81,16 @@ def _render_all(engine: Engine, url: str, data_dir: Path) -> dict[Render, int]:
                         at.run()
                         seen.append(counter.count)
                     counts[(screen.url_path, role, tuple(sorted(variant)))] = min(seen)
+                    if screen.url_path == "dashboard":
+                        # The dashboard opened by a browser session holding no figures yet,
+                        # while the database keeps them: they are read back, not counted.
+                        seen = []
+                        for _ in range(2):
+                            del at.session_state[KEPT]
+                            counter.count = 0
+                            at.run()
+                            seen.append(counter.count)
+                        counts[(screen.url_path, role, (FIRST_VIEW_ON_KEPT_FIGURES,))] = min(seen)
     finally:
         event.remove(Engine, "before_cursor_execute", counter)
     return counts
