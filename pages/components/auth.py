@@ -62,8 +62,6 @@ class LoginGate:
         self._key = settings.signing_key()
         # Only the accounts this run deals with are given to the library, never the user table.
         self._credentials: dict[str, Any] = {}
-        # The cookie is written after the login form is cleared away, not inside it.
-        self._cookie_due = False
         self.logged_out = False
 
     @cached_property
@@ -102,7 +100,8 @@ class LoginGate:
         known.update(self._credentials)
         self._credentials = known
         model.check_credentials = self._check_credentials
-        authenticator.cookie_controller.set_cookie = self._defer_cookie  # type: ignore[method-assign]
+        # The gate writes the cookie itself once the login is finished (_finish_login).
+        authenticator.cookie_controller.set_cookie = self._leave_cookie_to_gate  # type: ignore[method-assign]
         return authenticator
 
     # -------------------------------------------------------------- the gate
@@ -117,6 +116,12 @@ class LoginGate:
             if user is not None:
                 self.write_pending_cookie()
             return user
+        if st.session_state.get("authentication_status"):
+            # The library logged in but the run stopped before the gate's session was in place.
+            user = self._finish_login()
+            if user is not None:
+                self.write_pending_cookie()
+                return user
         # Every run of a visitor sets the library up first, as the login form's run must, so
         # the form keeps its place in the gate's area from one run to the next.
         _ = self.authenticator
@@ -147,10 +152,8 @@ class LoginGate:
         if not st.session_state.get("authentication_status"):
             return None
         st.session_state.pop(MESSAGE, None)
+        user = self._finish_login()
         slot.empty()
-        if self._cookie_due:
-            self._queue_cookie()
-        user = self._start_session_for_new_cookie()
         self.write_pending_cookie()
         return user
 
@@ -178,20 +181,8 @@ class LoginGate:
             st.session_state.pop(PENDING_COOKIE, None)
 
     # -------------------------------------------------------------- helpers
-    def _defer_cookie(self) -> None:
-        self._cookie_due = True
-
-    def _queue_cookie(self) -> None:
-        """Sign the login cookie as the library would, and keep it until it is written."""
-        model = self.authenticator.cookie_controller.cookie_model
-        model.exp_date = model._set_exp_date()
-        expires = datetime.now() + timedelta(days=model.cookie_expiry_days)
-        st.session_state[PENDING_COOKIE] = {
-            "value": model._token_encode(),
-            "expires": expires.isoformat(),
-            # A fresh key per login: a new writer, never the previous login's finished one.
-            "key": f"auth_cookie_writer_{secrets.token_hex(4)}",
-        }
+    def _leave_cookie_to_gate(self) -> None:
+        """Stand in for the library's cookie writer, which would write inside the form."""
 
     def _remember(self, user: User) -> None:
         self._credentials[user.username] = {
@@ -213,18 +204,35 @@ class LoginGate:
         self._remember(result.user)
         return True
 
-    def _start_session_for_new_cookie(self) -> User | None:
+    def _finish_login(self) -> User | None:
+        """Start the server-side session of a checked login and queue its cookie.
+
+        Streamlit stops a run at any element or session-state access once the browser asks
+        for another run (a component reporting, say), so a login run can stop anywhere after
+        the password was checked. The next run then calls this again: the session id is
+        stored last, so until it is, every run retries. A login the library recorded without
+        the gate's user is dropped, and the form shows again.
+        """
         user = st.session_state.get(CURRENT_USER)
-        exp_date = self.authenticator.cookie_controller.cookie_model.exp_date
-        if not isinstance(user, User) or exp_date is None:
+        if not isinstance(user, User):
+            st.session_state.pop("authentication_status", None)
             return None
+        model = self.authenticator.cookie_controller.cookie_model
+        model.exp_date = model._set_exp_date()
         # The library signs {username, exp_date} with our key; the same claims give the same
         # token, so the session can be found again from the cookie on a later page load.
         token = jwt.encode(
-            {"username": user.username, "exp_date": exp_date}, self._key, algorithm="HS256"
+            {"username": user.username, "exp_date": model.exp_date}, self._key, algorithm="HS256"
         )
         with write_transaction(self.engine) as session:
             record = start_session(session, user=user, token=token, settings=self.settings)
+        expires = datetime.now() + timedelta(days=model.cookie_expiry_days)
+        st.session_state[PENDING_COOKIE] = {
+            "value": token,
+            "expires": expires.isoformat(),
+            # A fresh key per login: a new writer, never the previous login's finished one.
+            "key": f"auth_cookie_writer_{secrets.token_hex(4)}",
+        }
         st.session_state[SESSION_ID] = record.id
         return user
 

@@ -115,6 +115,59 @@ def test_the_login_form_keeps_its_place_between_the_logout_run_and_the_next(logg
     assert _place_of(at, "Username") == after_logout
 
 
+def _asks_for_a_rerun(*_args: object) -> None:
+    """Ask for another run, as a browser does when a component reports while a run is going.
+
+    Streamlit stops the current run at its next element or session-state access.
+    """
+    from streamlit.runtime.scriptrunner_utils.script_requests import RerunData
+    from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
+
+    ctx = get_script_run_ctx()
+    assert ctx is not None and ctx.script_requests is not None
+    ctx.script_requests.request_rerun(
+        RerunData(query_string=ctx.query_string, page_script_hash=ctx.page_script_hash)
+    )
+
+
+def test_a_login_run_stopped_after_the_check_finishes_the_login_in_the_next(app_env, monkeypatch):
+    # Seen in a browser right after a logout: the cookie-deleting component reported while
+    # the next login's run was going, and that run stopped once the library had recorded the
+    # login but before the gate's session was in place. The page then showed neither the form
+    # nor the menu.
+    from pages.components import auth
+
+    # The library hands the cookie to the gate right after it records the login.
+    monkeypatch.setattr(auth.LoginGate, "_leave_cookie_to_gate", _asks_for_a_rerun)
+    at = log_in(new_app().run(), "demo-student")
+    assert not at.exception
+    assert "Welcome" in texts(at)
+    assert at.sidebar.button(key="menu_logout")
+    assert auth.PENDING_COOKIE in at.session_state  # the login cookie is still written
+    with read_session(app_env) as session:
+        assert len(session.exec(select(AuthSession)).all()) == 1
+
+
+def test_a_login_run_stopped_before_the_library_records_it_shows_the_form_again(
+    app_env, monkeypatch
+):
+    from pages.components import auth
+
+    real = auth.LoginGate._check_credentials
+
+    def checked_then_interrupted(self, username, password):
+        accepted = real(self, username, password)
+        _asks_for_a_rerun()
+        return accepted
+
+    monkeypatch.setattr(auth.LoginGate, "_check_credentials", checked_then_interrupted)
+    at = log_in(new_app().run(), "demo-student")
+    assert not at.exception
+    assert [t.label for t in at.text_input] == ["Username", "Password"]
+    monkeypatch.undo()
+    assert "Welcome" in texts(log_in(at, "demo-student"))
+
+
 def test_a_session_revoked_elsewhere_ends_on_the_next_rerun(logged_in, app_env):
     at = logged_in("demo-faculty")
     from core.accounts import revoke_user_sessions
