@@ -267,9 +267,11 @@ class LoginGate:
         return user if st.session_state.get("authentication_status") else None
 
     def _forget(self, message: str | None) -> None:
+        # The user goes first: should the run stop after the session id (see _finish_login),
+        # the next run must not finish a login from the library's leftover state.
+        st.session_state.pop(CURRENT_USER, None)
         st.session_state.pop(PENDING_COOKIE, None)
         st.session_state.pop(SESSION_ID, None)
-        st.session_state.pop(CURRENT_USER, None)
         if st.session_state.get("authentication_status"):
             with self._components:
                 self.authenticator.logout(location="unrendered")  # also deletes the cookie

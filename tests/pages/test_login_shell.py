@@ -168,6 +168,25 @@ def test_a_login_run_stopped_before_the_library_records_it_shows_the_form_again(
     assert "Welcome" in texts(log_in(at, "demo-student"))
 
 
+def test_a_logout_run_stopped_early_stays_logged_out(logged_in, app_env, monkeypatch):
+    import streamlit_authenticator as stauth
+
+    real = stauth.Authenticate.logout
+
+    def interrupted(self, *args, **kwargs):
+        _asks_for_a_rerun()  # the library's own logout then stops at its first step
+        return real(self, *args, **kwargs)
+
+    at = logged_in("demo-student")
+    monkeypatch.setattr(stauth.Authenticate, "logout", interrupted)
+    at.sidebar.button(key="menu_logout").click().run()
+    assert not at.exception
+    assert "Welcome" not in texts(at)
+    assert [t.label for t in at.text_input] == ["Username", "Password"]
+    with read_session(app_env) as session:
+        assert [r.revoked_reason for r in session.exec(select(AuthSession))] == ["logout"]
+
+
 def test_a_session_revoked_elsewhere_ends_on_the_next_rerun(logged_in, app_env):
     at = logged_in("demo-faculty")
     from core.accounts import revoke_user_sessions
