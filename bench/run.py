@@ -23,6 +23,7 @@ import os
 import resource
 import secrets
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -150,6 +151,17 @@ def stale_reason(engine: Engine, profile: str) -> str | None:
     return "generated before the workspace tables: no match sessions"
 
 
+def generate_apart(url: str, profile: str, seed: int) -> None:
+    """Generate the profile in a child process (`python -m core seed`).
+
+    The generator holds a few hundred MB at its peak; run in this process, that peak would be
+    reported as the app's resident memory after rendering every page.
+    """
+    env = {**os.environ, "DATABASE_URL": url}
+    command = [sys.executable, "-m", "core", "seed", profile, "--seed", str(seed)]
+    subprocess.run(command, cwd=ROOT, env=env, check=True)
+
+
 def prepare_database(url: str, profile: str, seed: int) -> Engine:
     """Migrate the database and generate the profile into it when it is missing or stale.
 
@@ -157,7 +169,6 @@ def prepare_database(url: str, profile: str, seed: int) -> Engine:
     generator refuses a database that already holds generated rows); a stale server database
     has to be dropped by hand.
     """
-    from core.bulkseed import generate
     from core.db import create_db_engine
     from core.migrate import upgrade_to_head
 
@@ -167,7 +178,7 @@ def prepare_database(url: str, profile: str, seed: int) -> Engine:
         present = conn.execute(text("SELECT 1 FROM app_user WHERE username = 'student1'")).first()
     if present is None:
         print(f"Generating the {profile} profile into {engine.url.render_as_string()} …")
-        generate(engine, profile, seed=seed)
+        generate_apart(url, profile, seed)
         return engine
     reason = stale_reason(engine, profile)
     if reason is None:
@@ -179,10 +190,7 @@ def prepare_database(url: str, profile: str, seed: int) -> Engine:
     fresh = Path(f"{target}.new")
     fresh.unlink(missing_ok=True)
     print(f"The {profile} profile is stale ({reason}); generating it again into {fresh} …")
-    fresh_engine = create_db_engine(f"sqlite:///{fresh}")
-    upgrade_to_head(fresh_engine)
-    generate(fresh_engine, profile, seed=seed)
-    fresh_engine.dispose()
+    generate_apart(f"sqlite:///{fresh}", profile, seed)
     fresh.replace(target)
     return create_db_engine(url)
 

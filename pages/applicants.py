@@ -26,7 +26,7 @@ from pages.components.mentor import (
     show_flash,
     status_text,
 )
-from pages.components.ui import escape_markdown, show_in_steps, user_text
+from pages.components.ui import escape_markdown, literal, show_in_steps, small
 
 S = ApplicationStatus
 WAITING = (S.SUBMITTED, S.WAITLISTED)
@@ -150,35 +150,46 @@ def _applicants(user: User, project: Project, applicants: list[Applicant]) -> No
 
 def _card(user: User, project: Project, applicant: Applicant) -> None:
     with st.container(border=True):
-        st.markdown(
-            f"**{escape_markdown(applicant.name)}** · {status_text_of(applicant.status)} · "
-            f"applied {day(applicant.created_at.date())}"
-        )
-        if applicant.blind:
-            st.caption(
+        # The card's text is one Markdown element: each element costs the rerun about as
+        # much as its text does, and a popular project has many applicants.
+        st.markdown(_card_text(project, applicant))
+        _actions(user, applicant)
+
+
+def _card_text(project: Project, applicant: Applicant) -> str:
+    """Return the card's Markdown: who, fit, statement, screening answer, interests."""
+    lines = [
+        f"**{escape_markdown(applicant.name)}** · {status_text_of(applicant.status)} · "
+        f"applied {day(applicant.created_at.date())}  "
+    ]
+    if applicant.blind:
+        lines.append(
+            small(
                 "Blind review: the student's name stays hidden until a faculty member "
                 "approves the match."
             )
-        _fit(applicant)
-        st.markdown("**Statement**")
-        user_text(applicant.statement)
-        if project.screening_question:
-            st.markdown("**Answer to your screening question**")
-            user_text(project.screening_question, caption=True)
-            if applicant.screening_answer:
-                user_text(applicant.screening_answer)
-            else:
-                st.caption("No answer.")
-        interests = ", ".join(applicant.interests) or "none given"
-        st.caption(f"Interests: {escape_markdown(interests)}")
-        _actions(user, applicant)
+            + "  "
+        )
+    lines += [_fit(applicant), "", "**Statement**", "", literal(applicant.statement), ""]
+    if project.screening_question:
+        answer = literal(applicant.screening_answer) if applicant.screening_answer else ""
+        lines += [
+            "**Answer to your screening question**  ",
+            small(escape_markdown(project.screening_question)),
+            "",
+            answer or small("No answer."),
+            "",
+        ]
+    interests = ", ".join(applicant.interests) or "none given"
+    lines.append(small(f"Interests: {escape_markdown(interests)}"))
+    return "\n".join(lines)
 
 
 def status_text_of(status: ApplicationStatus) -> str:
     return status.value.replace("_", " ")
 
 
-def _fit(applicant: Applicant) -> None:
+def _fit(applicant: Applicant) -> str:
     shared = ", ".join(applicant.shared_tags) or "none"
     free = hours(max(applicant.least_free_hours, 0.0))
     needed = hours(applicant.hours_needed)
@@ -189,7 +200,7 @@ def _fit(applicant: Applicant) -> None:
             f":red[Does not fit their hours]: only {free} h free in the fullest week, "
             f"{needed} needed"
         )
-    st.markdown(f"{verdict} · shared tags: {escape_markdown(shared)}")
+    return f"{verdict} · shared tags: {escape_markdown(shared)}"
 
 
 def _actions(user: User, applicant: Applicant) -> None:

@@ -22,6 +22,8 @@ OFFSET = "approvals_offset"
 RESULTS = "approvals_results"
 PICK = "ap_pick_"
 LABELS = "approvals_labels"
+# The application whose rejection form is open.
+REJECTING = "approvals_rejecting"
 
 
 def render() -> None:
@@ -115,7 +117,6 @@ def _show_results() -> None:
 
 def _card(user: User, row: QueueRow) -> None:
     item = row.item
-    number = item.application_id
     with st.container(border=True):
         days = "day" if item.age_days == 1 else "days"
         waiting = f"Waiting {item.age_days} {days}"
@@ -123,21 +124,16 @@ def _card(user: User, row: QueueRow) -> None:
         student = escape_markdown(item.student_name)
         if row.blind:
             student += " (pseudonym: blind review)"
-        # One Markdown element per block of lines: each element costs the rerun as much as
-        # its text does, and the queue shows ten cards.
+        # One Markdown element for the whole card's text: each element costs the rerun about as
+        # much as its text does, and the queue shows ten cards.
         st.markdown(
             f"**{escape_markdown(item.project_title)}** · {escape_markdown(item.department)}  \n"
-            f"{age} · Mentor: {escape_markdown(item.mentor_name)} · Student: {student}"
+            f"{age} · Mentor: {escape_markdown(item.mentor_name)} · Student: {student}\n\n"
+            f"**Statement**\n\n{literal(row.statement)}\n\n"
+            f"{_student_load(row)}  \n{_mentor_load(row)}"
         )
-        st.markdown(f"**Statement**\n\n{literal(row.statement)}")
-        student_col, mentor_col = st.columns(2)
-        with student_col:
-            _student_load(row)
-        with mentor_col:
-            _mentor_load(row)
         with st.expander("Week by week"):
             st.markdown(_weeks_table(row))
-        st.checkbox("Select for bulk approval", key=f"{PICK}{number}")
         _actions(user, row)
 
 
@@ -145,21 +141,21 @@ def _hours(value: float) -> str:
     return f"{value:g}"
 
 
-def _student_load(row: QueueRow) -> None:
+def _student_load(row: QueueRow) -> str:
     peak = row.student_peak
     text = (
         f"{_hours(peak.committed)} h committed + {_hours(peak.adding)} h this project = "
         f"{_hours(peak.total)} of {_hours(peak.limit)} h available"
     )
     verdict = f":red[{text}: over their hours]" if peak.over else text
-    st.markdown(f"**Student's fullest week** ({week_label(peak.week)})  \n{verdict}")
+    return f"**Student's fullest week** ({week_label(peak.week)}): {verdict}"
 
 
-def _mentor_load(row: QueueRow) -> None:
+def _mentor_load(row: QueueRow) -> str:
     peak = row.mentor_peak
     text = f"{_hours(peak.total)} of {_hours(peak.limit)} h weekly budget"
     verdict = f":red[{text}: over budget]" if peak.over else text
-    st.markdown(f"**Mentor's fullest week** ({week_label(peak.week)})  \n{verdict}")
+    return f"**Mentor's fullest week** ({week_label(peak.week)}): {verdict}"
 
 
 def _weeks_table(row: QueueRow) -> str:
@@ -181,36 +177,64 @@ def _weeks_table(row: QueueRow) -> str:
     return "\n".join(lines)
 
 
+def _start_rejecting(number: int) -> None:
+    st.session_state[REJECTING] = number
+
+
+def _stop_rejecting() -> None:
+    st.session_state.pop(REJECTING, None)
+
+
 def _actions(user: User, row: QueueRow) -> None:
     number = row.item.application_id
-    with st.form(f"ap_form_{number}", border=False, enter_to_submit=False):
+    # One row of controls per card; the reason form opens only on the card being rejected
+    # (a form and a text box on every card were most of the page's elements).
+    controls = st.container(horizontal=True, vertical_alignment="center")
+    approved = controls.button(
+        "Approve", type="primary", icon=":material/check:", key=f"ap_approve_{number}"
+    )
+    controls.button(
+        "Reject…",
+        icon=":material/close:",
+        key=f"ap_reject_{number}",
+        on_click=_start_rejecting,
+        args=(number,),
+    )
+    controls.checkbox("Select for bulk approval", key=f"{PICK}{number}")
+    if approved:
+        results = approve_each(get_engine(), actor=user, application_ids=[number])
+        _finish([(results[0], _label(row))])
+    elif st.session_state.get(REJECTING) == number:
+        _reject_form(user, row)
+
+
+def _reject_form(user: User, row: QueueRow) -> None:
+    number = row.item.application_id
+    with st.form(f"ap_form_{number}", enter_to_submit=False):
         st.text_input(
             "Reason (required to reject; the student and mentor see it)",
             key=f"ap_reason_{number}",
             max_chars=500,
         )
-        buttons = st.container(horizontal=True)  # one element per card; columns send three
-        approved = buttons.form_submit_button(
-            "Approve", type="primary", icon=":material/check:", key=f"ap_approve_{number}"
+        buttons = st.container(horizontal=True)
+        confirmed = buttons.form_submit_button(
+            "Reject", type="primary", icon=":material/close:", key=f"ap_confirm_{number}"
         )
-        rejected = buttons.form_submit_button(
-            "Reject", icon=":material/close:", key=f"ap_reject_{number}"
-        )
-    if approved:
-        results = approve_each(get_engine(), actor=user, application_ids=[number])
-        _finish([(results[0], _label(row))])
-    elif rejected:
-        reason = str(st.session_state.get(f"ap_reason_{number}") or "")
-        try:
-            with write_transaction(get_engine()) as session:
-                reject(session, actor=user, application_id=number, reason=reason)
-        except DomainError as error:
-            show_error(error)
-            return
-        st.session_state[RESULTS] = [
-            (True, f"Rejected: {_label(row)}. The seat is free again; both were told.")
-        ]
-        st.rerun()
+        buttons.form_submit_button("Cancel", key=f"ap_cancel_{number}", on_click=_stop_rejecting)
+    if not confirmed:
+        return
+    reason = str(st.session_state.get(f"ap_reason_{number}") or "")
+    try:
+        with write_transaction(get_engine()) as session:
+            reject(session, actor=user, application_id=number, reason=reason)
+    except DomainError as error:
+        show_error(error)
+        return
+    _stop_rejecting()
+    st.session_state[RESULTS] = [
+        (True, f"Rejected: {_label(row)}. The seat is free again; both were told.")
+    ]
+    st.rerun()
 
 
 def _pager(offset: int, *, more: bool) -> None:

@@ -43,7 +43,7 @@ from pages.components.student import (
     show_flash,
     status_text,
 )
-from pages.components.ui import escape_markdown, literal, show_error
+from pages.components.ui import escape_markdown, literal, show_error, small, tinted
 
 RECOMMENDED = 3
 MAX_HOURS_FILTER = 20
@@ -277,11 +277,6 @@ def _reason_lines(reasons: list[str]) -> list[str]:
     return [f"• {escape_markdown(reason)}" for reason in reasons]
 
 
-def _reasons(reasons: list[str]) -> None:
-    if reasons:
-        st.caption("  \n".join(_reason_lines(reasons)))
-
-
 def _facts(
     department: str, mode: ProjectMode, hours_needed: float, weeks: int, seats_left: int
 ) -> str:
@@ -292,25 +287,30 @@ def _facts(
     )
 
 
-def _card(row: CatalogRow) -> None:
-    with st.container(border=True):
-        # Title, facts and summary are one element, dates, tags and reasons another: a page
-        # holds many cards, and every element costs the rerun about as much as its text.
-        facts = _facts(
-            row.department, row.mode, row.student_hours, row.duration_weeks, row.seats_left
-        )
-        summary = f"\n\n{literal(row.summary)}" if row.summary else ""
-        st.markdown(f"#### {escape_markdown(row.title)}\n{facts}{summary}")
-        when = f"Starts {day(row.start_date)} · apply by {day(row.deadline)}" + (
-            f" · tags: {escape_markdown(', '.join(row.tags))}" if row.tags else ""
-        )
-        reasons = _reason_lines(row.reasons) if row.score is not None else []
-        st.caption("  \n".join([when, *reasons]))
-        if row.score is not None and not row.score.fits:
-            st.warning(escape_markdown(row.score.time_fit.sentence), icon=":material/schedule:")
-        if row.my_status is not None:
-            st.info(f"You applied: {status_text(row.my_status)}.", icon=":material/send:")
-        project_link(row.project_id, "View", icon=":material/visibility:")
+def _card_text(row: CatalogRow) -> str:
+    """Return a card's Markdown: title, facts, summary, dates and tags, reasons, warnings."""
+    facts = _facts(row.department, row.mode, row.student_hours, row.duration_weeks, row.seats_left)
+    lines = [f"#### {escape_markdown(row.title)}", facts]
+    if row.summary:
+        lines += ["", literal(row.summary), ""]
+    when = f"Starts {day(row.start_date)} · apply by {day(row.deadline)}" + (
+        f" · tags: {escape_markdown(', '.join(row.tags))}" if row.tags else ""
+    )
+    reasons = _reason_lines(row.reasons) if row.score is not None else []
+    lines += [small(line) for line in (when, *reasons)]
+    if row.score is not None and not row.score.fits:
+        lines.append(tinted("orange", escape_markdown(row.score.time_fit.sentence), "schedule"))
+    if row.my_status is not None:
+        lines.append(tinted("blue", f"You applied: {status_text(row.my_status)}.", "send"))
+    return "  \n".join(lines)
+
+
+def _card(row: CatalogRow, *, first: bool) -> None:
+    # One Markdown element and a link per card, a rule between cards: a page holds 25 cards,
+    # and every element costs the rerun about as much as its text (a bordered box, a caption
+    # and a coloured notice per card were three more each).
+    st.markdown(("" if first else "---\n") + _card_text(row))
+    project_link(row.project_id, "View", icon=":material/visibility:")
 
 
 def _recommendations(recommended: list[Recommendation]) -> None:
@@ -324,13 +324,13 @@ def _recommendations(recommended: list[Recommendation]) -> None:
     columns = st.columns(len(recommended))
     for column, item in zip(columns, recommended, strict=True):
         with column, st.container(border=True):
-            st.markdown(f"**{escape_markdown(item.title)}**")
-            st.caption(
+            facts = (
                 f"{hours(item.student_hours)} h/week × {counted(item.duration_weeks, 'week')} · "
                 f"{counted(max(item.seats - item.filled, 0), 'seat')} left · "
                 f"apply by {day(item.deadline)}"
             )
-            _reasons(item.reasons)
+            lines = [f"**{escape_markdown(item.title)}**", small(facts)]
+            st.markdown("  \n".join(lines + [small(line) for line in _reason_lines(item.reasons)]))
             project_link(item.project_id, "View", icon=":material/visibility:")
 
 
@@ -376,8 +376,8 @@ def _results(found: SearchPage, filters: Filters) -> None:
         return
     noun = "project" if found.total == 1 else "projects"
     st.markdown(f"**{found.total:,} open {noun}** · showing {found.first_index}–{found.last_index}")
-    for row in found.rows:
-        _card(row)
+    for index, row in enumerate(found.rows):
+        _card(row, first=index == 0)
     _pager(found)
 
 

@@ -30,7 +30,7 @@ from pages.components.student import (
     show_flash,
     status_text,
 )
-from pages.components.ui import escape_markdown, id_param, records_table, show_error
+from pages.components.ui import escape_markdown, id_param, records_table, show_error, small
 
 APPLICATION_PARAM = "application"
 CONFIRM = "my_apps_confirm_withdraw"
@@ -98,13 +98,15 @@ def _entry_line(entry: TimelineEntry) -> str:
 
 def _timeline(item: MyApplication, entries: list[TimelineEntry]) -> None:
     with st.container(border=True):
-        st.markdown(f"**Timeline:** {escape_markdown(item.project_title)}")
+        # The whole timeline is one Markdown list: one element, however many moves.
+        lines = [f"**Timeline:** {escape_markdown(item.project_title)}", ""]
         if not entries:
-            st.caption("No recorded moves yet.")
+            lines.append(small("No recorded moves yet."))
         for entry in entries:
-            st.markdown(f"- {_entry_line(entry)}")
+            lines.append(f"- {_entry_line(entry)}")
             if entry.detail:
-                st.caption(escape_markdown(entry.detail))
+                lines.append(f"  {small(escape_markdown(entry.detail))}")
+        st.markdown("\n".join(lines))
         st.button(
             "Hide timeline", key=f"hide_{item.id}", on_click=_hide_timeline, icon=":material/close:"
         )
@@ -112,16 +114,19 @@ def _timeline(item: MyApplication, entries: list[TimelineEntry]) -> None:
 
 def _card(item: MyApplication, timeline: list[TimelineEntry] | None) -> None:
     with st.container(border=True):
-        st.markdown(
-            f"#### {escape_markdown(item.project_title)}\n"
-            f"{STATUS_ICONS.get(item.status, '')} **{status_text(item.status)}**"
-        )
-        st.caption(
+        dates = (
             f"Applied {day(item.created_at.date())} · last change {day(item.updated_at.date())} · "
             f"project runs {day(item.start_date)} – {day(item.end_date)}"
         )
+        lines = [
+            f"#### {escape_markdown(item.project_title)}",
+            f"{STATUS_ICONS.get(item.status, '')} **{status_text(item.status)}**",
+            small(dates),
+        ]
         if item.reason:
-            st.caption(f"Reason: {escape_markdown(item.reason)}")
+            lines.append(small(f"Reason: {escape_markdown(item.reason)}"))
+        # The card's text is one element: each costs the rerun about as much as its text.
+        st.markdown("  \n".join(lines))
         # One flex row of actions: columns would send three elements more per card.
         with st.container(horizontal=True, vertical_alignment="center"):
             project_link(item.project_id, "View project", icon=":material/visibility:")

@@ -64,7 +64,7 @@ from pages.components.mentor import (
     show_flash,
     status_text,
 )
-from pages.components.ui import escape_markdown, show_in_steps, user_text
+from pages.components.ui import escape_markdown, show_in_steps, small, user_text
 
 # Every widget of the editor has a key with this prefix, so a half-typed draft survives an
 # error and is dropped when another project is opened.
@@ -150,15 +150,17 @@ def _project_list(user: User) -> None:
 
 def _project_card(row: MyProjectRow) -> None:
     with st.container(border=True):
-        st.markdown(f"**{escape_markdown(row.title)}**")
-        st.caption(
+        when = (
             f"{status_text(row.status).capitalize()} · {day(row.start_date)} – "
             f"{day(row.end_date)} · apply by {day(row.deadline)} · "
             f"{hours(row.mentor_hours)} h/week from you"
         )
-        st.markdown(f"Seats filled: **{row.filled} of {row.seats}** · Waiting: **{row.waiting}**")
-        # One flex row for the links: a mentor's list grows over the years, and columns would
-        # send three elements more per card.
+        # The card's text is one element and its links one flex row: a mentor's list grows
+        # over the years, and each element costs the rerun about as much as its text.
+        st.markdown(
+            f"**{escape_markdown(row.title)}**  \n{small(when)}  \n"
+            f"Seats filled: **{row.filled} of {row.seats}** · Waiting: **{row.waiting}**"
+        )
         with st.container(horizontal=True):
             label = "Edit" if row.status in EDITABLE_STATUSES else "View"
             link(MY_PROJECTS, label, project=row.id, icon=STATUS_ICON[row.status])

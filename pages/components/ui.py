@@ -31,6 +31,17 @@ def literal(text: str) -> str:
     return escape_markdown(text).replace("\n", "  \n")
 
 
+def small(markdown: str) -> str:
+    """Return Markdown shown small and grey, like a caption, inside a larger Markdown block."""
+    return f":small[:gray[{markdown}]]"
+
+
+def tinted(colour: str, markdown: str, icon: str | None = None) -> str:
+    """Return Markdown in a colour, after a Material icon: a notice inside a larger block."""
+    mark = f":material/{icon}: " if icon else ""
+    return f":{colour}[{mark}{markdown}]"
+
+
 def user_text(text: str | None, *, caption: bool = False) -> None:
     """Show user-written text literally, keeping its line breaks."""
     if not text:

@@ -79,16 +79,20 @@ def log_out(page) -> None:
     quiet(page)
 
 
-def result_card(page, title: str):
-    """The card of `title` among the search results (not the recommendation strip, whose
+def result_heading(page, title: str):
+    """The heading of `title`'s card among the search results (the recommendation strip's
     titles are bold text rather than headings)."""
-    heading = page.get_by_role("heading", name=title)
-    return page.get_by_test_id("stVerticalBlock").filter(has=heading).last
+    return page.get_by_role("heading", name=title)
+
+
+def result_link(page, title: str):
+    """The View link of `title`'s card: the first link after its heading."""
+    return result_heading(page, title).locator("xpath=following::a[1]")
 
 
 def expect_only_result(page, title: str) -> None:
     expect(page.get_by_text("1 open project", exact=True)).to_be_visible(timeout=WAIT)
-    expect(result_card(page, title)).to_be_visible(timeout=WAIT)
+    expect(result_heading(page, title)).to_be_visible(timeout=WAIT)
 
 
 def search(page, words: str) -> None:
@@ -131,7 +135,9 @@ def find_by_search_and_by_tag(page) -> None:
 
 def apply_from_browse(page) -> None:
     """As the student, on Browse with the project listed: View → statement → Apply."""
-    result_card(page, TITLE).get_by_role("link", name="View").click()
+    link = result_link(page, TITLE)
+    expect(link).to_have_text(re.compile("View"))
+    link.click()
     wait_for_app(page)
     expect(page.get_by_role("heading", name=TITLE)).to_be_visible(timeout=WAIT)
     statement = page.get_by_label("Your statement", exact=True)

@@ -88,14 +88,31 @@ def test_reject_without_a_reason_is_refused_then_with_one_it_works(app_env, logg
     number = accepted_id(app_env, REVIEW)
     at.button(key=f"ap_reject_{number}").click()
     at.run()
+    # The reason form opens on that card only.
+    assert [t.key for t in at.text_input] == [f"ap_reason_{number}"]
+    at.button(key=f"ap_confirm_{number}").click()
+    at.run()
     assert not at.exception
     assert "reason: is required" in texts(at)
     assert status_of(app_env, number) is S.ACCEPTED
     at.text_input(key=f"ap_reason_{number}").input("Please take the prerequisite course first.")
-    at.button(key=f"ap_reject_{number}").click()
+    at.button(key=f"ap_confirm_{number}").click()
     at.run()
     assert f"Rejected: Raj Mehta on “{REVIEW}”" in texts(at)
     assert status_of(app_env, number) is S.REJECTED
+
+
+def test_cancelling_a_rejection_closes_its_form_and_changes_nothing(app_env, logged_in):
+    at = open_screen(logged_in("demo-faculty"), "approvals")
+    number = accepted_id(app_env, REVIEW)
+    at.button(key=f"ap_reject_{number}").click()
+    at.run()
+    at.text_input(key=f"ap_reason_{number}").input("Not now")
+    at.button(key=f"ap_cancel_{number}").click()
+    at.run()
+    assert not at.exception
+    assert not at.text_input
+    assert status_of(app_env, number) is S.ACCEPTED
 
 
 def test_bulk_approval_with_one_failing_item_completes_the_others(app_env, logged_in):

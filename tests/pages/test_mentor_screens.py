@@ -102,7 +102,8 @@ def test_finished_projects_come_after_the_live_ones_ten_at_a_time(logged_in, app
             )
 
     def finished(at) -> list[str]:
-        return [t for t in texts(at).splitlines() if t.startswith("**Finished number")]
+        lines = (t.rstrip() for t in texts(at).splitlines())
+        return [t for t in lines if t.startswith("**Finished number")]
 
     at = open_screen(logged_in("demo-alumni"), "my-projects")
     shown = texts(at)

@@ -46,7 +46,8 @@ def param(at, name: str) -> str | None:
 
 
 def card_titles(at) -> list[str]:
-    return [t[5:].split("\n")[0] for t in unescaped(at.markdown) if t.startswith("#### ")]
+    cards = (t.removeprefix("---\n") for t in unescaped(at.markdown))
+    return [t[5:].split("\n")[0].rstrip() for t in cards if t.startswith("#### ")]
 
 
 def set_hours(engine, username: str, weekly_hours: float) -> None:
