@@ -26,7 +26,7 @@ from pages.components.mentor import (
     show_flash,
     status_text,
 )
-from pages.components.ui import escape_markdown, literal, show_in_steps, small
+from pages.components.ui import escape_markdown, literal, metric_row, show_in_steps, small
 
 S = ApplicationStatus
 WAITING = (S.SUBMITTED, S.WAITLISTED)
@@ -95,10 +95,10 @@ def _header(project: Project, applicants: list[Applicant]) -> None:
     assert project.id is not None
     link(MY_PROJECTS, "Edit this project", project=project.id, icon=":material/edit:")
     taken = sum(a.status in TAKING_SEATS for a in applicants)
-    seats_col, waiting_col, status_col = st.columns(3)
-    seats_col.metric("Seats filled", f"{project.filled} of {project.seats}")
-    waiting_col.metric("Waiting for you", sum(a.status in WAITING for a in applicants))
-    status_col.metric("Project", status_text(project.status).capitalize())
+    row = metric_row()
+    row.metric("Seats filled", f"{project.filled} of {project.seats}")
+    row.metric("Waiting for you", sum(a.status in WAITING for a in applicants))
+    row.metric("Project", status_text(project.status).capitalize())
     st.progress(
         min(project.filled / project.seats, 1.0) if project.seats else 0.0,
         text=(

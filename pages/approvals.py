@@ -13,7 +13,7 @@ from core.models import User
 from core.program import ItemResult, QueueRow, WeekLoad, approve_each, queue_with_loads
 from pages.components.auth import signed_in_user
 from pages.components.engine import get_engine
-from pages.components.ui import escape_markdown, literal, show_error
+from pages.components.ui import escape_markdown, literal, metric_row, show_error
 
 # Each item is a form with both loads: ten keep a page quick to scan and to render.
 PAGE_SIZE = 10
@@ -60,11 +60,11 @@ def render() -> None:
 
 def _summary(rows: list[QueueRow], offset: int, more: bool) -> None:
     overdue = sum(row.overdue for row in rows)
-    shown, late, oldest = st.columns(3)
+    row = metric_row()
     label = f"{offset + 1}–{offset + len(rows)}" + (" (more follow)" if more else "")
-    shown.metric("Items shown", label)
-    late.metric("Waiting over 3 days", overdue)
-    oldest.metric("Oldest wait (days)", max(row.item.age_days for row in rows))
+    row.metric("Items shown", label)
+    row.metric("Waiting over 3 days", overdue)
+    row.metric("Oldest wait (days)", max(row.item.age_days for row in rows))
 
 
 def _bulk(user: User, rows: list[QueueRow]) -> None:

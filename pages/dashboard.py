@@ -31,7 +31,7 @@ from core.types import utcnow
 from pages.components import charts
 from pages.components.auth import signed_in_user
 from pages.components.engine import get_engine
-from pages.components.ui import arrow_table, escape_markdown, show_error
+from pages.components.ui import arrow_table, escape_markdown, metric_row, show_error
 
 ALL = "All departments"
 
@@ -183,15 +183,15 @@ def _funnel(funnel: Funnel) -> None:
 def _timing(board: TimingFigures) -> None:
     st.subheader("Time to match and approval age")
     median = board.median_days_to_match
-    first, second, third = st.columns(3)
-    first.metric(
+    row = metric_row()
+    row.metric(
         "Median days to match",
         "–" if median is None else f"{median:g}",
         help="submission → approval",
     )
-    second.metric("Matches", board.matches)
+    row.metric("Matches", board.matches)
     waiting_late = sum(b.waiting for b in board.approval_ages[2:])
-    third.metric("Waiting over 3 days now", waiting_late)
+    row.metric("Waiting over 3 days now", waiting_late)
     chart_col, numbers_col = st.columns([3, 2])
     rows = [(b.label, b.decided, b.waiting) for b in board.approval_ages]
     with chart_col:
@@ -238,10 +238,10 @@ def _hours(hours: list[DepartmentHours]) -> None:
     offered = sum(h.offered for h in hours)
     matched = sum(h.matched for h in hours)
     logged = sum(h.logged for h in hours)
-    first, second, third = st.columns(3)
-    first.metric("Offered (h)", _hours_text(offered), help="mentor hours/week × weeks")
-    second.metric("On matched projects (h)", _hours_text(matched))
-    third.metric("Logged in sessions (h)", _hours_text(logged))
+    row = metric_row()
+    row.metric("Offered (h)", _hours_text(offered), help="mentor hours/week × weeks")
+    row.metric("On matched projects (h)", _hours_text(matched))
+    row.metric("Logged in sessions (h)", _hours_text(logged))
     rows = [(h.department, h.offered, h.matched, h.logged) for h in hours]
     chart_col, numbers_col = st.columns(2)
     with chart_col:
@@ -257,10 +257,10 @@ def _hours(hours: list[DepartmentHours]) -> None:
 def _workspace(board: WorkspaceFigures) -> None:
     st.subheader("Sessions and matches at risk")
     risk = board.at_risk
-    first, second, third = st.columns(3)
-    first.metric("Sessions logged", sum(w.sessions for w in board.sessions))
-    second.metric("Running matches (today)", risk.running)
-    third.metric(
+    row = metric_row()
+    row.metric("Sessions logged", sum(w.sessions for w in board.sessions))
+    row.metric("Running matches (today)", risk.running)
+    row.metric(
         f"At risk: no session in {AT_RISK_DAYS} days",
         risk.at_risk,
         help="counted from the latest of project start, approval and last session",
@@ -291,10 +291,10 @@ def _workspace(board: WorkspaceFigures) -> None:
             "close."
         )
         return
-    first, second, third = st.columns(3)
-    first.metric("Students with both answers", change.pairs)
-    second.metric("Mean score at close", f"{change.close_mean:.2f}", delta=f"{change.change:+.2f}")
-    third.metric(
+    row = metric_row()
+    row.metric("Students with both answers", change.pairs)
+    row.metric("Mean score at close", f"{change.close_mean:.2f}", delta=f"{change.change:+.2f}")
+    row.metric(
         "Improved / same / lower", f"{change.improved} / {change.unchanged} / {change.declined}"
     )
     charts.draw(

@@ -33,9 +33,12 @@ from pages.components.ui import (
     escape_markdown,
     flash,
     id_param,
+    literal,
+    metric_row,
     show_error,
     show_flash,
     show_in_steps,
+    small,
     user_text,
 )
 
@@ -252,11 +255,12 @@ def _sessions(user: User, view: ws.WorkspaceView) -> None:
     for item in view.sessions:
         with st.container(border=True):
             state = "Confirmed" if item.confirmed else "Waiting for confirmation"
+            summary = f"\n\n{literal(item.summary)}" if item.summary else ""
+            # Heading and summary are one element: a long match logs many sessions.
             st.markdown(
                 f"**{_day(item.held_on)}** · {item.minutes} min · logged by "
-                f"{escape_markdown(item.author_name)} · {state}"
+                f"{escape_markdown(item.author_name)} · {state}{summary}"
             )
-            user_text(item.summary)
             if not running or item.confirmed:
                 continue
             if item.author_id != user.id:
@@ -292,12 +296,13 @@ def _milestones(user: User, view: ws.WorkspaceView) -> None:
     for item in view.milestones:
         with st.container(border=True):
             overdue = " · :red[**Overdue**]" if item.overdue else ""
+            note = (
+                "  \n" + small(f"Mentor's note: {escape_markdown(item.note)}") if item.note else ""
+            )
             st.markdown(
                 f"**{escape_markdown(item.title)}** · due {_day(item.due_date)}{overdue}  \n"
-                f"{MILESTONE_TEXT[item.status]}"
+                f"{MILESTONE_TEXT[item.status]}{note}"
             )
-            if item.note:
-                st.caption(f"Mentor's note: {escape_markdown(item.note)}")
             if not running:
                 continue
             if (
@@ -340,8 +345,9 @@ def _messages(user: User, view: ws.WorkspaceView, thread: list[MatchMessage]) ->
     for message in thread:
         with st.container(border=True):
             who = "You" if message.sender_id == user.id else names.get(message.sender_id, "?")
-            st.caption(f"{escape_markdown(who)} · {message.created_at:%d %b %Y %H:%M} UTC")
-            user_text(message.body)
+            when = f"{escape_markdown(who)} · {message.created_at:%d %b %Y %H:%M} UTC"
+            # Who, when and what are one element: a thread grows for the whole match.
+            st.markdown(f"{small(when)}  \n{literal(message.body)}")
     if view.status is not ApplicationStatus.APPROVED:
         st.caption("The match has ended; the thread is kept read-only.")
         return
@@ -498,10 +504,10 @@ def _header(user: User, view: ws.WorkspaceView) -> None:
         f"{_day(view.start_date)} – {_day(view.end_date)}"
     )
     verified = sum(1 for m in view.milestones if m.status is MilestoneStatus.VERIFIED)
-    planned, logged, done = st.columns(3)
-    planned.metric("Hours planned", f"{view.hours_planned:g}")
-    logged.metric("Hours logged (confirmed)", f"{view.hours_logged:g}")
-    done.metric("Milestones verified", f"{verified} of {len(view.milestones)}")
+    row = metric_row()
+    row.metric("Hours planned", f"{view.hours_planned:g}")
+    row.metric("Hours logged (confirmed)", f"{view.hours_logged:g}")
+    row.metric("Milestones verified", f"{verified} of {len(view.milestones)}")
     st.progress(view.progress, text=f"Progress {view.progress:.0%}")
     if view.at_risk:
         last = _day(view.last_session_on) if view.last_session_on else "never"

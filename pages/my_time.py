@@ -25,7 +25,7 @@ from pages.components.mentor import (
     status_text,
     week_name,
 )
-from pages.components.ui import records_table
+from pages.components.ui import metric_row, records_table
 
 HORIZON_WEEKS = 16
 
@@ -48,10 +48,10 @@ def render() -> None:
     )
     busiest = max(weeks, key=lambda monday: load.get(monday, 0.0))
     peak = load.get(busiest, 0.0)
-    budget_col, peak_col, free_col = st.columns(3)
-    budget_col.metric("Weekly budget", f"{hours(budget)} h")
-    peak_col.metric("Busiest week", f"{hours(peak)} h", help=week_name(busiest))
-    free_col.metric("Free in the busiest week", f"{hours(max(budget - peak, 0.0))} h")
+    row = metric_row()
+    row.metric("Weekly budget", f"{hours(budget)} h")
+    row.metric("Busiest week", f"{hours(peak)} h", help=week_name(busiest))
+    row.metric("Free in the busiest week", f"{hours(max(budget - peak, 0.0))} h")
     if has_screen(PROFILE):
         link(PROFILE, "Change your weekly budget in your profile", icon=":material/tune:")
     draw(

@@ -25,7 +25,7 @@ from pages.components.student import (
     status_text,
     week_name,
 )
-from pages.components.ui import records_table, show_error
+from pages.components.ui import metric_row, records_table, show_error
 
 HORIZON_WEEKS = 16
 PENDING_LABEL = "pending applications"
@@ -75,10 +75,10 @@ def render() -> None:
     )
     busiest = data.busiest
     peak = data.committed.get(busiest, 0.0)
-    available_col, peak_col, free_col = st.columns(3)
-    available_col.metric("Available per week", f"{hours(data.available)} h")
-    peak_col.metric("Busiest week (committed)", f"{hours(peak)} h", help=week_name(busiest))
-    free_col.metric("Free in the busiest week", f"{hours(max(data.available - peak, 0.0))} h")
+    row = metric_row()
+    row.metric("Available per week", f"{hours(data.available)} h")
+    row.metric("Busiest week (committed)", f"{hours(peak)} h", help=week_name(busiest))
+    row.metric("Free in the busiest week", f"{hours(max(data.available - peak, 0.0))} h")
     if has_screen(PROFILE):
         link(PROFILE, "Change your weekly hours in your profile", icon=":material/tune:")
     draw(

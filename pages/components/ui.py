@@ -31,6 +31,14 @@ def literal(text: str) -> str:
     return escape_markdown(text).replace("\n", "  \n")
 
 
+def metric_row() -> Any:
+    """Return a row for a few metrics side by side, sharing the width equally.
+
+    One flex row is one element; st.columns(3) sends four (a block and three columns).
+    """
+    return st.container(horizontal=True, gap="medium")
+
+
 def small(markdown: str) -> str:
     """Return Markdown shown small and grey, like a caption, inside a larger Markdown block."""
     return f":small[:gray[{markdown}]]"
