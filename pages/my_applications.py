@@ -22,6 +22,7 @@ from pages.components.auth import signed_in_user
 from pages.components.engine import get_engine
 from pages.components.student import (
     BROWSE,
+    MY_APPLICATIONS,
     STATUS_ICONS,
     day,
     flash,
@@ -50,10 +51,6 @@ def chosen_application() -> int | None:
 
 def _show_timeline(application_id: int) -> None:
     st.query_params[APPLICATION_PARAM] = str(application_id)
-
-
-def _hide_timeline() -> None:
-    st.query_params.pop(APPLICATION_PARAM, None)
 
 
 def _ask_to_withdraw(application_id: int) -> None:
@@ -107,9 +104,7 @@ def _timeline(item: MyApplication, entries: list[TimelineEntry]) -> None:
             if entry.detail:
                 lines.append(f"  {small(escape_markdown(entry.detail))}")
         st.markdown("\n".join(lines))
-        st.button(
-            "Hide timeline", key=f"hide_{item.id}", on_click=_hide_timeline, icon=":material/close:"
-        )
+        link(MY_APPLICATIONS, "Hide timeline", icon=":material/close:")
 
 
 def _card(item: MyApplication, timeline: list[TimelineEntry] | None) -> None:
@@ -131,11 +126,12 @@ def _card(item: MyApplication, timeline: list[TimelineEntry] | None) -> None:
         with st.container(horizontal=True, vertical_alignment="center"):
             project_link(item.project_id, "View project", icon=":material/visibility:")
             if timeline is None:
-                st.button(
+                # A link rather than a button: a timeline has an address of its own, and a
+                # link costs a rerun less than a widget.
+                link(
+                    MY_APPLICATIONS,
                     "Show timeline",
-                    key=f"timeline_{item.id}",
-                    on_click=_show_timeline,
-                    args=(item.id,),
+                    params={APPLICATION_PARAM: str(item.id)},
                     icon=":material/timeline:",
                 )
             if _withdrawable(item.status) and st.session_state.get(CONFIRM) != item.id:

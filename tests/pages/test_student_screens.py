@@ -349,9 +349,10 @@ def test_my_applications_lists_statuses(logged_in):
 def test_timeline_shows_each_move_with_its_date(logged_in, app_env):
     at = open_screen(logged_in("demo-student"), "my-applications")
     ml = next(i for i, t in enumerate(card_titles(at)) if t == ML)
-    timeline_buttons = [b for b in at.button if b.label == "Show timeline"]
-    timeline_buttons[ml].click()
-    at.run()
+    timeline_links = [x for x in at.main.get("page_link") if str(x.label) == "Show timeline"]
+    link = timeline_links[ml].proto
+    assert link.page == "my-applications" and link.query_string.startswith("application=")
+    at = open_screen(at, "my-applications", application=link.query_string.split("=")[1])
     shown = texts(at)
     assert "**Timeline:** Machine learning reading group" in shown
     today = date.today()
@@ -359,7 +360,9 @@ def test_timeline_shows_each_move_with_its_date(logged_in, app_env):
     assert "submitted → **accepted** by faculty" in shown
     assert str(today.year) in shown
     assert param(at, "application") is not None
-    at = click(at, "Hide timeline")
+    hide = [x.proto for x in at.main.get("page_link") if str(x.label) == "Hide timeline"]
+    assert [(x.page, x.query_string) for x in hide] == [("my-applications", "")]
+    at = open_screen(at, "my-applications")
     assert "**Timeline:**" not in texts(at)
 
 
