@@ -150,8 +150,8 @@ def _applicants(user: User, project: Project, applicants: list[Applicant]) -> No
 
 def _card(user: User, project: Project, applicant: Applicant) -> None:
     with st.container(border=True):
-        # The card's text is one Markdown element: each element costs the rerun about as
-        # much as its text does, and a popular project has many applicants.
+        # The card's text is one Markdown element: each element costs the rerun about the same,
+        # however short, and a popular project has many applicants.
         st.markdown(_card_text(project, applicant))
         _actions(user, applicant)
 

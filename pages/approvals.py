@@ -15,7 +15,8 @@ from pages.components.auth import signed_in_user
 from pages.components.engine import get_engine
 from pages.components.ui import escape_markdown, literal, metric_row, show_error
 
-# Each item is a form with both loads: ten keep a page quick to scan and to render.
+# Each item shows its statement, both loads and a week-by-week table: ten keep a page quick
+# to scan and to render.
 PAGE_SIZE = 10
 OFFSET = "approvals_offset"
 # Outcomes of the last action, shown once after st.rerun(): [(ok, plain text)].
@@ -124,8 +125,8 @@ def _card(user: User, row: QueueRow) -> None:
         student = escape_markdown(item.student_name)
         if row.blind:
             student += " (pseudonym: blind review)"
-        # One Markdown element for the whole card's text: each element costs the rerun about as
-        # much as its text does, and the queue shows ten cards.
+        # One Markdown element for the whole card's text: each element costs the rerun about the
+        # same, however short, and the queue shows ten cards.
         st.markdown(
             f"**{escape_markdown(item.project_title)}** · {escape_markdown(item.department)}  \n"
             f"{age} · Mentor: {escape_markdown(item.mentor_name)} · Student: {student}\n\n"

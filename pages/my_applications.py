@@ -120,7 +120,7 @@ def _card(item: MyApplication, timeline: list[TimelineEntry] | None) -> None:
         ]
         if item.reason:
             lines.append(small(f"Reason: {escape_markdown(item.reason)}"))
-        # The card's text is one element: each costs the rerun about as much as its text.
+        # The card's text is one element: each costs the rerun about the same, however short.
         st.markdown("  \n".join(lines))
         # One flex row of actions: columns would send three elements more per card.
         with st.container(horizontal=True, vertical_alignment="center"):

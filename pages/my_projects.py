@@ -156,7 +156,7 @@ def _project_card(row: MyProjectRow) -> None:
             f"{hours(row.mentor_hours)} h/week from you"
         )
         # The card's text is one element and its links one flex row: a mentor's list grows
-        # over the years, and each element costs the rerun about as much as its text.
+        # over the years, and each element costs the rerun about the same, however short.
         st.markdown(
             f"**{escape_markdown(row.title)}**  \n{small(when)}  \n"
             f"Seats filled: **{row.filled} of {row.seats}** · Waiting: **{row.waiting}**"
