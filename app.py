@@ -13,7 +13,7 @@ from pages.components.auth import LoginGate, request_logout
 from pages.components.engine import get_engine
 from pages.components.navigation import DEFAULT_SCREEN, SCREENS, Screen, screen_page, screens_for
 from pages.components.ui import escape_markdown
-from pages.components.unread import menu_badges
+from pages.components.unread import mark_opened_note, menu_badges
 
 # The page a visitor asked for before logging in; shown once they are in.
 NEXT_PAGE = "router_next_page"
@@ -85,6 +85,7 @@ def main() -> None:
     wanted = st.session_state.pop(NEXT_PAGE, None)
     if wanted in pages and wanted != current.url_path:
         st.switch_page(pages[wanted])  # only the page st.navigation returned may run
+    mark_opened_note(engine, user)  # before the badges, so they count it read
     notes, messages = menu_badges(engine, user, messages="matches" in pages)
     _menu(user.display_name, user.role.value, pages, notes, messages)
     current.run()

@@ -1,4 +1,5 @@
-"""Inbox: the user's notifications, newest first, unread ones marked, each linking to its place."""
+"""Inbox: the user's notifications, newest first, unread ones marked, each linking to its place;
+opening one marks it read."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from pages.components.auth import signed_in_user
 from pages.components.engine import get_engine
 from pages.components.navigation import screen_page, screens_for
 from pages.components.ui import literal, show_error, show_more_button, shown_in_steps
+from pages.components.unread import NOTE_PARAM
 
 # Which screen (and query parameter) each kind of notification link opens.
 LINK_TARGETS = {
@@ -68,26 +70,25 @@ def _note(user: User, note: Notification) -> None:
         st.markdown(f":small[:gray[{marker}{when}]]  \n{literal(note.text)}")
         target = link_target(user, note.link)
         unread = note.read_at is None
-        if target is None and not unread:
-            return
-        # One row of actions (a flex row is one element; two columns would be three).
-        with st.container(horizontal=True, vertical_alignment="center"):
-            if target is not None:
-                url_path, params = target
-                st.page_link(
-                    screen_page(url_path),
-                    label="Open",
-                    query_params=params,
-                    icon=":material/open_in_new:",
-                )
+        if target is not None:
+            # Opening an unread note marks it read (the screen it leads to sees `?note=`).
+            url_path, params = target
             if unread:
-                st.button(
-                    "Mark read",
-                    key=f"read_{note.id}",
-                    on_click=_mark_one,
-                    args=(note.id,),
-                    icon=":material/done:",
-                )
+                params = {**params, NOTE_PARAM: str(note.id)}
+            st.page_link(
+                screen_page(url_path),
+                label="Open",
+                query_params=params,
+                icon=":material/open_in_new:",
+            )
+        elif unread:
+            st.button(
+                "Mark read",
+                key=f"read_{note.id}",
+                on_click=_mark_one,
+                args=(note.id,),
+                icon=":material/done:",
+            )
 
 
 def render() -> None:

@@ -8,9 +8,10 @@ session, one waiting for Dana, the first milestone verified, two messages — an
 from __future__ import annotations
 
 from datetime import date, timedelta
+from urllib.parse import parse_qs
 
 import pytest
-from sqlmodel import delete, select
+from sqlmodel import col, delete, select
 
 from core import workspace as ws
 from core.db import read_session, write_transaction
@@ -397,17 +398,68 @@ def test_a_notification_links_only_to_a_screen_the_reader_may_open(role, link, o
 def test_inbox_links_each_notification_to_its_place(logged_in, app_env):
     match_id = match_of(app_env, "demo-student", PORTFOLIO)
     at = open_screen(logged_in("demo-student"), "inbox")
-    links = inbox_links(at)
-    assert any(page.endswith("matches") and query == f"match={match_id}" for page, query in links)
+    links = [(page, parse_qs(query)) for page, query in inbox_links(at)]
+    assert any(page.endswith("matches") and q["match"] == [str(match_id)] for page, q in links)
     assert any(page.endswith("my-applications") for page, _ in links)
 
 
-def test_mark_one_read_lowers_the_unread_count(logged_in, app_env):
+def _unread_notes(engine, username: str) -> dict[int, str | None]:
+    from core.models import Notification
+
+    with read_session(engine) as session:
+        rows = session.exec(
+            select(Notification.id, Notification.link)
+            .join(User, col(User.id) == Notification.user_id)
+            .where(User.username == username, col(Notification.read_at).is_(None))
+        ).all()
+    return {number: link for number, link in rows}
+
+
+def test_opening_an_unread_notification_marks_it_read(logged_in, app_env):
     at = open_screen(logged_in("demo-student"), "inbox")
-    before = sum(1 for b in at.button if b.label == "Mark read")
-    assert before > 0
+    unread = _unread_notes(app_env, "demo-student")
+    opened = [(page, parse_qs(query)) for page, query in inbox_links(at) if "note=" in query]
+    assert opened, "no unread notification with a link"
+    page, query = opened[0]
+    note = int(query.pop("note")[0])
+    assert note in unread
+    params = {name: values[0] for name, values in query.items()}
+    at = open_screen(at, page.rsplit("/", 1)[-1], **params, note=note)
+    assert not at.exception
+    assert note not in _unread_notes(app_env, "demo-student")
+    assert len(_unread_notes(app_env, "demo-student")) == len(unread) - 1
+    assert at.query_params.get("note") is None  # dropped from the address
+    badge = [str(x.label) for x in at.sidebar.get("page_link") if str(x.label).startswith("Inbox")]
+    assert badge == [f"Inbox ({len(unread) - 1} unread)"]
+    # Read notes link without it.
+    at = open_screen(at, "inbox")
+    assert all(f"note={note}" not in query for _, query in inbox_links(at))
+
+
+def test_a_note_id_that_is_not_the_users_changes_nothing(logged_in, app_env):
+    others = _unread_notes(app_env, "demo-alumni")
+    mine = _unread_notes(app_env, "demo-student")
+    at = open_screen(logged_in("demo-student"), "home", note=next(iter(others)))
+    assert not at.exception
+    at = open_screen(at, "home", note="not-a-number")
+    assert not at.exception
+    assert _unread_notes(app_env, "demo-alumni") == others
+    assert _unread_notes(app_env, "demo-student") == mine
+
+
+def test_mark_read_marks_a_notification_without_a_link(logged_in, app_env):
+    from core.notifications import notify
+
+    with write_transaction(app_env) as session:
+        student = session.exec(select(User).where(User.username == "demo-student")).one()
+        notify(session, user_id=student.id, kind="test", text="Nothing to open")
+    at = open_screen(logged_in("demo-student"), "inbox")
+    # Notifications with a link are marked read by opening them; the others have a button.
+    assert sum(1 for b in at.button if b.label == "Mark read") == 1
+    before = len(_unread_notes(app_env, "demo-student"))
     at = submit(at, "Mark read")
-    assert sum(1 for b in at.button if b.label == "Mark read") == before - 1
+    assert not [b for b in at.button if b.label == "Mark read"]
+    assert len(_unread_notes(app_env, "demo-student")) == before - 1
 
 
 def _only_numbered_notes(engine, count: int) -> None:
