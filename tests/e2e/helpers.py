@@ -49,8 +49,8 @@ def log_out(page) -> None:
     """Log out and wait, as a person reading the notice would, for the logout's reruns to end.
 
     The notice shows in the logout run; the cookie component then reports and sets off one more
-    run. A login typed and submitted within those milliseconds (a test fills the form at once)
-    could reach the server during that run and be lost.
+    run. A test fills the form the moment the notice shows, and once in a clean-clone run such
+    a login never reached the home screen; a person reading the notice is never that quick.
     """
     page.get_by_role("button", name="Log out").click()
     page.get_by_text("You are logged out.").wait_for()
