@@ -12,7 +12,7 @@ from pages.components import visitor
 from pages.components.auth import LoginGate, request_logout
 from pages.components.engine import get_engine
 from pages.components.navigation import DEFAULT_SCREEN, SCREENS, Screen, screen_page, screens_for
-from pages.components.ui import escape_markdown
+from pages.components.ui import escape_markdown, small
 from pages.components.unread import mark_opened_note, menu_badges
 
 # The page a visitor asked for before logging in; shown once they are in.
@@ -29,7 +29,7 @@ def _menu(user_name: str, role: str, pages: dict[str, st.Page], unread: int, mes
     # fresh process shows Streamlit's listing of the pages/ folder (module names) for a second
     # or so, until the router's own st.navigation call replaces it.
     with st.sidebar:
-        st.markdown(f"**{escape_markdown(user_name)}**  \n:small[:gray[Signed in as {role}]]")
+        st.markdown(f"**{escape_markdown(user_name)}**  \n{small(f'Signed in as {role}')}")
         for url_path, page in pages.items():
             label = page.title
             if url_path == "inbox" and unread:

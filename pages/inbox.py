@@ -18,7 +18,7 @@ from core.notifications import (
 from pages.components.auth import signed_in_user
 from pages.components.engine import get_engine
 from pages.components.navigation import screen_page, screens_for
-from pages.components.ui import literal, show_error, show_more_button, shown_in_steps
+from pages.components.ui import literal, show_error, show_more_button, shown_in_steps, small
 from pages.components.unread import NOTE_PARAM
 
 # Which screen (and query parameter) each kind of notification link opens.
@@ -67,7 +67,7 @@ def _note(user: User, note: Notification) -> None:
         marker = "**New** · " if note.read_at is None else ""
         when = f"{note.created_at:%d %b %Y %H:%M} UTC · {kind_label(note.kind)}"
         # The line about the note and its text are one element (a page shows ten notes).
-        st.markdown(f":small[:gray[{marker}{when}]]  \n{literal(note.text)}")
+        st.markdown(f"{small(marker + when)}  \n{literal(note.text)}")
         target = link_target(user, note.link)
         unread = note.read_at is None
         if target is not None:

@@ -50,15 +50,10 @@ def tinted(colour: str, markdown: str, icon: str | None = None) -> str:
     return f":{colour}[{mark}{markdown}]"
 
 
-def user_text(text: str | None, *, caption: bool = False) -> None:
+def user_text(text: str | None) -> None:
     """Show user-written text literally, keeping its line breaks."""
-    if not text:
-        return
-    escaped = literal(text)
-    if caption:
-        st.caption(escaped)
-    else:
-        st.markdown(escaped)
+    if text:
+        st.markdown(literal(text))
 
 
 def show_error(error: DomainError) -> None:
