@@ -92,6 +92,10 @@ def result_link(page, title: str):
 
 def expect_only_result(page, title: str) -> None:
     expect(page.get_by_text("1 open project", exact=True)).to_be_visible(timeout=WAIT)
+    # While a run redraws the results, the card of the run before can still be on the page
+    # beside the new one; once the run ends only one is left.
+    wait_for_app(page)
+    expect(result_heading(page, title)).to_have_count(1, timeout=WAIT)
     expect(result_heading(page, title)).to_be_visible(timeout=WAIT)
 
 
