@@ -27,6 +27,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
@@ -40,6 +41,11 @@ ROOT = Path(__file__).resolve().parents[1]
 BUILD = ROOT / "build"
 RESULTS = BUILD / "bench.json"
 BARE_PAGE = Path(__file__).resolve().parent / "bare_page.py"
+# Screens whose elements are also measured alone (bench/elements_alone): result name → page.
+ELEMENTS_ALONE = {
+    "browse": Path(__file__).resolve().parent / "elements_alone" / "browse.py",
+    "approvals@faculty": Path(__file__).resolve().parent / "elements_alone" / "approvals.py",
+}
 
 # The demo accounts play each role: the generator gives them a heavy share of the activity.
 ROLE_USERS = {
@@ -266,6 +272,32 @@ def errors_of(at: Any) -> list[str]:
     return [str(e.value)[:200] for e in at.exception]
 
 
+def element_kinds(at: Any) -> Counter[str]:
+    """Count the elements and blocks of the last run by kind (a Markdown, a column, a link…)."""
+    kinds: Counter[str] = Counter()
+
+    def walk(node: Any) -> None:
+        children = getattr(node, "children", None)
+        for child in children.values() if isinstance(children, dict) else []:
+            name = type(child).__name__
+            if name in ("Block", "UnknownElement"):  # containers, columns… say what they are
+                name = getattr(child, "type", name)
+            kinds[name] += 1
+            walk(child)
+
+    walk(at._tree)
+    return kinds
+
+
+def kind_differences(screen: Counter[str], alone: Counter[str]) -> str:
+    """Say how an elements-alone page differs from its screen (empty when they draw the same)."""
+    return ", ".join(
+        f"{kind} {screen[kind]} vs {alone[kind]}"
+        for kind in sorted(set(screen) | set(alone))
+        if screen[kind] != alone[kind]
+    )
+
+
 CPU_MS: list[float] = []  # process CPU time of the last time_runs() call's timed runs
 
 
@@ -464,6 +496,8 @@ def measure_pages(
             at._page_hash = calc_hash(screen.url_path)
             times, counts, errors = time_runs(at, warmup, runs, floor=bare)
             median_ms, floor_ms = statistics.median(times), statistics.median(FLOOR_MS)
+            if name in ELEMENTS_ALONE:
+                SCREEN_KINDS[name] = element_kinds(at)
             results.append(
                 Result(
                     name=name,
@@ -490,6 +524,47 @@ def measure_pages(
             if slow:
                 for ms, statement in COUNTER.slowest():
                     print(f"      {ms:7.1f} ms  {' '.join(statement.split())[:150]}")
+    return results
+
+
+SCREEN_KINDS: dict[str, Counter[str]] = {}  # the last measured render of each ELEMENTS_ALONE screen
+
+
+def measure_elements_alone(
+    profile: str, kind: str, warmup: int, runs: int, only: set[str] | None
+) -> list[Result]:
+    """Time each ELEMENTS_ALONE page like a screen, and check it draws what its screen drew."""
+    results = []
+    bare = new_app(BARE_PAGE).run()
+    for screen, script in ELEMENTS_ALONE.items():
+        if only and screen.split("@")[0] not in only:
+            continue
+        at = new_app(script).run()
+        times, _, errors = time_runs(at, warmup, runs, floor=bare)
+        differences = kind_differences(SCREEN_KINDS.get(screen, Counter()), element_kinds(at))
+        if differences:
+            errors.append(f"draws other elements than {screen}: {differences}")
+        median_ms, floor_ms = statistics.median(times), statistics.median(FLOOR_MS)
+        results.append(
+            Result(
+                name=f"elements of {screen.split('@')[0]}",
+                profile=profile,
+                median_ms=round(median_ms, 1),
+                p95_ms=round(percentile(times, 0.95), 1),
+                statements=0,
+                floor_ratio=round(median_ms / floor_ms, 2),
+                database=kind,
+                kind="elements",
+                runs=runs,
+                errors=errors,
+                cpu_ms=round(statistics.median(CPU_MS), 1),
+                floor_ms=round(floor_ms, 2),
+            )
+        )
+        same = differences or "the same elements as the screen"
+        print(
+            f"  {results[-1].name:<28} {median_ms:>8.1f} ms  bare page {floor_ms:.1f} ms  ({same})"
+        )
     return results
 
 
@@ -817,6 +892,8 @@ def budget_for(name: str) -> float | None:
 def verdicts(result: Result, previous: dict[tuple[str, str], Result]) -> list[str]:
     """The DESIGN §6 budgets a result misses (empty when it meets them all)."""
     missed = []
+    if result.kind == "elements" and result.errors:
+        return ["errors: " + result.errors[0][:120]]
     if result.kind == "page":
         budget = budget_for(result.name)
         if budget is not None and result.profile == "large" and result.median_ms > budget:
@@ -868,9 +945,12 @@ def print_table(results: list[Result], previous: dict[tuple[str, str], Result]) 
         if r.statements_max is not None and r.statements_max != r.statements:
             stmts += f"/{r.statements_max}"
         missed = verdicts(r, previous)
+        verdict = "MISS " + "; ".join(missed) if missed else "ok"
+        if r.kind == "elements" and not missed:
+            verdict = "reference: Streamlit alone, for the screen's elements"
         print(
             f"{r.name:<28} {r.median_ms:>10.1f} {cpu:>8} {r.p95_ms:>8.1f} {stmts:>6} {ratio:>8}  "
-            + ("MISS " + "; ".join(missed) if missed else "ok")
+            + verdict
         )
 
 
@@ -935,9 +1015,11 @@ def main(argv: list[str] | None = None) -> int:
         for sweep in range(args.sweeps):
             if args.sweeps > 1:
                 print(f"  sweep {sweep + 1} of {args.sweeps}")
-            for page in measure_pages(
+            swept = measure_pages(
                 engine, args.profile, kind, args.warmup, args.runs, only, args.slow
-            ):
+            )
+            swept += measure_elements_alone(args.profile, kind, args.warmup, args.runs, only)
+            for page in swept:
                 # The machine's speed drifts for minutes at a time (a shared VM) and noise only
                 # ever adds time: each screen keeps its fastest sweep.
                 if page.name not in pages or page.median_ms < pages[page.name].median_ms:

@@ -5,12 +5,14 @@ database and on a larger one where the same demo users own more projects, applic
 notifications. A query per row (N+1) shows up as a higher count on the larger database.
 The dashboard is also rendered as a browser session opening it on figures the database keeps.
 The cases come from SCREENS at collection time, so new screens are guarded automatically.
+The same renders check that bench/elements_alone still draws what its screens draw.
 """
 
 from __future__ import annotations
 
 import os
 import secrets
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,7 +21,15 @@ import streamlit as st
 from sqlalchemy import Engine, event
 from streamlit.util import calc_hash
 
-from bench.run import ROLE_USERS, log_in, page_params
+from bench.run import (
+    ELEMENTS_ALONE,
+    ROLE_USERS,
+    element_kinds,
+    kind_differences,
+    log_in,
+    new_app,
+    page_params,
+)
 from core.bulkseed import generate
 from core.db import create_db_engine
 from core.migrate import upgrade_to_head
@@ -43,9 +53,11 @@ class _Counter:
 FIRST_VIEW_ON_KEPT_FIGURES = "(first view on kept figures)"
 # A screen, a role, and the names of the query parameters it was opened with.
 Render = tuple[str, Role, tuple[str, ...]]
+# What a screen drew (by kind of element), for the screens measured alone by `make bench`.
+KINDS: dict[str, dict[str, Counter[str]]] = {}
 
 
-def _render_all(engine: Engine, url: str, data_dir: Path) -> dict[Render, int]:
+def _render_all(engine: Engine, url: str, data_dir: Path, profile: str) -> dict[Render, int]:
     """Log in as each role's demo user and count the statements of a warm render per screen.
 
     A screen that takes a query parameter is rendered without it and, when the database has
@@ -81,6 +93,11 @@ def _render_all(engine: Engine, url: str, data_dir: Path) -> dict[Render, int]:
                         at.run()
                         seen.append(counter.count)
                     counts[(screen.url_path, role, tuple(sorted(variant)))] = min(seen)
+                    name = f"{screen.url_path}@{role.value}"
+                    if not variant and (
+                        name in ELEMENTS_ALONE or screen.url_path in ELEMENTS_ALONE
+                    ):
+                        KINDS.setdefault(profile, {})[screen.url_path] = element_kinds(at)
                     if screen.url_path == "dashboard":
                         # The dashboard opened by a browser session holding no figures yet,
                         # while the database keeps them: they are read back, not counted.
@@ -113,7 +130,7 @@ def statement_counts(
             engine = create_db_engine(url)
             upgrade_to_head(engine)
             generate(engine, profile, seed=7, log=None, analyze=False)
-            found[profile] = _render_all(engine, url, folder)
+            found[profile] = _render_all(engine, url, folder, profile)
             engine.dispose()
     get_settings.cache_clear()
     st.cache_resource.clear()
@@ -140,3 +157,21 @@ def test_statements_do_not_grow_with_rows(statement_counts, url_path, role):
 
 def test_every_role_has_screens_to_guard():
     assert {role for _, role in CASES} == set(Role)
+
+
+# The stand-ins draw a full page (as at `large`); the generated database fills a page of browse
+# but not the approval queue's, whose stand-in then draws as many cards as the queue holds.
+CARDS = {"approvals@faculty": lambda drawn: drawn["Expander"]}
+
+
+@pytest.mark.parametrize("screen", sorted(ELEMENTS_ALONE))
+def test_a_screen_measured_alone_draws_what_its_page_draws(statement_counts, screen):
+    # `make bench` reads the gap between a screen and its elements alone as the app's own cost;
+    # that only holds while the stand-in draws the same elements as the screen.
+    drawn = KINDS["guard-big"][screen.split("@")[0]]
+    alone = new_app(ELEMENTS_ALONE[screen])
+    if screen in CARDS:
+        alone.query_params["cards"] = str(CARDS[screen](drawn))
+    alone.run()
+    assert not alone.exception, alone.exception
+    assert kind_differences(drawn, element_kinds(alone)) == ""

@@ -1,0 +1,51 @@
+"""The approval queue's elements alone, as at `large`: three metrics and ten cards.
+
+`?cards=N` draws N cards and no next page instead, as a queue shorter than a page does.
+"""
+
+import streamlit as st  # noqa: TID251 (a page, like those in pages/)
+
+from bench.elements_alone.shell import run_with_menu
+
+STATEMENT = (
+    "A student's statement of why they want the project and what they bring to it, a few "
+    "sentences long, as students write them. "
+) * 3
+CARD = (
+    "**A project title of some length** · Computer Science  \n"
+    "Waiting 2 days · Mentor: Demo Mentor · Student: Demo Student\n\n"
+    f"**Statement**\n\n{STATEMENT}\n\n"
+    ":small[:gray[Student: 6 of 10 h/week taken at the busiest week with this match]]  \n"
+    ":small[:gray[Mentor: 3 of 5 h/week taken at the busiest week with this match]]"
+)
+PAGE = 10
+WEEKS = "| Week | Student | Mentor |\n|---|---|---|\n" + "".join(
+    f"| 5 Jan 2027 + {week} | 6 h | 3 h |\n" for week in range(8)
+)
+
+
+def content(detail: st.Page) -> None:
+    st.title("Approval queue")
+    st.caption("Matches the mentors accepted, waiting for a faculty decision, oldest first.")
+    row = st.container(horizontal=True, gap="medium")
+    row.metric("Items shown", "1–10 (more follow)")
+    row.metric("Waiting over 3 days", 4)
+    row.metric("Oldest wait (days)", 9)
+    st.button("Approve selected (0)", type="primary", disabled=True, key="ap_bulk")
+    cards = int(st.query_params.get("cards", PAGE))
+    for number in range(cards):
+        with st.container(border=True):
+            st.markdown(CARD)
+            with st.expander("Week by week"):
+                st.markdown(WEEKS)
+            controls = st.container(horizontal=True, vertical_alignment="center")
+            controls.button("Approve", type="primary", icon=":material/check:", key=f"a{number}")
+            controls.button("Reject…", icon=":material/close:", key=f"r{number}")
+            controls.checkbox("Select for bulk approval", key=f"p{number}")
+    _, forward = st.columns(2)  # the first page has no Previous; Next when more follow
+    if cards == PAGE:
+        forward.button("Next page", key="ap_next", icon=":material/chevron_right:")
+    del detail  # the queue's cards link nowhere
+
+
+run_with_menu(content, url_path="approvals", menu_size=11)
