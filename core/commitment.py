@@ -7,16 +7,23 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from core.wording import day, hours
 
-def week_start(day: date) -> date:
-    """Return the Monday of the ISO week holding `day`."""
-    return day - timedelta(days=day.weekday())
+
+def week_start(when: date) -> date:
+    """Return the Monday of the ISO week holding `when`."""
+    return when - timedelta(days=when.weekday())
 
 
 def week_label(monday: date) -> str:
     """Return the ISO name of a week, e.g. `2026-W49`."""
     year, week, _ = monday.isocalendar()
     return f"{year}-W{week:02d}"
+
+
+def week_name(monday: date) -> str:
+    """Return a week's ISO name and its Monday, e.g. `2026-W49 (30 Nov)`."""
+    return f"{week_label(monday)} ({monday:%d %b})"
 
 
 def project_end(start: date, duration_weeks: int) -> date:
@@ -90,25 +97,21 @@ def least_free_hours(existing: Iterable[Commitment], span: Commitment, limit: fl
     return min(limit - load.get(monday, 0.0) for monday in span.weeks)
 
 
-def _hours(value: float) -> str:
-    return f"{value:g}"
-
-
 def describe_mentor_overrun(overrun: Overrun) -> str:
     """Explain a refused publish or edit to the mentor."""
     return (
-        f"Week {overrun.label} (starting {overrun.week:%d %b %Y}) would need "
-        f"{_hours(overrun.total)} mentoring hours: {_hours(overrun.committed)} already committed "
-        f"+ {_hours(overrun.adding)} for this project, over your weekly budget of "
-        f"{_hours(overrun.limit)}."
+        f"Week {overrun.label} (starting {day(overrun.week)}) would need "
+        f"{hours(overrun.total)} mentoring hours: {hours(overrun.committed)} already committed "
+        f"+ {hours(overrun.adding)} for this project, over your weekly budget of "
+        f"{hours(overrun.limit)}."
     )
 
 
 def describe_student_overrun(overrun: Overrun) -> str:
     """Explain a refused application, acceptance or approval in terms of the student's hours."""
     return (
-        f"Week {overrun.label} (starting {overrun.week:%d %b %Y}) would need "
-        f"{_hours(overrun.total)} hours: {_hours(overrun.committed)} already committed "
-        f"+ {_hours(overrun.adding)} for this project, over the student's "
-        f"{_hours(overrun.limit)} available hours per week."
+        f"Week {overrun.label} (starting {day(overrun.week)}) would need "
+        f"{hours(overrun.total)} hours: {hours(overrun.committed)} already committed "
+        f"+ {hours(overrun.adding)} for this project, over the student's "
+        f"{hours(overrun.limit)} available hours per week."
     )

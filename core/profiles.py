@@ -19,6 +19,7 @@ from core.projects import mentor_weekly_load
 from core.tags import interests_problem, replace_interests, user_interest_names
 from core.text import text_problem
 from core.types import utcnow
+from core.wording import day, hours
 
 # Students give hours available per week; mentors (and admins) a weekly mentoring budget.
 HOURS_RANGE = {
@@ -27,10 +28,6 @@ HOURS_RANGE = {
     Role.FACULTY: (0.5, 40.0),
     Role.ADMIN: (0.5, 40.0),
 }
-
-
-def _hours(value: float) -> str:
-    return f"{value:g}"
 
 
 def hours_problem(role: Role, weekly_hours: object) -> str | None:
@@ -43,7 +40,7 @@ def hours_problem(role: Role, weekly_hours: object) -> str | None:
         or not low <= weekly_hours <= high
     ):
         what = "available hours per week" if role is Role.STUDENT else "hours per week budget"
-        return f"{what} must be from {_hours(low)} to {_hours(high)}"
+        return f"{what} must be from {hours(low)} to {hours(high)}"
     return None
 
 
@@ -91,9 +88,9 @@ def budget_overrun(load: dict[date, float], new_budget: float, *, today: date) -
 def describe_budget_cut(overrun: Overrun, highest: float) -> str:
     """Explain why a mentor cannot lower their budget that far."""
     return (
-        f"Week {overrun.label} (starting {overrun.week:%d %b %Y}) already has "
-        f"{_hours(overrun.committed)} mentoring hours from your open and running projects, "
-        f"over the new budget of {_hours(overrun.limit)}. Choose at least {_hours(highest)} "
+        f"Week {overrun.label} (starting {day(overrun.week)}) already has "
+        f"{hours(overrun.committed)} mentoring hours from your open and running projects, "
+        f"over the new budget of {hours(overrun.limit)}. Choose at least {hours(highest)} "
         "hours, or close or cancel a project first."
     )
 

@@ -11,6 +11,7 @@ from core.db import read_session, write_transaction
 from core.errors import DomainError
 from core.models import User
 from core.program import ItemResult, QueueRow, WeekLoad, approve_each, queue_with_loads
+from core.wording import hours
 from pages.components.auth import signed_in_user
 from pages.components.engine import get_engine
 from pages.components.ui import escape_markdown, literal, metric_row, show_error
@@ -138,15 +139,11 @@ def _card(user: User, row: QueueRow) -> None:
         _actions(user, row)
 
 
-def _hours(value: float) -> str:
-    return f"{value:g}"
-
-
 def _student_load(row: QueueRow) -> str:
     peak = row.student_peak
     text = (
-        f"{_hours(peak.committed)} h committed + {_hours(peak.adding)} h this project = "
-        f"{_hours(peak.total)} of {_hours(peak.limit)} h available"
+        f"{hours(peak.committed)} h committed + {hours(peak.adding)} h this project = "
+        f"{hours(peak.total)} of {hours(peak.limit)} h available"
     )
     verdict = f":red[{text}: over their hours]" if peak.over else text
     return f"**Student's fullest week** ({week_label(peak.week)}): {verdict}"
@@ -154,7 +151,7 @@ def _student_load(row: QueueRow) -> str:
 
 def _mentor_load(row: QueueRow) -> str:
     peak = row.mentor_peak
-    text = f"{_hours(peak.total)} of {_hours(peak.limit)} h weekly budget"
+    text = f"{hours(peak.total)} of {hours(peak.limit)} h weekly budget"
     verdict = f":red[{text}: over budget]" if peak.over else text
     return f"**Mentor's fullest week** ({week_label(peak.week)}): {verdict}"
 
@@ -174,7 +171,7 @@ def _weeks_table(row: QueueRow) -> str:
     for week in row.student_weeks:
         label = week_label(week.week)
         cells = [week.committed, week.adding, week.limit, mentor[label].total, mentor[label].limit]
-        lines.append(f"| {label} | " + " | ".join(_hours(cell) for cell in cells) + " |")
+        lines.append(f"| {label} | " + " | ".join(hours(cell) for cell in cells) + " |")
     return "\n".join(lines)
 
 

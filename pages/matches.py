@@ -14,6 +14,7 @@ from core import workspace as ws
 from core.db import read_session, write_transaction
 from core.errors import DomainError
 from core.models import ApplicationStatus, Role, User
+from core.wording import day
 from core.workspace_models import (
     MESSAGE_MAX,
     NOTE_MAX,
@@ -65,10 +66,6 @@ MILESTONE_TEXT = {
     MilestoneStatus.VERIFIED: "Verified",
 }
 SCALE = {1: "1 · not at all", 2: "2", 3: "3 · somewhat", 4: "4", 5: "5 · completely"}
-
-
-def _day(value: date) -> str:
-    return f"{value:%d %b %Y}"
 
 
 def chosen_match() -> int | None:
@@ -155,7 +152,7 @@ def _match_card(match: ws.MatchSummary) -> None:
             f"{partner}: {escape_markdown(match.other_name)} · "
             f"{STATUS_TEXT.get(match.status, match.status.value)}{unread}"
         )
-        st.caption(f"{_day(match.start_date)} – {_day(match.end_date)}")
+        st.caption(f"{day(match.start_date)} – {day(match.end_date)}")
         st.button(
             "Open workspace",
             key=f"open_{match.application_id}",
@@ -177,7 +174,7 @@ def _session_fields(
     latest: date | None = None,
 ) -> tuple[date, int, str]:
     """Show a session's date, minutes and summary inputs and return what they hold."""
-    day = st.date_input(
+    chosen = st.date_input(
         "Date", value=held_on, min_value=earliest, max_value=latest, format="DD/MM/YYYY"
     )
     length = st.number_input(
@@ -188,13 +185,13 @@ def _session_fields(
         step=15,
     )
     text = st.text_area("What did you do?", value=summary, max_chars=SUMMARY_MAX)
-    return day, int(length), text
+    return chosen, int(length), text
 
 
 def _log_form(user: User, view: ws.WorkspaceView) -> None:
     today = date.today()
     if view.start_date > today + timedelta(days=1):
-        st.info(f"Sessions can be logged from the project's start, {_day(view.start_date)}.")
+        st.info(f"Sessions can be logged from the project's start, {day(view.start_date)}.")
         return
     with st.form(f"log_session_{view.application_id}"):
         st.markdown("**Log a session**")
@@ -258,7 +255,7 @@ def _sessions(user: User, view: ws.WorkspaceView) -> None:
             summary = f"\n\n{literal(item.summary)}" if item.summary else ""
             # Heading and summary are one element: a long match logs many sessions.
             st.markdown(
-                f"**{_day(item.held_on)}** · {item.minutes} min · logged by "
+                f"**{day(item.held_on)}** · {item.minutes} min · logged by "
                 f"{escape_markdown(item.author_name)} · {state}{summary}"
             )
             if not running or item.confirmed:
@@ -266,7 +263,7 @@ def _sessions(user: User, view: ws.WorkspaceView) -> None:
             if item.author_id != user.id:
                 if st.button("Confirm", key=f"confirm_{item.id}", icon=":material/check:"):
                     _act(
-                        f"You confirmed the session of {_day(item.held_on)}.",
+                        f"You confirmed the session of {day(item.held_on)}.",
                         lambda s, i=item.id: ws.confirm_session(s, actor=user, session_id=i),
                     )
                 continue
@@ -279,7 +276,7 @@ def _sessions(user: User, view: ws.WorkspaceView) -> None:
                 st.rerun()
             if delete.button("Delete", key=f"delete_{item.id}", icon=":material/delete:"):
                 _act(
-                    f"The session of {_day(item.held_on)} was deleted.",
+                    f"The session of {day(item.held_on)} was deleted.",
                     lambda s, i=item.id: ws.delete_session(s, actor=user, session_id=i),
                 )
 
@@ -300,7 +297,7 @@ def _milestones(user: User, view: ws.WorkspaceView) -> None:
                 "  \n" + small(f"Mentor's note: {escape_markdown(item.note)}") if item.note else ""
             )
             st.markdown(
-                f"**{escape_markdown(item.title)}** · due {_day(item.due_date)}{overdue}  \n"
+                f"**{escape_markdown(item.title)}** · due {day(item.due_date)}{overdue}  \n"
                 f"{MILESTONE_TEXT[item.status]}{note}"
             )
             if not running:
@@ -440,7 +437,7 @@ def _feedback(user: User, view: ws.WorkspaceView, feedback: ws.FeedbackView) -> 
         )
         user_text(feedback.theirs.comment)
     elif feedback.other_has_given:
-        on = f" or on {_day(feedback.reveal_on)}" if feedback.reveal_on else ""
+        on = f" or on {day(feedback.reveal_on)}" if feedback.reveal_on else ""
         st.caption(
             f"{escape_markdown(other)} has given feedback; it shows once you give yours{on}."
         )
@@ -460,7 +457,7 @@ def _close_out(
             _scale_form(user, view, SelfEfficacyPhase.START)
         if not is_student:
             st.markdown("**Complete the match**")
-            st.caption(f"Possible from the end date, {_day(view.end_date)}.")
+            st.caption(f"Possible from the end date, {day(view.end_date)}.")
             if st.button("Complete match", type="primary", icon=":material/task_alt:"):
                 _act(
                     "The match is completed. Both of you can now give feedback.",
@@ -501,7 +498,7 @@ def _header(user: User, view: ws.WorkspaceView) -> None:
         partner = f"Student: {view.student_name} ({view.student_email})"
     st.markdown(
         f"{escape_markdown(partner)}  \n{STATUS_TEXT.get(view.status, view.status.value)} · "
-        f"{_day(view.start_date)} – {_day(view.end_date)}"
+        f"{day(view.start_date)} – {day(view.end_date)}"
     )
     verified = sum(1 for m in view.milestones if m.status is MilestoneStatus.VERIFIED)
     row = metric_row()
@@ -510,7 +507,7 @@ def _header(user: User, view: ws.WorkspaceView) -> None:
     row.metric("Milestones verified", f"{verified} of {len(view.milestones)}")
     st.progress(view.progress, text=f"Progress {view.progress:.0%}")
     if view.at_risk:
-        last = _day(view.last_session_on) if view.last_session_on else "never"
+        last = day(view.last_session_on) if view.last_session_on else "never"
         st.warning(
             f"No session in the last {ws.AT_RISK_DAYS} days (last: {last}). "
             "Plan your next meeting and log it here.",

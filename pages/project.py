@@ -131,7 +131,7 @@ def _does_not_fit(detail: ProjectDetail) -> None:
     assert overrun is not None
     st.error(
         f"This project does not fit your free hours. Week {week_label(overrun.week)} "
-        f"(starting {overrun.week:%d %b %Y}) would need {hours(overrun.total)} hours: "
+        f"(starting {day(overrun.week)}) would need {hours(overrun.total)} hours: "
         f"{hours(overrun.committed)} already committed + {hours(overrun.adding)} for this "
         f"project, over your {hours(overrun.limit)} available hours per week.",
         icon=":material/block:",

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 import streamlit as st
 
-from core.commitment import week_label
+from core.commitment import week_name as week_name
 from core.errors import DomainError
 from core.models import ProjectStatus
 from core.projects import status_label
+from core.wording import day as day
+from core.wording import hours as hours
 
 # has_screen, flash and show_flash are re-exported for the screens of this role.
 from pages.components.navigation import has_screen as has_screen
@@ -67,16 +67,3 @@ def refusal(error: DomainError) -> None:
 
 def status_text(status: ProjectStatus) -> str:
     return status_label(status)
-
-
-def hours(value: float) -> str:
-    """Show hours without a needless `.0`."""
-    return f"{value:g}"
-
-
-def day(value: date) -> str:
-    return f"{value:%d %b %Y}"
-
-
-def week_name(monday: date) -> str:
-    return f"{week_label(monday)} ({monday:%d %b})"

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 import streamlit as st
 
-from core.commitment import week_label
+from core.commitment import week_name as week_name
 from core.models import ApplicationStatus, ProjectMode
+from core.wording import day as day
+from core.wording import hours as hours
 
 # has_screen, flash and show_flash are re-exported for the screens of this role.
 from pages.components.navigation import has_screen as has_screen
@@ -69,19 +69,6 @@ def link(
 
 def project_link(project_id: int, label: str = "View", *, icon: str | None = None) -> None:
     link(PROJECT, label, params={PROJECT_ID_PARAM: str(project_id)}, icon=icon)
-
-
-def hours(value: float) -> str:
-    """Show hours without a needless `.0`."""
-    return f"{value:g}"
-
-
-def day(value: date) -> str:
-    return f"{value:%d %b %Y}"
-
-
-def week_name(monday: date) -> str:
-    return f"{week_label(monday)} ({monday:%d %b})"
 
 
 def status_text(status: ApplicationStatus) -> str:
