@@ -6,7 +6,7 @@ from __future__ import annotations
 import streamlit as st
 
 from core.applications import reject
-from core.commitment import week_label
+from core.commitment import week_label, week_name
 from core.db import read_session, write_transaction
 from core.errors import DomainError
 from core.models import User
@@ -146,14 +146,15 @@ def _student_load(row: QueueRow) -> str:
         f"{hours(peak.total)} of {hours(peak.limit)} h available"
     )
     verdict = f":red[{text}: over their hours]" if peak.over else text
-    return f"**Student's fullest week** ({week_label(peak.week)}): {verdict}"
+    # The ISO name alone ("2026-W52") makes a reader count weeks; its Monday says when it is.
+    return f"**Student's fullest week**, {week_name(peak.week)}: {verdict}"
 
 
 def _mentor_load(row: QueueRow) -> str:
     peak = row.mentor_peak
     text = f"{hours(peak.total)} of {hours(peak.limit)} h weekly budget"
     verdict = f":red[{text}: over budget]" if peak.over else text
-    return f"**Mentor's fullest week** ({week_label(peak.week)}): {verdict}"
+    return f"**Mentor's fullest week**, {week_name(peak.week)}: {verdict}"
 
 
 def _weeks_table(row: QueueRow) -> str:
