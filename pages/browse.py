@@ -212,12 +212,15 @@ def _filter_widgets(department_options: list[str], tag_options: list[str]) -> Fi
         [None, *(d for d in departments_shown if d)],
         key=K_DEPT,
         format_func=lambda d: "Any department" if d is None else d,
+        # A None value shows the placeholder, not its label ("Choose an option" by default).
+        placeholder="Any department",
     )
     mode_col.selectbox(
         "Mode",
         [None, *ProjectMode],
         key=K_MODE,
         format_func=lambda m: "Any mode" if m is None else MODE_LABELS[m],
+        placeholder="Any mode",
     )
     hours_col, weeks_col, starts_col = st.columns(3)
     hours_col.number_input(
@@ -375,7 +378,8 @@ def _results(found: SearchPage, filters: Filters) -> None:
             )
         return
     noun = "project" if found.total == 1 else "projects"
-    st.markdown(f"**{found.total:,} open {noun}** · showing {found.first_index}–{found.last_index}")
+    shown = f" · showing {found.first_index}–{found.last_index}" if found.pages > 1 else ""
+    st.markdown(f"**{found.total:,} open {noun}**{shown}")
     for index, row in enumerate(found.rows):
         _card(row, first=index == 0)
     _pager(found)

@@ -227,6 +227,7 @@ def render() -> None:
             options,
             index=options.index(shown.id) if shown else 0,
             format_func=lambda value: "Choose…" if value is None else names[value],
+            placeholder="Choose…",  # what a None value shows (Streamlit's: "Choose an option")
             key=f"past_timeline_{chosen}",
         )
         if picked is not None and picked != chosen:

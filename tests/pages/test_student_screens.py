@@ -69,7 +69,8 @@ def test_browse_shows_cards_with_hours_seats_deadline_and_reasons(logged_in):
     at = browse(logged_in)
     assert not at.exception
     shown = texts(at)
-    assert f"{OPEN_PROJECTS} open projects** · showing 1–{OPEN_PROJECTS}" in shown
+    assert f"**{OPEN_PROJECTS} open projects**" in shown
+    assert "showing" not in shown  # one page holds them all: no "showing 1–7"
     assert "4 h/week × 6 weeks" in shown  # the dashboard
     assert "1 seat left" in shown  # one of the dashboard's two seats is taken
     assert "no seats left (waitlist)" in shown  # the review sprint
@@ -108,7 +109,7 @@ def test_search_box_filters_and_writes_the_url(logged_in):
     at = browse(logged_in)
     at.text_input(key="browse_q").input("genome").run()
     assert card_titles(at) == [GENOME]
-    assert "1 open project** · showing 1–1" in texts(at)
+    assert "**1 open project**" in texts(at)
     assert param(at, "q") == "genome"
     # Tag names are searched too.
     at.text_input(key="browse_q").input("open-source").run()
@@ -128,6 +129,9 @@ def test_facets_filter_and_write_the_url(logged_in):
     assert (param(at, "dept"), param(at, "mode")) == ("Biology", "remote")
     at.selectbox(key="browse_dept").set_value(None).run()
     at.selectbox(key="browse_mode").set_value(None).run()
+    # Unset, a select box shows its placeholder (Streamlit's is "Choose an option").
+    shown = [at.selectbox(key=key).proto.placeholder for key in ("browse_dept", "browse_mode")]
+    assert shown == ["Any department", "Any mode"]
     at.number_input(key="browse_max_hours").set_value(2).run()
     assert card_titles(at) == [WRITING]  # 2 h a week
     assert param(at, "max_hours") == "2"
@@ -403,6 +407,8 @@ def test_withdraw_needs_a_confirmation(logged_in, app_env):
     assert DASHBOARD not in card_titles(at)
     assert "Earlier applications" in [s.value for s in at.subheader]
     assert DASHBOARD in list(at.dataframe[0].value["Project"])
+    picker = next(s for s in at.selectbox if s.label == "Timeline of an earlier application")
+    assert picker.value is None and picker.proto.placeholder == "Choose…"
 
 
 def test_a_new_student_without_applications_is_told_what_to_do(app_env):
