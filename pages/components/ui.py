@@ -19,6 +19,12 @@ T = TypeVar("T")
 
 # Every character Markdown could treat as syntax; escaping them shows user text literally.
 _MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~:$&])")
+# Streamlit's Markdown also turns bare addresses into links (GitHub's "autolink literals":
+# www.…, http://…, https://…, name@domain), and it finds them in the text after escapes are
+# undone, so escaping cannot stop it. An invisible word joiner inside each trigger can: after
+# "www", between ":" and "//", and before "@", the text shows as typed and links nowhere.
+WORD_JOINER = "\u2060"
+_AUTOLINK_TRIGGERS = re.compile(r"(?i)(?<=www)(?=\\\.)|(?<=\\:)(?=//)|(?=@)")
 
 
 def _escaped(match: re.Match[str]) -> str:
@@ -29,7 +35,10 @@ def escape_markdown(text: str) -> str:
     """Return text that Streamlit's Markdown shows exactly as typed (no links, no HTML)."""
     # A function, not the template r"\\\1": Python expands a template match by match, three
     # times slower here, and a card screen escapes some two hundred strings per rerun.
-    return _MARKDOWN_SPECIALS.sub(_escaped, text)
+    escaped = _MARKDOWN_SPECIALS.sub(_escaped, text)
+    if "@" in escaped or ":" in escaped or "www" in escaped.lower():
+        escaped = _AUTOLINK_TRIGGERS.sub(WORD_JOINER, escaped)
+    return escaped
 
 
 def literal(text: str) -> str:

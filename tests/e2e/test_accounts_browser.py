@@ -21,6 +21,8 @@ pytestmark = pytest.mark.e2e
 PASSWORD = "browser passphrase 2026"
 XSS_IMG = "<img src=x onerror=alert(1)>"
 XSS_LINK = "[x](javascript:alert(1))"
+# Bare addresses Markdown would turn into links by itself (GitHub's autolink literals).
+AUTOLINK_BAIT = "www.e.example https://e.example/a me@e.example"
 _numbers = itertools.count()
 
 
@@ -129,16 +131,20 @@ def test_hostile_profile_text_renders_literally_and_runs_nothing(server, page):
     open_page(page, f"{server.url}/profile")
     log_in(page, username, PASSWORD)
     page.get_by_role("heading", name="Profile").wait_for()
-    _fill(page, "Display name", XSS_IMG)
+    _fill(page, "Display name", f"{XSS_IMG} {AUTOLINK_BAIT}")
     _fill(page, "Department", XSS_LINK)
     page.get_by_role("button", name="Save profile").click()
     page.get_by_text("Your profile was saved.").wait_for()
     page.get_by_role("link", name="Home").click()
-    page.get_by_text(f"Welcome, {XSS_IMG}").wait_for()
+    welcome = page.get_by_text(f"Welcome, {XSS_IMG}")
+    welcome.wait_for()
     page.wait_for_timeout(500)
     shot(page, "xss-literal")
     assert page.locator("img[src='x']").count() == 0
     assert page.locator("a[href^='javascript']").count() == 0
+    # The addresses read as typed (an invisible word joiner keeps each from becoming a link).
+    assert AUTOLINK_BAIT in welcome.inner_text().replace("\u2060", "")
+    assert page.locator("a[href*='e.example']").count() == 0
     page.get_by_text(XSS_IMG).first.wait_for()
     engine = _engine(server)
     with write_transaction(engine) as session:

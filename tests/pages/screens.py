@@ -10,6 +10,7 @@ from streamlit.util import calc_hash
 from core.accounts import find_user_by_username
 from core.db import read_session
 from core.models import Project, User
+from pages.components.ui import WORD_JOINER
 
 
 def raw_texts(at) -> str:
@@ -22,13 +23,18 @@ def raw_texts(at) -> str:
     return "\n".join(str(p) for p in parts)
 
 
+def readable(markdown: str) -> str:
+    """Return what a reader sees of Markdown: escapes and invisible word joiners removed."""
+    return re.sub(r"\\(.)", r"\1", markdown).replace(WORD_JOINER, "")
+
+
 def texts(at) -> str:
     """Return what a reader sees: Markdown escapes removed."""
-    return re.sub(r"\\(.)", r"\1", raw_texts(at))
+    return readable(raw_texts(at))
 
 
 def unescaped(elements) -> list[str]:
-    return [re.sub(r"\\(.)", r"\1", str(e.value)) for e in elements]
+    return [readable(str(e.value)) for e in elements]
 
 
 def open_screen(at, url_path: str, **params):

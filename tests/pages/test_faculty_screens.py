@@ -20,7 +20,7 @@ from core.models import Application, ApplicationStatus, Project, Role
 from core.seed import DEMO_PASSWORD, STATEMENT
 from core.settings import get_settings
 from tests.pages.conftest import ROOT, log_in, new_app
-from tests.pages.screens import open_screen, texts
+from tests.pages.screens import open_screen, texts, unescaped
 
 S = ApplicationStatus
 FOOD_BANK = "Build a data dashboard for a food bank"
@@ -135,7 +135,7 @@ def test_bulk_approval_with_one_failing_item_completes_the_others(app_env, logge
     at.run()
     assert not at.exception
     successes = [s.value for s in at.success if s.value.startswith("Approved")]
-    errors = [re.sub(r"\\(.)", r"\1", e.value) for e in at.error]
+    errors = unescaped(at.error)
     assert len(successes) == 2
     assert errors == [
         f"Not approved: Dana Student on “{ML}”. "

@@ -1,0 +1,50 @@
+"""User-written text in Markdown: shown exactly as typed, never as markup or a link.
+
+The browser test (tests/e2e/test_accounts_browser.py) checks the same in a real page; these
+check the escaping itself on many shapes of text.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from pages.components.ui import WORD_JOINER, escape_markdown, literal
+from tests.pages.screens import readable
+
+TYPED = [
+    "plain words",
+    "**bold** _it_ `code` # heading > quote - item 1. item",
+    "[x](javascript:alert(1)) <img src=x onerror=alert(1)> &amp; $x$ ~strike~ | a | b |",
+    "visit www.example.org or WWW.EXAMPLE.ORG",
+    "see https://example.org/a?b=1 and HTTP://EXAMPLE.ORG",
+    "write to first.last-name@example.edu",
+    "meet at 10:30, ratio 3:1, path a://b",
+]
+# Markdown's own link syntaxes and the bare addresses GitHub-style Markdown links by itself.
+LINK_SHAPES = re.compile(r"\]\(|(?i:www)\\?\.|(?i:https?)\\?://|[\w.-]@\w")
+
+
+@pytest.mark.parametrize("text", TYPED)
+def test_escaped_text_reads_exactly_as_typed(text):
+    assert readable(escape_markdown(text)) == text
+
+
+@pytest.mark.parametrize("text", TYPED)
+def test_escaped_text_holds_no_link_shape(text):
+    assert not LINK_SHAPES.search(escape_markdown(text))
+
+
+def test_a_bare_address_is_split_by_an_invisible_word_joiner():
+    assert escape_markdown("www.example.org") == f"www{WORD_JOINER}\\.example\\.org"
+    assert escape_markdown("https://x.org") == f"https\\:{WORD_JOINER}//x\\.org"
+    assert escape_markdown("a@x.org") == f"a{WORD_JOINER}@x\\.org"
+
+
+def test_text_without_addresses_gets_no_word_joiner():
+    assert WORD_JOINER not in escape_markdown("at 10:30, in room 4.2 (www-less)")
+
+
+def test_literal_keeps_line_breaks_and_escapes_every_line():
+    assert literal("a www.x.org\nb") == f"a www{WORD_JOINER}\\.x\\.org  \nb"
