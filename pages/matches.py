@@ -35,6 +35,7 @@ from pages.components.ui import (
     flash,
     id_param,
     literal,
+    mail_link,
     metric_row,
     show_error,
     show_flash,
@@ -493,11 +494,11 @@ def _header(user: User, view: ws.WorkspaceView) -> None:
     st.button("All my matches", on_click=_close, icon=":material/arrow_back:")
     st.header(escape_markdown(view.project_title))
     if user.id == view.student_id:
-        partner = f"Mentor: {view.mentor_name} ({view.mentor_email})"
+        partner = f"Mentor: {escape_markdown(view.mentor_name)} ({mail_link(view.mentor_email)})"
     else:
-        partner = f"Student: {view.student_name} ({view.student_email})"
+        partner = f"Student: {escape_markdown(view.student_name)} ({mail_link(view.student_email)})"
     st.markdown(
-        f"{escape_markdown(partner)}  \n{STATUS_TEXT.get(view.status, view.status.value)} · "
+        f"{partner}  \n{STATUS_TEXT.get(view.status, view.status.value)} · "
         f"{day(view.start_date)} – {day(view.end_date)}"
     )
     verified = sum(1 for m in view.milestones if m.status is MilestoneStatus.VERIFIED)

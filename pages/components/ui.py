@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeVar
+from urllib.parse import quote
 
 import pyarrow as pa
 import streamlit as st
@@ -31,14 +32,28 @@ def _escaped(match: re.Match[str]) -> str:
     return "\\" + match.group(1)
 
 
-def escape_markdown(text: str) -> str:
-    """Return text that Streamlit's Markdown shows exactly as typed (no links, no HTML)."""
+def _escape_syntax(text: str) -> str:
     # A function, not the template r"\\\1": Python expands a template match by match, three
     # times slower here, and a card screen escapes some two hundred strings per rerun.
-    escaped = _MARKDOWN_SPECIALS.sub(_escaped, text)
+    return _MARKDOWN_SPECIALS.sub(_escaped, text)
+
+
+def escape_markdown(text: str) -> str:
+    """Return text that Streamlit's Markdown shows exactly as typed (no links, no HTML)."""
+    escaped = _escape_syntax(text)
     if "@" in escaped or ":" in escaped or "www" in escaped.lower():
         escaped = _AUTOLINK_TRIGGERS.sub(WORD_JOINER, escaped)
     return escaped
+
+
+def mail_link(address: str) -> str:
+    """Return a Markdown link that writes to an e-mail address the app validated at sign-up.
+
+    The one deliberate link to something a person typed: a match's partner is reached by
+    e-mail. Its text is escaped and carries no word joiner (text inside a link is never
+    linked again), so a copied address works.
+    """
+    return f"[{_escape_syntax(address)}](mailto:{quote(address, safe='@')})"
 
 
 def literal(text: str) -> str:

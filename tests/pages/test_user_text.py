@@ -10,7 +10,7 @@ import re
 
 import pytest
 
-from pages.components.ui import WORD_JOINER, escape_markdown, literal
+from pages.components.ui import WORD_JOINER, escape_markdown, literal, mail_link
 from tests.pages.screens import readable
 
 TYPED = [
@@ -48,3 +48,9 @@ def test_text_without_addresses_gets_no_word_joiner():
 
 def test_literal_keeps_line_breaks_and_escapes_every_line():
     assert literal("a www.x.org\nb") == f"a www{WORD_JOINER}\\.x\\.org  \nb"
+
+
+def test_a_mail_link_shows_the_address_as_typed_and_encodes_it_in_the_target():
+    assert mail_link("a.b+c@x.org") == "[a\\.b\\+c@x\\.org](mailto:a.b%2Bc@x.org)"
+    # Whatever sign-up let through, the target cannot leave the mailto: link.
+    assert mail_link("a)b@x.org") == "[a\\)b@x\\.org](mailto:a%29b@x.org)"

@@ -91,7 +91,10 @@ def test_open_workspace_button_opens_the_match_by_url(logged_in, app_env):
     at = click(at, "Open workspace")
     assert at.query_params["match"] == str(match_of(app_env, "demo-student", PORTFOLIO))
     assert metric(at, "Milestones verified") == "1 of 3"
-    assert "Mentor: Alex Alumna (demo-alumni@example.edu)" in texts(at)
+    # The partner's address is the one deliberate link to something typed: a mailto link.
+    assert "Mentor: Alex Alumna ([demo-alumni@example.edu](mailto:demo-alumni@example.edu))" in (
+        texts(at)
+    )
 
 
 def test_finished_matches_stay_listed(logged_in):
