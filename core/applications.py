@@ -28,7 +28,7 @@ from core.commitment import (
     describe_student_overrun,
     first_overrun,
     least_free_hours,
-    week_label,
+    week_name,
 )
 from core.db import read_session, write_transaction
 from core.errors import (
@@ -57,7 +57,7 @@ from core.notifications import notify
 from core.permissions import deny, ensure_active, ensure_role, is_admin
 from core.schedule import is_due
 from core.types import utcnow
-from core.wording import counted
+from core.wording import counted, hours
 
 S = ApplicationStatus
 
@@ -237,8 +237,8 @@ def approved_matches(
         .join(Project, col(Project.id) == Application.project_id)
         .where(col(Application.student_id).in_(ids), col(Application.status) == S.APPROVED)
     ).all()
-    for student_id, project_id, start, end, hours in rows:
-        found[student_id].append((project_id or 0, Commitment(start, end, hours)))
+    for student_id, project_id, start, end, weekly in rows:
+        found[student_id].append((project_id or 0, Commitment(start, end, weekly)))
     return found
 
 
@@ -580,7 +580,7 @@ def apply_warnings(session: Session, *, actor: User, project_id: int) -> list[st
     ).all()
     if not rows:
         return []
-    pending = [Commitment(start, end, hours) for start, end, hours in rows]
+    pending = [Commitment(start, end, weekly) for start, end, weekly in rows]
     approved = approved_commitments(session, [actor.id])[actor.id]
     overrun = first_overrun([*approved, *pending], _span(project), actor.weekly_hours)
     if overrun is None:
@@ -589,8 +589,8 @@ def apply_warnings(session: Session, *, actor: User, project_id: int) -> list[st
     return [
         f"If your {counted(len(pending), 'pending application')} "
         f"{'was' if one else 'were all'} approved, week "
-        f"{week_label(overrun.week)} would need {overrun.total:g} hours, over your "
-        f"{overrun.limit:g} available hours per week. Approval of one may withdraw the "
+        f"{week_name(overrun.week)} would need {hours(overrun.total)} hours, over your "
+        f"{hours(overrun.limit)} available hours per week. Approval of one may withdraw the "
         f"{'other' if one else 'others'}."
     ]
 

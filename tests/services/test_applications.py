@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -195,6 +196,8 @@ def test_pending_applications_only_warn(engine):
         warnings = apps.apply_warnings(session, actor=scene.student, project_id=scene.project.id)
     assert len(warnings) == 1 and "would need 9 hours" in warnings[0]
     assert warnings[0].startswith("If your 1 pending application was approved, week ")
+    # The week is named with its Monday, not only its ISO number.
+    assert re.search(r"week \d{4}-W\d{2} \(\d{2} [A-Z][a-z]{2}\) would need 9 hours", warnings[0])
     assert warnings[0].endswith("Approval of one may withdraw the other.")
 
 
