@@ -6,7 +6,9 @@ p95 of `at.run()`), counting the SQL statements each render sends. Every screen 
 `--sweeps` passes over all screens (three by default) and keeps its fastest pass: this machine's
 speed drifts for minutes at a time, and noise only ever adds time. A bare Streamlit page gives the
 floor: it is timed just before and just after each screen, and a screen's floor ratio divides its
-median by the bare page's of the same second or two. Write services run on real rows inside a
+median by the bare page's of the same second or two. The elements of browse and of the approval
+queue are also drawn alone (bench/elements_alone: no app code), timed the same way, as the part
+of those screens' time that is Streamlit's own. Write services run on real rows inside a
 transaction that is rolled back, so the benchmark database stays as generated. Results go to
 stdout and build/bench.json.
 

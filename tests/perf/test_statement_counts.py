@@ -93,11 +93,10 @@ def _render_all(engine: Engine, url: str, data_dir: Path, profile: str) -> dict[
                         at.run()
                         seen.append(counter.count)
                     counts[(screen.url_path, role, tuple(sorted(variant)))] = min(seen)
-                    name = f"{screen.url_path}@{role.value}"
-                    if not variant and (
-                        name in ELEMENTS_ALONE or screen.url_path in ELEMENTS_ALONE
-                    ):
-                        KINDS.setdefault(profile, {})[screen.url_path] = element_kinds(at)
+                    # Named as bench/run.py names results: the role only when several open it.
+                    for name in (screen.url_path, f"{screen.url_path}@{role.value}"):
+                        if not variant and name in ELEMENTS_ALONE:
+                            KINDS.setdefault(profile, {})[name] = element_kinds(at)
                     if screen.url_path == "dashboard":
                         # The dashboard opened by a browser session holding no figures yet,
                         # while the database keeps them: they are read back, not counted.
@@ -168,7 +167,7 @@ CARDS = {"approvals@faculty": lambda drawn: drawn["Expander"]}
 def test_a_screen_measured_alone_draws_what_its_page_draws(statement_counts, screen):
     # `make bench` reads the gap between a screen and its elements alone as the app's own cost;
     # that only holds while the stand-in draws the same elements as the screen.
-    drawn = KINDS["guard-big"][screen.split("@")[0]]
+    drawn = KINDS["guard-big"][screen]
     alone = new_app(ELEMENTS_ALONE[screen])
     if screen in CARDS:
         alone.query_params["cards"] = str(CARDS[screen](drawn))
