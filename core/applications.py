@@ -30,7 +30,7 @@ from core.commitment import (
     least_free_hours,
     week_name,
 )
-from core.db import read_session, write_transaction
+from core.db import LockSetChanged, read_session, write_transaction
 from core.errors import (
     CapacityExceeded,
     InvalidTransition,
@@ -38,7 +38,14 @@ from core.errors import (
     OverCommitted,
     ValidationFailed,
 )
-from core.locks import lock_project, lock_user
+from core.locks import (
+    HeldRows,
+    lock_application,
+    lock_project,
+    lock_rows,
+    lock_seat_release,
+    lock_user,
+)
 from core.models import (
     LIVE_PROJECT_STATUSES,
     LIVE_STATUSES,
@@ -285,19 +292,6 @@ def _get_project(session: Session, project_id: int) -> Project:
     return found
 
 
-def _lock_application(session: Session, application_id: int) -> Application:
-    statement = (
-        select(Application)
-        .where(Application.id == application_id)
-        .with_for_update(key_share=True)
-        .execution_options(populate_existing=True)
-    )
-    found = session.exec(statement).first()
-    if found is None:
-        raise NotFound("That application does not exist.")
-    return found
-
-
 def _ensure_move(application: Application, to_status: ApplicationStatus, by: Actor) -> None:
     if not can_move(application.status, to_status, by):
         raise InvalidTransition(transition_refusal(application.status, to_status))
@@ -516,6 +510,14 @@ def apply(
     problems = _statement_problems(project, statement, screening_answer)
     if problems:
         raise ValidationFailed.from_fields(problems)
+    # The project (shared: applicants do not queue behind each other) and then the student's
+    # row, as an approval takes them: the hours checked below cannot change before we commit,
+    # and an approval committing first is seen here, or sees this application.
+    project = lock_project(session, project_id, shared=True)
+    actor = lock_user(session, actor.id)
+    problems = _statement_problems(project, statement, screening_answer)
+    if problems:
+        raise ValidationFailed.from_fields(problems)
     today = today or date.today()
     if project.status is not ProjectStatus.OPEN:
         raise InvalidTransition("This project is not taking applications.")
@@ -619,7 +621,7 @@ def accept(session: Session, *, actor: User, application_id: int) -> Application
         )
     project = lock_project(session, project.id or 0)
     student = lock_user(session, application.student_id)
-    application = _lock_application(session, application_id)
+    application = lock_application(session, application_id)
     _ensure_move(application, S.ACCEPTED, Actor.MENTOR)
     _check_hours(session, student, project)
     _take_seat(session, project)
@@ -641,7 +643,9 @@ def waitlist(session: Session, *, actor: User, application_id: int) -> Applicati
     action = "application.waitlist"
     application, project = _mentor_start(session, actor, application_id, action)
     _ensure_move(application, S.WAITLISTED, Actor.MENTOR)
-    application = _lock_application(session, application_id)
+    # The project first: a cascade holding it reads a waitlist that cannot grow under it.
+    project = lock_project(session, project.id or 0)
+    application = lock_application(session, application_id)
     _ensure_move(application, S.WAITLISTED, Actor.MENTOR)
     _move(session, application, S.WAITLISTED, actor=actor, action="waitlist")
     _tell(
@@ -663,7 +667,7 @@ def decline(
     application, project = _mentor_start(session, actor, application_id, action)
     text = _optional_text(note, "note")
     _ensure_move(application, S.DECLINED, Actor.MENTOR)
-    application = _lock_application(session, application_id)
+    application = lock_application(session, application_id)
     _ensure_move(application, S.DECLINED, Actor.MENTOR)
     application.mentor_note = text
     _move(session, application, S.DECLINED, actor=actor, action="decline", reason=text)
@@ -689,20 +693,10 @@ def approve(session: Session, *, actor: User, application_id: int) -> Applicatio
     _ensure_approver(actor, project, action=action, entity_id=application_id)
     _ensure_move(application, S.APPROVED, Actor.APPROVER)
     student_id = application.student_id
-    # Lock every project whose seat this approval may free, in id order, then the student.
-    others = session.exec(
-        select(Application.project_id).where(
-            Application.student_id == student_id,
-            Application.status == S.ACCEPTED,
-            Application.id != application_id,
-        )
-    ).all()
-    locked: dict[int, Project] = {}
-    for pid in sorted({project.id or 0, *others}):
-        locked[pid] = lock_project(session, pid)
-    project = locked[application.project_id]
-    student = lock_user(session, student_id)
-    application = _lock_application(session, application_id)
+    held = _lock_approval_cascade(session, application)
+    project = held.projects[application.project_id]
+    student = held.users[student_id]
+    application = held.applications[application_id]
     _ensure_move(application, S.APPROVED, Actor.APPROVER)
     _check_hours(session, student, project)
     application.approved_at = utcnow()
@@ -720,11 +714,46 @@ def approve(session: Session, *, actor: User, application_id: int) -> Applicatio
     from core.workspace import start_match_workspace  # workspace builds on applications
 
     start_match_workspace(session, application=application)
-    _withdraw_unfitting(session, student, locked)
+    _withdraw_unfitting(session, student, held)
     return application
 
 
-def _withdraw_unfitting(session: Session, student: User, locked: dict[int, Project]) -> None:
+def _pending_of(session: Session, student_id: int) -> list[tuple[int, int]]:
+    """Return (application id, project id) of the student's pending applications."""
+    rows = session.exec(
+        select(Application.id, Application.project_id).where(
+            Application.student_id == student_id,
+            col(Application.status).in_(PENDING_STATUSES),
+        )
+    ).all()
+    return [(number or 0, project_id) for number, project_id in rows]
+
+
+def _lock_approval_cascade(session: Session, application: Application) -> HeldRows:
+    """Lock everything approving `application` may touch, in the global lock order.
+
+    That is the project, the student, every project of the student's pending applications
+    (an auto-withdrawal frees their seats) with the students waiting on them (a freed seat
+    promotes one), and all those applications. The student's pending set is read again under
+    the locks: when it grew meanwhile, the transaction starts over (`LockSetChanged`).
+    """
+    pending = _pending_of(session, application.student_id)
+    held = lock_seat_release(
+        session,
+        project_ids=[application.project_id, *(project_id for _, project_id in pending)],
+        user_ids=[application.student_id],
+        application_ids=[application.id or 0, *(number for number, _ in pending)],
+    )
+    if application.id not in held.applications:
+        raise NotFound("That application does not exist.")
+    now_pending = _pending_of(session, application.student_id)
+    held.ensure_projects(project_id for _, project_id in now_pending)
+    if {number for number, _ in now_pending} - held.applications.keys():
+        raise LockSetChanged("the student applied again while the approval took its locks")
+    return held
+
+
+def _withdraw_unfitting(session: Session, student: User, held: HeldRows) -> None:
     """Withdraw the student's live applications that no longer fit their weekly hours."""
     assert student.id is not None
     committed = approved_commitments(session, [student.id])[student.id]
@@ -740,15 +769,8 @@ def _withdraw_unfitting(session: Session, student: User, locked: dict[int, Proje
     for other, other_project in rows:
         if _fits(committed, other_project, student.weekly_hours):
             continue
-        assert other_project.id is not None and other.id is not None
-        if other.status is S.ACCEPTED and other_project.id not in locked:
-            # Only when an acceptance raced the approval: the seat count must be locked too.
-            locked[other_project.id] = lock_project(session, other_project.id)
-        other = _lock_application(session, other.id)
-        if other.status is S.ACCEPTED and other_project.id not in locked:
-            locked[other_project.id] = lock_project(session, other_project.id)
-        if other.status not in PENDING_STATUSES:
-            continue
+        # Every row touched here was locked up front by _lock_approval_cascade.
+        held.ensure_projects([other_project.id or 0])
         held_seat = other.status is S.ACCEPTED
         _move(
             session, other, S.WITHDRAWN, actor=None, action="auto_withdraw", reason=NO_LONGER_FITS
@@ -775,8 +797,11 @@ def reject(session: Session, *, actor: User, application_id: int, reason: str) -
     _ensure_approver(actor, project, action=action, entity_id=application_id)
     text = _require_text(reason, "reason")
     _ensure_move(application, S.REJECTED, Actor.APPROVER)
-    project = lock_project(session, application.project_id)
-    application = _lock_application(session, application_id)
+    held = lock_seat_release(
+        session, project_ids=[application.project_id], application_ids=[application_id]
+    )
+    project = held.projects[application.project_id]
+    application = held.applications[application_id]
     _ensure_move(application, S.REJECTED, Actor.APPROVER)
     _move(session, application, S.REJECTED, actor=actor, action="reject", reason=text)
     _tell(
@@ -801,8 +826,11 @@ def withdraw(session: Session, *, actor: User, application_id: int) -> Applicati
     application = _get_application(session, application_id)
     _ensure_applicant(actor, application, action=action)
     _ensure_move(application, S.WITHDRAWN, Actor.STUDENT)
-    project = lock_project(session, application.project_id)
-    application = _lock_application(session, application_id)
+    held = lock_seat_release(
+        session, project_ids=[application.project_id], application_ids=[application_id]
+    )
+    project = held.projects[application.project_id]
+    application = held.applications[application_id]
     _ensure_move(application, S.WITHDRAWN, Actor.STUDENT)
     held_seat = application.status is S.ACCEPTED
     _move(session, application, S.WITHDRAWN, actor=actor, action="withdraw")
@@ -836,7 +864,7 @@ def complete_match(
             "the match can be completed from then on."
         )
     project = lock_project(session, application.project_id)
-    application = _lock_application(session, application_id)
+    application = lock_application(session, application_id)
     _ensure_move(application, S.COMPLETED, Actor.MENTOR)
     _move(session, application, S.COMPLETED, actor=actor, action="complete")
     _free_seat(session, project)
@@ -867,8 +895,11 @@ def end_early(session: Session, *, actor: User, application_id: int, reason: str
     text = _require_text(reason, "reason")
     by = Actor.STUDENT if actor.id == application.student_id else Actor.MENTOR
     _ensure_move(application, S.ENDED_EARLY, by)
-    project = lock_project(session, application.project_id)
-    application = _lock_application(session, application_id)
+    held = lock_seat_release(
+        session, project_ids=[application.project_id], application_ids=[application_id]
+    )
+    project = held.projects[application.project_id]
+    application = held.applications[application_id]
     _ensure_move(application, S.ENDED_EARLY, by)
     _move(session, application, S.ENDED_EARLY, actor=actor, action="end_early", reason=text)
     other = project.owner_id if by is Actor.STUDENT else application.student_id
@@ -915,7 +946,7 @@ def promote_waitlist(
         committed = approved_commitments(session, [student_id])[student_id]
         if not _fits(committed, project, student.weekly_hours):
             continue
-        application = _lock_application(session, application_id)
+        application = lock_application(session, application_id)
         if application.status is not S.WAITLISTED:
             continue
         _take_seat(session, project)

@@ -2,18 +2,58 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import logging
+import random
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session
 
-from core.errors import PermissionDenied
+from core.errors import DomainError, PermissionDenied
 
 SQLITE_BUSY_TIMEOUT_MS = 15_000
+# PostgreSQL's answers that mean "run the whole transaction again": a deadlock was broken by
+# aborting us (40P01), or a serializable snapshot could not commit (40001).
+RETRYABLE_SQLSTATES = {"40P01": "deadlock", "40001": "serialization failure"}
+MAX_ATTEMPTS = 5
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+
+class LockSetChanged(Exception):
+    """Rows joined the set a cascade must lock after it was taken: run it again from the top."""
+
+
+class Busy(DomainError):
+    """The transaction kept colliding with others; the person may simply try again."""
+
+
+class RetryCounter:
+    """How often transactions were run again, by cause (read by `make load` and tests)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._counts: Counter[str] = Counter()
+
+    def add(self, cause: str) -> None:
+        with self._lock:
+            self._counts[cause] += 1
+
+    def snapshot(self) -> dict[str, int]:
+        with self._lock:
+            return dict(self._counts)
+
+
+retries = RetryCounter()
 
 
 def is_sqlite(engine: Engine) -> bool:
@@ -92,6 +132,44 @@ def write_transaction(engine: Engine) -> Iterator[Session]:
         except BaseException:
             session.rollback()
             raise
+
+
+def retry_cause(error: BaseException) -> str | None:
+    """Name why `error` calls for running the transaction again, or None when it does not."""
+    if isinstance(error, LockSetChanged):
+        return "lock set changed"
+    if isinstance(error, DBAPIError):
+        sqlstate = getattr(error.orig, "sqlstate", None)
+        return RETRYABLE_SQLSTATES.get(sqlstate or "")
+    return None
+
+
+def run_in_transaction(
+    engine: Engine, work: Callable[[Session], T], *, attempts: int = MAX_ATTEMPTS
+) -> T:
+    """Run `work` in a write transaction, again from the top when PostgreSQL breaks a deadlock.
+
+    A retried transaction left nothing behind (it rolled back), so running `work` again is
+    safe. Each retry is counted and logged; a user only ever sees `Busy`, never the deadlock.
+    """
+    for attempt in range(1, attempts + 1):
+        try:
+            with write_transaction(engine) as session:
+                return work(session)
+        except Exception as error:
+            cause = retry_cause(error)
+            if cause is None:
+                raise
+            retries.add(cause)
+            log.warning("transaction retried after a %s (attempt %d of %d)", cause, attempt, attempts)
+            if attempt == attempts:
+                raise Busy(
+                    "Many people are changing the same projects right now; nothing was saved. "
+                    "Please try again."
+                ) from error
+            # A little random back-off, so the two sides of a deadlock do not collide again.
+            time.sleep(random.uniform(0.005, 0.03) * attempt)
+    raise AssertionError("unreachable")  # pragma: no cover
 
 
 def audit_refusal(engine: Engine, refusal: PermissionDenied) -> None:

@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import csv
 import io
+import logging
 import os
+import uuid
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -35,7 +37,7 @@ from core.applications import (
     approved_matches,
 )
 from core.commitment import Commitment, occupied_weeks, weekly_load
-from core.db import read_session, write_transaction
+from core.db import read_session, run_in_transaction, write_transaction
 from core.errors import DomainError
 from core.models import (
     LIVE_PROJECT_STATUSES,
@@ -52,6 +54,8 @@ from core.models import (
 from core.permissions import ensure_role, is_admin
 from core.types import UTCDateTime, utcnow
 from core.workspace_models import MatchSession, SelfEfficacy, SelfEfficacyPhase
+
+log = logging.getLogger(__name__)
 
 S = ApplicationStatus
 P = ProjectStatus
@@ -208,14 +212,31 @@ class ItemResult:
 def approve_each(
     engine: Engine, *, actor: User, application_ids: Sequence[int]
 ) -> list[ItemResult]:
-    """Approve each application in its own transaction; one refusal never stops the others."""
+    """Approve each application in its own transaction; no failure ever stops the others."""
     results = []
     for application_id in dict.fromkeys(application_ids):
         try:
-            with write_transaction(engine) as session:
-                approve(session, actor=actor, application_id=application_id)
+            run_in_transaction(
+                engine,
+                lambda session, number=application_id: approve(
+                    session, actor=actor, application_id=number
+                ),
+            )
         except DomainError as error:
             results.append(ItemResult(application_id, False, error.message))
+        except Exception:
+            # A bug or an outage on one item: say so for that item, keep approving the rest,
+            # and leave the details in the server log under an id the person can quote.
+            error_id = uuid.uuid4().hex[:8]
+            log.exception("bulk approval of application %s failed [%s]", application_id, error_id)
+            results.append(
+                ItemResult(
+                    application_id,
+                    False,
+                    f"Not approved: an unexpected error (reference {error_id}). "
+                    "Nothing was changed for this application; please try it again.",
+                )
+            )
         else:
             results.append(ItemResult(application_id, True, "Approved."))
     return results
