@@ -150,8 +150,7 @@ def _applicants(user: User, project: Project, applicants: list[Applicant]) -> No
 
 def _card(user: User, project: Project, applicant: Applicant) -> None:
     with st.container(border=True):
-        # The card's text is one Markdown element: each element costs the rerun about the same,
-        # however short, and a popular project has many applicants.
+        # One Markdown element per card (see the card note in pages/components/ui.py).
         st.markdown(_card_text(project, applicant))
         _actions(user, applicant)
 
@@ -217,7 +216,7 @@ def _actions(user: User, applicant: Applicant) -> None:
                 key=f"ap_note_{number}",
                 max_chars=500,
             )
-        buttons = st.container(horizontal=True)  # one element per card; columns send four
+        buttons = st.container(horizontal=True)  # one flex row, not columns (see ui.py)
         accepted = waitlisted = declined = False
         if can_accept:
             accepted = buttons.form_submit_button("Accept", type="primary", icon=":material/check:")

@@ -126,8 +126,7 @@ def _card(user: User, row: QueueRow) -> None:
         student = escape_markdown(item.student_name)
         if row.blind:
             student += " (pseudonym: blind review)"
-        # One Markdown element for the whole card's text: each element costs the rerun about the
-        # same, however short, and the queue shows ten cards.
+        # One Markdown element per card (see the card note in pages/components/ui.py).
         st.markdown(
             f"**{escape_markdown(item.project_title)}** · {escape_markdown(item.department)}  \n"
             f"{age} · Mentor: {escape_markdown(item.mentor_name)} · Student: {student}\n\n"
@@ -186,8 +185,8 @@ def _stop_rejecting() -> None:
 
 def _actions(user: User, row: QueueRow) -> None:
     number = row.item.application_id
-    # One row of controls per card; the reason form opens only on the card being rejected
-    # (a form and a text box on every card were most of the page's elements).
+    # One row of controls per card; the reason form opens only on the card being rejected,
+    # so the other cards send no form (see the card note in pages/components/ui.py).
     controls = st.container(horizontal=True, vertical_alignment="center")
     approved = controls.button(
         "Approve", type="primary", icon=":material/check:", key=f"ap_approve_{number}"

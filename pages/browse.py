@@ -309,9 +309,8 @@ def _card_text(row: CatalogRow) -> str:
 
 
 def _card(row: CatalogRow, *, first: bool) -> None:
-    # One Markdown element and a link per card, a rule between cards: a page holds 25 cards,
-    # and every element costs the rerun about the same, however short (a bordered box, a caption
-    # and a coloured notice per card were three more each).
+    # One Markdown element and a link per card, a rule between cards instead of a bordered box
+    # (see the card note in pages/components/ui.py).
     st.markdown(("" if first else "---\n") + _card_text(row))
     project_link(row.project_id, "View", icon=":material/visibility:")
 

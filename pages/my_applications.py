@@ -120,14 +120,12 @@ def _card(item: MyApplication, timeline: list[TimelineEntry] | None) -> None:
         ]
         if item.reason:
             lines.append(small(f"Reason: {escape_markdown(item.reason)}"))
-        # The card's text is one element: each costs the rerun about the same, however short.
+        # One Markdown element and one flex row per card (see the card note in ui.py).
         st.markdown("  \n".join(lines))
-        # One flex row of actions: columns would send three elements more per card.
         with st.container(horizontal=True, vertical_alignment="center"):
             project_link(item.project_id, "View project", icon=":material/visibility:")
             if timeline is None:
-                # A link rather than a button: a timeline has an address of its own, and a
-                # link costs a rerun less than a widget.
+                # A link rather than a button: a timeline has an address of its own.
                 link(
                     MY_APPLICATIONS,
                     "Show timeline",

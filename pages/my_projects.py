@@ -155,8 +155,7 @@ def _project_card(row: MyProjectRow) -> None:
             f"{day(row.end_date)} · apply by {day(row.deadline)} · "
             f"{hours(row.mentor_hours)} h/week from you"
         )
-        # The card's text is one element and its links one flex row: a mentor's list grows
-        # over the years, and each element costs the rerun about the same, however short.
+        # One Markdown element and one flex row per card (see the card note in ui.py).
         st.markdown(
             f"**{escape_markdown(row.title)}**  \n{small(when)}  \n"
             f"Seats filled: **{row.filled} of {row.seats}** · Waiting: **{row.waiting}**"

@@ -95,7 +95,7 @@ def _about(detail: ProjectDetail) -> None:
     st.caption("Contact details are shared once a match is approved.")
     st.subheader("Milestone plan")
     if detail.milestones:
-        # One list, one element (each element costs the rerun about the same, however short).
+        # One list, one element (see the card note in pages/components/ui.py).
         plan = [f"- **Week {week}:** {escape_markdown(title)}" for title, week in detail.milestones]
         st.markdown("\n".join(plan))
     else:

@@ -61,6 +61,17 @@ def literal(text: str) -> str:
     return escape_markdown(text).replace("\n", "  \n")
 
 
+# Cards and rows of controls. A rerun's cost grows with the number of elements a screen sends
+# far more than with their length: Streamlit builds, hashes and queues a message per element,
+# so a bordered box, a caption or a one-line notice costs about as much as a long Markdown
+# block, and a widget more than text. Screens that show many cards (browse, the approval queue,
+# applicants, my projects, my applications, a project's milestone plan) therefore draw each
+# card's text as one Markdown element, with `small` and `tinted` for captions and notices inside
+# it; put a card's controls in one flex row (`st.container(horizontal=True)`, one element)
+# rather than st.columns (a block plus one per column); and prefer a link to a button when the
+# target has an address of its own.
+
+
 def metric_row() -> Any:
     """Return a row for a few metrics side by side, sharing the width equally.
 
