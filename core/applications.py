@@ -42,7 +42,6 @@ from core.locks import (
     HeldRows,
     lock_application,
     lock_project,
-    lock_rows,
     lock_seat_release,
     lock_user,
 )
@@ -515,6 +514,7 @@ def apply(
     # and an approval committing first is seen here, or sees this application.
     project = lock_project(session, project_id, shared=True)
     actor = lock_user(session, actor.id)
+    assert actor.id is not None
     problems = _statement_problems(project, statement, screening_answer)
     if problems:
         raise ValidationFailed.from_fields(problems)

@@ -161,7 +161,9 @@ def run_in_transaction(
             if cause is None:
                 raise
             retries.add(cause)
-            log.warning("transaction retried after a %s (attempt %d of %d)", cause, attempt, attempts)
+            log.warning(
+                "transaction retried after a %s (attempt %d of %d)", cause, attempt, attempts
+            )
             if attempt == attempts:
                 raise Busy(
                     "Many people are changing the same projects right now; nothing was saved. "

@@ -51,7 +51,7 @@ def _lock_many(
     wanted = sorted(set(ids))
     if not wanted:
         return {}
-    key: Any = model.id  # type: ignore[attr-defined]
+    key: Any = model.id
     statement = (
         select(model)
         .where(col(key).in_(wanted))
@@ -59,7 +59,7 @@ def _lock_many(
         .with_for_update(read=shared, key_share=not shared)
         .execution_options(populate_existing=True)
     )
-    return {row.id: row for row in session.exec(statement)}
+    return {row.id or 0: row for row in session.exec(statement)}
 
 
 def _lock_one(session: Session, model: type[RowT], row_id: int, missing: str) -> RowT:

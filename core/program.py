@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
-from functools import cache
+from functools import cache, partial
 from typing import Any, TextIO
 
 import sqlalchemy as sa
@@ -209,6 +209,10 @@ class ItemResult:
     message: str
 
 
+def _approve_one(session: Session, *, actor: User, number: int) -> None:
+    approve(session, actor=actor, application_id=number)
+
+
 def approve_each(
     engine: Engine, *, actor: User, application_ids: Sequence[int]
 ) -> list[ItemResult]:
@@ -216,12 +220,7 @@ def approve_each(
     results = []
     for application_id in dict.fromkeys(application_ids):
         try:
-            run_in_transaction(
-                engine,
-                lambda session, number=application_id: approve(
-                    session, actor=actor, application_id=number
-                ),
-            )
+            run_in_transaction(engine, partial(_approve_one, actor=actor, number=application_id))
         except DomainError as error:
             results.append(ItemResult(application_id, False, error.message))
         except Exception:

@@ -18,8 +18,7 @@ from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, col, select
 
 from core import applications as apps
-from core import db
-from core import program
+from core import db, program
 from core.db import Busy, is_sqlite, run_in_transaction, write_transaction
 from core.errors import DomainError
 from core.models import Application, ApplicationStatus, Role
@@ -79,8 +78,12 @@ def test_crossing_approval_cascades_never_deadlock(wide_engine, engine):
         with write_transaction(engine) as session:
             s1 = h.user(session, Role.STUDENT, weekly_hours=8)
             s2 = h.user(session, Role.STUDENT, weekly_hours=8)
-            p1, p2 = (h.project(session, mentor, seats=1, student_hours=6, start=start) for _ in "ab")
-            p3, p4 = (h.project(session, mentor, seats=1, student_hours=6, start=later) for _ in "ab")
+            p1, p2 = (
+                h.project(session, mentor, seats=1, student_hours=6, start=start) for _ in "ab"
+            )
+            p3, p4 = (
+                h.project(session, mentor, seats=1, student_hours=6, start=later) for _ in "ab"
+            )
             a1 = h.application(session, s1, p1, S.ACCEPTED)
             a2 = h.application(session, s1, p2, S.ACCEPTED)
             a4 = h.application(session, s1, p4, S.WAITLISTED)
