@@ -89,7 +89,8 @@ class Actor(enum.StrEnum):
 
 
 _A = Actor
-# The state table of DESIGN §2: (from, to) → who may make the move; None is "no application".
+# The application state table (docs/architecture.md): (from, to) → who may make the move;
+# None is "no application".
 TRANSITIONS: dict[tuple[ApplicationStatus | None, ApplicationStatus], frozenset[Actor]] = {
     (None, S.SUBMITTED): frozenset({_A.STUDENT}),
     (S.SUBMITTED, S.ACCEPTED): frozenset({_A.MENTOR}),
@@ -103,8 +104,10 @@ TRANSITIONS: dict[tuple[ApplicationStatus | None, ApplicationStatus], frozenset[
     (S.ACCEPTED, S.WITHDRAWN): frozenset({_A.STUDENT, _A.SYSTEM}),
     (S.SUBMITTED, S.EXPIRED): frozenset({_A.SYSTEM}),
     (S.WAITLISTED, S.EXPIRED): frozenset({_A.SYSTEM}),
+    # A cancelled project: the seat it held lapses, and a running match ends with the reason.
+    (S.ACCEPTED, S.EXPIRED): frozenset({_A.SYSTEM}),
     (S.APPROVED, S.COMPLETED): frozenset({_A.MENTOR}),
-    (S.APPROVED, S.ENDED_EARLY): frozenset({_A.STUDENT, _A.MENTOR}),
+    (S.APPROVED, S.ENDED_EARLY): frozenset({_A.STUDENT, _A.MENTOR, _A.SYSTEM}),
 }
 
 _VERBS = {

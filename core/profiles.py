@@ -9,8 +9,9 @@ from datetime import date
 from sqlmodel import Session
 
 from core import audit
-from core.commitment import Commitment, Overrun, first_overrun, week_start
-from core.errors import NotFound, OverBudget, ValidationFailed
+from core.applications import approved_commitments
+from core.commitment import Commitment, Overrun, first_overrun, week_start, weekly_load
+from core.errors import NotFound, OverBudget, OverCommitted, ValidationFailed
 from core.locks import lock_user
 from core.models import Role, User
 from core.notifications import notify
@@ -95,6 +96,28 @@ def describe_budget_cut(overrun: Overrun, highest: float) -> str:
     )
 
 
+def describe_availability_cut(overrun: Overrun, highest: float) -> str:
+    """Explain why a student cannot lower their available hours that far."""
+    return (
+        f"Week {overrun.label} (starting {day(overrun.week)}) already has "
+        f"{hours(overrun.committed)} hours of approved matches, over the new "
+        f"{hours(overrun.limit)} available hours per week. Choose at least {hours(highest)} "
+        "hours, or end a match first."
+    )
+
+
+def _ensure_matches_fit(session: Session, student: User, new_hours: float, today: date) -> None:
+    """Refuse available hours below what the student's approved matches already take."""
+    # The student's row is locked (by update_profile), as approvals lock it: no match can be
+    # approved between this check and the commit.
+    assert student.id is not None
+    load = weekly_load(approved_commitments(session, [student.id])[student.id])
+    overrun = budget_overrun(load, new_hours, today=today)
+    if overrun is not None:
+        highest = max(taken for monday, taken in load.items() if monday >= week_start(today))
+        raise OverCommitted(describe_availability_cut(overrun, highest))
+
+
 def update_profile(
     session: Session,
     *,
@@ -140,6 +163,8 @@ def update_profile(
         if overrun is not None:
             highest = max(hours for monday, hours in load.items() if monday >= week_start(today))
             raise OverBudget(describe_budget_cut(overrun, highest))
+    if user.role is Role.STUDENT and new_hours < user.weekly_hours:
+        _ensure_matches_fit(session, user, new_hours, today or date.today())
     before = {
         "display_name": user.display_name,
         "department": user.department,

@@ -18,10 +18,12 @@ from sqlalchemy import and_, func
 from sqlmodel import Field, Session, SQLModel, col, delete, select
 
 from core import audit
+from core.applications import Actor, approved_matches, can_move, notification_link
 from core.commitment import (
     Commitment,
     Overrun,
     describe_mentor_overrun,
+    describe_student_overrun,
     first_overrun,
     project_end,
     week_start,
@@ -31,10 +33,11 @@ from core.errors import (
     InvalidTransition,
     NotFound,
     OverBudget,
+    OverCommitted,
     PermissionDenied,
     ValidationFailed,
 )
-from core.locks import lock_project, lock_user
+from core.locks import lock_project, lock_rows, lock_user
 from core.models import (
     LIVE_PROJECT_STATUSES,
     LIVE_STATUSES,
@@ -500,6 +503,34 @@ def _ensure_budget(
         raise OverBudget(describe_mentor_overrun(overrun))
 
 
+def _ensure_matches_fit(session: Session, project: Project, clean: ProjectInput) -> None:
+    """Refuse new hours or dates that a matched student's available hours cannot hold."""
+    matched = list(
+        session.exec(
+            select(Application.student_id).where(
+                Application.project_id == project.id,
+                Application.status == ApplicationStatus.APPROVED,
+            )
+        )
+    )
+    if not matched:
+        return
+    # The owner and the matched students in one statement, in id order (the global lock
+    # order), as approvals lock students: nobody's hours change under this check.
+    students = lock_rows(session, user_ids=[project.owner_id, *matched]).users
+    span = Commitment(clean.start_date, clean.end_date, clean.student_hours)
+    for student_id, matches in sorted(approved_matches(session, matched).items()):
+        others = [commitment for pid, commitment in matches if pid != project.id]
+        student = students[student_id]
+        overrun = first_overrun(others, span, student.weekly_hours)
+        if overrun is not None:
+            raise OverCommitted(
+                f"This change does not fit the match of {student.display_name}: "
+                f"{describe_student_overrun(overrun)} End that match first, or keep the "
+                "hours and dates."
+            )
+
+
 # ---------------------------------------------------------------------------- load and budget
 
 
@@ -637,6 +668,8 @@ def update_project(
         )
         if problems:
             raise ValidationFailed.from_fields(problems)
+    if live and any(name in changed for name in ("student_hours", "start_date", "end_date")):
+        _ensure_matches_fit(session, project, clean)
     if live and any(name in changed for name in ("mentor_hours", "start_date", "end_date")):
         _ensure_budget(
             session,
@@ -742,6 +775,8 @@ def expire_open_applications(
     freed = 0
     for application in expired:
         before = application.status
+        # The state table must allow it (an accepted seat lapses only when a project is cancelled).
+        assert can_move(before, ApplicationStatus.EXPIRED, Actor.SYSTEM)
         freed += before is ApplicationStatus.ACCEPTED
         application.status = ApplicationStatus.EXPIRED
         application.reason = reason[:500]
@@ -769,6 +804,49 @@ def expire_open_applications(
         session.add(project)
     session.flush()
     return expired
+
+
+def _end_running_matches(session: Session, project: Project, actor: User, *, reason: str) -> None:
+    """End a cancelled project's approved matches early, freeing the students' hours."""
+    matches = list(
+        session.exec(
+            select(Application)
+            .where(
+                Application.project_id == project.id,
+                Application.status == ApplicationStatus.APPROVED,
+            )
+            .order_by(col(Application.id))
+            .with_for_update(key_share=True)
+        )
+    )
+    for match in matches:
+        assert can_move(match.status, ApplicationStatus.ENDED_EARLY, Actor.SYSTEM)
+        match.status = ApplicationStatus.ENDED_EARLY
+        match.reason = reason[:500]
+        match.updated_at = utcnow()
+        session.add(match)
+        audit.record(
+            session,
+            actor=actor,
+            action="application.end_early",
+            entity="application",
+            entity_id=match.id,
+            before={"status": ApplicationStatus.APPROVED.value},
+            after={"status": ApplicationStatus.ENDED_EARLY.value},
+            detail=reason,
+        )
+        notify(
+            session,
+            user_id=match.student_id,
+            kind="application.ended_early",
+            text=f"Your match on “{project.title}” has ended: {reason}. "
+            "Your hours in its weeks are free again.",
+            link=notification_link(match, match.student_id),
+        )
+    if matches:
+        project.filled = max(0, project.filled - len(matches))
+        session.add(project)
+        session.flush()
 
 
 def close_project(session: Session, *, actor: User, project_id: int) -> Project:
@@ -802,17 +880,15 @@ def cancel_project(
         if problem:
             raise ValidationFailed.from_fields({"reason": problem})
     _ensure_move(project, ProjectStatus.CANCELLED)
+    if reason is None and _student_ids(session, project_id, [ApplicationStatus.APPROVED]):
+        raise ValidationFailed.from_fields(
+            {"reason": "is required while matches run: their students will read it"}
+        )
     before = _move(project, ProjectStatus.CANCELLED)
     session.add(project)
     because = f"the project was cancelled ({reason})" if reason else "the project was cancelled"
     expire_open_applications(session, project, actor, include_accepted=True, reason=because)
-    _tell_students(
-        session,
-        project,
-        [ApplicationStatus.APPROVED],
-        "project.cancelled",
-        f"“{project.title}” was cancelled" + (f": {reason}" if reason else "."),
-    )
+    _end_running_matches(session, project, actor, reason=f"the project was cancelled: {reason}")
     _record_move(session, actor=actor, project=project, action=action, before=before, detail=reason)
     _tell_owner(
         session,

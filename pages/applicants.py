@@ -4,9 +4,10 @@ fit; accept, waitlist or decline. `?project=<id>` chooses the project."""
 from __future__ import annotations
 
 import streamlit as st
+from sqlmodel import Session
 
 from core.applications import Actor, Applicant, accept, can_move, decline, list_applicants, waitlist
-from core.db import read_session, write_transaction
+from core.db import read_session, run_in_transaction
 from core.errors import DomainError
 from core.models import ApplicationStatus, Project, ProjectStatus, User
 from core.projects import MyProjectRow, get_project, list_my_projects
@@ -234,14 +235,17 @@ def _actions(user: User, applicant: Applicant) -> None:
 
 def _move(user: User, applicant: Applicant, move: str, note: str | None = None) -> None:
     number = applicant.application_id
+
+    def work(session: Session) -> None:
+        if move == "accept":
+            accept(session, actor=user, application_id=number)
+        elif move == "waitlist":
+            waitlist(session, actor=user, application_id=number)
+        else:
+            decline(session, actor=user, application_id=number, note=note)
+
     try:
-        with write_transaction(get_engine()) as session:
-            if move == "accept":
-                accept(session, actor=user, application_id=number)
-            elif move == "waitlist":
-                waitlist(session, actor=user, application_id=number)
-            else:
-                decline(session, actor=user, application_id=number, note=note)
+        run_in_transaction(get_engine(), work)
     except DomainError as error:
         refusal(error)
         return

@@ -7,7 +7,7 @@ import streamlit as st
 
 from core.applications import reject
 from core.commitment import week_label, week_name
-from core.db import read_session, write_transaction
+from core.db import read_session, run_in_transaction
 from core.errors import DomainError
 from core.models import User
 from core.program import ItemResult, QueueRow, WeekLoad, approve_each, queue_with_loads
@@ -223,8 +223,10 @@ def _reject_form(user: User, row: QueueRow) -> None:
         return
     reason = str(st.session_state.get(f"ap_reason_{number}") or "")
     try:
-        with write_transaction(get_engine()) as session:
-            reject(session, actor=user, application_id=number, reason=reason)
+        run_in_transaction(
+            get_engine(),
+            lambda session: reject(session, actor=user, application_id=number, reason=reason),
+        )
     except DomainError as error:
         show_error(error)
         return

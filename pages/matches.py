@@ -11,7 +11,7 @@ from sqlmodel import Session
 
 from core import applications as apps
 from core import workspace as ws
-from core.db import read_session, write_transaction
+from core.db import read_session, run_in_transaction, write_transaction
 from core.errors import DomainError
 from core.models import ApplicationStatus, Role, User
 from core.wording import day
@@ -85,8 +85,7 @@ def _close() -> None:
 def _act(success: str, action: Callable[[Session], object]) -> None:
     """Run one write; on success keep `success` for the next run and rerun, else show why."""
     try:
-        with write_transaction(get_engine()) as session:
-            action(session)
+        run_in_transaction(get_engine(), action)
     except DomainError as error:
         show_error(error)
         return

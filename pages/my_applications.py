@@ -14,7 +14,7 @@ from core.applications import (
     list_my_applications,
     withdraw,
 )
-from core.db import read_session, write_transaction
+from core.db import read_session, run_in_transaction
 from core.errors import DomainError
 from core.models import LIVE_STATUSES, ApplicationStatus
 from core.wording import counted
@@ -68,8 +68,9 @@ def _withdrawable(status: ApplicationStatus) -> bool:
 def _do_withdraw(item: MyApplication) -> None:
     user = signed_in_user()
     try:
-        with write_transaction(get_engine()) as session:
-            withdraw(session, actor=user, application_id=item.id)
+        run_in_transaction(
+            get_engine(), lambda session: withdraw(session, actor=user, application_id=item.id)
+        )
     except DomainError as error:
         st.session_state.pop(CONFIRM, None)
         show_error(error)

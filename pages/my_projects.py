@@ -12,9 +12,10 @@ from typing import Any
 
 import pandas as pd
 import streamlit as st
+from sqlmodel import Session
 
 from core.commitment import Commitment, describe_mentor_overrun, occupied_weeks, project_end
-from core.db import read_session, write_transaction
+from core.db import read_session, run_in_transaction, write_transaction
 from core.errors import DomainError, ValidationFailed
 from core.models import (
     FINISHED_PROJECT_STATUSES,
@@ -626,7 +627,8 @@ CONFIRMATIONS = {
         "Keep it open",
     ),
     "cancel": (
-        "Cancel “{title}”? This cannot be undone. Open and accepted applications expire, and "
+        "Cancel “{title}”? This cannot be undone. Open and accepted applications expire, "
+        "running matches end early with your reason (their students' hours are freed), and "
         "every student concerned is told.",
         "Yes, cancel the project",
         "Keep the project",
@@ -684,7 +686,9 @@ def _confirm(user: User, project: Project, move: str) -> None:
         reason = None
         if move == "cancel":
             reason = st.text_input(
-                "Reason (optional, shown to the students)", key="pe_cancel_reason", max_chars=500
+                "Reason (shown to the students; required while matches run)",
+                key="pe_cancel_reason",
+                max_chars=500,
             )
         yes, no = st.columns(2)
         if yes.button(yes_label, key=f"pe_confirm_{move}", type="primary"):
@@ -696,16 +700,20 @@ def _confirm(user: User, project: Project, move: str) -> None:
 
 def _run_move(user: User, project: Project, move: str, reason: str | None = None) -> None:
     assert project.id is not None
+    number = project.id
+
+    def work(session: Session) -> None:
+        if move == "start":
+            start_project(session, actor=user, project_id=number)
+        elif move == "complete":
+            complete_project(session, actor=user, project_id=number)
+        elif move == "close":
+            close_project(session, actor=user, project_id=number)
+        else:
+            cancel_project(session, actor=user, project_id=number, reason=reason)
+
     try:
-        with write_transaction(get_engine()) as session:
-            if move == "start":
-                start_project(session, actor=user, project_id=project.id)
-            elif move == "complete":
-                complete_project(session, actor=user, project_id=project.id)
-            elif move == "close":
-                close_project(session, actor=user, project_id=project.id)
-            else:
-                cancel_project(session, actor=user, project_id=project.id, reason=reason)
+        run_in_transaction(get_engine(), work)
     except DomainError as error:
         refusal(error)
         return

@@ -9,7 +9,7 @@ import streamlit as st
 from core.applications import apply
 from core.catalog import ProjectDetail, project_detail
 from core.commitment import week_label
-from core.db import read_session, write_transaction
+from core.db import read_session, run_in_transaction
 from core.errors import DomainError, ValidationFailed
 from core.models import ProjectStatus, Role
 from core.projects import status_label
@@ -171,14 +171,16 @@ def _apply_form(detail: ProjectDetail, user_id: int) -> None:
         return
     user = signed_in_user()
     try:
-        with write_transaction(get_engine()) as session:
-            apply(
+        run_in_transaction(
+            get_engine(),
+            lambda session: apply(
                 session,
                 actor=user,
                 project_id=project.id,
                 statement=st.session_state.get(statement_key) or "",
                 screening_answer=st.session_state.get(answer_key),
-            )
+            ),
+        )
     except ValidationFailed as error:
         show_error(error)
         for field, problem in error.fields.items():

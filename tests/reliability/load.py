@@ -27,6 +27,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
+from typing import TypeVar
 
 os.environ.setdefault("BCRYPT_ROUNDS", "4")
 
@@ -34,9 +35,17 @@ from sqlalchemy import Engine, create_engine, func  # noqa: E402
 from sqlmodel import Session, col, select  # noqa: E402
 
 from core import applications as apps  # noqa: E402
+from core import db  # noqa: E402
 from core import workspace as ws  # noqa: E402
 from core.commitment import Commitment, weekly_load  # noqa: E402
-from core.db import create_db_engine, is_sqlite, read_session, write_transaction  # noqa: E402
+from core.db import (  # noqa: E402
+    Busy,
+    create_db_engine,
+    is_sqlite,
+    read_session,
+    run_in_transaction,
+    write_transaction,
+)
 from core.errors import DomainError  # noqa: E402
 from core.matching import recommend  # noqa: E402
 from core.migrate import upgrade_to_head  # noqa: E402
@@ -50,6 +59,9 @@ from core.models import (  # noqa: E402
     Role,
     User,
 )
+from core.profiles import update_profile  # noqa: E402
+from core.program import approve_each  # noqa: E402
+from core.projects import cancel_project  # noqa: E402
 from core.seed import seed_demo  # noqa: E402
 from core.workspace_models import (  # noqa: E402
     MatchMessage,
@@ -61,6 +73,7 @@ from core.workspace_models import (  # noqa: E402
 from tests.services import app_helpers as h  # noqa: E402
 
 S = ApplicationStatus
+T = TypeVar("T")
 ROOT = Path(__file__).resolve().parents[2]
 TAGS = ("python", "data-science", "writing", "finance", "genomics", "policy", "web", "design")
 MAX_STEPS_PER_USER = 5_000
@@ -78,6 +91,10 @@ class Stats:
         started = time.perf_counter()
         try:
             result = step()
+        except Busy as busy:
+            with self.lock:
+                self.errors.append(f"{name}: retries exhausted: {busy}"[:300])
+            return None
         except DomainError as refusal:
             with self.lock:
                 self.refusals[f"{name}: {type(refusal).__name__}"] += 1
@@ -157,6 +174,11 @@ def _running_match(session: Session, mentor: User) -> tuple[User, User, int]:
 # ---------------------------------------------------------------------------- journeys
 
 
+def write(engine: Engine, work: Callable[[Session], T]) -> T:
+    """One write as the screens make it: a transaction run again after a deadlock."""
+    return run_in_transaction(engine, work)
+
+
 def student_journey(engine: Engine, stats: Stats, world: World, rng: random.Random) -> None:
     student = rng.choice(world.students)
 
@@ -169,10 +191,12 @@ def student_journey(engine: Engine, stats: Stats, world: World, rng: random.Rand
     target = rng.choice(candidates)
 
     def apply() -> int:
-        with write_transaction(engine) as session:
-            return (
+        return write(
+            engine,
+            lambda session: (
                 apps.apply(session, actor=student, project_id=target, statement=h.STATEMENT).id or 0
-            )
+            ),
+        )
 
     stats.timed("apply", apply)
     if rng.random() < 0.15:
@@ -183,10 +207,34 @@ def student_journey(engine: Engine, stats: Stats, world: World, rng: random.Rand
             live = [a for a in mine if a.status in (S.SUBMITTED, S.WAITLISTED, S.ACCEPTED)]
             if not live:
                 return
-            with write_transaction(engine) as session:
-                apps.withdraw(session, actor=student, application_id=rng.choice(live).id)
+            chosen = rng.choice(live).id
+            write(
+                engine, lambda session: apps.withdraw(session, actor=student, application_id=chosen)
+            )
 
         stats.timed("withdraw", withdraw_one)
+    if rng.random() < 0.05:
+
+        def cut_hours() -> None:
+            # Lowering one's available hours races approvals of the same student.
+            with read_session(engine) as session:
+                me = session.get(User, student.id)
+                assert me is not None
+            write(
+                engine,
+                lambda session: update_profile(
+                    session,
+                    actor=student,
+                    user_id=student.id or 0,
+                    display_name=me.display_name,
+                    department=me.department,
+                    weekly_hours=max(1.0, me.weekly_hours - 2),
+                    blind_review=me.blind_review,
+                    interests=list(TAGS[:2]),
+                ),
+            )
+
+        stats.timed("cut_hours", cut_hours)
 
 
 def mentor_journey(engine: Engine, stats: Stats, world: World, rng: random.Random) -> None:
@@ -203,6 +251,18 @@ def mentor_journey(engine: Engine, stats: Stats, world: World, rng: random.Rando
         for a in (found if isinstance(found, list) else [])
         if a.status in (S.SUBMITTED, S.WAITLISTED)
     ]
+    if rng.random() < 0.02:
+
+        def cancel() -> None:
+            write(
+                engine,
+                lambda session: cancel_project(
+                    session, actor=mentor, project_id=project_id, reason="The team was reassigned."
+                ),
+            )
+
+        stats.timed("cancel", cancel)
+        return
     if not waiting:
         return
     chosen = rng.choice(waiting)
@@ -215,8 +275,10 @@ def mentor_journey(engine: Engine, stats: Stats, world: World, rng: random.Rando
         move, name = apps.decline, "decline"
 
     def decide() -> None:
-        with write_transaction(engine) as session:
-            move(session, actor=mentor, application_id=chosen.application_id)
+        write(
+            engine,
+            lambda session: move(session, actor=mentor, application_id=chosen.application_id),
+        )
 
     stats.timed(name, decide)
 
@@ -233,23 +295,40 @@ def faculty_journey(engine: Engine, stats: Stats, world: World, rng: random.Rand
     if not items:
         return
     item = rng.choice(items[:5])
-    if rng.random() < 0.85:
+    roll = rng.random()
+    if roll < 0.15:
+
+        def bulk() -> None:
+            # Bulk approval reports per item; an item that is not a refusal is an error.
+            ids = [found.application_id for found in items[:5]]
+            for result in approve_each(engine, actor=approver, application_ids=ids):
+                if not result.ok and "unexpected" in result.message:
+                    raise RuntimeError(result.message)
+
+        stats.timed("bulk_approve", bulk)
+    elif roll < 0.85:
 
         def approve() -> None:
-            with write_transaction(engine) as session:
-                apps.approve(session, actor=approver, application_id=item.application_id)
+            write(
+                engine,
+                lambda session: apps.approve(
+                    session, actor=approver, application_id=item.application_id
+                ),
+            )
 
         stats.timed("approve", approve)
     else:
 
         def reject() -> None:
-            with write_transaction(engine) as session:
-                apps.reject(
+            write(
+                engine,
+                lambda session: apps.reject(
                     session,
                     actor=approver,
                     application_id=item.application_id,
                     reason="Not this term.",
-                )
+                ),
+            )
 
         stats.timed("reject", reject)
 
@@ -259,15 +338,19 @@ def workspace_journey(engine: Engine, stats: Stats, world: World, rng: random.Ra
     me, other = (student, mentor) if rng.random() < 0.5 else (mentor, student)
 
     def log() -> None:
-        with write_transaction(engine) as session:
-            ws.log_session(
+        held_on = date.today() - timedelta(days=rng.randint(0, 20))
+        minutes = rng.choice([30, 45, 60])
+        write(
+            engine,
+            lambda session: ws.log_session(
                 session,
                 actor=me,
                 application_id=match_id,
-                held_on=date.today() - timedelta(days=rng.randint(0, 20)),
-                minutes=rng.choice([30, 45, 60]),
+                held_on=held_on,
+                minutes=minutes,
                 summary="Worked through the plan.",
-            )
+            ),
+        )
 
     stats.timed("log_session", log)
 
@@ -276,16 +359,24 @@ def workspace_journey(engine: Engine, stats: Stats, world: World, rng: random.Ra
             waiting = ws.get_workspace(session, actor=other, application_id=match_id).sessions
         theirs = [s for s in waiting if not s.confirmed and s.author_id == me.id]
         if theirs:
-            with write_transaction(engine) as session:
-                ws.confirm_session(session, actor=other, session_id=rng.choice(theirs).id)
+            chosen = rng.choice(theirs).id
+            write(
+                engine, lambda session: ws.confirm_session(session, actor=other, session_id=chosen)
+            )
 
     stats.timed("confirm_session", confirm)
 
     def message() -> None:
-        with write_transaction(engine) as session:
-            ws.send_message(session, actor=me, application_id=match_id, body="See you soon.")
-        with write_transaction(engine) as session:
-            ws.mark_thread_read(session, actor=other, application_id=match_id)
+        write(
+            engine,
+            lambda session: ws.send_message(
+                session, actor=me, application_id=match_id, body="See you soon."
+            ),
+        )
+        write(
+            engine,
+            lambda session: ws.mark_thread_read(session, actor=other, application_id=match_id),
+        )
 
     stats.timed("message", message)
 
@@ -294,11 +385,18 @@ def workspace_journey(engine: Engine, stats: Stats, world: World, rng: random.Ra
             view = ws.get_workspace(session, actor=student, application_id=match_id)
         todo = [m for m in view.milestones if m.status is MilestoneStatus.TODO]
         done = [m for m in view.milestones if m.status is MilestoneStatus.DONE]
-        with write_transaction(engine) as session:
-            if done and rng.random() < 0.6:
-                ws.verify_milestone(session, actor=mentor, milestone_id=rng.choice(done).id)
-            elif todo:
-                ws.mark_milestone_done(session, actor=student, milestone_id=rng.choice(todo).id)
+        if done and rng.random() < 0.6:
+            chosen = rng.choice(done).id
+            write(
+                engine,
+                lambda session: ws.verify_milestone(session, actor=mentor, milestone_id=chosen),
+            )
+        elif todo:
+            chosen = rng.choice(todo).id
+            write(
+                engine,
+                lambda session: ws.mark_milestone_done(session, actor=student, milestone_id=chosen),
+            )
 
     stats.timed("milestone", milestone)
 
@@ -442,8 +540,18 @@ def _percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
-def run(label: str, engine: Engine, users: int, seconds: float, seed: int) -> bool:
+def run(
+    label: str,
+    engine: Engine,
+    users: int,
+    seconds: float,
+    seed: int,
+    *,
+    apptest_threads: int = APPTEST_THREADS,
+) -> bool:
+    """Run the mixed workload once; print what happened; True when nothing broke."""
     rng = random.Random(seed)
+    retries_before = db.retries.snapshot()
     world = build_world(engine, users, rng)
     stats = Stats()
     steps: Counter[str] = Counter()
@@ -456,7 +564,7 @@ def run(label: str, engine: Engine, users: int, seconds: float, seed: int) -> bo
     ]
     threads += [
         threading.Thread(target=apptest_loop, args=(stats, name, deadline))
-        for name in ("demo-student", "demo-faculty")[:APPTEST_THREADS]
+        for name in ("demo-student", "demo-faculty")[:apptest_threads]
     ]
     started = time.monotonic()
     for thread in threads:
@@ -470,7 +578,7 @@ def run(label: str, engine: Engine, users: int, seconds: float, seed: int) -> bo
 
     operations = sum(len(v) for v in stats.latencies.values())
     print(
-        f"\n== {label}: {users} simulated users + {APPTEST_THREADS} AppTest sessions, "
+        f"\n== {label}: {users} simulated users + {apptest_threads} AppTest sessions, "
         f"{elapsed:.1f}s"
     )
     print(
@@ -498,6 +606,13 @@ def run(label: str, engine: Engine, users: int, seconds: float, seed: int) -> bo
     for name, count in stats.refusals.most_common():
         print(f"     {name}: {count}")
     print(f"   applications by status: {dict(sorted((k.value, v) for k, v in by_status.items()))}")
+    after = db.retries.snapshot()
+    retried = {cause: after[cause] - retries_before.get(cause, 0) for cause in after}
+    retried = {cause: count for cause, count in retried.items() if count}
+    print(
+        f"   deadlocks (broken by PostgreSQL, retried): {retried.get('deadlock', 0)}; "
+        f"transactions run again: {sum(retried.values())} {retried or ''}".rstrip()
+    )
     print(f"   errors: {len(stats.errors)}")
     for error in stats.errors[:10]:
         print(f"     {error}")
@@ -527,6 +642,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--pg-users", type=int, default=32)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--only", choices=["sqlite", "postgres"])
+    parser.add_argument("--pg-runs", type=int, default=3, help="consecutive PostgreSQL runs")
     args = parser.parse_args(argv)
     os.chdir(ROOT)
     ok = True
@@ -544,17 +660,19 @@ def main(argv: list[str] | None = None) -> int:
 
         server = ThrowawayPostgres().start()
         try:
-            url = server.create_database("load")
-            migrated = create_db_engine(url)
-            upgrade_to_head(migrated)
-            seed_demo(migrated)
-            migrated.dispose()
-            # One pooled connection per simulated user, as several app processes would hold.
-            engine = create_engine(url, pool_size=args.pg_users + 8, max_overflow=0)
-            assert not is_sqlite(engine)
-            _point_app_at(url, folder)
-            ok &= run("PostgreSQL", engine, args.pg_users, args.seconds, args.seed)
-            engine.dispose()
+            for number in range(1, args.pg_runs + 1):
+                url = server.create_database(f"load{number}")
+                migrated = create_db_engine(url)
+                upgrade_to_head(migrated)
+                seed_demo(migrated)
+                migrated.dispose()
+                # One pooled connection per simulated user, as several app processes would hold.
+                engine = create_engine(url, pool_size=args.pg_users + 8, max_overflow=0)
+                assert not is_sqlite(engine)
+                _point_app_at(url, folder)
+                label = f"PostgreSQL, run {number} of {args.pg_runs}"
+                ok &= run(label, engine, args.pg_users, args.seconds, args.seed + number)
+                engine.dispose()
         finally:
             server.stop()
     print("\nLOAD TEST PASSED: zero errors, zero broken invariants" if ok else "\nLOAD TEST FAILED")

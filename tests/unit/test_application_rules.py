@@ -22,8 +22,9 @@ ALLOWED = [
     (S.ACCEPTED, S.WITHDRAWN, {A.STUDENT, A.SYSTEM}),
     (S.SUBMITTED, S.EXPIRED, {A.SYSTEM}),
     (S.WAITLISTED, S.EXPIRED, {A.SYSTEM}),
+    (S.ACCEPTED, S.EXPIRED, {A.SYSTEM}),  # only when the project is cancelled
     (S.APPROVED, S.COMPLETED, {A.MENTOR}),
-    (S.APPROVED, S.ENDED_EARLY, {A.STUDENT, A.MENTOR}),
+    (S.APPROVED, S.ENDED_EARLY, {A.STUDENT, A.MENTOR, A.SYSTEM}),  # the system: cancelled
 ]
 
 
@@ -47,7 +48,6 @@ REFUSED = [
     (S.WAITLISTED, S.DECLINED),
     (S.WAITLISTED, S.APPROVED),
     (S.ACCEPTED, S.DECLINED),
-    (S.ACCEPTED, S.EXPIRED),  # an accepted application waits for faculty, it never expires
     (S.APPROVED, S.WITHDRAWN),  # a match ends early instead
     (S.APPROVED, S.REJECTED),
     (S.DECLINED, S.ACCEPTED),
@@ -75,6 +75,7 @@ def test_terminal_states_have_no_way_out():
 def test_nobody_but_the_system_expires_an_application():
     assert not can_move(S.SUBMITTED, S.EXPIRED, A.MENTOR)
     assert not can_move(S.SUBMITTED, S.EXPIRED, A.STUDENT)
+    assert not can_move(S.ACCEPTED, S.EXPIRED, A.APPROVER)
 
 
 def test_refusal_names_both_states_in_words():
