@@ -5,8 +5,8 @@ from __future__ import annotations
 import streamlit as st
 
 from core.applications import expire_if_due
-from core.settings import WeakSecretError, get_settings
-from core.wording import counted
+from core.platform.settings import WeakSecretError, get_settings
+from core.platform.wording import counted
 from core.workspace import flag_at_risk_if_due
 from pages.components import visitor
 from pages.components.auth import LoginGate, request_logout

@@ -177,8 +177,8 @@ def prepare_database(url: str, profile: str, seed: int) -> Engine:
     generator refuses a database that already holds generated rows); a stale server database
     has to be dropped by hand.
     """
-    from core.db import create_db_engine
-    from core.migrate import upgrade_to_head
+    from core.platform.db import create_db_engine
+    from core.platform.migrate import upgrade_to_head
 
     engine = create_db_engine(url)
     upgrade_to_head(engine)
@@ -207,7 +207,7 @@ def point_app_at(url: str, data_dir: Path) -> None:
     """Configure the app (as the test fixtures do) and clear its caches."""
     import streamlit as st  # noqa: TID251 (the bench drives the app)
 
-    from core.settings import get_settings
+    from core.platform.settings import get_settings
 
     os.environ["DATABASE_URL"] = url
     os.environ["DATA_DIR"] = str(data_dir)
@@ -596,10 +596,10 @@ def measure_bare(
 
 @contextmanager
 def rolled_back(engine: Engine) -> Iterator[Any]:
-    """A write transaction like core.db.write_transaction, rolled back at the end."""
+    """A write transaction like core.platform.db.write_transaction, rolled back at the end."""
     from sqlmodel import Session
 
-    from core.db import is_sqlite
+    from core.platform.db import is_sqlite
 
     bind = engine.execution_options(sqlite_begin="IMMEDIATE") if is_sqlite(engine) else engine
     with Session(bind, expire_on_commit=False) as session:
@@ -755,7 +755,7 @@ def timed_result(
 
 
 def measure_writes(engine: Engine, profile: str, kind: str, runs: int) -> list[Result]:
-    from core.errors import DomainError
+    from core.platform.errors import DomainError
 
     results = []
     for name, calls in write_cases(engine, runs).items():
@@ -808,8 +808,8 @@ def measure_uncached_reads(engine: Engine, profile: str, kind: str, runs: int) -
     """Time what the screens keep briefly, as computed on a miss: the dashboard's figures and
     the browse screen's services without their remembered ranking."""
     from core.catalog import search_projects
-    from core.db import read_session
     from core.matching import recommend
+    from core.platform.db import read_session
     from core.program import DashboardFilter, dashboard_parts, default_filter
 
     users = _users(engine, [_user_id(engine, ROLE_USERS[r]) for r in ("faculty", "student")])

@@ -11,8 +11,10 @@ from datetime import datetime, timedelta
 from sqlalchemy import ColumnElement
 from sqlmodel import Session, col, func, select, update
 
-from core import audit
-from core.errors import (
+from core.models import AuthSession, LoginAttempt, Role, User
+from core.passwords import hash_password, is_correct_password, password_problem
+from core.platform import audit
+from core.platform.errors import (
     DomainError,
     InvalidCredentials,
     LoginThrottled,
@@ -20,10 +22,8 @@ from core.errors import (
     SessionEnded,
     ValidationFailed,
 )
-from core.models import AuthSession, LoginAttempt, Role, User
-from core.passwords import hash_password, is_correct_password, password_problem
-from core.settings import Settings
-from core.types import utcnow
+from core.platform.settings import Settings
+from core.platform.types import utcnow
 
 USERNAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{2,39}$")
 EMAIL_PATTERN = re.compile(r"^[^@\s<>\"']+@[^@\s<>\"']+\.[^@\s<>\"']+$")

@@ -16,7 +16,6 @@ from typing import Any
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, func, or_, select
 
-from core import audit
 from core.accounts import (
     DEFAULT_WEEKLY_HOURS,
     EMAIL_PATTERN,
@@ -26,10 +25,13 @@ from core.accounts import (
     revoke_user_sessions,
     token_digest,
 )
-from core.errors import InvalidTransition, NotFound, ValidationFailed
 from core.models import AuditEntry, FacultyInvite, Role, User
-from core.notifications import notify
-from core.permissions import ensure_role
+from core.platform import audit
+from core.platform.errors import InvalidTransition, NotFound, ValidationFailed
+from core.platform.notifications import notify
+from core.platform.permissions import ensure_role
+from core.platform.types import utcnow
+from core.platform.wording import counted
 from core.registration import (
     INVITE_LIFETIME,
     RESET_LIFETIME,
@@ -40,8 +42,6 @@ from core.registration import (
     make_set_password_link,
     new_link_token,
 )
-from core.types import utcnow
-from core.wording import counted
 
 MAX_PAGE_SIZE = 200
 IMPORT_MAX_ROWS = 1000

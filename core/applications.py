@@ -4,7 +4,7 @@ Every move checks permission first, then the input, then the rules; it writes on
 the notifications in the caller's transaction and never commits.
 
 Row locks on PostgreSQL (SQLite holds the whole database with BEGIN IMMEDIATE) follow the order
-of core.locks: projects (ascending id) before users before applications.
+of core.platform.locks: projects (ascending id) before users before applications.
 """
 
 from __future__ import annotations
@@ -22,28 +22,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
-from core import audit
 from core.commitment import (
     Commitment,
     describe_student_overrun,
     first_overrun,
     least_free_hours,
     week_name,
-)
-from core.db import LockSetChanged, read_session, write_transaction
-from core.errors import (
-    CapacityExceeded,
-    InvalidTransition,
-    NotFound,
-    OverCommitted,
-    ValidationFailed,
-)
-from core.locks import (
-    HeldRows,
-    lock_application,
-    lock_project,
-    lock_seat_release,
-    lock_user,
 )
 from core.models import (
     LIVE_PROJECT_STATUSES,
@@ -59,11 +43,27 @@ from core.models import (
     User,
     UserInterest,
 )
-from core.notifications import notify
-from core.permissions import deny, ensure_active, ensure_role, is_admin
-from core.schedule import is_due
-from core.types import utcnow
-from core.wording import counted, hours
+from core.platform import audit
+from core.platform.db import LockSetChanged, read_session, write_transaction
+from core.platform.errors import (
+    CapacityExceeded,
+    InvalidTransition,
+    NotFound,
+    OverCommitted,
+    ValidationFailed,
+)
+from core.platform.locks import (
+    HeldRows,
+    lock_application,
+    lock_project,
+    lock_seat_release,
+    lock_user,
+)
+from core.platform.notifications import notify
+from core.platform.permissions import deny, ensure_active, ensure_role, is_admin
+from core.platform.throttle import is_due
+from core.platform.types import utcnow
+from core.platform.wording import counted, hours
 
 S = ApplicationStatus
 

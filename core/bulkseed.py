@@ -35,7 +35,6 @@ from sqlalchemy import Engine
 from sqlmodel import SQLModel
 
 from core.applications import NO_LONGER_FITS
-from core.db import is_sqlite
 from core.models import (
     Application,
     AuditEntry,
@@ -48,6 +47,7 @@ from core.models import (
     UserInterest,
 )
 from core.passwords import hash_password
+from core.platform.db import is_sqlite
 from core.seed import DEMO_PASSWORD, seed_demo
 
 
@@ -1187,7 +1187,7 @@ def generate(
 def verify(engine: Engine) -> list[str]:
     """Check the domain rules over the whole database; return what is broken (empty when fine)."""
     from core.applications import expire_due_exists
-    from core.db import read_session
+    from core.platform.db import read_session
 
     problems: list[str] = []
     with engine.connect() as conn:

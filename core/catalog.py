@@ -22,7 +22,6 @@ from sqlmodel import Session, col, select
 
 from core.applications import apply_warnings, approved_commitments
 from core.commitment import Commitment, Overrun, first_overrun, least_free_hours, weekly_load
-from core.errors import ValidationFailed
 from core.matching import MatchScore, best_first, score, shared_tag_count
 from core.models import (
     LIVE_STATUSES,
@@ -38,11 +37,12 @@ from core.models import (
     User,
     UserInterest,
 )
-from core.permissions import ensure_active
+from core.platform.errors import ValidationFailed
+from core.platform.permissions import ensure_active
+from core.platform.text import has_control_characters
 from core.projects import get_project
 from core.ranking import RankingMemo, database_of
 from core.tags import normalise_tags, tag_problem
-from core.text import has_control_characters
 
 SORTS = ("best", "newest", "deadline")
 SORT_LABELS = {"best": "Best match", "newest": "Newest", "deadline": "Deadline"}

@@ -13,14 +13,14 @@ from sqlalchemy import Engine
 
 from core.accounts import create_user
 from core.applications import expire_stale
-from core.backup import BackupError
-from core.db import create_db_engine, write_transaction
-from core.errors import DomainError
-from core.migrate import upgrade_to_head
 from core.models import Role, User
+from core.platform.backup import BackupError
+from core.platform.db import create_db_engine, write_transaction
+from core.platform.errors import DomainError
+from core.platform.migrate import upgrade_to_head
+from core.platform.settings import WeakSecretError, generate_key_file, get_settings
+from core.platform.wording import counted
 from core.seed import DEMO_ACCOUNTS, DEMO_PASSWORD, is_empty, seed_demo
-from core.settings import WeakSecretError, generate_key_file, get_settings
-from core.wording import counted
 
 
 def _engine() -> Engine:
@@ -100,7 +100,7 @@ def cmd_flag_at_risk(_args: argparse.Namespace) -> int:
 
 def cmd_backup(args: argparse.Namespace) -> int:
     """Write a consistent backup of the database while the app keeps running."""
-    from core.backup import backup
+    from core.platform.backup import backup
 
     result = backup(get_settings().effective_database_url, Path(args.path))
     size = f"{result.size_bytes:,} bytes"
@@ -110,7 +110,7 @@ def cmd_backup(args: argparse.Namespace) -> int:
 
 def cmd_restore(args: argparse.Namespace) -> int:
     """Restore a backup; refuses to overwrite a database holding data unless --force."""
-    from core.backup import restore
+    from core.platform.backup import restore
 
     result = restore(get_settings().effective_database_url, Path(args.path), force=args.force)
     total = sum(result.rows.values())
@@ -121,7 +121,7 @@ def cmd_restore(args: argparse.Namespace) -> int:
 def _account(engine: Engine, username: str) -> User | None:
     """Return the named account, or say there is none (on standard error)."""
     from core.accounts import find_user_by_username
-    from core.db import read_session
+    from core.platform.db import read_session
 
     with read_session(engine) as session:
         actor = find_user_by_username(session, username)
@@ -132,7 +132,7 @@ def _account(engine: Engine, username: str) -> User | None:
 
 def cmd_export(args: argparse.Namespace) -> int:
     """Write matches or projects as CSV, in the scope of a faculty or admin account."""
-    from core.db import read_session
+    from core.platform.db import read_session
     from core.program import EXPORTS, write_csv
 
     engine = _engine()

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from core.wording import day, hours
+from core.platform.wording import day, hours
 
 
 def week_start(when: date) -> date:

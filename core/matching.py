@@ -28,7 +28,7 @@ from core.models import (
     User,
     UserInterest,
 )
-from core.permissions import ensure_role
+from core.platform.permissions import ensure_role
 from core.ranking import RankingMemo, database_of
 
 INTEREST_POINTS = 60.0

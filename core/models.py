@@ -8,7 +8,7 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
-from core.types import UTCDateTime, enum_type, utcnow
+from core.platform.types import UTCDateTime, enum_type, utcnow
 
 
 class Role(enum.StrEnum):

@@ -8,19 +8,19 @@ from datetime import date
 
 from sqlmodel import Session
 
-from core import audit
 from core.applications import approved_commitments
 from core.commitment import Commitment, Overrun, first_overrun, week_start, weekly_load
-from core.errors import NotFound, OverBudget, OverCommitted, ValidationFailed
-from core.locks import lock_user
 from core.models import Role, User
-from core.notifications import notify
-from core.permissions import deny, ensure_active, is_admin
+from core.platform import audit
+from core.platform.errors import NotFound, OverBudget, OverCommitted, ValidationFailed
+from core.platform.locks import lock_user
+from core.platform.notifications import notify
+from core.platform.permissions import deny, ensure_active, is_admin
+from core.platform.text import text_problem
+from core.platform.types import utcnow
+from core.platform.wording import day, hours
 from core.projects import mentor_weekly_load
 from core.tags import interests_problem, replace_interests, user_interest_names
-from core.text import text_problem
-from core.types import utcnow
-from core.wording import day, hours
 
 # Students give hours available per week; mentors (and admins) a weekly mentoring budget.
 HOURS_RANGE = {

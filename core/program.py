@@ -37,8 +37,6 @@ from core.applications import (
     approved_matches,
 )
 from core.commitment import Commitment, occupied_weeks, weekly_load
-from core.db import read_session, run_in_transaction, write_transaction
-from core.errors import DomainError
 from core.models import (
     LIVE_PROJECT_STATUSES,
     Application,
@@ -51,8 +49,10 @@ from core.models import (
     Tag,
     User,
 )
-from core.permissions import ensure_role, is_admin
-from core.types import UTCDateTime, utcnow
+from core.platform.db import read_session, run_in_transaction, write_transaction
+from core.platform.errors import DomainError
+from core.platform.permissions import ensure_role, is_admin
+from core.platform.types import UTCDateTime, utcnow
 from core.workspace_models import MatchSession, SelfEfficacy, SelfEfficacyPhase
 
 log = logging.getLogger(__name__)

@@ -17,7 +17,6 @@ from pydantic import ValidationError, field_validator
 from sqlalchemy import and_, func
 from sqlmodel import Field, Session, SQLModel, col, delete, select
 
-from core import audit
 from core.applications import Actor, approved_matches, can_move, notification_link
 from core.commitment import (
     Commitment,
@@ -29,15 +28,6 @@ from core.commitment import (
     week_start,
     weekly_load,
 )
-from core.errors import (
-    InvalidTransition,
-    NotFound,
-    OverBudget,
-    OverCommitted,
-    PermissionDenied,
-    ValidationFailed,
-)
-from core.locks import lock_project, lock_rows, lock_user
 from core.models import (
     LIVE_PROJECT_STATUSES,
     LIVE_STATUSES,
@@ -52,11 +42,21 @@ from core.models import (
     Tag,
     User,
 )
-from core.notifications import notify
-from core.permissions import deny, ensure_active, ensure_role, is_admin
+from core.platform import audit
+from core.platform.errors import (
+    InvalidTransition,
+    NotFound,
+    OverBudget,
+    OverCommitted,
+    PermissionDenied,
+    ValidationFailed,
+)
+from core.platform.locks import lock_project, lock_rows, lock_user
+from core.platform.notifications import notify
+from core.platform.permissions import deny, ensure_active, ensure_role, is_admin
+from core.platform.text import text_problem
+from core.platform.types import utcnow
 from core.tags import get_or_create_tags, normalise_tag, tag_problem
-from core.text import text_problem
-from core.types import utcnow
 
 ENTITY = "project"
 MENTOR_ROLES = (Role.ALUMNI, Role.FACULTY)

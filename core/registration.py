@@ -9,15 +9,15 @@ from datetime import date, datetime, timedelta
 
 from sqlmodel import Session, col, select, update
 
-from core import audit
 from core.accounts import account_problems, create_user, revoke_user_sessions, token_digest
-from core.errors import DomainError, ValidationFailed
 from core.models import AuthSession, FacultyInvite, PasswordReset, Role, User
 from core.passwords import hash_password, is_correct_password, password_problem
-from core.permissions import deny, ensure_active
+from core.platform import audit
+from core.platform.errors import DomainError, ValidationFailed
+from core.platform.permissions import deny, ensure_active
+from core.platform.text import text_problem
+from core.platform.types import utcnow
 from core.tags import interests_problem, set_user_interests
-from core.text import text_problem
-from core.types import utcnow
 
 INVITE_LIFETIME = timedelta(days=7)
 RESET_LIFETIME = timedelta(hours=24)

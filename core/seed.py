@@ -17,8 +17,8 @@ from core import applications as apps
 from core import projects
 from core import workspace as ws
 from core.accounts import create_user, find_user_by_username
-from core.db import write_transaction
 from core.models import Project, ProjectMode, Role, User
+from core.platform.db import write_transaction
 from core.tags import set_user_interests
 from core.workspace_models import MatchMilestone, SelfEfficacyPhase
 

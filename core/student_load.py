@@ -12,7 +12,7 @@ from sqlmodel import Session, col
 from core.applications import PENDING_STATUSES
 from core.commitment import Commitment, weekly_load
 from core.models import Application, ApplicationStatus, Project, Role, User
-from core.permissions import ensure_role
+from core.platform.permissions import ensure_role
 
 
 @dataclass(frozen=True)

@@ -9,11 +9,11 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, delete, select
 
-from core import audit
-from core.errors import NotFound, ValidationFailed
 from core.models import Tag, User, UserInterest
-from core.notifications import notify
-from core.permissions import deny, ensure_active, is_admin
+from core.platform import audit
+from core.platform.errors import NotFound, ValidationFailed
+from core.platform.notifications import notify
+from core.platform.permissions import deny, ensure_active, is_admin
 
 TAG_PATTERN = re.compile(r"^[a-z0-9+#.-]{2,40}$")
 MAX_INTERESTS = 20

@@ -12,7 +12,7 @@ is its end time (the 14-day feedback reveal counts from it).
 
 Completing and ending a match early live in core.applications (complete_match, end_early).
 Row locks on PostgreSQL: only the application row (then a workspace row), after any project or
-user lock a caller already holds, in the order of core.locks.
+user lock a caller already holds, in the order of core.platform.locks.
 """
 
 from __future__ import annotations
@@ -32,9 +32,6 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, func, select
 
-from core import audit
-from core.db import write_transaction
-from core.errors import InvalidTransition, NotFound, ValidationFailed
 from core.models import (
     LIVE_PROJECT_STATUSES,
     Application,
@@ -44,10 +41,13 @@ from core.models import (
     User,
 )
 from core.models import ApplicationStatus as S
-from core.notifications import ACTOR, notify, unread_count_statement
-from core.permissions import deny, ensure_active
-from core.schedule import is_due
-from core.types import utcnow
+from core.platform import audit
+from core.platform.db import write_transaction
+from core.platform.errors import InvalidTransition, NotFound, ValidationFailed
+from core.platform.notifications import ACTOR, notify, unread_count_statement
+from core.platform.permissions import deny, ensure_active
+from core.platform.throttle import is_due
+from core.platform.types import utcnow
 from core.workspace_models import (
     COMMENT_MAX,
     MESSAGE_MAX,

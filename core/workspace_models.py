@@ -12,7 +12,7 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
-from core.types import UTCDateTime, enum_type, utcnow
+from core.platform.types import UTCDateTime, enum_type, utcnow
 
 SESSION_MINUTES_MIN = 15
 SESSION_MINUTES_MAX = 240

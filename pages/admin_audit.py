@@ -5,8 +5,8 @@ from __future__ import annotations
 import streamlit as st
 
 from core import admin
-from core.db import read_session
-from core.errors import DomainError
+from core.platform.db import read_session
+from core.platform.errors import DomainError
 from pages.components.auth import signed_in_user
 from pages.components.engine import get_engine
 from pages.components.ui import records_table, show_error

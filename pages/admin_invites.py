@@ -5,10 +5,10 @@ from __future__ import annotations
 import streamlit as st
 
 from core import admin
-from core.db import read_session, write_transaction
-from core.errors import DomainError
 from core.models import FacultyInvite
-from core.types import utcnow
+from core.platform.db import read_session, write_transaction
+from core.platform.errors import DomainError
+from core.platform.types import utcnow
 from pages.components.auth import signed_in_user
 from pages.components.engine import get_engine
 from pages.components.links import INVITE_PARAM, link_url

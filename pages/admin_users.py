@@ -7,10 +7,10 @@ from collections.abc import Callable
 import streamlit as st
 
 from core import admin
-from core.db import read_session, write_transaction
-from core.errors import DomainError
 from core.models import Role, User
-from core.wording import counted
+from core.platform.db import read_session, write_transaction
+from core.platform.errors import DomainError
+from core.platform.wording import counted
 from pages.components.auth import signed_in_user
 from pages.components.engine import get_engine
 from pages.components.links import RESET_PARAM, link_url

@@ -7,11 +7,11 @@ import streamlit as st
 from sqlmodel import Session
 
 from core.applications import Actor, Applicant, accept, can_move, decline, list_applicants, waitlist
-from core.db import read_session, run_in_transaction
-from core.errors import DomainError
 from core.models import ApplicationStatus, Project, ProjectStatus, User
+from core.platform.db import read_session, run_in_transaction
+from core.platform.errors import DomainError
+from core.platform.wording import counted
 from core.projects import MyProjectRow, get_project, list_my_projects
-from core.wording import counted
 from pages.components.auth import signed_in_user
 from pages.components.engine import get_engine
 from pages.components.mentor import (

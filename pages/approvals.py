@@ -7,11 +7,11 @@ import streamlit as st
 
 from core.applications import reject
 from core.commitment import week_label, week_name
-from core.db import read_session, run_in_transaction
-from core.errors import DomainError
 from core.models import User
+from core.platform.db import read_session, run_in_transaction
+from core.platform.errors import DomainError
+from core.platform.wording import hours
 from core.program import ItemResult, QueueRow, WeekLoad, approve_each, queue_with_loads
-from core.wording import hours
 from pages.components.auth import signed_in_user
 from pages.components.engine import get_engine
 from pages.components.ui import escape_markdown, literal, metric_row, show_error

@@ -22,14 +22,14 @@ from core.catalog import (
     departments,
     search_projects,
 )
-from core.db import read_session
-from core.errors import DomainError
 from core.matching import Recommendation, recommend
 from core.models import ProjectMode, User
+from core.platform.db import read_session
+from core.platform.errors import DomainError
+from core.platform.settings import get_settings
+from core.platform.wording import counted
 from core.ranking import RANKINGS
-from core.settings import get_settings
 from core.tags import list_tags
-from core.wording import counted
 from pages.components.auth import signed_in_user
 from pages.components.engine import get_engine
 from pages.components.student import (

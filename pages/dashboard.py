@@ -10,8 +10,9 @@ from typing import Any
 import streamlit as st
 
 from core.commitment import week_label
-from core.db import read_session
-from core.errors import DomainError
+from core.platform.db import read_session
+from core.platform.errors import DomainError
+from core.platform.types import utcnow
 from core.program import (
     AT_RISK_DAYS,
     DASHBOARD_PARTS,
@@ -27,7 +28,6 @@ from core.program import (
     default_filter,
     departments,
 )
-from core.types import utcnow
 from pages.components import charts
 from pages.components.auth import signed_in_user
 from pages.components.engine import get_engine

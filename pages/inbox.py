@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import streamlit as st
 
-from core.db import read_session, write_transaction
-from core.errors import DomainError
 from core.models import Notification, Role, User
-from core.notifications import (
+from core.platform.db import read_session, write_transaction
+from core.platform.errors import DomainError
+from core.platform.notifications import (
     count_notifications,
     kind_label,
     list_notifications,

@@ -11,10 +11,10 @@ from sqlmodel import Session
 
 from core import applications as apps
 from core import workspace as ws
-from core.db import read_session, run_in_transaction, write_transaction
-from core.errors import DomainError
 from core.models import ApplicationStatus, Role, User
-from core.wording import day
+from core.platform.db import read_session, run_in_transaction, write_transaction
+from core.platform.errors import DomainError
+from core.platform.wording import day
 from core.workspace_models import (
     MESSAGE_MAX,
     NOTE_MAX,

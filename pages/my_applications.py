@@ -14,10 +14,10 @@ from core.applications import (
     list_my_applications,
     withdraw,
 )
-from core.db import read_session, run_in_transaction
-from core.errors import DomainError
 from core.models import LIVE_STATUSES, ApplicationStatus
-from core.wording import counted
+from core.platform.db import read_session, run_in_transaction
+from core.platform.errors import DomainError
+from core.platform.wording import counted
 from pages.components.auth import signed_in_user
 from pages.components.engine import get_engine
 from pages.components.student import (

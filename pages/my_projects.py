@@ -15,8 +15,6 @@ import streamlit as st
 from sqlmodel import Session
 
 from core.commitment import Commitment, describe_mentor_overrun, occupied_weeks, project_end
-from core.db import read_session, run_in_transaction, write_transaction
-from core.errors import DomainError, ValidationFailed
 from core.models import (
     FINISHED_PROJECT_STATUSES,
     LIVE_PROJECT_STATUSES,
@@ -25,6 +23,9 @@ from core.models import (
     ProjectStatus,
     User,
 )
+from core.platform.db import read_session, run_in_transaction, write_transaction
+from core.platform.errors import DomainError, ValidationFailed
+from core.platform.wording import counted
 from core.projects import (
     EDITABLE_STATUSES,
     MAX_MILESTONES,
@@ -46,7 +47,6 @@ from core.projects import (
     update_project,
 )
 from core.tags import list_tags
-from core.wording import counted
 from pages.components.auth import signed_in_user
 from pages.components.charts import draw, load_vs_limit_chart
 from pages.components.engine import get_engine

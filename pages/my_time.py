@@ -7,10 +7,10 @@ from datetime import date, timedelta
 import streamlit as st
 
 from core.commitment import occupied_weeks, week_start
-from core.db import read_session
 from core.models import LIVE_PROJECT_STATUSES, ProjectStatus
+from core.platform.db import read_session
+from core.platform.wording import counted
 from core.projects import MyProjectRow, list_my_projects, mentor_weekly_load
-from core.wording import counted
 from pages.components.auth import signed_in_user
 from pages.components.charts import draw, load_vs_limit_chart
 from pages.components.engine import get_engine

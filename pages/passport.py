@@ -9,9 +9,9 @@ import streamlit as st
 
 from core import workspace as ws
 from core.accounts import find_user_by_username
-from core.db import read_session
-from core.errors import DomainError
 from core.models import Role, User
+from core.platform.db import read_session
+from core.platform.errors import DomainError
 from pages.components.auth import signed_in_user
 from pages.components.engine import get_engine
 from pages.components.ui import escape_markdown, records_table, show_error

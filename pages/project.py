@@ -9,11 +9,11 @@ import streamlit as st
 from core.applications import apply
 from core.catalog import ProjectDetail, project_detail
 from core.commitment import week_label
-from core.db import read_session, run_in_transaction
-from core.errors import DomainError, ValidationFailed
 from core.models import ProjectStatus, Role
+from core.platform.db import read_session, run_in_transaction
+from core.platform.errors import DomainError, ValidationFailed
+from core.platform.wording import counted
 from core.projects import status_label
-from core.wording import counted
 from pages.components.auth import signed_in_user
 from pages.components.charts import draw, load_vs_limit_chart
 from pages.components.engine import get_engine

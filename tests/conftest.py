@@ -14,8 +14,8 @@ from sqlalchemy import Engine
 # Cheap hashes keep the suite fast; production uses bcrypt's default cost.
 os.environ.setdefault("BCRYPT_ROUNDS", "4")
 
-from core.db import create_db_engine  # noqa: E402
-from core.migrate import upgrade_to_head  # noqa: E402
+from core.platform.db import create_db_engine  # noqa: E402
+from core.platform.migrate import upgrade_to_head  # noqa: E402
 from tests.pg import ThrowawayPostgres  # noqa: E402
 
 _database_numbers = itertools.count()

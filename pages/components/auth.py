@@ -20,10 +20,10 @@ from sqlalchemy import Engine
 from streamlit.delta_generator import DeltaGenerator
 
 from core.accounts import attempt_login, check_session, end_session, resume_session, start_session
-from core.db import read_session, write_transaction
-from core.errors import SessionEnded
 from core.models import User
-from core.settings import Settings
+from core.platform.db import read_session, write_transaction
+from core.platform.errors import SessionEnded
+from core.platform.settings import Settings
 
 SESSION_ID = "auth_session_id"
 CURRENT_USER = "auth_current_user"

@@ -5,8 +5,8 @@ from __future__ import annotations
 import streamlit as st
 from sqlalchemy import Engine
 
-from core.db import create_db_engine
-from core.settings import get_settings
+from core.platform.db import create_db_engine
+from core.platform.settings import get_settings
 
 
 @st.cache_resource(show_spinner=False)

@@ -5,11 +5,11 @@ from __future__ import annotations
 import streamlit as st
 
 from core.commitment import week_name as week_name
-from core.errors import DomainError
 from core.models import ProjectStatus
+from core.platform.errors import DomainError
+from core.platform.wording import day as day
+from core.platform.wording import hours as hours
 from core.projects import status_label
-from core.wording import day as day
-from core.wording import hours as hours
 
 # has_screen, flash and show_flash are re-exported for the screens of this role.
 from pages.components.navigation import has_screen as has_screen

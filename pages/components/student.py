@@ -6,8 +6,8 @@ import streamlit as st
 
 from core.commitment import week_name as week_name
 from core.models import ApplicationStatus, ProjectMode
-from core.wording import day as day
-from core.wording import hours as hours
+from core.platform.wording import day as day
+from core.platform.wording import hours as hours
 
 # has_screen, flash and show_flash are re-exported for the screens of this role.
 from pages.components.navigation import has_screen as has_screen

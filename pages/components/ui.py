@@ -13,8 +13,8 @@ import streamlit as st
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from core.db import read_session
-from core.errors import DomainError
+from core.platform.db import read_session
+from core.platform.errors import DomainError
 
 T = TypeVar("T")
 

@@ -6,10 +6,10 @@ from __future__ import annotations
 import streamlit as st
 from sqlalchemy import Engine
 
-from core.db import read_session, write_transaction
-from core.errors import DomainError
 from core.models import User
-from core.notifications import count_unread, mark_read
+from core.platform.db import read_session, write_transaction
+from core.platform.errors import DomainError
+from core.platform.notifications import count_unread, mark_read
 from core.workspace import unread_badges
 
 # The notification an inbox link was opened from: `?note=<id>` on the screen it leads to.

@@ -11,9 +11,9 @@ from datetime import date
 import streamlit as st
 from sqlalchemy import Engine
 
-from core.db import read_session, write_transaction
-from core.errors import DomainError
 from core.models import Role
+from core.platform.db import read_session, write_transaction
+from core.platform.errors import DomainError
 from core.registration import (
     EARLIEST_GRADUATION_YEAR,
     LinkNotUsable,

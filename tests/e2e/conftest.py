@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from core.db import create_db_engine
-from core.migrate import upgrade_to_head
+from core.platform.db import create_db_engine
+from core.platform.migrate import upgrade_to_head
 from core.seed import seed_demo
 from tests.browser import CHROMIUM, CHROMIUM_ARGS  # noqa: F401  (re-exported)
 

@@ -11,8 +11,8 @@ from playwright.sync_api import expect
 
 from core.accounts import create_user, find_user_by_username
 from core.admin import create_faculty_invite
-from core.db import create_db_engine, write_transaction
 from core.models import LoginAttempt, Role
+from core.platform.db import create_db_engine, write_transaction
 from tests.e2e.conftest import shot
 from tests.e2e.helpers import log_in, open_page, wait_for_app
 

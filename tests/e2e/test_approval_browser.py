@@ -10,7 +10,7 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from core.accounts import find_user_by_username
 from core.applications import accept, apply
-from core.db import create_db_engine, write_transaction
+from core.platform.db import create_db_engine, write_transaction
 from core.projects import create_project, publish_project
 from core.seed import STATEMENT
 from tests.e2e.helpers import log_in, log_out, open_page, wait_for_app

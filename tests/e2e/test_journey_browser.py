@@ -14,8 +14,8 @@ from sqlmodel import select
 
 from core.accounts import find_user_by_username
 from core.applications import apply
-from core.db import create_db_engine, read_session, write_transaction
 from core.models import Project
+from core.platform.db import create_db_engine, read_session, write_transaction
 from core.seed import STATEMENT
 from tests.e2e.conftest import shot as viewport_shot
 from tests.e2e.helpers import log_in, log_out, open_page, wait_for_app

@@ -18,8 +18,8 @@ from datetime import date, timedelta
 import pytest
 from playwright.sync_api import expect
 
-from core.db import create_db_engine, write_transaction
 from core.models import Role
+from core.platform.db import create_db_engine, write_transaction
 from tests.e2e.helpers import log_in, open_page, settle, wait_for_app
 from tests.e2e.test_journey_browser import menu, shot
 from tests.factories import PASSWORD, make_user

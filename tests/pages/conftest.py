@@ -11,9 +11,9 @@ import streamlit as st
 from sqlalchemy import Engine
 from streamlit.testing.v1 import AppTest
 
-from core.db import create_db_engine
+from core.platform.db import create_db_engine
+from core.platform.settings import get_settings
 from core.seed import DEMO_PASSWORD, seed_demo
-from core.settings import get_settings
 from tests.conftest import copy_sqlite_file
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -8,8 +8,8 @@ from sqlmodel import select
 from streamlit.util import calc_hash
 
 from core.accounts import find_user_by_username
-from core.db import read_session
 from core.models import Project, User
+from core.platform.db import read_session
 from pages.components.ui import WORD_JOINER
 
 

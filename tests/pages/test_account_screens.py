@@ -7,8 +7,8 @@ from sqlmodel import select
 
 from core.accounts import find_user_by_username
 from core.admin import create_faculty_invite, issue_reset_link
-from core.db import read_session, write_transaction
 from core.models import AuditEntry, AuthSession, Role, User
+from core.platform.db import read_session, write_transaction
 from core.seed import DEMO_PASSWORD
 from core.tags import user_interest_names
 from tests.pages.conftest import log_in, new_app

@@ -14,11 +14,11 @@ from sqlmodel import select
 
 from core.accounts import create_user, find_user_by_username
 from core.applications import withdraw
-from core.db import create_db_engine, read_session, write_transaction
-from core.migrate import upgrade_to_head
 from core.models import Application, ApplicationStatus, Project, Role
+from core.platform.db import create_db_engine, read_session, write_transaction
+from core.platform.migrate import upgrade_to_head
+from core.platform.settings import get_settings
 from core.seed import DEMO_PASSWORD, STATEMENT
-from core.settings import get_settings
 from tests.pages.conftest import ROOT, log_in, new_app
 from tests.pages.screens import open_screen, texts, unescaped
 

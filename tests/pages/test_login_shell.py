@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from sqlmodel import select
 
-from core.db import read_session, write_transaction
 from core.models import AuditEntry, AuthSession
-from core.notifications import count_unread, notify
+from core.platform.db import read_session, write_transaction
+from core.platform.notifications import count_unread, notify
 from tests.pages.conftest import log_in, new_app
 
 ROLE_OF = {

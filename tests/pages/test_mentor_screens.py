@@ -12,7 +12,6 @@ from sqlmodel import select
 from core.accounts import find_user_by_username
 from core.applications import apply, approve
 from core.commitment import project_end, week_label, week_start
-from core.db import read_session, write_transaction
 from core.models import (
     Application,
     ApplicationStatus,
@@ -22,6 +21,7 @@ from core.models import (
     Project,
     ProjectStatus,
 )
+from core.platform.db import read_session, write_transaction
 from core.seed import STATEMENT
 from tests.factories import PASSWORD, make_user
 from tests.pages.conftest import log_in, new_app

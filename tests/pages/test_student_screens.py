@@ -10,8 +10,8 @@ from sqlmodel import select
 
 from core.accounts import find_user_by_username
 from core.commitment import week_label, week_start
-from core.db import read_session, write_transaction
 from core.models import Application, ApplicationStatus, Project, Role
+from core.platform.db import read_session, write_transaction
 from core.seed import STATEMENT
 from tests.factories import PASSWORD, make_user
 from tests.pages.conftest import log_in, new_app

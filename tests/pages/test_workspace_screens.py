@@ -14,8 +14,8 @@ import pytest
 from sqlmodel import col, delete, select
 
 from core import workspace as ws
-from core.db import read_session, write_transaction
 from core.models import Application, ApplicationStatus, Project, User
+from core.platform.db import read_session, write_transaction
 from core.workspace_models import (
     MatchFeedback,
     MatchMilestone,
@@ -451,7 +451,7 @@ def test_a_note_id_that_is_not_the_users_changes_nothing(logged_in, app_env):
 
 
 def test_mark_read_marks_a_notification_without_a_link(logged_in, app_env):
-    from core.notifications import notify
+    from core.platform.notifications import notify
 
     with write_transaction(app_env) as session:
         student = session.exec(select(User).where(User.username == "demo-student")).one()
@@ -468,7 +468,7 @@ def test_mark_read_marks_a_notification_without_a_link(logged_in, app_env):
 def _only_numbered_notes(engine, count: int) -> None:
     """Replace the demo student's notifications with `count` numbered ones, oldest first."""
     from core.models import Notification
-    from core.notifications import notify
+    from core.platform.notifications import notify
 
     with write_transaction(engine) as session:
         student = session.exec(select(User).where(User.username == "demo-student")).one()

@@ -7,8 +7,8 @@ from datetime import date
 from sqlalchemy import text
 
 from core.bulkseed import PROFILES, generate, verify
-from core.db import create_db_engine
-from core.migrate import upgrade_to_head
+from core.platform.db import create_db_engine
+from core.platform.migrate import upgrade_to_head
 
 TODAY = date(2026, 11, 28)
 

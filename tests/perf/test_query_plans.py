@@ -16,10 +16,10 @@ from sqlalchemy import Engine, event
 from sqlmodel import Session, select
 
 from core.bulkseed import generate
-from core.db import create_db_engine
 from core.matching import recommend
-from core.migrate import upgrade_to_head
 from core.models import User
+from core.platform.db import create_db_engine
+from core.platform.migrate import upgrade_to_head
 
 GUARDED_TABLES = ("project", "application")
 _SCAN = re.compile(r"\bSCAN (\w+)")

@@ -31,10 +31,10 @@ from bench.run import (
     page_params,
 )
 from core.bulkseed import generate
-from core.db import create_db_engine
-from core.migrate import upgrade_to_head
 from core.models import Role
-from core.settings import get_settings
+from core.platform.db import create_db_engine
+from core.platform.migrate import upgrade_to_head
+from core.platform.settings import get_settings
 from pages.components.navigation import SCREENS, screens_for
 from pages.dashboard import KEPT
 

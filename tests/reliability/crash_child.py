@@ -19,8 +19,8 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session as OrmSession
 
 from core import applications as apps
-from core.db import create_db_engine, write_transaction
 from core.models import User
+from core.platform.db import create_db_engine, write_transaction
 
 
 def main(argv: list[str]) -> int:

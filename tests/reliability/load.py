@@ -35,20 +35,9 @@ from sqlalchemy import Engine, create_engine, func  # noqa: E402
 from sqlmodel import Session, col, select  # noqa: E402
 
 from core import applications as apps  # noqa: E402
-from core import db  # noqa: E402
 from core import workspace as ws  # noqa: E402
 from core.commitment import Commitment, weekly_load  # noqa: E402
-from core.db import (  # noqa: E402
-    Busy,
-    create_db_engine,
-    is_sqlite,
-    read_session,
-    run_in_transaction,
-    write_transaction,
-)
-from core.errors import DomainError  # noqa: E402
 from core.matching import recommend  # noqa: E402
-from core.migrate import upgrade_to_head  # noqa: E402
 from core.models import (  # noqa: E402
     LIVE_STATUSES,
     SEAT_STATUSES,
@@ -59,6 +48,17 @@ from core.models import (  # noqa: E402
     Role,
     User,
 )
+from core.platform import db  # noqa: E402
+from core.platform.db import (  # noqa: E402
+    Busy,
+    create_db_engine,
+    is_sqlite,
+    read_session,
+    run_in_transaction,
+    write_transaction,
+)
+from core.platform.errors import DomainError  # noqa: E402
+from core.platform.migrate import upgrade_to_head  # noqa: E402
 from core.profiles import update_profile  # noqa: E402
 from core.program import approve_each  # noqa: E402
 from core.projects import cancel_project  # noqa: E402
@@ -626,7 +626,7 @@ def _point_app_at(url: str, folder: Path) -> None:
     """The AppTest sessions read their database and key from the environment."""
     import streamlit as st
 
-    from core.settings import get_settings
+    from core.platform.settings import get_settings
 
     os.environ["DATABASE_URL"] = url
     os.environ["DATA_DIR"] = str(folder)

@@ -16,12 +16,12 @@ from sqlalchemy import Engine, inspect, text
 from sqlmodel import Session, col, select
 
 from core import applications as apps
-from core import audit
-from core.backup import BackupError, backup, restore, row_counts
-from core.db import create_db_engine, is_sqlite, write_transaction
-from core.errors import DomainError
 from core.models import AuditEntry, Notification, Role
-from core.notifications import notify
+from core.platform import audit
+from core.platform.backup import BackupError, backup, restore, row_counts
+from core.platform.db import create_db_engine, is_sqlite, write_transaction
+from core.platform.errors import DomainError
+from core.platform.notifications import notify
 from core.seed import seed_demo
 from tests.cli import run_core
 from tests.services import app_helpers as h

@@ -15,8 +15,8 @@ import pytest
 from sqlalchemy import Engine, func
 from sqlmodel import Session, select
 
-from core.db import write_transaction
 from core.models import Application, ApplicationStatus, AuditEntry, Notification, Project, Role
+from core.platform.db import write_transaction
 from tests.services import app_helpers as h
 
 S = ApplicationStatus

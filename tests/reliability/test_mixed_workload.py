@@ -12,7 +12,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import Engine, create_engine
 
-from core import db
+from core.platform import db
 from tests.conftest import _drop_postgres_database, _postgres_engine
 from tests.reliability import load
 

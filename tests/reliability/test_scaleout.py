@@ -26,9 +26,9 @@ from sqlalchemy import Engine, func
 from sqlmodel import Session, col, select
 
 from core.accounts import find_user_by_username
-from core.db import create_db_engine, write_transaction
 from core.models import Notification
-from core.notifications import notify
+from core.platform.db import create_db_engine, write_transaction
+from core.platform.notifications import notify
 from tests.e2e.conftest import SCREENSHOTS, _free_port, _wait_healthy
 from tests.e2e.helpers import log_in, wait_for_app
 from tests.pg import ThrowawayPostgres

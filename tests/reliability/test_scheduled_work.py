@@ -17,8 +17,6 @@ from sqlmodel import Session, col, select
 
 from core import applications as apps
 from core import workspace
-from core.backup import row_counts
-from core.db import read_session, write_transaction
 from core.models import (
     Application,
     ApplicationStatus,
@@ -28,6 +26,8 @@ from core.models import (
     ProjectStatus,
     Role,
 )
+from core.platform.backup import row_counts
+from core.platform.db import read_session, write_transaction
 from core.workspace_models import MatchSession
 from tests.services import app_helpers as h
 from tests.services.workspace_helpers import make_pair

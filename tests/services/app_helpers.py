@@ -11,7 +11,6 @@ from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
 from core.commitment import project_end
-from core.db import write_transaction
 from core.models import (
     SEAT_STATUSES,
     Application,
@@ -27,7 +26,8 @@ from core.models import (
     User,
     UserInterest,
 )
-from core.types import utcnow
+from core.platform.db import write_transaction
+from core.platform.types import utcnow
 
 DEPARTMENT = "Engineering"
 STATEMENT = "I would like to join because this project matches what I study and want to learn."

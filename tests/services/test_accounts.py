@@ -17,11 +17,11 @@ from core.accounts import (
     start_session,
     throttled_until,
 )
-from core.db import read_session, write_transaction
-from core.errors import InvalidCredentials, LoginThrottled, SessionEnded, ValidationFailed
 from core.models import AuditEntry, AuthSession, LoginAttempt, Role, User
-from core.settings import Settings
-from core.types import utcnow
+from core.platform.db import read_session, write_transaction
+from core.platform.errors import InvalidCredentials, LoginThrottled, SessionEnded, ValidationFailed
+from core.platform.settings import Settings
+from core.platform.types import utcnow
 
 PASSWORD = "correct horse battery"
 SETTINGS = Settings(cookie_key="", login_max_failures=5, login_window_minutes=15)

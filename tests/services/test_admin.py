@@ -12,12 +12,12 @@ from sqlmodel import Session, select
 
 from core import admin
 from core.accounts import attempt_login, create_user, start_session
-from core.db import read_session, write_transaction
-from core.errors import InvalidTransition, PermissionDenied, ValidationFailed
 from core.models import AuditEntry, AuthSession, Notification, PasswordReset, Role, User
+from core.platform.db import read_session, write_transaction
+from core.platform.errors import InvalidTransition, PermissionDenied, ValidationFailed
+from core.platform.settings import Settings
+from core.platform.types import utcnow
 from core.registration import set_password_with_link
-from core.settings import Settings
-from core.types import utcnow
 
 PASSWORD = "correct horse battery"
 SETTINGS = Settings(cookie_key="")

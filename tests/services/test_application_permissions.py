@@ -7,9 +7,9 @@ from datetime import timedelta
 import pytest
 
 from core import applications as apps
-from core.db import read_session, write_transaction
-from core.errors import PermissionDenied
 from core.models import ApplicationStatus, Project, Role
+from core.platform.db import read_session, write_transaction
+from core.platform.errors import PermissionDenied
 from tests.services import app_helpers as h
 
 S = ApplicationStatus

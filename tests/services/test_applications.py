@@ -12,8 +12,9 @@ from hypothesis import strategies as st
 from sqlalchemy import Engine
 
 from core import applications as apps
-from core.db import read_session, write_transaction
-from core.errors import (
+from core.models import Application, ApplicationStatus, Project, ProjectStatus, Role, User
+from core.platform.db import read_session, write_transaction
+from core.platform.errors import (
     CapacityExceeded,
     InvalidTransition,
     NotFound,
@@ -21,8 +22,7 @@ from core.errors import (
     PermissionDenied,
     ValidationFailed,
 )
-from core.models import Application, ApplicationStatus, Project, ProjectStatus, Role, User
-from core.schedule import forget_checks
+from core.platform.throttle import forget_checks
 from tests.services import app_helpers as h
 
 S = ApplicationStatus

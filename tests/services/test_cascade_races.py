@@ -18,10 +18,11 @@ from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, col, select
 
 from core import applications as apps
-from core import db, program
-from core.db import Busy, is_sqlite, run_in_transaction, write_transaction
-from core.errors import DomainError
+from core import program
 from core.models import Application, ApplicationStatus, Role
+from core.platform import db
+from core.platform.db import Busy, is_sqlite, run_in_transaction, write_transaction
+from core.platform.errors import DomainError
 from tests.services import app_helpers as h
 
 S = ApplicationStatus

@@ -8,10 +8,10 @@ import pytest
 from sqlalchemy import event
 
 from core.catalog import departments, project_detail, search_projects
-from core.db import read_session, write_transaction
-from core.errors import NotFound, ValidationFailed
 from core.models import ApplicationStatus, ProjectMode, ProjectStatus, Role
-from core.types import utcnow
+from core.platform.db import read_session, write_transaction
+from core.platform.errors import NotFound, ValidationFailed
+from core.platform.types import utcnow
 from tests.services import app_helpers as h
 
 TODAY = date.today()
@@ -368,8 +368,8 @@ def test_someone_elses_draft_is_not_found(catalog):
 
 def test_student_weeks_split_committed_and_pending_hours(catalog):
     from core.commitment import occupied_weeks, week_start
-    from core.errors import PermissionDenied
     from core.models import Project
+    from core.platform.errors import PermissionDenied
     from core.student_load import student_weeks
 
     engine, student, mentor, ids = catalog

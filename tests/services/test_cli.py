@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from sqlmodel import col, select
 
-from core.db import create_db_engine, read_session, write_transaction
 from core.models import Notification, Role, User
+from core.platform.db import create_db_engine, read_session, write_transaction
 from core.seed import DEMO_ACCOUNTS
 from core.workspace import AT_RISK_KIND
 from tests.cli import run_core

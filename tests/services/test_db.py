@@ -6,10 +6,10 @@ import pytest
 from sqlalchemy import text
 from sqlmodel import select
 
-from core.db import create_db_engine, read_session, write_transaction
-from core.migrate import schema_drift, upgrade_to_head
 from core.models import Role, User
 from core.passwords import hash_password
+from core.platform.db import create_db_engine, read_session, write_transaction
+from core.platform.migrate import schema_drift, upgrade_to_head
 
 
 def _user(name: str) -> User:
@@ -89,8 +89,8 @@ def test_audit_log_is_append_only(engine):
 
 
 def test_a_refused_action_is_audited_although_the_transaction_rolls_back(engine):
-    from core.errors import PermissionDenied
     from core.models import AuditEntry
+    from core.platform.errors import PermissionDenied
 
     with pytest.raises(PermissionDenied), write_transaction(engine) as session:
         session.add(_user("never-written"))

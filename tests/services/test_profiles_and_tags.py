@@ -10,9 +10,9 @@ from sqlalchemy import func
 from sqlmodel import select
 
 from core.commitment import week_label, week_start
-from core.db import read_session, write_transaction
-from core.errors import OverBudget, PermissionDenied, ValidationFailed
 from core.models import AuditEntry, Notification, Role, Tag, User
+from core.platform.db import read_session, write_transaction
+from core.platform.errors import OverBudget, PermissionDenied, ValidationFailed
 from core.profiles import update_profile
 from core.tags import get_or_create_tags, list_tags, set_user_interests, user_interest_names
 from tests.factories import make_open_project, make_user

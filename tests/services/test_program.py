@@ -16,8 +16,6 @@ from sqlalchemy import Engine
 from sqlmodel import Session, select
 
 from core.commitment import project_end
-from core.db import read_session, write_transaction
-from core.errors import PermissionDenied
 from core.models import (
     Application,
     ApplicationStatus,
@@ -29,6 +27,9 @@ from core.models import (
     Role,
     User,
 )
+from core.platform.db import read_session, write_transaction
+from core.platform.errors import PermissionDenied
+from core.platform.types import utcnow
 from core.program import (
     FIGURES_MAX_AGE,
     AgeBucket,
@@ -56,7 +57,6 @@ from core.program import (
     timing_figures,
     workspace_figures,
 )
-from core.types import utcnow
 from core.workspace_models import MatchSession, SelfEfficacy, SelfEfficacyPhase
 from tests.cli import run_core
 from tests.services import app_helpers as h

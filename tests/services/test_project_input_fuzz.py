@@ -12,9 +12,9 @@ from sqlalchemy import func
 from sqlmodel import select
 
 from core import projects
-from core.db import read_session, write_transaction
-from core.errors import ValidationFailed
 from core.models import AuditEntry, MilestoneBlueprint, Project, ProjectTag, Role, Tag, User
+from core.platform.db import read_session, write_transaction
+from core.platform.errors import ValidationFailed
 from tests.factories import make_user, project_input_data
 
 FUZZ = settings(

@@ -9,9 +9,9 @@ import pytest
 from sqlmodel import Session, col, select
 
 from core import projects
-from core.db import read_session, write_transaction
-from core.errors import NotFound, PermissionDenied
 from core.models import AuditEntry, Project, ProjectStatus, Role, User
+from core.platform.db import read_session, write_transaction
+from core.platform.errors import NotFound, PermissionDenied
 from tests.factories import make_open_project, make_user, project_input, project_input_data
 
 MENTORS = (Role.ALUMNI, Role.FACULTY)

@@ -12,14 +12,6 @@ from sqlmodel import Session, col, select
 
 from core import projects
 from core.commitment import Commitment, week_label, week_start
-from core.db import read_session, write_transaction
-from core.errors import (
-    InvalidTransition,
-    NotFound,
-    OverBudget,
-    PermissionDenied,
-    ValidationFailed,
-)
 from core.models import (
     Application,
     ApplicationStatus,
@@ -32,6 +24,14 @@ from core.models import (
     Role,
     Tag,
     User,
+)
+from core.platform.db import read_session, write_transaction
+from core.platform.errors import (
+    InvalidTransition,
+    NotFound,
+    OverBudget,
+    PermissionDenied,
+    ValidationFailed,
 )
 from tests.factories import make_open_project, make_user, project_input, project_input_data
 

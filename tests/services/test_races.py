@@ -15,9 +15,9 @@ from sqlmodel import Session, col, select
 
 from core import applications as apps
 from core.commitment import Commitment, weekly_load
-from core.db import is_sqlite, write_transaction
-from core.errors import CapacityExceeded, DomainError, InvalidTransition, OverCommitted
 from core.models import SEAT_STATUSES, Application, ApplicationStatus, Project, Role, User
+from core.platform.db import is_sqlite, write_transaction
+from core.platform.errors import CapacityExceeded, DomainError, InvalidTransition, OverCommitted
 from tests.services import app_helpers as h
 
 S = ApplicationStatus

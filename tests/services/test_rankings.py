@@ -9,9 +9,9 @@ import pytest
 from sqlalchemy import event
 
 from core.catalog import search_projects
-from core.db import read_session, write_transaction
 from core.matching import recommend
 from core.models import ApplicationStatus, Project, ProjectStatus, Role, User
+from core.platform.db import read_session, write_transaction
 from core.profiles import update_profile
 from core.ranking import RankingMemo
 from tests.services import app_helpers as h

@@ -7,10 +7,10 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import event
 
-from core.db import read_session, write_transaction
-from core.errors import PermissionDenied
 from core.matching import recommend
 from core.models import ApplicationStatus, ProjectStatus, Role
+from core.platform.db import read_session, write_transaction
+from core.platform.errors import PermissionDenied
 from tests.services import app_helpers as h
 
 S = ApplicationStatus

@@ -9,9 +9,11 @@ from sqlmodel import select
 
 from core.accounts import attempt_login, create_user, start_session
 from core.admin import create_faculty_invite, deactivate_user, issue_reset_link
-from core.db import read_session, write_transaction
-from core.errors import PermissionDenied, ValidationFailed
 from core.models import AuditEntry, AuthSession, FacultyInvite, PasswordReset, Role, User
+from core.platform.db import read_session, write_transaction
+from core.platform.errors import PermissionDenied, ValidationFailed
+from core.platform.settings import Settings
+from core.platform.types import utcnow
 from core.registration import (
     LinkNotUsable,
     change_own_password,
@@ -20,9 +22,7 @@ from core.registration import (
     register_faculty,
     set_password_with_link,
 )
-from core.settings import Settings
 from core.tags import user_interest_names
-from core.types import utcnow
 
 PASSWORD = "correct horse battery"
 NEW_PASSWORD = "a brand new passphrase"

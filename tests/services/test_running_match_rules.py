@@ -8,9 +8,9 @@ import pytest
 from sqlmodel import Session, select
 
 from core.applications import approved_commitments
-from core.db import read_session, write_transaction
-from core.errors import OverCommitted, ValidationFailed
 from core.models import Application, ApplicationStatus, Notification, Project, Role, User
+from core.platform.db import read_session, write_transaction
+from core.platform.errors import OverCommitted, ValidationFailed
 from core.profiles import update_profile
 from core.projects import cancel_project, update_project
 from tests.factories import make_open_project, make_user, project_input

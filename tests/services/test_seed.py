@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from sqlmodel import func, select
 
-from core.db import read_session
 from core.models import Application, ApplicationStatus, Project, ProjectStatus, User
+from core.platform.db import read_session
 from core.seed import DEMO_ACCOUNTS, DEMO_PROJECTS, seed_demo
 
 

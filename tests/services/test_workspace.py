@@ -12,8 +12,6 @@ from sqlmodel import Session, select, update
 
 from core import applications as apps
 from core import workspace as ws
-from core.db import read_session, write_transaction
-from core.errors import InvalidTransition, NotFound, PermissionDenied, ValidationFailed
 from core.models import (
     Application,
     ApplicationStatus,
@@ -24,7 +22,9 @@ from core.models import (
     Role,
     User,
 )
-from core.types import utcnow
+from core.platform.db import read_session, write_transaction
+from core.platform.errors import InvalidTransition, NotFound, PermissionDenied, ValidationFailed
+from core.platform.types import utcnow
 from core.workspace_models import MatchMilestone, MilestoneStatus, SelfEfficacyPhase
 from tests.services.app_helpers import (
     application,
@@ -801,7 +801,7 @@ def test_printable_passport_shows_names_as_text(engine) -> None:
 
 
 def test_the_app_flags_at_risk_matches_lazily_and_at_most_once_per_interval(engine) -> None:
-    from core.schedule import forget_checks
+    from core.platform.throttle import forget_checks
 
     silent = pair(engine, start=TODAY - timedelta(days=40), approved_days_ago=40)
     forget_checks()

@@ -12,9 +12,9 @@ from sqlalchemy import Engine
 from sqlmodel import Session, select
 
 from core import workspace as ws
-from core.db import write_transaction
-from core.errors import PermissionDenied
 from core.models import Application, ApplicationStatus, Role, User
+from core.platform.db import write_transaction
+from core.platform.errors import PermissionDenied
 from core.workspace_models import MatchMilestone, MatchSession, MilestoneStatus, SelfEfficacyPhase
 from tests.services.app_helpers import audit_rows, build, user
 from tests.services.workspace_helpers import TODAY, make_pair

@@ -11,7 +11,7 @@ from sqlmodel import Session
 
 from core import workspace
 from core.models import ApplicationStatus, MilestoneBlueprint, ProjectStatus, Role, User
-from core.types import utcnow
+from core.platform.types import utcnow
 from tests.services.app_helpers import application, build, project, user
 
 TODAY = date.today()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from core.notifications import kind_label
+from core.platform.notifications import kind_label
 
 
 @pytest.mark.parametrize(

@@ -6,8 +6,8 @@ from datetime import timedelta
 
 import pytest
 
-from core.errors import ValidationFailed
 from core.models import ProjectStatus
+from core.platform.errors import ValidationFailed
 from core.projects import (
     PROJECT_TRANSITIONS,
     can_move_project,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from core.settings import Settings, WeakSecretError, ensure_strong_key, generate_key_file
+from core.platform.settings import Settings, WeakSecretError, ensure_strong_key, generate_key_file
 
 
 @pytest.mark.parametrize(

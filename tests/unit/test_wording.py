@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from core.wording import counted
+from core.platform.wording import counted
 
 
 def test_one_is_singular():

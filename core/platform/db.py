@@ -17,7 +17,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session
 
-from core.errors import DomainError, PermissionDenied
+from core.platform.errors import DomainError, PermissionDenied
 
 SQLITE_BUSY_TIMEOUT_MS = 15_000
 # PostgreSQL's answers that mean "run the whole transaction again": a deadlock was broken by

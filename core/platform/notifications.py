@@ -8,9 +8,9 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session, col, func, select, update
 
-from core.errors import NotFound
 from core.models import Notification, User
-from core.types import utcnow
+from core.platform.errors import NotFound
+from core.platform.types import utcnow
 
 # Kinds whose generic reading ("Workspace message") says less than a phrase of their own.
 KIND_LABELS = {

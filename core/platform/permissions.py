@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from core.errors import PermissionDenied
 from core.models import Role, User
+from core.platform.errors import PermissionDenied
 
 
 def deny(

@@ -21,7 +21,7 @@ from pathlib import Path
 from sqlalchemy import Engine, inspect, text
 from sqlalchemy.engine import URL, make_url
 
-from core.db import create_db_engine
+from core.platform.db import create_db_engine
 
 PG_BIN = Path(os.environ.get("PG_BIN", "/usr/lib/postgresql/15/bin"))
 SQLITE_MAGIC = b"SQLite format 3\x00"

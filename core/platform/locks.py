@@ -10,8 +10,8 @@ waitlist; reject, withdraw or end early → promote) works out every row the cas
 first, locks the whole set in that order, and only then changes anything: see
 `lock_seat_release` and `core.applications.approve`. When the set turns out to have grown
 between the first read and the locks, it raises `LockSetChanged` and the transaction runs again
-(`core.db.run_in_transaction`), which also runs a transaction again after a deadlock that still
-happens.
+(`core.platform.db.run_in_transaction`), which also runs a transaction again after a deadlock
+that still happens.
 
 Locks are FOR NO KEY UPDATE: they still serialise writers of the row, but they do not block
 the KEY SHARE locks that foreign-key checks take when another transaction inserts a row
@@ -27,9 +27,9 @@ from typing import Any, TypeVar
 
 from sqlmodel import Session, col, select
 
-from core.db import LockSetChanged
-from core.errors import NotFound
 from core.models import Application, ApplicationStatus, Project, User
+from core.platform.db import LockSetChanged
+from core.platform.errors import NotFound
 
 RowT = TypeVar("RowT", Project, User, Application)
 

@@ -1,0 +1,1 @@
+"""Infrastructure every feature builds on: database, locks, errors, settings, audit, notices."""
