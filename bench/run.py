@@ -149,7 +149,7 @@ def stale_reason(engine: Engine, profile: str) -> str | None:
     A database generated before a migration is upgraded in place, but the new tables stay
     empty: e.g. workspace sessions, which the generator writes only when their table exists.
     """
-    from core.bulkseed import PROFILES
+    from bench.bulkseed import PROFILES
 
     wanted = PROFILES.get(profile)
     if wanted is None or wanted.sessions <= 0 or not _has_table(engine, "match_session"):
@@ -808,7 +808,7 @@ def measure_uncached_reads(engine: Engine, profile: str, kind: str, runs: int) -
     """Time what the screens keep briefly, as computed on a miss: the dashboard's figures and
     the browse screen's services without their remembered ranking."""
     from core.catalog import search_projects
-    from core.matching import recommend
+    from core.catalog.matching import recommend
     from core.platform.db import read_session
     from core.program import DashboardFilter, dashboard_parts, default_filter
 

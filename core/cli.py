@@ -11,8 +11,8 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
-from core.accounts import create_user
-from core.applications import expire_stale
+from core.accounts.users import create_user
+from core.applications.system import expire_stale
 from core.models import Role, User
 from core.platform.backup import BackupError
 from core.platform.db import create_db_engine, write_transaction
@@ -67,7 +67,7 @@ def cmd_seed(args: argparse.Namespace) -> int:
     """Load a data profile: `demo`, or the generated `medium` / `large` benchmark profiles."""
     engine = _engine()
     if args.profile != "demo":
-        from core.bulkseed import generate
+        from bench.bulkseed import generate
 
         upgrade_to_head(engine)
         generate(engine, args.profile, seed=args.seed)
@@ -91,7 +91,7 @@ def cmd_expire(_args: argparse.Namespace) -> int:
 
 def cmd_flag_at_risk(_args: argparse.Namespace) -> int:
     """Notify both parties of matches with no session in 21 days (once per silent period)."""
-    from core.workspace import run_flag_at_risk
+    from core.workspace.at_risk import run_flag_at_risk
 
     count = run_flag_at_risk(_engine())
     print(f"Flagged {counted(count, 'at-risk match', 'at-risk matches')}.")
@@ -120,7 +120,7 @@ def cmd_restore(args: argparse.Namespace) -> int:
 
 def _account(engine: Engine, username: str) -> User | None:
     """Return the named account, or say there is none (on standard error)."""
-    from core.accounts import find_user_by_username
+    from core.accounts.users import find_user_by_username
     from core.platform.db import read_session
 
     with read_session(engine) as session:
@@ -132,8 +132,8 @@ def _account(engine: Engine, username: str) -> User | None:
 
 def cmd_export(args: argparse.Namespace) -> int:
     """Write matches or projects as CSV, in the scope of a faculty or admin account."""
+    from core.documents.exports import EXPORTS, write_csv
     from core.platform.db import read_session
-    from core.program import EXPORTS, write_csv
 
     engine = _engine()
     actor = _account(engine, args.as_user)
@@ -153,7 +153,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 def cmd_refresh_figures(args: argparse.Namespace) -> int:
     """Count the dashboard's default figures now, for the program and each department."""
-    from core.program import FIGURES_MAX_AGE, refresh_figures
+    from core.program.kept_figures import FIGURES_MAX_AGE, refresh_figures
 
     engine = _engine()
     actor = _account(engine, args.as_user)

@@ -16,11 +16,11 @@ from sqlmodel import Session, col, func, select
 from core import applications as apps
 from core import projects
 from core import workspace as ws
-from core.accounts import create_user, find_user_by_username
+from core.accounts.users import create_user, find_user_by_username
 from core.models import Project, ProjectMode, Role, User
 from core.platform.db import write_transaction
-from core.tags import set_user_interests
-from core.workspace_models import MatchMilestone, SelfEfficacyPhase
+from core.projects.tags import set_user_interests
+from core.workspace.models import MatchMilestone, SelfEfficacyPhase
 
 # Demo data only: these accounts exist for trying the portal out, never in production.
 DEMO_PASSWORD = "mentoring-demo-2026"

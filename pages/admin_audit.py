@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from core import admin
+from core import accounts as admin
 from core.platform.db import read_session
 from core.platform.errors import DomainError
 from pages.components.auth import signed_in_user

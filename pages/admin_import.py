@@ -7,7 +7,7 @@ import io
 
 import streamlit as st
 
-from core import admin
+from core import accounts as admin
 from core.platform.db import read_session, write_transaction
 from core.platform.errors import DomainError
 from core.platform.wording import counted

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from core import admin
+from core import accounts as admin
 from core.models import FacultyInvite
 from core.platform.db import read_session, write_transaction
 from core.platform.errors import DomainError

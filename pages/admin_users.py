@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 import streamlit as st
 
-from core import admin
+from core import accounts as admin
 from core.models import Role, User
 from core.platform.db import read_session, write_transaction
 from core.platform.errors import DomainError

@@ -22,14 +22,14 @@ from core.catalog import (
     departments,
     search_projects,
 )
-from core.matching import Recommendation, recommend
+from core.catalog.matching import Recommendation, recommend
+from core.catalog.ranking import RANKINGS
 from core.models import ProjectMode, User
 from core.platform.db import read_session
 from core.platform.errors import DomainError
 from core.platform.settings import get_settings
 from core.platform.wording import counted
-from core.ranking import RANKINGS
-from core.tags import list_tags
+from core.projects.tags import list_tags
 from pages.components.auth import signed_in_user
 from pages.components.engine import get_engine
 from pages.components.student import (

@@ -8,8 +8,8 @@ from datetime import date
 import streamlit as st
 from sqlmodel import Session
 
+from core.documents import export_csv
 from core.models import Role, User
-from core.program import export_csv
 from pages.components.auth import signed_in_user
 from pages.components.engine import get_engine
 from pages.components.ui import built_on_click

@@ -10,12 +10,13 @@ import streamlit as st
 from sqlmodel import Session
 
 from core import applications as apps
+from core import documents
 from core import workspace as ws
 from core.models import ApplicationStatus, Role, User
 from core.platform.db import read_session, run_in_transaction, write_transaction
 from core.platform.errors import DomainError
 from core.platform.wording import day
-from core.workspace_models import (
+from core.workspace.models import (
     MESSAGE_MAX,
     NOTE_MAX,
     SELF_EFFICACY_QUESTIONS,
@@ -104,7 +105,7 @@ def _match_list(user: User) -> None:
     top[0].download_button(
         "Download my calendar (.ics)",
         # Every session of every match: built when clicked, not on each rerun.
-        data=built_on_click(engine, lambda session: ws.calendar_ics(session, actor=user)),
+        data=built_on_click(engine, lambda session: documents.calendar_ics(session, actor=user)),
         on_click="ignore",
         file_name="mentoring-calendar.ics",
         mime="text/calendar",

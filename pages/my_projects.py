@@ -46,7 +46,7 @@ from core.projects import (
     start_project,
     update_project,
 )
-from core.tags import list_tags
+from core.projects.tags import list_tags
 from pages.components.auth import signed_in_user
 from pages.components.charts import draw, load_vs_limit_chart
 from pages.components.engine import get_engine

@@ -7,11 +7,11 @@ from datetime import date, timedelta
 
 import streamlit as st
 
+from core.applications.student_load import StudentWeeks, student_weeks
 from core.commitment import occupied_weeks, week_start
 from core.platform.db import read_session
 from core.platform.errors import DomainError
 from core.platform.wording import counted
-from core.student_load import StudentWeeks, student_weeks
 from pages.components.auth import signed_in_user
 from pages.components.charts import draw, load_vs_limit_chart
 from pages.components.engine import get_engine

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from core import workspace as ws
+from core import documents
 from core.accounts import find_user_by_username
 from core.models import Role, User
 from core.platform.db import read_session
@@ -39,7 +39,7 @@ def _student_for(user: User) -> User | None:
     return found
 
 
-def _table(entries: list[ws.PassportEntry]) -> None:
+def _table(entries: list[documents.PassportEntry]) -> None:
     rows = [
         {
             "Project": e.project_title,
@@ -73,12 +73,12 @@ def render() -> None:
         return
     try:
         with read_session(get_engine()) as session:
-            entries = ws.student_passport(session, actor=user, student_id=student.id)
+            entries = documents.student_passport(session, actor=user, student_id=student.id)
     except DomainError as error:
         show_error(error)
         return
-    csv_text = ws.passport_csv_text(entries)
-    printable = ws.passport_html_text(student.display_name, entries)
+    csv_text = documents.passport_csv_text(entries)
+    printable = documents.passport_html_text(student.display_name, entries)
     st.caption(
         f"Completed micro-mentoring projects of {escape_markdown(student.display_name)}: "
         "mentor, dates, verified milestones, confirmed hours and the mentor's feedback."

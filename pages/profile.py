@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import streamlit as st
 
+from core.accounts.profiles import update_profile
+from core.accounts.registration import change_own_password
 from core.models import Role, User
 from core.platform.db import read_session, write_transaction
 from core.platform.errors import DomainError
 from core.platform.wording import counted
-from core.profiles import update_profile
-from core.registration import change_own_password
-from core.tags import list_tags, user_interest_names
+from core.projects.tags import list_tags, user_interest_names
 from pages.components.auth import SESSION_ID, signed_in_user
 from pages.components.engine import get_engine
 from pages.components.ui import show_error

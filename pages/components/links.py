@@ -6,8 +6,8 @@ from urllib.parse import urlsplit
 
 import streamlit as st
 
+from core.accounts.registration import IssuedLink
 from core.platform.settings import get_settings
-from core.registration import IssuedLink
 
 INVITE_PARAM = "invite"
 RESET_PARAM = "reset"

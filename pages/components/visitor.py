@@ -11,10 +11,7 @@ from datetime import date
 import streamlit as st
 from sqlalchemy import Engine
 
-from core.models import Role
-from core.platform.db import read_session, write_transaction
-from core.platform.errors import DomainError
-from core.registration import (
+from core.accounts.registration import (
     EARLIEST_GRADUATION_YEAR,
     LinkNotUsable,
     find_usable_invite,
@@ -23,7 +20,10 @@ from core.registration import (
     register_faculty,
     set_password_with_link,
 )
-from core.tags import list_tags
+from core.models import Role
+from core.platform.db import read_session, write_transaction
+from core.platform.errors import DomainError
+from core.projects.tags import list_tags
 from pages.components.links import INVITE_PARAM, REGISTER_PARAM, RESET_PARAM
 from pages.components.ui import escape_markdown, show_error
 

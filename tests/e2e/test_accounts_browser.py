@@ -10,7 +10,7 @@ import pytest
 from playwright.sync_api import expect
 
 from core.accounts import create_user, find_user_by_username
-from core.admin import create_faculty_invite
+from core.accounts.invites import create_faculty_invite
 from core.models import LoginAttempt, Role
 from core.platform.db import create_db_engine, write_transaction
 from tests.e2e.conftest import shot

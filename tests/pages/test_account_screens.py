@@ -6,11 +6,12 @@ import pytest
 from sqlmodel import select
 
 from core.accounts import find_user_by_username
-from core.admin import create_faculty_invite, issue_reset_link
+from core.accounts.admin import issue_reset_link
+from core.accounts.invites import create_faculty_invite
 from core.models import AuditEntry, AuthSession, Role, User
 from core.platform.db import read_session, write_transaction
+from core.projects.tags import user_interest_names
 from core.seed import DEMO_PASSWORD
-from core.tags import user_interest_names
 from tests.pages.conftest import log_in, new_app
 from tests.pages.screens import open_screen, raw_texts, texts
 

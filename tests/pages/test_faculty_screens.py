@@ -234,6 +234,7 @@ def test_dashboard_counts_again_once_its_figures_expire(logged_in, monkeypatch):
 
 def test_a_second_faculty_member_sees_the_figures_the_first_counted(logged_in, monkeypatch):
     import core.program
+    import core.program.kept_figures
 
     counted: list[str] = []
     real = core.program.funnel_figures
@@ -242,7 +243,7 @@ def test_a_second_faculty_member_sees_the_figures_the_first_counted(logged_in, m
         counted.append("funnel")
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(core.program, "funnel_figures", counting)
+    monkeypatch.setattr(core.program.kept_figures, "funnel_figures", counting)
     first = open_screen(logged_in("demo-faculty"), "dashboard")
     assert counted == ["funnel"]
     second = open_screen(logged_in("demo-admin"), "dashboard")

@@ -16,7 +16,7 @@ from sqlmodel import col, delete, select
 from core import workspace as ws
 from core.models import Application, ApplicationStatus, Project, User
 from core.platform.db import read_session, write_transaction
-from core.workspace_models import (
+from core.workspace.models import (
     MatchFeedback,
     MatchMilestone,
     MatchSession,

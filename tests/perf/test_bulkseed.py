@@ -6,7 +6,7 @@ from datetime import date
 
 from sqlalchemy import text
 
-from core.bulkseed import PROFILES, generate, verify
+from bench.bulkseed import PROFILES, generate, verify
 from core.platform.db import create_db_engine
 from core.platform.migrate import upgrade_to_head
 

@@ -15,8 +15,8 @@ import pytest
 from sqlalchemy import Engine, event
 from sqlmodel import Session, select
 
-from core.bulkseed import generate
-from core.matching import recommend
+from bench.bulkseed import generate
+from core.catalog.matching import recommend
 from core.models import User
 from core.platform.db import create_db_engine
 from core.platform.migrate import upgrade_to_head
@@ -151,7 +151,8 @@ def test_the_dashboard_reads_applications_from_the_index_alone(big_sqlite):
 
 @pytest.mark.parametrize("username", ["demo-faculty", "demo-student"])
 def test_a_users_matches_are_found_through_their_indexes(big_sqlite, username):
-    from core.workspace import calendar_ics, my_matches
+    from core.documents import calendar_ics
+    from core.workspace import my_matches
 
     user = _user(big_sqlite, username)
 

@@ -21,6 +21,7 @@ import streamlit as st
 from sqlalchemy import Engine, event
 from streamlit.util import calc_hash
 
+from bench.bulkseed import generate
 from bench.run import (
     ELEMENTS_ALONE,
     ROLE_USERS,
@@ -30,7 +31,6 @@ from bench.run import (
     new_app,
     page_params,
 )
-from core.bulkseed import generate
 from core.models import Role
 from core.platform.db import create_db_engine
 from core.platform.migrate import upgrade_to_head

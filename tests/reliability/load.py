@@ -36,8 +36,9 @@ from sqlmodel import Session, col, select  # noqa: E402
 
 from core import applications as apps  # noqa: E402
 from core import workspace as ws  # noqa: E402
+from core.accounts.profiles import update_profile  # noqa: E402
+from core.catalog.matching import recommend  # noqa: E402
 from core.commitment import Commitment, weekly_load  # noqa: E402
-from core.matching import recommend  # noqa: E402
 from core.models import (  # noqa: E402
     LIVE_STATUSES,
     SEAT_STATUSES,
@@ -59,11 +60,10 @@ from core.platform.db import (  # noqa: E402
 )
 from core.platform.errors import DomainError  # noqa: E402
 from core.platform.migrate import upgrade_to_head  # noqa: E402
-from core.profiles import update_profile  # noqa: E402
 from core.program import approve_each  # noqa: E402
 from core.projects import cancel_project  # noqa: E402
 from core.seed import seed_demo  # noqa: E402
-from core.workspace_models import (  # noqa: E402
+from core.workspace.models import (
     MatchMessage,
     MatchMilestone,
     MatchSession,

@@ -28,7 +28,7 @@ from core.models import (
 )
 from core.platform.backup import row_counts
 from core.platform.db import read_session, write_transaction
-from core.workspace_models import MatchSession
+from core.workspace.models import MatchSession
 from tests.services import app_helpers as h
 from tests.services.workspace_helpers import make_pair
 

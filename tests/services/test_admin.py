@@ -10,14 +10,14 @@ from typing import Any
 import pytest
 from sqlmodel import Session, select
 
-from core import admin
-from core.accounts import attempt_login, create_user, start_session
+from core import accounts as admin
+from core.accounts import attempt_login, audit_log, create_user, start_session
+from core.accounts.registration import set_password_with_link
 from core.models import AuditEntry, AuthSession, Notification, PasswordReset, Role, User
 from core.platform.db import read_session, write_transaction
 from core.platform.errors import InvalidTransition, PermissionDenied, ValidationFailed
 from core.platform.settings import Settings
 from core.platform.types import utcnow
-from core.registration import set_password_with_link
 
 PASSWORD = "correct horse battery"
 SETTINGS = Settings(cookie_key="")
@@ -364,7 +364,7 @@ def test_the_audit_log_filters_by_actor_action_entity_and_date_and_pages(engine,
 
 
 def test_the_audit_count_stops_at_its_cap_and_says_so(engine, people, monkeypatch):
-    monkeypatch.setattr(admin, "AUDIT_COUNT_CAP", 3)
+    monkeypatch.setattr(audit_log, "AUDIT_COUNT_CAP", 3)
     root = people["admin"]
     with write_transaction(engine) as session:
         for _ in range(3):

@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 
 from core import applications as apps
-from core.models import ApplicationStatus, Project, Role
+from core.models import Application, ApplicationStatus, Project, Role
 from core.platform.db import read_session, write_transaction
 from core.platform.errors import PermissionDenied
 from tests.services import app_helpers as h
@@ -54,7 +54,7 @@ def _reject(session, actor, app_id):
 
 
 def _complete(session, actor, app_id):
-    project = session.get(Project, session.get(apps.Application, app_id).project_id)
+    project = session.get(Project, session.get(Application, app_id).project_id)
     return apps.complete_match(
         session, actor=actor, application_id=app_id, today=project.end_date + timedelta(days=1)
     )

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from sqlalchemy import Engine
 
 from core import applications as apps
+from core.applications import student as apps_student
 from core.models import Application, ApplicationStatus, Project, ProjectStatus, Role, User
 from core.platform.db import read_session, write_transaction
 from core.platform.errors import (
@@ -151,7 +152,7 @@ def test_reapplying_after_withdrawing_is_allowed(engine):
 def test_unique_index_is_the_fallback_for_a_duplicate(engine, monkeypatch):
     scene = _scene(engine)
     _apply(scene)
-    monkeypatch.setattr(apps, "_live_application", lambda *a: None)
+    monkeypatch.setattr(apps_student, "_live_application", lambda *a: None)
     with pytest.raises(InvalidTransition, match="already have a live application"):
         _apply(scene)
 

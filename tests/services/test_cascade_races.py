@@ -19,10 +19,12 @@ from sqlmodel import Session, col, select
 
 from core import applications as apps
 from core import program
+from core.applications import student as apps_student
 from core.models import Application, ApplicationStatus, Role
 from core.platform import db
 from core.platform.db import Busy, is_sqlite, run_in_transaction, write_transaction
 from core.platform.errors import DomainError
+from core.program import approval_queue
 from tests.services import app_helpers as h
 
 S = ApplicationStatus
@@ -120,7 +122,7 @@ def test_an_application_racing_an_approval_never_outlives_it(wide_engine, engine
         wanted = h.project(session, mentor, seats=1, student_hours=6, start=start)
         accepted = h.application(session, student, matched, S.ACCEPTED)
     checked, release = threading.Event(), threading.Event()
-    real_check = apps._check_hours
+    real_check = apps_student._check_hours
 
     def held_check(session, person, project):
         real_check(session, person, project)
@@ -128,7 +130,7 @@ def test_an_application_racing_an_approval_never_outlives_it(wide_engine, engine
             checked.set()
             assert release.wait(timeout=30)
 
-    monkeypatch.setattr(apps, "_check_hours", held_check)
+    monkeypatch.setattr(apps_student, "_check_hours", held_check)
     outcome: dict[str, object] = {}
 
     def applying() -> None:
@@ -184,7 +186,7 @@ def test_bulk_approval_reports_every_item_when_one_fails_unexpectedly(engine, mo
             raise RuntimeError("disk on fire")
         return real_approve(session, actor=actor, application_id=application_id)
 
-    monkeypatch.setattr(program, "approve", flaky)
+    monkeypatch.setattr(approval_queue, "approve", flaky)
     results = program.approve_each(engine, actor=approver, application_ids=ids)
     assert [r.application_id for r in results] == ids
     assert [r.ok for r in results] == [True, False, True]
@@ -268,7 +270,7 @@ def test_bulk_approval_waits_out_a_busy_moment(engine, monkeypatch):
             raise _deadlock()
         return real_approve(session, actor=actor, application_id=application_id)
 
-    monkeypatch.setattr(program, "approve", once_deadlocked)
+    monkeypatch.setattr(approval_queue, "approve", once_deadlocked)
     [result] = program.approve_each(engine, actor=approver, application_ids=[number])
     assert result.ok and len(calls) == 2
     assert _statuses(engine, number) == [S.APPROVED]

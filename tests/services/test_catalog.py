@@ -367,10 +367,10 @@ def test_someone_elses_draft_is_not_found(catalog):
 
 
 def test_student_weeks_split_committed_and_pending_hours(catalog):
+    from core.applications.student_load import student_weeks
     from core.commitment import occupied_weeks, week_start
     from core.models import Project
     from core.platform.errors import PermissionDenied
-    from core.student_load import student_weeks
 
     engine, student, mentor, ids = catalog
     with write_transaction(engine) as session:

@@ -6,8 +6,8 @@ import pytest
 from sqlalchemy import text
 from sqlmodel import select
 
+from core.accounts.passwords import hash_password
 from core.models import Role, User
-from core.passwords import hash_password
 from core.platform.db import create_db_engine, read_session, write_transaction
 from core.platform.migrate import schema_drift, upgrade_to_head
 

@@ -9,12 +9,17 @@ import pytest
 from sqlalchemy import func
 from sqlmodel import select
 
+from core.accounts.profiles import update_profile
 from core.commitment import week_label, week_start
 from core.models import AuditEntry, Notification, Role, Tag, User
 from core.platform.db import read_session, write_transaction
 from core.platform.errors import OverBudget, PermissionDenied, ValidationFailed
-from core.profiles import update_profile
-from core.tags import get_or_create_tags, list_tags, set_user_interests, user_interest_names
+from core.projects.tags import (
+    get_or_create_tags,
+    list_tags,
+    set_user_interests,
+    user_interest_names,
+)
 from tests.factories import make_open_project, make_user
 
 

@@ -16,6 +16,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session, select
 
 from core.commitment import project_end
+from core.documents import export_csv, safe_cell
 from core.models import (
     Application,
     ApplicationStatus,
@@ -44,7 +45,6 @@ from core.program import (
     default_filter,
     demand_figures,
     departments,
-    export_csv,
     filter_key,
     funnel_figures,
     hours_figures,
@@ -53,11 +53,10 @@ from core.program import (
     program_dashboard,
     queue_with_loads,
     refresh_figures,
-    safe_cell,
     timing_figures,
     workspace_figures,
 )
-from core.workspace_models import MatchSession, SelfEfficacy, SelfEfficacyPhase
+from core.workspace.models import MatchSession, SelfEfficacy, SelfEfficacyPhase
 from tests.cli import run_core
 from tests.services import app_helpers as h
 
@@ -397,6 +396,7 @@ def test_dashboard_parts_are_computed_at_the_same_time(engine, world, monkeypatc
     import threading
 
     import core.program
+    import core.program.kept_figures
 
     # Each of the two parts waits for the other: computed one after the other, both time out.
     both = threading.Barrier(2, timeout=10)
@@ -408,8 +408,12 @@ def test_dashboard_parts_are_computed_at_the_same_time(engine, world, monkeypatc
 
         return reader
 
-    monkeypatch.setattr(core.program, "demand_figures", meets(core.program.demand_figures))
-    monkeypatch.setattr(core.program, "hours_figures", meets(core.program.hours_figures))
+    monkeypatch.setattr(
+        core.program.kept_figures, "demand_figures", meets(core.program.demand_figures)
+    )
+    monkeypatch.setattr(
+        core.program.kept_figures, "hours_figures", meets(core.program.hours_figures)
+    )
     parts = dashboard_parts(
         engine, actor=world.users["admin"], filters=DashboardFilter(), parts=["demand", "hours"]
     )
@@ -440,6 +444,7 @@ def test_dashboard_parts_reject_an_unknown_part(engine, world):
 def counted_parts(monkeypatch):
     """Record which parts are computed (rather than read back from the kept figures)."""
     import core.program
+    import core.program.kept_figures
 
     computed: list[str] = []
     for part in ("funnel", "timing", "demand", "hours", "workspace"):
@@ -449,7 +454,7 @@ def counted_parts(monkeypatch):
             computed.append(_part)
             return _real(*args, **kwargs)
 
-        monkeypatch.setattr(core.program, f"{part}_figures", counting)
+        monkeypatch.setattr(core.program.kept_figures, f"{part}_figures", counting)
     return computed
 
 
@@ -531,6 +536,7 @@ def test_parts_stored_side_by_side_prune_old_figures_without_a_deadlock(engine, 
     import threading
 
     import core.program
+    import core.program.kept_figures
 
     admin, filters = world.users["admin"], DashboardFilter()
     _parts(engine, admin, filters, parts=["funnel", "timing"], now=NOW)
@@ -545,7 +551,7 @@ def test_parts_stored_side_by_side_prune_old_figures_without_a_deadlock(engine, 
             real(session, part, key=key)
             both.wait()
 
-        monkeypatch.setattr(core.program, "keep_part", stored_together)
+        monkeypatch.setattr(core.program.kept_figures, "keep_part", stored_together)
     later = NOW + FIGURES_MAX_AGE
     parts = _parts(engine, admin, filters, parts=["funnel", "timing"], now=later, workers=2)
     assert {part.computed_at for part in parts.values()} == {later}
@@ -580,6 +586,7 @@ def test_two_viewers_computing_the_same_filter_at_once_both_see_figures(engine, 
     import threading
 
     import core.program
+    import core.program.kept_figures
 
     # Both computations reach the store together, so the second meets the first's row.
     both = threading.Barrier(2, timeout=20)
@@ -590,7 +597,7 @@ def test_two_viewers_computing_the_same_filter_at_once_both_see_figures(engine, 
             both.wait()
         real(session, part, key=key)
 
-    monkeypatch.setattr(core.program, "keep_part", together)
+    monkeypatch.setattr(core.program.kept_figures, "keep_part", together)
     results: dict[str, dict[str, DashboardPart]] = {}
     failures: list[BaseException] = []
 

@@ -8,12 +8,12 @@ from datetime import date
 import pytest
 from sqlalchemy import event
 
+from core.accounts.profiles import update_profile
 from core.catalog import search_projects
-from core.matching import recommend
+from core.catalog.matching import recommend
+from core.catalog.ranking import RankingMemo
 from core.models import ApplicationStatus, Project, ProjectStatus, Role, User
 from core.platform.db import read_session, write_transaction
-from core.profiles import update_profile
-from core.ranking import RankingMemo
 from tests.services import app_helpers as h
 
 TODAY = date.today()
@@ -166,7 +166,7 @@ def test_each_student_gets_their_own_ranking(people, memo, read):
 
 
 def test_pages_past_the_remembered_horizon_are_read_from_sql(people, memo, monkeypatch):
-    import core.catalog as catalog
+    import core.catalog.search as catalog  # where the ranking horizon is read
 
     engine, mentor, student, _ = people
     monkeypatch.setattr(catalog, "HORIZON", 2)

@@ -7,7 +7,7 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import event
 
-from core.matching import recommend
+from core.catalog.matching import recommend
 from core.models import ApplicationStatus, ProjectStatus, Role
 from core.platform.db import read_session, write_transaction
 from core.platform.errors import PermissionDenied

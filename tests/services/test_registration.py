@@ -8,13 +8,9 @@ import pytest
 from sqlmodel import select
 
 from core.accounts import attempt_login, create_user, start_session
-from core.admin import create_faculty_invite, deactivate_user, issue_reset_link
-from core.models import AuditEntry, AuthSession, FacultyInvite, PasswordReset, Role, User
-from core.platform.db import read_session, write_transaction
-from core.platform.errors import PermissionDenied, ValidationFailed
-from core.platform.settings import Settings
-from core.platform.types import utcnow
-from core.registration import (
+from core.accounts.admin import deactivate_user, issue_reset_link
+from core.accounts.invites import create_faculty_invite
+from core.accounts.registration import (
     LinkNotUsable,
     change_own_password,
     find_usable_invite,
@@ -22,7 +18,12 @@ from core.registration import (
     register_faculty,
     set_password_with_link,
 )
-from core.tags import user_interest_names
+from core.models import AuditEntry, AuthSession, FacultyInvite, PasswordReset, Role, User
+from core.platform.db import read_session, write_transaction
+from core.platform.errors import PermissionDenied, ValidationFailed
+from core.platform.settings import Settings
+from core.platform.types import utcnow
+from core.projects.tags import user_interest_names
 
 PASSWORD = "correct horse battery"
 NEW_PASSWORD = "a brand new passphrase"

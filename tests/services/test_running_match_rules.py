@@ -7,11 +7,11 @@ from datetime import date, timedelta
 import pytest
 from sqlmodel import Session, select
 
+from core.accounts.profiles import update_profile
 from core.applications import approved_commitments
 from core.models import Application, ApplicationStatus, Notification, Project, Role, User
 from core.platform.db import read_session, write_transaction
 from core.platform.errors import OverCommitted, ValidationFailed
-from core.profiles import update_profile
 from core.projects import cancel_project, update_project
 from tests.factories import make_open_project, make_user, project_input
 from tests.services import app_helpers as h

@@ -11,6 +11,7 @@ from sqlalchemy import event
 from sqlmodel import Session, select, update
 
 from core import applications as apps
+from core import documents
 from core import workspace as ws
 from core.models import (
     Application,
@@ -25,7 +26,7 @@ from core.models import (
 from core.platform.db import read_session, write_transaction
 from core.platform.errors import InvalidTransition, NotFound, PermissionDenied, ValidationFailed
 from core.platform.types import utcnow
-from core.workspace_models import MatchMilestone, MilestoneStatus, SelfEfficacyPhase
+from core.workspace.models import MatchMilestone, MilestoneStatus, SelfEfficacyPhase
 from tests.services.app_helpers import (
     application,
     audit_rows,
@@ -567,7 +568,7 @@ def test_calendar_parses_back_with_the_same_events(engine):
     p = pair(engine)
     _log(engine, p.student, p, held_on=TODAY - timedelta(days=2))
     with read_session(engine) as session:
-        data = ws.calendar_ics(session, actor=p.mentor)
+        data = documents.calendar_ics(session, actor=p.mentor)
     calendar = icalendar.Calendar.from_ical(data)
     events = {
         (str(e["summary"]), e.decoded("dtstart"), e.decoded("dtend"))
@@ -591,12 +592,14 @@ def test_calendar_parses_back_with_the_same_events(engine):
     assert len(calendar.walk("VEVENT")) == len(expected)
     assert all(e.decoded("dtstart").__class__ is type(TODAY) for e in calendar.walk("VEVENT"))
     with read_session(engine) as session:
-        student_view = icalendar.Calendar.from_ical(ws.calendar_ics(session, actor=p.student))
+        student_view = icalendar.Calendar.from_ical(
+            documents.calendar_ics(session, actor=p.student)
+        )
     summaries = {str(e["summary"]) for e in student_view.walk("VEVENT")}
     assert f"Session (60 min): {title}, with {p.mentor.display_name}" in summaries
     with read_session(engine) as session:
         outsider = user(session, Role.ALUMNI)
-        empty = icalendar.Calendar.from_ical(ws.calendar_ics(session, actor=outsider))
+        empty = icalendar.Calendar.from_ical(documents.calendar_ics(session, actor=outsider))
     assert empty.walk("VEVENT") == []
 
 
@@ -620,8 +623,10 @@ def test_calendar_windows_mentor_projects_once_and_skips_ended_early_matches(eng
             for pid in (p.project_id, ended.project_id, live.id, draft.id)
         }
     with read_session(engine) as session:
-        mentor_cal = icalendar.Calendar.from_ical(ws.calendar_ics(session, actor=p.mentor))
-        ended_cal = icalendar.Calendar.from_ical(ws.calendar_ics(session, actor=ended.student))
+        mentor_cal = icalendar.Calendar.from_ical(documents.calendar_ics(session, actor=p.mentor))
+        ended_cal = icalendar.Calendar.from_ical(
+            documents.calendar_ics(session, actor=ended.student)
+        )
     windows = sorted(
         str(e["uid"]) for e in mentor_cal.walk("VEVENT") if str(e["uid"]).startswith("project-")
     )
@@ -666,8 +671,8 @@ def test_passport_lists_completed_matches_with_hours_milestones_and_feedback(eng
     _give(engine, p.mentor, p, rating=5, comment="=Reliable and curious.")
     _give(engine, p.student, p, rating=4, comment="Not in the student's own passport.")
     with read_session(engine) as session:
-        entries = ws.student_passport(session, actor=p.student, student_id=p.student.id)
-        text = ws.passport_csv(session, actor=p.student, student_id=p.student.id)
+        entries = documents.student_passport(session, actor=p.student, student_id=p.student.id)
+        text = documents.passport_csv(session, actor=p.student, student_id=p.student.id)
     assert [e.application_id for e in entries] == [p.application_id]
     assert running.application_id != entries[0].application_id
     entry = entries[0]
@@ -685,7 +690,9 @@ def test_passport_hides_the_mentors_feedback_until_it_is_revealed(engine):
 
     def entry(actor, now=None):
         with read_session(engine) as session:
-            (found,) = ws.student_passport(session, actor=actor, student_id=p.student.id, now=now)
+            (found,) = documents.student_passport(
+                session, actor=actor, student_id=p.student.id, now=now
+            )
         return found.feedback_rating, found.feedback_comment
 
     faculty = build(engine, lambda s: user(s, Role.FACULTY, program_wide=True))
@@ -695,7 +702,7 @@ def test_passport_hides_the_mentors_feedback_until_it_is_revealed(engine):
     _give(engine, p.student, p, rating=5, comment="Thanks!")
     assert entry(p.student) == (4, "Solid work.")
     with read_session(engine) as session:
-        text = ws.passport_csv(session, actor=faculty, student_id=p.student.id)
+        text = documents.passport_csv(session, actor=faculty, student_id=p.student.id)
     assert "Solid work." in text
 
 
@@ -704,16 +711,16 @@ def test_passport_leaves_out_running_and_ended_early_matches(engine):
     ended = build(engine, lambda s: make_pair(s, student=p.student))
     _set_status(engine, ended.application_id, ApplicationStatus.ENDED_EARLY)
     with read_session(engine) as session:
-        assert ws.student_passport(session, actor=p.student, student_id=p.student.id) == []
-        text = ws.passport_csv(session, actor=p.student, student_id=p.student.id)
-    assert text.splitlines() == [",".join(ws.PASSPORT_COLUMNS)]
+        assert documents.student_passport(session, actor=p.student, student_id=p.student.id) == []
+        text = documents.passport_csv(session, actor=p.student, student_id=p.student.id)
+    assert text.splitlines() == [",".join(documents.PASSPORT_COLUMNS)]
 
 
 def test_a_passport_is_only_for_students(engine):
     p = pair(engine)
     with pytest.raises(NotFound), read_session(engine) as session:
         faculty = user(session, Role.FACULTY, program_wide=True)
-        ws.student_passport(session, actor=faculty, student_id=p.mentor.id)
+        documents.student_passport(session, actor=faculty, student_id=p.mentor.id)
 
 
 def test_approval_copies_the_blueprint_into_the_match(engine) -> None:
@@ -794,7 +801,7 @@ def test_printable_passport_shows_names_as_text(engine) -> None:
         project_row = session.get(Project, p.project_id)
         project_row.title = "<script>alert(1)</script> Data"
     with read_session(engine) as session:
-        page = ws.passport_html(session, actor=p.student, student_id=p.student.id)
+        page = documents.passport_html(session, actor=p.student, student_id=p.student.id)
     assert "&lt;script&gt;alert(1)&lt;/script&gt; Data" in page
     assert "<script>" not in page
     assert p.student.display_name in page

@@ -11,11 +11,12 @@ import pytest
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
+from core import documents
 from core import workspace as ws
 from core.models import Application, ApplicationStatus, Role, User
 from core.platform.db import write_transaction
 from core.platform.errors import PermissionDenied
-from core.workspace_models import MatchMilestone, MatchSession, MilestoneStatus, SelfEfficacyPhase
+from core.workspace.models import MatchMilestone, MatchSession, MilestoneStatus, SelfEfficacyPhase
 from tests.services.app_helpers import audit_rows, build, user
 from tests.services.workspace_helpers import TODAY, make_pair
 
@@ -180,17 +181,19 @@ CASES: dict[str, tuple[bool, Call, set[str]]] = {
     ),
     "passport": (
         True,
-        lambda s, a, w: ws.student_passport(s, actor=a, student_id=w.people["student"].id or 0),
+        lambda s, a, w: documents.student_passport(
+            s, actor=a, student_id=w.people["student"].id or 0
+        ),
         {"student", "faculty", "admin"},
     ),
     "passport_csv": (
         True,
-        lambda s, a, w: ws.passport_csv(s, actor=a, student_id=w.people["student"].id or 0),
+        lambda s, a, w: documents.passport_csv(s, actor=a, student_id=w.people["student"].id or 0),
         {"student", "faculty", "admin"},
     ),
     "passport_html": (
         True,
-        lambda s, a, w: ws.passport_html(s, actor=a, student_id=w.people["student"].id or 0),
+        lambda s, a, w: documents.passport_html(s, actor=a, student_id=w.people["student"].id or 0),
         {"student", "faculty", "admin"},
     ),
 }
@@ -252,7 +255,7 @@ def test_calendar_holds_only_the_actors_own_matches(engine: Engine) -> None:
     world = _world(engine)
     other = build(engine, lambda s: make_pair(s))
     with write_transaction(engine) as session:
-        mine = ws.calendar_ics(session, actor=world.people["student"]).decode()
+        mine = documents.calendar_ics(session, actor=world.people["student"]).decode()
     assert f"match-{world.application_id}@" in mine
     assert f"match-{other.application_id}@" not in mine
 

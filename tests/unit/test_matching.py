@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from core.matching import score
+from core.catalog.matching import score
 
 TODAY = date(2026, 3, 2)
 

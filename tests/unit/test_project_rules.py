@@ -14,7 +14,7 @@ from core.projects import (
     parse_project_input,
     transition_refusal,
 )
-from core.tags import normalise_tag, normalise_tags
+from core.projects.tags import normalise_tag, normalise_tags
 from tests.factories import project_input, project_input_data
 
 S = ProjectStatus

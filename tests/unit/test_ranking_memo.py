@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from core.ranking import RankingMemo
+from core.catalog.ranking import RankingMemo
 
 
 class Clock:

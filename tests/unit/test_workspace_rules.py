@@ -18,7 +18,7 @@ from core.workspace import (
     is_overdue,
     milestone_due,
 )
-from core.workspace_models import MilestoneStatus
+from core.workspace.models import MilestoneStatus
 
 MONDAY = date(2026, 11, 30)
 

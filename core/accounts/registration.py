@@ -9,15 +9,15 @@ from datetime import date, datetime, timedelta
 
 from sqlmodel import Session, col, select, update
 
-from core.accounts import account_problems, create_user, revoke_user_sessions, token_digest
+from core.accounts.passwords import hash_password, is_correct_password, password_problem
+from core.accounts.users import account_problems, create_user, revoke_user_sessions, token_digest
 from core.models import AuthSession, FacultyInvite, PasswordReset, Role, User
-from core.passwords import hash_password, is_correct_password, password_problem
 from core.platform import audit
 from core.platform.errors import DomainError, ValidationFailed
 from core.platform.permissions import deny, ensure_active
 from core.platform.text import text_problem
 from core.platform.types import utcnow
-from core.tags import interests_problem, set_user_interests
+from core.projects.tags import interests_problem, set_user_interests
 
 INVITE_LIFETIME = timedelta(days=7)
 RESET_LIFETIME = timedelta(hours=24)

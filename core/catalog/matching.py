@@ -15,7 +15,9 @@ from sqlalchemy import func
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
-from core.applications import approved_commitments, project_tags, user_interests
+from core.applications.loads import approved_commitments
+from core.applications.reads import project_tags, user_interests
+from core.catalog.ranking import RankingMemo, database_of
 from core.commitment import Commitment, least_free_hours
 from core.models import (
     LIVE_STATUSES,
@@ -29,7 +31,6 @@ from core.models import (
     UserInterest,
 )
 from core.platform.permissions import ensure_role
-from core.ranking import RankingMemo, database_of
 
 INTEREST_POINTS = 60.0
 TIME_FIT_POINTS = 25.0

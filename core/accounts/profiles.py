@@ -8,7 +8,7 @@ from datetime import date
 
 from sqlmodel import Session
 
-from core.applications import approved_commitments
+from core.applications.loads import approved_commitments
 from core.commitment import Commitment, Overrun, first_overrun, week_start, weekly_load
 from core.models import Role, User
 from core.platform import audit
@@ -19,8 +19,8 @@ from core.platform.permissions import deny, ensure_active, is_admin
 from core.platform.text import text_problem
 from core.platform.types import utcnow
 from core.platform.wording import day, hours
-from core.projects import mentor_weekly_load
-from core.tags import interests_problem, replace_interests, user_interest_names
+from core.projects.load import mentor_weekly_load
+from core.projects.tags import interests_problem, replace_interests, user_interest_names
 
 # Students give hours available per week; mentors (and admins) a weekly mentoring budget.
 HOURS_RANGE = {

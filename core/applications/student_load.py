@@ -9,7 +9,7 @@ from datetime import date
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col
 
-from core.applications import PENDING_STATUSES
+from core.applications.rules import PENDING_STATUSES
 from core.commitment import Commitment, weekly_load
 from core.models import Application, ApplicationStatus, Project, Role, User
 from core.platform.permissions import ensure_role

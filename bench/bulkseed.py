@@ -34,6 +34,7 @@ import sqlalchemy as sa
 from sqlalchemy import Engine
 from sqlmodel import SQLModel
 
+from core.accounts.passwords import hash_password
 from core.applications import NO_LONGER_FITS
 from core.models import (
     Application,
@@ -46,7 +47,6 @@ from core.models import (
     User,
     UserInterest,
 )
-from core.passwords import hash_password
 from core.platform.db import is_sqlite
 from core.seed import DEMO_PASSWORD, seed_demo
 
@@ -1081,7 +1081,7 @@ class _Generator:
 def _workspace_session_table(engine: Engine) -> Any:
     """The workspace's session model, if the workspace models exist and are migrated."""
     try:
-        import core.workspace_models as workspace
+        import core.workspace.models as workspace
     except ImportError:
         return None
     for model in vars(workspace).values():

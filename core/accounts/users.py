@@ -11,8 +11,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import ColumnElement
 from sqlmodel import Session, col, func, select, update
 
+from core.accounts.passwords import hash_password, is_correct_password, password_problem
 from core.models import AuthSession, LoginAttempt, Role, User
-from core.passwords import hash_password, is_correct_password, password_problem
 from core.platform import audit
 from core.platform.errors import (
     DomainError,

@@ -1,0 +1,294 @@
+"""Catalog search input: validated filters and the SQL conditions they become."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, exists, literal, or_
+from sqlalchemy import select as sa_select
+from sqlmodel import col, select
+
+from core.catalog.matching import MatchScore
+from core.models import (
+    LIVE_STATUSES,
+    Application,
+    ApplicationStatus,
+    Project,
+    ProjectMode,
+    ProjectStatus,
+    ProjectTag,
+    Tag,
+    User,
+)
+from core.platform.errors import ValidationFailed
+from core.platform.text import has_control_characters
+from core.projects.tags import normalise_tags, tag_problem
+
+SORTS = ("best", "newest", "deadline")
+SORT_LABELS = {"best": "Best match", "newest": "Newest", "deadline": "Deadline"}
+PER_PAGE = 25
+MAX_PER_PAGE = 100
+MAX_QUERY = 200
+MAX_TERMS = 8
+MAX_TAG_FILTERS = 20
+MAX_HOURS = 40.0
+MAX_WEEKS = 12
+MAX_STARTS_WITHIN = 104
+
+
+@dataclass(frozen=True)
+class CatalogRow:
+    """One project card: the numbers a student decides on, and why it matches them."""
+
+    project_id: int
+    title: str
+    summary: str
+    department: str
+    mode: ProjectMode
+    seats: int
+    filled: int
+    student_hours: float
+    duration_weeks: int
+    start_date: date
+    end_date: date
+    deadline: date
+    published_at: datetime | None
+    tags: tuple[str, ...]
+    shared_tags: tuple[str, ...]
+    # The actor's live application to this project, if any.
+    my_status: ApplicationStatus | None
+    # Students only: the transparent match score (interest, time fit, timing).
+    score: MatchScore | None
+
+    @property
+    def seats_left(self) -> int:
+        return max(self.seats - self.filled, 0)
+
+    @property
+    def reasons(self) -> list[str]:
+        return self.score.reasons if self.score else []
+
+    @property
+    def fits(self) -> bool | None:
+        return self.score.fits if self.score else None
+
+
+@dataclass(frozen=True)
+class SearchPage:
+    """One page of search results and the total number of matching projects."""
+
+    rows: list[CatalogRow]
+    total: int
+    page: int = 1
+    per_page: int = PER_PAGE
+
+    @property
+    def pages(self) -> int:
+        return max(1, math.ceil(self.total / self.per_page))
+
+    @property
+    def first_index(self) -> int:
+        """1-based position of the first row shown (0 when there are none)."""
+        return (self.page - 1) * self.per_page + 1 if self.rows else 0
+
+    @property
+    def last_index(self) -> int:
+        return (self.page - 1) * self.per_page + len(self.rows)
+
+
+@dataclass(frozen=True)
+class _Filters:
+    terms: tuple[str, ...]
+    tags: tuple[str, ...]
+    department: str | None
+    mode: ProjectMode | None
+    max_hours: float | None
+    max_weeks: int | None
+    starts_within_weeks: int | None
+    sort: str
+    page: int
+    per_page: int
+
+
+def _number(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _whole(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def search_terms(query: str) -> tuple[str, ...]:
+    """Split a search text into lower-case words (each must appear somewhere)."""
+    seen: dict[str, None] = {}
+    for word in query.lower().split():
+        seen.setdefault(word, None)
+    return tuple(seen)[:MAX_TERMS]
+
+
+def _validate(
+    query: object,
+    tags: object,
+    department: object,
+    mode: object,
+    max_hours: object,
+    max_weeks: object,
+    starts_within_weeks: object,
+    sort: object,
+    page: object,
+    per_page: object,
+) -> _Filters:
+    problems: dict[str, str] = {}
+    text = query.strip() if isinstance(query, str) else None
+    if text is None:
+        problems["query"] = "must be text"
+    elif len(text) > MAX_QUERY:
+        problems["query"] = f"must be at most {MAX_QUERY} characters"
+    elif has_control_characters(text):
+        problems["query"] = "must not contain control characters"
+    names: list[str] = []
+    if isinstance(tags, str) or not isinstance(tags, Iterable):
+        problems["tags"] = "must be a list of tags"
+    else:
+        wanted = list(tags)
+        problem = next((p for p in (tag_problem(name) for name in wanted) if p), None)
+        if problem:
+            problems["tags"] = problem
+        else:
+            names = normalise_tags(wanted)
+            if len(names) > MAX_TAG_FILTERS:
+                problems["tags"] = f"choose at most {MAX_TAG_FILTERS} tags"
+    chosen_department: str | None = None
+    if department is not None:
+        if not isinstance(department, str) or len(department.strip()) > 80:
+            problems["department"] = "must be a department name"
+        else:
+            chosen_department = department.strip() or None
+    chosen_mode: ProjectMode | None = None
+    if mode is not None and mode != "":
+        try:
+            chosen_mode = ProjectMode(str(mode))
+        except ValueError:
+            allowed = ", ".join(m.value for m in ProjectMode)
+            problems["mode"] = f"must be one of {allowed}"
+    if max_hours is not None and not (_number(max_hours) and 0 < max_hours <= MAX_HOURS):  # type: ignore[operator]
+        problems["max_hours"] = f"must be a number of hours above 0 and at most {MAX_HOURS:g}"
+    if max_weeks is not None and not (_whole(max_weeks) and 1 <= max_weeks <= MAX_WEEKS):  # type: ignore[operator]
+        problems["max_weeks"] = f"must be a whole number of weeks from 1 to {MAX_WEEKS}"
+    if starts_within_weeks is not None and not (
+        _whole(starts_within_weeks) and 0 <= starts_within_weeks <= MAX_STARTS_WITHIN  # type: ignore[operator]
+    ):
+        problems["starts_within_weeks"] = (
+            f"must be a whole number of weeks from 0 to {MAX_STARTS_WITHIN}"
+        )
+    if sort not in SORTS:
+        problems["sort"] = "must be one of " + ", ".join(SORTS)
+    if not (_whole(page) and page >= 1):  # type: ignore[operator]
+        problems["page"] = "must be a whole number from 1"
+    if not (_whole(per_page) and 1 <= per_page <= MAX_PER_PAGE):  # type: ignore[operator]
+        problems["per_page"] = f"must be a whole number from 1 to {MAX_PER_PAGE}"
+    if problems:
+        raise ValidationFailed.from_fields(problems)
+    return _Filters(
+        terms=search_terms(text or ""),
+        tags=tuple(names),
+        department=chosen_department,
+        mode=chosen_mode,
+        max_hours=float(max_hours) if max_hours is not None else None,  # type: ignore[arg-type]
+        max_weeks=max_weeks,  # type: ignore[arg-type]
+        starts_within_weeks=starts_within_weeks,  # type: ignore[arg-type]
+        sort=str(sort),
+        page=page,  # type: ignore[arg-type]
+        per_page=per_page,  # type: ignore[arg-type]
+    )
+
+
+def _like_pattern(term: str) -> str:
+    escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def text_condition(terms: Sequence[str]) -> ColumnElement[bool] | None:
+    """Every term appears in the title, summary, description or a tag name (case-insensitive).
+
+    The one place text search is defined: swap it for full-text search without touching the rest.
+    """
+    if not terms:
+        return None
+    conditions = []
+    for term in terms:
+        pattern = _like_pattern(term)
+        in_tags = exists(
+            sa_select(literal(1))
+            .select_from(ProjectTag)
+            .join(Tag, col(Tag.id) == col(ProjectTag.tag_id))
+            .where(
+                col(ProjectTag.project_id) == col(Project.id),
+                col(Tag.name).like(pattern, escape="\\"),  # tag names are stored lower-case
+            )
+            .correlate(Project)
+        )
+        conditions.append(
+            or_(
+                col(Project.title).ilike(pattern, escape="\\"),
+                col(Project.summary).ilike(pattern, escape="\\"),
+                col(Project.description).ilike(pattern, escape="\\"),
+                in_tags,
+            )
+        )
+    return and_(*conditions)
+
+
+def _open_conditions(filters: _Filters, today: date) -> list[Any]:
+    conditions: list[Any] = [
+        col(Project.status) == ProjectStatus.OPEN,
+        col(Project.deadline) >= today,
+    ]
+    found_text = text_condition(filters.terms)
+    if found_text is not None:
+        conditions.append(found_text)
+    if filters.tags:
+        wanted = select(Tag.id).where(col(Tag.name).in_(filters.tags))
+        conditions.append(
+            exists(
+                sa_select(literal(1))
+                .select_from(ProjectTag)
+                .where(
+                    col(ProjectTag.project_id) == col(Project.id),
+                    col(ProjectTag.tag_id).in_(wanted),
+                )
+                .correlate(Project)
+            )
+        )
+    if filters.department:
+        conditions.append(col(Project.department) == filters.department)
+    if filters.mode:
+        conditions.append(col(Project.mode) == filters.mode)
+    if filters.max_hours is not None:
+        conditions.append(col(Project.student_hours) <= filters.max_hours + 1e-9)
+    if filters.max_weeks is not None:
+        conditions.append(col(Project.duration_weeks) <= filters.max_weeks)
+    if filters.starts_within_weeks is not None:
+        last_start = today + timedelta(weeks=filters.starts_within_weeks)
+        conditions.append(col(Project.start_date) <= last_start)
+    return conditions
+
+
+def _my_status(actor: User) -> Any:
+    """The status of the actor's live application to the project, if any."""
+    return (
+        sa_select(col(Application.status))
+        .where(
+            col(Application.project_id) == col(Project.id),
+            col(Application.student_id) == actor.id,
+            col(Application.status).in_(LIVE_STATUSES),
+        )
+        .correlate(Project)
+        .limit(1)
+        .scalar_subquery()
+        .label("my_status")
+    )

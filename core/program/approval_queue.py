@@ -1,0 +1,202 @@
+"""The approval queue with each student's weekly load, and approving many items at once."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from functools import partial
+
+import sqlalchemy as sa
+from sqlalchemy import Engine
+from sqlalchemy.orm import aliased
+from sqlmodel import Session, col
+
+from core.applications.faculty import approve
+from core.applications.loads import approved_matches
+from core.applications.reads import QueueItem, approval_queue
+from core.commitment import Commitment, occupied_weeks, weekly_load
+from core.models import (
+    LIVE_PROJECT_STATUSES,
+    Application,
+    ApplicationStatus,
+    Project,
+    ProjectStatus,
+    Role,
+    User,
+)
+from core.platform.db import run_in_transaction
+from core.platform.errors import DomainError
+from core.platform.permissions import ensure_role
+
+log = logging.getLogger(__name__)
+
+S = ApplicationStatus
+P = ProjectStatus
+
+OVERDUE_DAYS = 3  # the queue highlights items waiting longer than this
+
+
+def _ensure_faculty(actor: User, action: str) -> None:
+    ensure_role(actor, (Role.FACULTY, Role.ADMIN), action=action, entity="program")
+
+
+@dataclass(frozen=True)
+class WeekLoad:
+    """One ISO week of someone's load: hours already committed, this project's, the limit."""
+
+    week: date
+    committed: float
+    adding: float
+    limit: float
+
+    @property
+    def total(self) -> float:
+        return self.committed + self.adding
+
+    @property
+    def over(self) -> bool:
+        return self.total > self.limit + 1e-9
+
+
+@dataclass(frozen=True)
+class QueueRow:
+    """A queue item with what a faculty member needs to decide: statement and both loads."""
+
+    item: QueueItem
+    statement: str
+    blind: bool
+    mentor_budget: float
+    student_weeks: tuple[WeekLoad, ...]
+    mentor_weeks: tuple[WeekLoad, ...]
+
+    @property
+    def overdue(self) -> bool:
+        return self.item.age_days > OVERDUE_DAYS
+
+    @property
+    def student_peak(self) -> WeekLoad:
+        return max(self.student_weeks, key=lambda w: (w.total, -w.week.toordinal()))
+
+    @property
+    def mentor_peak(self) -> WeekLoad:
+        return max(self.mentor_weeks, key=lambda w: (w.total, -w.week.toordinal()))
+
+
+def queue_with_loads(
+    session: Session, *, actor: User, limit: int = 20, offset: int = 0
+) -> list[QueueRow]:
+    """Return the actor's approval queue, oldest first, with statements and weekly loads.
+
+    Five statements whatever the page length: the queue and its student loads, then the
+    statements, the students' approved matches and the mentors' live projects in one each.
+    """
+    items = approval_queue(session, actor=actor, limit=limit, offset=offset)
+    if not items:
+        return []
+    ids = [item.application_id for item in items]
+    mentor = aliased(User)
+    student = aliased(User)
+    details = session.execute(
+        sa.select(
+            col(Application.id),
+            col(Application.statement),
+            col(student.blind_review),
+            col(Project.owner_id),
+            col(mentor.weekly_hours),
+            col(Project.start_date),
+            col(Project.end_date),
+        )
+        .join(Project, col(Project.id) == col(Application.project_id))
+        .join(student, col(student.id) == col(Application.student_id))
+        .join(mentor, col(mentor.id) == col(Project.owner_id))
+        .where(col(Application.id).in_(ids))
+    ).all()
+    by_id = {row[0]: row for row in details}
+    students = approved_matches(session, [item.student_id for item in items])
+    owners = {row[3] for row in details}
+    first = min(row[5] for row in details)
+    last = max(row[6] for row in details)
+    mentor_projects: dict[int, list[Commitment]] = defaultdict(list)
+    for owner_id, start, end, hours in session.execute(
+        sa.select(
+            col(Project.owner_id),
+            col(Project.start_date),
+            col(Project.end_date),
+            col(Project.mentor_hours),
+        ).where(
+            col(Project.owner_id).in_(owners),
+            col(Project.status).in_(LIVE_PROJECT_STATUSES),
+            col(Project.end_date) >= first,
+            col(Project.start_date) <= last,
+        )
+    ):
+        mentor_projects[owner_id].append(Commitment(start, end, hours))
+    rows = []
+    for item in items:
+        _, statement, blind, owner_id, budget, start, end = by_id[item.application_id]
+        weeks = occupied_weeks(start, end)
+        committed = weekly_load(
+            c for pid, c in students.get(item.student_id, []) if pid != item.project_id
+        )
+        mentor_load = weekly_load(mentor_projects.get(owner_id, []))
+        rows.append(
+            QueueRow(
+                item=item,
+                statement=statement,
+                blind=bool(blind),
+                mentor_budget=budget,
+                student_weeks=tuple(
+                    WeekLoad(w, committed.get(w, 0.0), item.hours_needed, item.weekly_hours)
+                    for w in weeks
+                ),
+                mentor_weeks=tuple(
+                    WeekLoad(w, mentor_load.get(w, 0.0), 0.0, budget) for w in weeks
+                ),
+            )
+        )
+    return rows
+
+
+@dataclass(frozen=True)
+class ItemResult:
+    """The outcome of one item of a bulk action."""
+
+    application_id: int
+    ok: bool
+    message: str
+
+
+def _approve_one(session: Session, *, actor: User, number: int) -> None:
+    approve(session, actor=actor, application_id=number)
+
+
+def approve_each(
+    engine: Engine, *, actor: User, application_ids: Sequence[int]
+) -> list[ItemResult]:
+    """Approve each application in its own transaction; no failure ever stops the others."""
+    results = []
+    for application_id in dict.fromkeys(application_ids):
+        try:
+            run_in_transaction(engine, partial(_approve_one, actor=actor, number=application_id))
+        except DomainError as error:
+            results.append(ItemResult(application_id, False, error.message))
+        except Exception:
+            # A bug or an outage on one item: say so for that item, keep approving the rest,
+            # and leave the details in the server log under an id the person can quote.
+            error_id = uuid.uuid4().hex[:8]
+            log.exception("bulk approval of application %s failed [%s]", application_id, error_id)
+            results.append(
+                ItemResult(
+                    application_id,
+                    False,
+                    f"Not approved: an unexpected error (reference {error_id}). "
+                    "Nothing was changed for this application; please try it again.",
+                )
+            )
+        else:
+            results.append(ItemResult(application_id, True, "Approved."))
+    return results

@@ -1,0 +1,64 @@
+"""Pure rules of a match workspace: due dates, overdue, at risk, when feedback shows."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+from core.models import Application, Project
+from core.models import ApplicationStatus as S
+from core.workspace.models import MilestoneStatus
+
+MATCH_STATUSES = (S.APPROVED, S.COMPLETED, S.ENDED_EARLY)
+CLOSED_STATUSES = (S.COMPLETED, S.ENDED_EARLY)
+AT_RISK_DAYS = 21
+FEEDBACK_REVEAL_DAYS = 14
+AT_RISK_KIND = "workspace.at_risk"
+
+
+def match_link(application_id: int) -> str:
+    """Return the notification link to a match's workspace."""
+    return f"match:{application_id}"
+
+
+def milestone_due(project: Project, due_week: int) -> date:
+    """Return the due date of a blueprint week: the last day of that week, within the project."""
+    due = project.start_date + timedelta(days=7 * due_week - 1)
+    return max(project.start_date, min(due, project.end_date))
+
+
+def is_overdue(status: MilestoneStatus, due_date: date, today: date) -> bool:
+    """Return whether a milestone is past its due date and not yet verified."""
+    return status is not MilestoneStatus.VERIFIED and due_date < today
+
+
+def at_risk_since(start_date: date, approved_on: date, last_session_on: date | None) -> date:
+    """Return the day from which a match's silence is counted (its latest sign of life)."""
+    return max([start_date, approved_on, *([last_session_on] if last_session_on else [])])
+
+
+def is_at_risk(since: date, today: date, days: int = AT_RISK_DAYS) -> bool:
+    """A match is at risk when no session was held in the `days` days up to today."""
+    return since <= today - timedelta(days=days)
+
+
+def feedback_reveal_at(ended_at: datetime) -> datetime:
+    """Return when a closed match's feedback is shown to both parties regardless."""
+    return ended_at + timedelta(days=FEEDBACK_REVEAL_DAYS)
+
+
+def is_feedback_revealed(
+    *, mine_given: bool, theirs_given: bool, ended_at: datetime | None, now: datetime
+) -> bool:
+    """Return whether the other party's feedback may be shown: both gave it, or 14 days passed."""
+    if ended_at is None:  # the match is still running
+        return False
+    return (mine_given and theirs_given) or now >= feedback_reveal_at(ended_at)
+
+
+def _ended_at(application: Application) -> datetime | None:
+    return application.updated_at if application.status in CLOSED_STATUSES else None
+
+
+def _approved_on(application: Application) -> date:
+    moment = application.approved_at or application.updated_at
+    return moment.astimezone(UTC).date()
