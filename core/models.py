@@ -60,6 +60,12 @@ LIVE_STATUSES = (
 # States that occupy a seat.
 SEAT_STATUSES = (ApplicationStatus.ACCEPTED, ApplicationStatus.APPROVED)
 # Projects whose hours count against the mentor's weekly budget.
+# Statuses of an application that is or was a match (approved at some point): it has a workspace.
+MATCH_STATUSES = (
+    ApplicationStatus.APPROVED,
+    ApplicationStatus.COMPLETED,
+    ApplicationStatus.ENDED_EARLY,
+)
 LIVE_PROJECT_STATUSES = (ProjectStatus.OPEN, ProjectStatus.CLOSED, ProjectStatus.IN_PROGRESS)
 # Projects that are over, one way or the other.
 FINISHED_PROJECT_STATUSES = (ProjectStatus.COMPLETED, ProjectStatus.CANCELLED)

@@ -14,7 +14,6 @@ from core.platform.db import read_session
 from core.platform.errors import DomainError
 from core.platform.types import utcnow
 from core.program import (
-    AT_RISK_DAYS,
     DASHBOARD_PARTS,
     FIGURES_MAX_AGE,
     DashboardFilter,
@@ -28,6 +27,7 @@ from core.program import (
     default_filter,
     departments,
 )
+from core.workspace import AT_RISK_DAYS
 from pages.components import charts
 from pages.components.auth import signed_in_user
 from pages.components.engine import get_engine

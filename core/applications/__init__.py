@@ -21,8 +21,6 @@ from core.applications.reads import (
     approval_queue,
     list_applicants,
     list_my_applications,
-    project_tags,
-    user_interests,
 )
 from core.applications.rules import (
     ANSWER_MAX,
@@ -85,12 +83,10 @@ __all__ = [
     "list_applicants",
     "list_my_applications",
     "notification_link",
-    "project_tags",
     "promote_waitlist",
     "reject",
     "student_weeks",
     "transition_refusal",
-    "user_interests",
     "waitlist",
     "withdraw",
 ]

@@ -9,7 +9,7 @@ from sqlalchemy import update
 from sqlmodel import Session, col
 
 from core.applications.rules import REASON_MAX, Actor, can_move, transition_refusal
-from core.models import Application, ApplicationStatus, Project, User
+from core.models import MATCH_STATUSES, Application, ApplicationStatus, Project, User
 from core.platform import audit
 from core.platform.errors import CapacityExceeded, InvalidTransition, NotFound, ValidationFailed
 from core.platform.notifications import notify
@@ -97,7 +97,7 @@ def notification_link(application: Application, user_id: int) -> str:
     A match's parties go to its workspace; otherwise the student goes to the application and
     the mentor to the project's applicants.
     """
-    if application.status in (S.APPROVED, S.COMPLETED, S.ENDED_EARLY):
+    if application.status in MATCH_STATUSES:
         return f"match:{application.id}"
     if user_id == application.student_id:
         return f"application:{application.id}"
@@ -118,7 +118,7 @@ def _tell(
 
 
 def _name(student: User, status: ApplicationStatus) -> str:
-    blind = student.blind_review and status not in (S.APPROVED, S.COMPLETED, S.ENDED_EARLY)
+    blind = student.blind_review and status not in MATCH_STATUSES
     return student.pseudonym if blind else student.display_name
 
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -20,14 +18,12 @@ from core.models import (
     ApplicationStatus,
     AuditEntry,
     Project,
-    ProjectTag,
     Role,
-    Tag,
     User,
-    UserInterest,
 )
 from core.platform.permissions import deny, ensure_active, ensure_role, is_admin
 from core.platform.types import utcnow
+from core.projects.tags import project_tags, user_interests
 
 S = ApplicationStatus
 
@@ -181,33 +177,6 @@ def _status_of(dumped: str | None) -> str | None:
     value = json.loads(dumped)
     status = value.get("status") if isinstance(value, dict) else None
     return str(status) if status is not None else None
-
-
-def _tag_names(
-    session: Session, owner_column: Any, link: Any, ids: Sequence[int]
-) -> dict[int, list[str]]:
-    found: dict[int, list[str]] = defaultdict(list)
-    if not ids:
-        return found
-    rows = session.exec(
-        select(owner_column, Tag.name)
-        .join(Tag, col(Tag.id) == link.tag_id)
-        .where(owner_column.in_(ids))
-        .order_by(col(Tag.name))
-    ).all()
-    for owner_id, name in rows:
-        found[owner_id].append(name)
-    return found
-
-
-def user_interests(session: Session, user_ids: Sequence[int]) -> dict[int, list[str]]:
-    """Return the interest tag names of each user, in one query."""
-    return _tag_names(session, col(UserInterest.user_id), UserInterest, user_ids)
-
-
-def project_tags(session: Session, project_ids: Sequence[int]) -> dict[int, list[str]]:
-    """Return the tag names of each project, in one query."""
-    return _tag_names(session, col(ProjectTag.project_id), ProjectTag, project_ids)
 
 
 def list_applicants(session: Session, *, actor: User, project_id: int) -> list[Applicant]:

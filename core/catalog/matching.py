@@ -16,7 +16,6 @@ from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from core.applications.loads import approved_commitments
-from core.applications.reads import project_tags, user_interests
 from core.catalog.ranking import RankingMemo, database_of
 from core.commitment import Commitment, least_free_hours
 from core.models import (
@@ -31,6 +30,7 @@ from core.models import (
     UserInterest,
 )
 from core.platform.permissions import ensure_role
+from core.projects.tags import project_tags, user_interests
 
 INTEREST_POINTS = 60.0
 TIME_FIT_POINTS = 25.0

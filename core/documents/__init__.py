@@ -8,7 +8,6 @@ from core.documents.exports import (
     export_csv,
     match_rows,
     project_rows,
-    safe_cell,
     write_csv,
 )
 from core.documents.passport import (
@@ -36,7 +35,6 @@ __all__ = [
     "passport_html",
     "passport_html_text",
     "project_rows",
-    "safe_cell",
     "student_passport",
     "write_csv",
 ]

@@ -14,7 +14,9 @@ from sqlalchemy import func, or_
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col
 
+from core.documents.csv_safe import safe_cell
 from core.models import (
+    MATCH_STATUSES,
     Application,
     ApplicationStatus,
     Project,
@@ -25,7 +27,7 @@ from core.models import (
 )
 from core.platform.permissions import is_admin
 from core.program.approval_queue import _ensure_faculty
-from core.program.dashboard import MATCH_STATUSES, PUBLISHED
+from core.program.dashboard import PUBLISHED
 from core.workspace.models import MatchSession
 
 log = logging.getLogger(__name__)
@@ -34,7 +36,6 @@ S = ApplicationStatus
 P = ProjectStatus
 
 # A spreadsheet runs a cell that starts with one of these as a formula (CSV injection).
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 MATCH_COLUMNS = (
     "project",
@@ -66,18 +67,6 @@ PROJECT_COLUMNS = (
     "applications",
     "matches",
 )
-
-
-def safe_cell(value: object) -> str:
-    """Return a CSV cell that a spreadsheet shows as text, never runs as a formula."""
-    if value is None:
-        return ""
-    if isinstance(value, float):
-        return f"{round(value, 2):g}"
-    text = str(value)
-    if text.startswith(_FORMULA_STARTS):
-        return "'" + text
-    return text
 
 
 def _export_scope(actor: User) -> list[Any]:

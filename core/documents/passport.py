@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, func, select
 
+from core.documents.csv_safe import safe_cell
 from core.models import Application, Project, Role, User
 from core.models import ApplicationStatus as S
 from core.platform.errors import NotFound
@@ -135,12 +136,6 @@ PASSPORT_COLUMNS = (
 )
 
 
-def _cell(value: object) -> str:
-    """Neutralise spreadsheet formulas in free text (CSV injection)."""
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
 def passport_csv(
     session: Session, *, actor: User, student_id: int, now: datetime | None = None
 ) -> str:
@@ -156,15 +151,15 @@ def passport_csv_text(entries: Sequence[PassportEntry]) -> str:
     for e in entries:
         writer.writerow(
             [
-                _cell(e.project_title),
-                _cell(e.mentor_name),
+                safe_cell(e.project_title),
+                safe_cell(e.mentor_name),
                 e.start_date.isoformat(),
                 e.end_date.isoformat(),
                 e.milestones_verified,
                 e.milestones_total,
                 f"{e.hours_logged:g}",
                 "" if e.feedback_rating is None else e.feedback_rating,
-                _cell(e.feedback_comment),
+                safe_cell(e.feedback_comment),
             ]
         )
     return out.getvalue()

@@ -13,10 +13,8 @@ from core.program.approval_queue import (
 )
 from core.program.dashboard import (
     AGE_BUCKETS,
-    AT_RISK_DAYS,
     DEFAULT_FUTURE_DAYS,
     DEFAULT_PAST_DAYS,
-    MATCH_STATUSES,
     PUBLISHED,
     AgeBucket,
     AtRisk,
@@ -53,7 +51,6 @@ from core.program.kept_figures import (
 
 __all__ = [
     "AGE_BUCKETS",
-    "AT_RISK_DAYS",
     "AgeBucket",
     "AtRisk",
     "DASHBOARD_PARTS",
@@ -66,7 +63,6 @@ __all__ = [
     "FIGURES_MAX_AGE",
     "Funnel",
     "ItemResult",
-    "MATCH_STATUSES",
     "OVERDUE_DAYS",
     "PARALLEL_PARTS",
     "PUBLISHED",

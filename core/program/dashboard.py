@@ -18,18 +18,24 @@ from sqlalchemy import and_, case, func
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col
 
-from core.models import Application, ApplicationStatus, Project, ProjectStatus, ProjectTag, Tag
+from core.models import (
+    MATCH_STATUSES,
+    Application,
+    ApplicationStatus,
+    Project,
+    ProjectStatus,
+    ProjectTag,
+    Tag,
+)
 from core.platform.types import UTCDateTime
 from core.workspace.models import MatchSession, SelfEfficacy, SelfEfficacyPhase
+from core.workspace.rules import AT_RISK_DAYS
 
 log = logging.getLogger(__name__)
 
 S = ApplicationStatus
 P = ProjectStatus
 
-AT_RISK_DAYS = 21  # a running match with no session in this many days is at risk
-# Statuses of an application that became a match (approved at some point).
-MATCH_STATUSES = (S.APPROVED, S.COMPLETED, S.ENDED_EARLY)
 # Projects that were published: the dashboard never counts drafts.
 PUBLISHED = tuple(status for status in ProjectStatus if status is not P.DRAFT)
 # Approval-age buckets, in whole days waited: (label, lowest day, highest day or None).

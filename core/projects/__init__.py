@@ -22,13 +22,7 @@ from core.projects.lifecycle import (
     start_project,
 )
 from core.projects.load import check_mentor_budget, mentor_weekly_load
-from core.projects.reads import (
-    MyProjectRow,
-    get_project,
-    list_my_projects,
-    milestone_blueprint,
-    project_tags,
-)
+from core.projects.reads import MyProjectRow, get_project, list_my_projects, milestone_blueprint
 from core.projects.rules import (
     EDITABLE_STATUSES,
     PROJECT_TRANSITIONS,
@@ -44,10 +38,12 @@ from core.projects.tags import (
     list_tags,
     normalise_tag,
     normalise_tags,
+    project_tags,
     replace_interests,
     set_user_interests,
     tag_problem,
     user_interest_names,
+    user_interests,
 )
 
 __all__ = [
@@ -91,4 +87,5 @@ __all__ = [
     "transition_refusal",
     "update_project",
     "user_interest_names",
+    "user_interests",
 ]

@@ -35,9 +35,9 @@ from core.platform.types import utcnow
 from core.projects.guards import ENTITY, MENTOR_ROLES, _ensure_manages
 from core.projects.input import MilestoneInput, ProjectInput, parse_project_input
 from core.projects.load import check_mentor_budget
-from core.projects.reads import milestone_blueprint, project_tags
+from core.projects.reads import milestone_blueprint
 from core.projects.rules import EDITABLE_STATUSES, status_label
-from core.projects.tags import get_or_create_tags
+from core.projects.tags import get_or_create_tags, project_tags
 
 _SNAPSHOT_FIELDS = (
     "title",

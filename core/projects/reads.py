@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
@@ -15,8 +14,6 @@ from core.models import (
     MilestoneBlueprint,
     Project,
     ProjectStatus,
-    ProjectTag,
-    Tag,
     User,
 )
 from core.platform.errors import NotFound
@@ -80,23 +77,6 @@ def list_my_projects(session: Session, *, actor: User) -> list[MyProjectRow]:
         )
         for project, count in session.exec(statement)
     ]
-
-
-def project_tags(session: Session, project_ids: Iterable[int]) -> dict[int, list[str]]:
-    """Return the tag names of several projects in one query (every id present)."""
-    ids = list(dict.fromkeys(project_ids))
-    found: dict[int, list[str]] = {project_id: [] for project_id in ids}
-    if not ids:
-        return found
-    statement = (
-        select(ProjectTag.project_id, Tag.name)
-        .join(Tag, col(Tag.id) == col(ProjectTag.tag_id))
-        .where(col(ProjectTag.project_id).in_(ids))
-        .order_by(col(ProjectTag.project_id), col(Tag.name))
-    )
-    for project_id, name in session.exec(statement):
-        found[project_id].append(name)
-    return found
 
 
 def milestone_blueprint(session: Session, project_id: int) -> list[MilestoneBlueprint]:

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, delete, select
 
-from core.models import Tag, User, UserInterest
+from core.models import ProjectTag, Tag, User, UserInterest
 from core.platform import audit
 from core.platform.errors import NotFound, ValidationFailed
 from core.platform.notifications import notify
@@ -150,3 +151,32 @@ def set_user_interests(
                 text="An administrator changed your interests.",
             )
     return after
+
+
+def _tag_names(
+    session: Session, link: Any, owner_id: Any, ids: Iterable[int]
+) -> dict[int, list[str]]:
+    """Return the tag names linked to each owner id in one query (every id present)."""
+    wanted = list(dict.fromkeys(ids))
+    found: dict[int, list[str]] = {owner: [] for owner in wanted}
+    if not wanted:
+        return found
+    statement = (
+        select(owner_id, Tag.name)
+        .join(Tag, col(Tag.id) == col(link.tag_id))
+        .where(owner_id.in_(wanted))
+        .order_by(owner_id, col(Tag.name))
+    )
+    for owner, name in session.exec(statement):
+        found[owner].append(name)
+    return found
+
+
+def project_tags(session: Session, project_ids: Iterable[int]) -> dict[int, list[str]]:
+    """Return the tag names of several projects in one query (every id present)."""
+    return _tag_names(session, ProjectTag, col(ProjectTag.project_id), project_ids)
+
+
+def user_interests(session: Session, user_ids: Iterable[int]) -> dict[int, list[str]]:
+    """Return the interest tag names of several users in one query (every id present)."""
+    return _tag_names(session, UserInterest, col(UserInterest.user_id), user_ids)

@@ -7,11 +7,11 @@ from typing import Any
 
 from sqlmodel import Session, select
 
-from core.models import Application, Project, User
+from core.models import MATCH_STATUSES, Application, Project, User
 from core.models import ApplicationStatus as S
 from core.platform.errors import InvalidTransition, NotFound, ValidationFailed
+from core.platform.locks import lock_application
 from core.platform.permissions import deny, ensure_active
-from core.workspace.rules import MATCH_STATUSES
 
 
 @dataclass(frozen=True)
@@ -35,26 +35,19 @@ class _Match:
         return self.mentor_id if actor.id == self.student_id else self.student_id
 
 
-def _lock_application(session: Session, application_id: int) -> Application | None:
-    statement = (
-        select(Application)
-        .where(Application.id == application_id)
-        .with_for_update(key_share=True)
-        .execution_options(populate_existing=True)
-    )
-    return session.exec(statement).first()
-
-
 def _match(
     session: Session, actor: User, application_id: int, *, action: str, lock: bool = False
 ) -> _Match:
     """Load a match the actor is a party of, or refuse (audited)."""
     ensure_active(actor, action=action, entity="match", entity_id=application_id)
-    application = (
-        _lock_application(session, application_id)
-        if lock
-        else session.get(Application, application_id)
-    )
+    application: Application | None
+    if lock:
+        try:
+            application = lock_application(session, application_id)
+        except NotFound:
+            application = None
+    else:
+        application = session.get(Application, application_id)
     if application is None:
         raise NotFound("That match does not exist.")
     project = session.get(Project, application.project_id)

@@ -11,14 +11,14 @@ import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, func, select
 
-from core.models import Application, Project, User
+from core.models import MATCH_STATUSES, Application, Project, User
 from core.models import ApplicationStatus as S
 from core.platform import audit
 from core.platform.notifications import ACTOR, notify, unread_count_statement
 from core.platform.permissions import ensure_active
 from core.workspace.guards import _match, _text
 from core.workspace.models import MESSAGE_MAX, MatchMessage, MessageRead
-from core.workspace.rules import MATCH_STATUSES, match_link
+from core.workspace.rules import match_link
 
 
 def _mark_read(session: Session, application_id: int, user_id: int, last_id: int) -> None:

@@ -8,7 +8,6 @@ from core.models import Application, Project
 from core.models import ApplicationStatus as S
 from core.workspace.models import MilestoneStatus
 
-MATCH_STATUSES = (S.APPROVED, S.COMPLETED, S.ENDED_EARLY)
 CLOSED_STATUSES = (S.COMPLETED, S.ENDED_EARLY)
 AT_RISK_DAYS = 21
 FEEDBACK_REVEAL_DAYS = 14

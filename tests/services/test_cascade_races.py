@@ -19,12 +19,12 @@ from sqlmodel import Session, col, select
 
 from core import applications as apps
 from core import program
+from core.applications import approval_queue
 from core.applications import student as apps_student
 from core.models import Application, ApplicationStatus, Role
 from core.platform import db
 from core.platform.db import Busy, is_sqlite, run_in_transaction, write_transaction
 from core.platform.errors import DomainError
-from core.program import approval_queue
 from tests.services import app_helpers as h
 
 S = ApplicationStatus
