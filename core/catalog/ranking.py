@@ -16,16 +16,17 @@ from __future__ import annotations
 
 import threading
 import time
-from collections import OrderedDict
 from collections.abc import Callable, Hashable
-from typing import TypeVar
+from typing import TypeVar, cast
 
+from cachetools import TTLCache
 from sqlmodel import Session
 
 T = TypeVar("T")
 
 RANKING_TTL_SECONDS = 60.0
 MAX_RANKINGS = 2_000  # about 4 kB each: a few MB per process at most
+_ABSENT = object()
 
 
 class RankingMemo:
@@ -40,29 +41,27 @@ class RankingMemo:
     ) -> None:
         self.ttl_seconds = ttl_seconds
         self.max_entries = max_entries
-        self._clock = clock
-        self._entries: OrderedDict[Hashable, tuple[float, object]] = OrderedDict()
+        self._entries: TTLCache[Hashable, object] = TTLCache(
+            maxsize=max_entries, ttl=ttl_seconds, timer=clock
+        )
         self._lock = threading.Lock()  # screens of different sessions run in threads
 
     def get_or_compute(self, key: Hashable, compute: Callable[[], T]) -> T:
         """Return the remembered value for `key`, computing and keeping it when absent or old."""
-        now = self._clock()
         with self._lock:
-            found = self._entries.get(key)
-            if found is not None and now - found[0] < self.ttl_seconds:
-                self._entries.move_to_end(key)
-                return found[1]  # type: ignore[return-value]
+            found = self._entries.get(key, _ABSENT)
+        if found is not _ABSENT:
+            return cast(T, found)
         # Computed outside the lock: two sessions missing at once both compute; one wins.
         value = compute()
         with self._lock:
-            self._entries[key] = (self._clock(), value)
-            self._entries.move_to_end(key)
-            while len(self._entries) > self.max_entries:
-                self._entries.popitem(last=False)
+            self._entries[key] = value
         return value
 
     def __len__(self) -> int:
-        return len(self._entries)
+        with self._lock:
+            self._entries.expire()
+            return len(self._entries)
 
     def clear(self) -> None:
         """Forget every ranking."""

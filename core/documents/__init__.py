@@ -1,6 +1,7 @@
-"""Documents people download: calendar feeds, the mentoring passport, CSV exports."""
+"""Documents people download: calendar feeds, the mentoring passport, CSV exports (formulas neutralised)."""
 
 from core.documents.calendar import CALENDAR_MATCH_STATUSES, calendar_ics
+from core.documents.csv_safe import safe_cell
 from core.documents.exports import (
     EXPORTS,
     MATCH_COLUMNS,
@@ -35,6 +36,7 @@ __all__ = [
     "passport_html",
     "passport_html_text",
     "project_rows",
+    "safe_cell",
     "student_passport",
     "write_csv",
 ]
