@@ -1,4 +1,4 @@
-"""Documents people download: calendar feeds, the mentoring passport, CSV exports (formulas neutralised)."""
+"""Documents people download: calendar feeds, the mentoring passport, CSV exports."""
 
 from core.documents.calendar import CALENDAR_MATCH_STATUSES, calendar_ics
 from core.documents.csv_safe import safe_cell
@@ -14,9 +14,7 @@ from core.documents.exports import (
 from core.documents.passport import (
     PASSPORT_COLUMNS,
     PassportEntry,
-    passport_csv,
     passport_csv_text,
-    passport_html,
     passport_html_text,
     student_passport,
 )
@@ -31,9 +29,7 @@ __all__ = [
     "calendar_ics",
     "export_csv",
     "match_rows",
-    "passport_csv",
     "passport_csv_text",
-    "passport_html",
     "passport_html_text",
     "project_rows",
     "safe_cell",

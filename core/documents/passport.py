@@ -136,13 +136,6 @@ PASSPORT_COLUMNS = (
 )
 
 
-def passport_csv(
-    session: Session, *, actor: User, student_id: int, now: datetime | None = None
-) -> str:
-    """Return the student's passport as CSV text (same permission as student_passport)."""
-    return passport_csv_text(student_passport(session, actor=actor, student_id=student_id, now=now))
-
-
 def passport_csv_text(entries: Sequence[PassportEntry]) -> str:
     """Render passport entries as CSV, formulas neutralised."""
     out = io.StringIO()
@@ -163,15 +156,6 @@ def passport_csv_text(entries: Sequence[PassportEntry]) -> str:
             ]
         )
     return out.getvalue()
-
-
-def passport_html(
-    session: Session, *, actor: User, student_id: int, now: datetime | None = None
-) -> str:
-    """Return the student's passport as a self-contained printable HTML page (text escaped)."""
-    entries = student_passport(session, actor=actor, student_id=student_id, now=now)
-    student = session.get(User, student_id)
-    return passport_html_text(student.display_name if student else "", entries)
 
 
 def passport_html_text(student_name: str, entries: Sequence[PassportEntry]) -> str:

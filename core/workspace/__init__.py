@@ -30,13 +30,11 @@ from core.workspace.messages import (
     ActorMatch,
     MatchSummary,
     actor_matches,
-    list_messages,
     mark_thread_read,
     my_matches,
     send_message,
     unread_badges,
     unread_counts,
-    unread_total,
 )
 from core.workspace.milestones import mark_milestone_done, reopen_milestone, verify_milestone
 from core.workspace.models import (
@@ -59,7 +57,7 @@ from core.workspace.models import (
     SelfEfficacy,
     SelfEfficacyPhase,
 )
-from core.workspace.overview import WorkspacePage, get_workspace, open_workspace
+from core.workspace.overview import WorkspacePage, open_workspace
 from core.workspace.rules import (
     AT_RISK_DAYS,
     AT_RISK_KIND,
@@ -124,12 +122,10 @@ __all__ = [
     "feedback_reveal_at",
     "flag_at_risk",
     "flag_at_risk_if_due",
-    "get_workspace",
     "give_feedback",
     "is_at_risk",
     "is_feedback_revealed",
     "is_overdue",
-    "list_messages",
     "log_session",
     "mark_milestone_done",
     "mark_thread_read",
@@ -144,7 +140,6 @@ __all__ = [
     "start_match_workspace",
     "unread_badges",
     "unread_counts",
-    "unread_total",
     "verify_milestone",
     "visible_feedback",
 ]

@@ -61,18 +61,6 @@ def send_message(session: Session, *, actor: User, application_id: int, body: st
     return row
 
 
-def list_messages(session: Session, *, actor: User, application_id: int) -> list[MatchMessage]:
-    """Return the match's thread, newest last (reading does not mark it read)."""
-    match = _match(session, actor, application_id, action="match_message.list")
-    return list(
-        session.exec(
-            select(MatchMessage)
-            .where(MatchMessage.application_id == match.id)
-            .order_by(col(MatchMessage.id))
-        ).all()
-    )
-
-
 def mark_thread_read(
     session: Session, *, actor: User, application_id: int, up_to: int | None = None
 ) -> int:
@@ -141,11 +129,6 @@ def unread_counts(session: Session, *, actor: User) -> dict[int, int]:
     """Return unread messages per match of the actor (matches with none are left out)."""
     rows = session.execute(_unread_per_match(), {ACTOR: actor.id}).all()
     return {int(application_id): int(count) for application_id, count in rows}
-
-
-def unread_total(session: Session, *, actor: User) -> int:
-    """Return the actor's unread messages over all their matches (for the sidebar badge)."""
-    return unread_badges(session, actor=actor)[1]
 
 
 def unread_badges(session: Session, *, actor: User) -> tuple[int, int]:

@@ -35,13 +35,6 @@ from core.workspace.rules import (
 from core.workspace.views import FeedbackView, MilestoneView, SessionView, WorkspaceView
 
 
-def get_workspace(
-    session: Session, *, actor: User, application_id: int, today: date | None = None
-) -> WorkspaceView:
-    """Return a match's workspace for one of its two parties."""
-    return _workspace_view(session, actor, application_id, today or date.today())[0]
-
-
 def _workspace_view(
     session: Session, actor: User, application_id: int, today: date
 ) -> tuple[WorkspaceView, _Match]:

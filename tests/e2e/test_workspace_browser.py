@@ -22,8 +22,7 @@ from core.models import Role
 from core.platform.db import create_db_engine, write_transaction
 from tests.e2e.helpers import log_in, open_page, settle, wait_for_app
 from tests.e2e.test_journey_browser import menu, shot
-from tests.factories import PASSWORD, make_user
-from tests.services.workspace_helpers import make_pair
+from tests.factories import PASSWORD, make_pair, make_user
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(600)]
 

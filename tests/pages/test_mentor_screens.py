@@ -86,7 +86,7 @@ def test_my_projects_lists_status_seats_and_waiting(logged_in):
 
 def test_finished_projects_come_after_the_live_ones_ten_at_a_time(logged_in, app_env):
     from core.models import ProjectStatus
-    from tests.services import app_helpers as h
+    from tests import factories as h
 
     with write_transaction(app_env) as session:
         alumna = find_user_by_username(session, "demo-alumni")
@@ -525,7 +525,7 @@ def test_earlier_applications_show_ten_at_a_time_most_recent_first(logged_in, ap
     from datetime import UTC, datetime
 
     from core.models import ApplicationStatus, Role
-    from tests.services import app_helpers as h
+    from tests import factories as h
 
     dashboard = project_id(app_env, DASHBOARD)
     with write_transaction(app_env) as session:

@@ -13,6 +13,7 @@ from core.commitment import week_label, week_start
 from core.models import Application, ApplicationStatus, Project, Role
 from core.platform.db import read_session, write_transaction
 from core.seed import STATEMENT
+from tests import factories as h
 from tests.factories import PASSWORD, make_user
 from tests.pages.conftest import log_in, new_app
 from tests.pages.screens import (
@@ -24,7 +25,6 @@ from tests.pages.screens import (
     unescaped,
     user_named,
 )
-from tests.services import app_helpers as h
 
 DASHBOARD = "Build a data dashboard for a food bank"
 REVIEW = "Code review sprint on an open-source library"

@@ -105,7 +105,7 @@ def test_finished_matches_stay_listed(logged_in):
 
 def test_finished_matches_show_ten_at_a_time_most_recent_first(logged_in, app_env):
     from core.models import Role, User
-    from tests.services import app_helpers as h
+    from tests import factories as h
 
     with write_transaction(app_env) as session:
         faculty = session.exec(select(User).where(User.username == "demo-faculty")).one()
@@ -261,7 +261,7 @@ def test_a_message_reaches_the_other_party_as_unread_then_read(logged_in, app_en
     at, match_id = workspace(logged_in, app_env)
     mentor_user = user_named(app_env, "demo-alumni")
     with read_session(app_env) as session:
-        before = ws.unread_total(session, actor=mentor_user)
+        before = ws.unread_badges(session, actor=mentor_user)[1]
     box = next(t for t in at.text_area if t.label == "Message")
     box.input("<img src=x onerror=alert(1)> see you Tuesday")
     at = submit(at, "Send")

@@ -70,7 +70,7 @@ from core.workspace.models import (
     MessageRead,
     MilestoneStatus,
 )
-from tests.services import app_helpers as h  # noqa: E402
+from tests import factories as h  # noqa: E402
 
 S = ApplicationStatus
 T = TypeVar("T")
@@ -356,7 +356,7 @@ def workspace_journey(engine: Engine, stats: Stats, world: World, rng: random.Ra
 
     def confirm() -> None:
         with read_session(engine) as session:
-            waiting = ws.get_workspace(session, actor=other, application_id=match_id).sessions
+            waiting = ws.open_workspace(session, actor=other, application_id=match_id).view.sessions
         theirs = [s for s in waiting if not s.confirmed and s.author_id == me.id]
         if theirs:
             chosen = rng.choice(theirs).id
@@ -382,7 +382,7 @@ def workspace_journey(engine: Engine, stats: Stats, world: World, rng: random.Ra
 
     def milestone() -> None:
         with read_session(engine) as session:
-            view = ws.get_workspace(session, actor=student, application_id=match_id)
+            view = ws.open_workspace(session, actor=student, application_id=match_id).view
         todo = [m for m in view.milestones if m.status is MilestoneStatus.TODO]
         done = [m for m in view.milestones if m.status is MilestoneStatus.DONE]
         if done and rng.random() < 0.6:

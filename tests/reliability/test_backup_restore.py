@@ -23,8 +23,8 @@ from core.platform.db import create_db_engine, is_sqlite, write_transaction
 from core.platform.errors import DomainError
 from core.platform.notifications import notify
 from core.seed import seed_demo
+from tests import factories as h
 from tests.cli import run_core
-from tests.services import app_helpers as h
 
 _fresh_numbers = itertools.count()
 

@@ -17,7 +17,7 @@ from sqlmodel import Session, select
 
 from core.models import Application, ApplicationStatus, AuditEntry, Notification, Project, Role
 from core.platform.db import write_transaction
-from tests.services import app_helpers as h
+from tests import factories as h
 
 S = ApplicationStatus
 ROOT = Path(__file__).resolve().parents[2]

@@ -29,8 +29,8 @@ from core.models import (
 from core.platform.backup import row_counts
 from core.platform.db import read_session, write_transaction
 from core.workspace.models import MatchSession
-from tests.services import app_helpers as h
-from tests.services.workspace_helpers import make_pair
+from tests import factories as h
+from tests.factories import make_pair
 
 S = ApplicationStatus
 ROOT = Path(__file__).resolve().parents[2]

@@ -10,7 +10,7 @@ from core import applications as apps
 from core.models import Application, ApplicationStatus, Project, Role
 from core.platform.db import read_session, write_transaction
 from core.platform.errors import PermissionDenied
-from tests.services import app_helpers as h
+from tests import factories as h
 
 S = ApplicationStatus
 

@@ -24,7 +24,7 @@ from core.platform.errors import (
     ValidationFailed,
 )
 from core.platform.throttle import forget_checks
-from tests.services import app_helpers as h
+from tests import factories as h
 
 S = ApplicationStatus
 TODAY = date.today()

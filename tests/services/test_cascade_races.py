@@ -19,13 +19,13 @@ from sqlmodel import Session, col, select
 
 from core import applications as apps
 from core import program
-from core.applications import approval_queue
 from core.applications import student as apps_student
 from core.models import Application, ApplicationStatus, Role
 from core.platform import db
 from core.platform.db import Busy, is_sqlite, run_in_transaction, write_transaction
 from core.platform.errors import DomainError
-from tests.services import app_helpers as h
+from core.program import approval_queue as bulk_approval
+from tests import factories as h
 
 S = ApplicationStatus
 ROUNDS = 8
@@ -186,7 +186,7 @@ def test_bulk_approval_reports_every_item_when_one_fails_unexpectedly(engine, mo
             raise RuntimeError("disk on fire")
         return real_approve(session, actor=actor, application_id=application_id)
 
-    monkeypatch.setattr(approval_queue, "approve", flaky)
+    monkeypatch.setattr(bulk_approval, "approve", flaky)
     results = program.approve_each(engine, actor=approver, application_ids=ids)
     assert [r.application_id for r in results] == ids
     assert [r.ok for r in results] == [True, False, True]
@@ -270,7 +270,7 @@ def test_bulk_approval_waits_out_a_busy_moment(engine, monkeypatch):
             raise _deadlock()
         return real_approve(session, actor=actor, application_id=application_id)
 
-    monkeypatch.setattr(approval_queue, "approve", once_deadlocked)
+    monkeypatch.setattr(bulk_approval, "approve", once_deadlocked)
     [result] = program.approve_each(engine, actor=approver, application_ids=[number])
     assert result.ok and len(calls) == 2
     assert _statuses(engine, number) == [S.APPROVED]

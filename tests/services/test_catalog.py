@@ -12,7 +12,7 @@ from core.models import ApplicationStatus, ProjectMode, ProjectStatus, Role
 from core.platform.db import read_session, write_transaction
 from core.platform.errors import NotFound, ValidationFailed
 from core.platform.types import utcnow
-from tests.services import app_helpers as h
+from tests import factories as h
 
 TODAY = date.today()
 

@@ -14,7 +14,7 @@ from core.platform.db import create_db_engine, read_session, write_transaction
 from core.seed import DEMO_ACCOUNTS
 from core.workspace import AT_RISK_KIND
 from tests.cli import run_core
-from tests.services.workspace_helpers import TODAY, make_pair
+from tests.factories import TODAY, make_pair
 
 
 def run_cli(tmp_path: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:

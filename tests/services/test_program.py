@@ -57,8 +57,8 @@ from core.program import (
     workspace_figures,
 )
 from core.workspace.models import MatchSession, SelfEfficacy, SelfEfficacyPhase
+from tests import factories as h
 from tests.cli import run_core
-from tests.services import app_helpers as h
 
 S = ApplicationStatus
 P = ProjectStatus

@@ -18,7 +18,7 @@ from core.commitment import Commitment, weekly_load
 from core.models import SEAT_STATUSES, Application, ApplicationStatus, Project, Role, User
 from core.platform.db import is_sqlite, write_transaction
 from core.platform.errors import CapacityExceeded, DomainError, InvalidTransition, OverCommitted
-from tests.services import app_helpers as h
+from tests import factories as h
 
 S = ApplicationStatus
 THREADS = 20

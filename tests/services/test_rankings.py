@@ -14,7 +14,7 @@ from core.catalog.matching import recommend
 from core.catalog.ranking import RankingMemo
 from core.models import ApplicationStatus, Project, ProjectStatus, Role, User
 from core.platform.db import read_session, write_transaction
-from tests.services import app_helpers as h
+from tests import factories as h
 
 TODAY = date.today()
 

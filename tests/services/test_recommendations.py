@@ -11,7 +11,7 @@ from core.catalog.matching import recommend
 from core.models import ApplicationStatus, ProjectStatus, Role
 from core.platform.db import read_session, write_transaction
 from core.platform.errors import PermissionDenied
-from tests.services import app_helpers as h
+from tests import factories as h
 
 S = ApplicationStatus
 TODAY = date.today()

@@ -13,8 +13,8 @@ from core.models import Application, ApplicationStatus, Notification, Project, R
 from core.platform.db import read_session, write_transaction
 from core.platform.errors import OverCommitted, ValidationFailed
 from core.projects import cancel_project, update_project
+from tests import factories as h
 from tests.factories import make_open_project, make_user, project_input
-from tests.services import app_helpers as h
 
 S = ApplicationStatus
 START = date.today() + timedelta(days=14)

@@ -27,15 +27,17 @@ from core.platform.db import read_session, write_transaction
 from core.platform.errors import InvalidTransition, NotFound, PermissionDenied, ValidationFailed
 from core.platform.types import utcnow
 from core.workspace.models import MatchMilestone, MilestoneStatus, SelfEfficacyPhase
-from tests.services.app_helpers import (
+from tests.factories import (
+    TODAY,
     application,
     audit_rows,
     build,
+    make_pair,
     notifications_of,
+    pair,
     project,
     user,
 )
-from tests.services.workspace_helpers import TODAY, make_pair, pair
 
 
 def _set_status(engine, application_id, status, *, ended_days_ago=0):
@@ -93,7 +95,7 @@ def test_start_is_idempotent(engine):
 def test_workspace_shows_parties_hours_progress_and_overdue(engine):
     p = pair(engine, student_hours=3.0, duration=4)
     with read_session(engine) as session:
-        view = ws.get_workspace(session, actor=p.student, application_id=p.application_id)
+        view = ws.open_workspace(session, actor=p.student, application_id=p.application_id).view
     assert view.student_email == p.student.email and view.mentor_email == p.mentor.email
     assert view.mentor_name == p.mentor.display_name
     assert view.hours_planned == 12.0 and view.hours_logged == 0
@@ -106,7 +108,7 @@ def test_outsider_is_refused_and_audited(engine):
     p = pair(engine)
     other = build(engine, lambda s: user(s, Role.STUDENT))
     with pytest.raises(PermissionDenied), read_session(engine) as session:
-        ws.get_workspace(session, actor=other, application_id=p.application_id)
+        ws.open_workspace(session, actor=other, application_id=p.application_id)
     refused = audit_rows(engine, outcome="refused")
     assert [(r.actor_id, r.action, r.entity_id) for r in refused] == [
         (other.id, "match.view", p.application_id)
@@ -116,7 +118,7 @@ def test_outsider_is_refused_and_audited(engine):
 def test_an_application_that_is_not_a_match_has_no_workspace(engine):
     p = pair(engine, status=ApplicationStatus.ACCEPTED)
     with pytest.raises(PermissionDenied), read_session(engine) as session:
-        ws.get_workspace(session, actor=p.student, application_id=p.application_id)
+        ws.open_workspace(session, actor=p.student, application_id=p.application_id)
 
 
 # ---------------------------------------------------------------------------- sessions
@@ -129,12 +131,12 @@ def test_log_and_confirm_a_session(engine):
         "workspace.session_to_confirm"
     ]
     with read_session(engine) as session:
-        view = ws.get_workspace(session, actor=p.mentor, application_id=p.application_id)
+        view = ws.open_workspace(session, actor=p.mentor, application_id=p.application_id).view
     assert view.hours_logged == 0  # unconfirmed minutes do not count
     with write_transaction(engine) as session:
         ws.confirm_session(session, actor=p.mentor, session_id=logged.id)
     with read_session(engine) as session:
-        view = ws.get_workspace(session, actor=p.mentor, application_id=p.application_id)
+        view = ws.open_workspace(session, actor=p.mentor, application_id=p.application_id).view
     assert view.hours_logged == 1.5 and view.sessions[0].confirmed
     assert [r.action for r in audit_rows(engine, entity="match_session")] == [
         "match_session.log",
@@ -208,7 +210,7 @@ def test_edit_and_delete_only_by_the_author_while_unconfirmed(engine):
     with write_transaction(engine) as session:
         ws.delete_session(session, actor=p.student, session_id=other.id)
     with read_session(engine) as session:
-        view = ws.get_workspace(session, actor=p.student, application_id=p.application_id)
+        view = ws.open_workspace(session, actor=p.student, application_id=p.application_id).view
     assert [s.id for s in view.sessions] == [logged.id]
     assert notifications_of(engine, p.mentor.id)[-1].kind == "workspace.session_deleted"
     assert [r.action for r in audit_rows(engine, entity="match_session", outcome="ok")] == [
@@ -249,7 +251,7 @@ def test_milestone_done_verify_reopen(engine):
     with write_transaction(engine) as session:
         ws.reopen_milestone(session, actor=p.mentor, milestone_id=second, note="Add the tests.")
     with read_session(engine) as session:
-        view = ws.get_workspace(session, actor=p.student, application_id=p.application_id)
+        view = ws.open_workspace(session, actor=p.student, application_id=p.application_id).view
     assert [m.status for m in view.milestones] == [
         MilestoneStatus.VERIFIED,
         MilestoneStatus.TODO,
@@ -274,7 +276,7 @@ def test_a_done_milestone_stays_overdue_until_verified(engine):
 
     def overdue():
         with read_session(engine) as session:
-            view = ws.get_workspace(session, actor=p.mentor, application_id=p.application_id)
+            view = ws.open_workspace(session, actor=p.mentor, application_id=p.application_id).view
         return view.milestones[0].overdue
 
     assert overdue()
@@ -310,8 +312,8 @@ def test_messages_thread_and_unread_counts(engine):
             q.application_id: 1,
         }
         assert ws.unread_counts(session, actor=p.mentor) == {}  # own messages are read
-        assert ws.unread_total(session, actor=p.student) == 3
-        thread = ws.list_messages(session, actor=p.student, application_id=p.application_id)
+        assert ws.unread_badges(session, actor=p.student)[1] == 3
+        thread = ws.open_workspace(session, actor=p.student, application_id=p.application_id).thread
         assert ws.unread_counts(session, actor=p.student)[p.application_id] == 2  # listing ≠ read
     assert [m.body for m in thread] == ["Hello!", "When shall we meet?"]
     with write_transaction(engine) as session:
@@ -319,10 +321,10 @@ def test_messages_thread_and_unread_counts(engine):
     assert mark == thread[-1].id
     with read_session(engine) as session:
         assert ws.unread_counts(session, actor=p.student) == {q.application_id: 1}
-        assert ws.unread_total(session, actor=p.student) == 1
+        assert ws.unread_badges(session, actor=p.student)[1] == 1
     with write_transaction(engine) as session:
         ws.send_message(session, actor=p.student, application_id=p.application_id, body="Mine")
-        thread = ws.list_messages(session, actor=p.student, application_id=p.application_id)
+        thread = ws.open_workspace(session, actor=p.student, application_id=p.application_id).thread
     assert [m.body for m in thread][-1] == "Mine"  # newest last
     with write_transaction(engine) as session:
         ws.mark_thread_read(session, actor=p.mentor, application_id=p.application_id)
@@ -501,7 +503,9 @@ def test_at_risk_counts_from_the_last_session_or_approval(engine):
     _log(engine, old_session.student, old_session, held_on=TODAY - timedelta(days=21))
     with read_session(engine) as session:
         found = ws.at_risk_matches(session)
-        view = ws.get_workspace(session, actor=quiet.mentor, application_id=quiet.application_id)
+        view = ws.open_workspace(
+            session, actor=quiet.mentor, application_id=quiet.application_id
+        ).view
     ids = {m.application_id for m in found}
     assert quiet.application_id in ids and old_session.application_id in ids
     assert not ids & {recent.application_id, fresh.application_id, future.application_id}
@@ -672,7 +676,9 @@ def test_passport_lists_completed_matches_with_hours_milestones_and_feedback(eng
     _give(engine, p.student, p, rating=4, comment="Not in the student's own passport.")
     with read_session(engine) as session:
         entries = documents.student_passport(session, actor=p.student, student_id=p.student.id)
-        text = documents.passport_csv(session, actor=p.student, student_id=p.student.id)
+        text = documents.passport_csv_text(
+            documents.student_passport(session, actor=p.student, student_id=p.student.id)
+        )
     assert [e.application_id for e in entries] == [p.application_id]
     assert running.application_id != entries[0].application_id
     entry = entries[0]
@@ -702,7 +708,9 @@ def test_passport_hides_the_mentors_feedback_until_it_is_revealed(engine):
     _give(engine, p.student, p, rating=5, comment="Thanks!")
     assert entry(p.student) == (4, "Solid work.")
     with read_session(engine) as session:
-        text = documents.passport_csv(session, actor=faculty, student_id=p.student.id)
+        text = documents.passport_csv_text(
+            documents.student_passport(session, actor=faculty, student_id=p.student.id)
+        )
     assert "Solid work." in text
 
 
@@ -712,7 +720,9 @@ def test_passport_leaves_out_running_and_ended_early_matches(engine):
     _set_status(engine, ended.application_id, ApplicationStatus.ENDED_EARLY)
     with read_session(engine) as session:
         assert documents.student_passport(session, actor=p.student, student_id=p.student.id) == []
-        text = documents.passport_csv(session, actor=p.student, student_id=p.student.id)
+        text = documents.passport_csv_text(
+            documents.student_passport(session, actor=p.student, student_id=p.student.id)
+        )
     assert text.splitlines() == [",".join(documents.PASSPORT_COLUMNS)]
 
 
@@ -801,7 +811,10 @@ def test_printable_passport_shows_names_as_text(engine) -> None:
         project_row = session.get(Project, p.project_id)
         project_row.title = "<script>alert(1)</script> Data"
     with read_session(engine) as session:
-        page = documents.passport_html(session, actor=p.student, student_id=p.student.id)
+        page = documents.passport_html_text(
+            p.student.display_name,
+            documents.student_passport(session, actor=p.student, student_id=p.student.id),
+        )
     assert "&lt;script&gt;alert(1)&lt;/script&gt; Data" in page
     assert "<script>" not in page
     assert p.student.display_name in page
