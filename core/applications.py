@@ -367,14 +367,22 @@ def notification_link(application: Application, user_id: int) -> str:
 
 
 def _tell(
-    session: Session, about: Application, user_ids: Iterable[int], kind: str, text: str
+    session: Session,
+    about: Application,
+    user_ids: Iterable[int],
+    kind: str,
+    text: str,
+    *,
+    to_student: str | None = None,
 ) -> None:
+    """Notify each reader; `to_student` is the student's own wording, when it differs."""
     for user_id in dict.fromkeys(user_ids):
+        own = to_student if to_student is not None and user_id == about.student_id else None
         notify(
             session,
             user_id=user_id,
             kind=f"application.{kind}",
-            text=text,
+            text=own or text,
             link=notification_link(about, user_id),
         )
 
@@ -717,7 +725,7 @@ def approve(session: Session, *, actor: User, application_id: int) -> Applicatio
     from core.workspace import start_match_workspace  # workspace builds on applications
 
     start_match_workspace(session, application=application)
-    _withdraw_unfitting(session, student, held)
+    _withdraw_unfitting(session, student, held, approved_title=project.title)
     return application
 
 
@@ -756,7 +764,9 @@ def _lock_approval_cascade(session: Session, application: Application) -> HeldRo
     return held
 
 
-def _withdraw_unfitting(session: Session, student: User, held: HeldRows) -> None:
+def _withdraw_unfitting(
+    session: Session, student: User, held: HeldRows, *, approved_title: str
+) -> None:
     """Withdraw the student's live applications that no longer fit their weekly hours."""
     assert student.id is not None
     committed = approved_commitments(session, [student.id])[student.id]
@@ -784,7 +794,10 @@ def _withdraw_unfitting(session: Session, student: User, held: HeldRows) -> None
             [student.id, other_project.owner_id],
             "withdrawn",
             f"The application of {_name(student, S.WITHDRAWN)} to “{other_project.title}” was "
-            f"withdrawn automatically: {NO_LONGER_FITS} after another match was approved.",
+            f"withdrawn automatically: it {NO_LONGER_FITS} after another match was approved.",
+            to_student=f"Your application to “{other_project.title}” was withdrawn "
+            f"automatically: it no longer fits your weekly hours now that your match on "
+            f"“{approved_title}” is approved.",
         )
         if held_seat:
             _free_seat(session, other_project)
@@ -969,6 +982,8 @@ def promote_waitlist(
             "promoted",
             f"A seat became free on “{project.title}”: the application of "
             f"{_name(student, S.ACCEPTED)} moved from the waitlist to accepted.",
+            to_student=f"A seat became free on “{project.title}”: your application moved from "
+            "the waitlist to accepted. A faculty member will now review the match.",
         )
         session.flush()
         return application
