@@ -141,6 +141,26 @@ def allowed_actors(
     return TRANSITIONS.get((from_status, to_status), frozenset())
 
 
+def mentor_moves(
+    status: ApplicationStatus, *, seat_free: bool, fits: bool
+) -> tuple[ApplicationStatus, ...]:
+    """Return the moves a mentor can make on an application now, in the order offered."""
+    moves = [
+        to for to in (S.ACCEPTED, S.WAITLISTED, S.DECLINED) if can_move(status, to, Actor.MENTOR)
+    ]
+    if S.ACCEPTED in moves and not (seat_free and fits):
+        moves.remove(S.ACCEPTED)
+    return tuple(moves)
+
+
+def seats_full_refusal(project: Project, status: ApplicationStatus) -> str:
+    """Explain a full project in words that fit the application's state."""
+    taken = f"All {project.seats} seats of “{project.title}” are taken"
+    if status is S.WAITLISTED:
+        return f"{taken}; the application stays on the waitlist and moves up when a seat frees."
+    return f"{taken}; waitlist the application instead."
+
+
 def transition_refusal(from_status: ApplicationStatus, to_status: ApplicationStatus) -> str:
     """Explain why an application in `from_status` cannot go to `to_status`."""
     return (
@@ -196,6 +216,8 @@ class Applicant:
     shared_tags: tuple[str, ...]
     least_free_hours: float
     hours_needed: float
+    # The moves the mentor can make now (state table, a free seat, the student's hours).
+    moves: tuple[ApplicationStatus, ...] = ()
 
     @property
     def fits(self) -> bool:
@@ -299,7 +321,7 @@ def _ensure_move(application: Application, to_status: ApplicationStatus, by: Act
         raise InvalidTransition(transition_refusal(application.status, to_status))
 
 
-def _take_seat(session: Session, project: Project) -> None:
+def _take_seat(session: Session, project: Project, status: ApplicationStatus = S.SUBMITTED) -> None:
     """Take one seat with a conditional UPDATE, so concurrent takers cannot oversell."""
     result: Any = session.execute(
         update(Project)
@@ -309,10 +331,7 @@ def _take_seat(session: Session, project: Project) -> None:
     )
     session.expire(project, ["filled"])
     if result.rowcount != 1:
-        raise CapacityExceeded(
-            f"All {project.seats} seats of “{project.title}” are taken; "
-            "waitlist the application instead."
-        )
+        raise CapacityExceeded(seats_full_refusal(project, status))
 
 
 def _free_seat(session: Session, project: Project) -> None:
@@ -626,16 +645,13 @@ def accept(session: Session, *, actor: User, application_id: int) -> Application
     application, project = _mentor_start(session, actor, application_id, action)
     _ensure_move(application, S.ACCEPTED, Actor.MENTOR)
     if project.filled >= project.seats:
-        raise CapacityExceeded(
-            f"All {project.seats} seats of “{project.title}” are taken; "
-            "waitlist the application instead."
-        )
+        raise CapacityExceeded(seats_full_refusal(project, application.status))
     project = lock_project(session, project.id or 0)
     student = lock_user(session, application.student_id)
     application = lock_application(session, application_id)
     _ensure_move(application, S.ACCEPTED, Actor.MENTOR)
     _check_hours(session, student, project)
-    _take_seat(session, project)
+    _take_seat(session, project, application.status)
     application.accepted_at = utcnow()
     _move(session, application, S.ACCEPTED, actor=actor, action="accept")
     _tell(
@@ -1181,6 +1197,7 @@ def list_applicants(session: Session, *, actor: User, project_id: int) -> list[A
     wanted = set(project_tags(session, [project_id])[project_id])
     loads = approved_matches(session, student_ids)
     span = _span(project)
+    seat_free = project.filled < project.seats
     applicants = []
     for application, student in rows:
         sid = student.id or 0
@@ -1188,6 +1205,7 @@ def list_applicants(session: Session, *, actor: User, project_id: int) -> list[A
         # A match on this very project is not a competing commitment.
         existing = [c for pid, c in loads.get(sid, []) if pid != project_id]
         name = _name(student, application.status)
+        free = least_free_hours(existing, span, student.weekly_hours)
         applicants.append(
             Applicant(
                 application_id=application.id or 0,
@@ -1200,8 +1218,13 @@ def list_applicants(session: Session, *, actor: User, project_id: int) -> list[A
                 created_at=application.created_at,
                 interests=tuple(own),
                 shared_tags=tuple(name for name in own if name in wanted),
-                least_free_hours=least_free_hours(existing, span, student.weekly_hours),
+                least_free_hours=free,
                 hours_needed=project.student_hours,
+                moves=mentor_moves(
+                    application.status,
+                    seat_free=seat_free,
+                    fits=free + 1e-9 >= project.student_hours,
+                ),
             )
         )
     return applicants
