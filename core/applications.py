@@ -104,7 +104,8 @@ TRANSITIONS: dict[tuple[ApplicationStatus | None, ApplicationStatus], frozenset[
     (S.ACCEPTED, S.WITHDRAWN): frozenset({_A.STUDENT, _A.SYSTEM}),
     (S.SUBMITTED, S.EXPIRED): frozenset({_A.SYSTEM}),
     (S.WAITLISTED, S.EXPIRED): frozenset({_A.SYSTEM}),
-    # A cancelled project: the seat it held lapses, and a running match ends with the reason.
+    # The seat lapses when the project is cancelled or its mentor leaves the portal; a running
+    # match ends with the reason when the project is cancelled.
     (S.ACCEPTED, S.EXPIRED): frozenset({_A.SYSTEM}),
     (S.APPROVED, S.COMPLETED): frozenset({_A.MENTOR}),
     (S.APPROVED, S.ENDED_EARLY): frozenset({_A.STUDENT, _A.MENTOR, _A.SYSTEM}),

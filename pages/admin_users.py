@@ -17,6 +17,7 @@ from pages.components.links import RESET_PARAM, link_url
 from pages.components.ui import escape_markdown, records_table, show_error
 
 RESULT = "admin_users_result"
+CONFIRM_DEACTIVATE = "admin_users_confirm_deactivate"
 PAGE_SIZE = 25
 ALL_ROLES = "All roles"
 
@@ -99,11 +100,11 @@ def _actions(actor: User, target: User) -> None:
             )
         actions = st.container(horizontal=True)
         if target.is_active:
-            if actions.button("Deactivate", key="admin_users_deactivate"):
-                _run(
-                    lambda s: admin.deactivate_user(s, actor=actor, user_id=user_id),
-                    lambda n: f"{name} was deactivated and signed out of {counted(n, 'session')}.",
-                )
+            actions.button(
+                "Deactivate…",
+                key="admin_users_deactivate",
+                on_click=lambda: st.session_state.update({CONFIRM_DEACTIVATE: user_id}),
+            )
         elif actions.button("Reactivate", key="admin_users_reactivate"):
             _run(
                 lambda s: admin.reactivate_user(s, actor=actor, user_id=user_id),
@@ -123,6 +124,29 @@ def _actions(actor: User, target: User) -> None:
                 ),
                 link=lambda link: link_url(link, RESET_PARAM),
             )
+        if target.is_active and st.session_state.get(CONFIRM_DEACTIVATE) == user_id:
+            _confirm_deactivation(actor, user_id, name)
+
+
+def _confirm_deactivation(actor: User, user_id: int, name: str) -> None:
+    """Say what deactivating does (projects closed, applications expired) and ask first."""
+    try:
+        with read_session(get_engine()) as session:
+            impact = admin.deactivation_impact(session, actor=actor, user_id=user_id)
+    except DomainError as error:
+        show_error(error)
+        return
+    st.warning(impact.describe(name), icon=":material/warning:")
+    yes, no = st.columns(2)
+    if yes.button("Yes, deactivate", key="admin_users_deactivate_yes", type="primary"):
+        st.session_state.pop(CONFIRM_DEACTIVATE, None)
+        _run(
+            lambda s: admin.deactivate_user(s, actor=actor, user_id=user_id),
+            lambda n: f"{name} was deactivated and signed out of {counted(n, 'session')}.",
+        )
+    if no.button("Keep the account", key="admin_users_deactivate_no"):
+        st.session_state.pop(CONFIRM_DEACTIVATE, None)
+        st.rerun()
 
 
 def _run(

@@ -3,12 +3,22 @@
 from __future__ import annotations
 
 import pytest
-from sqlmodel import select
+from sqlmodel import col, select
 
 from core.accounts import find_user_by_username
 from core.admin import create_faculty_invite, issue_reset_link
 from core.db import read_session, write_transaction
-from core.models import AuditEntry, AuthSession, Role, User
+from core.models import (
+    Application,
+    ApplicationStatus,
+    AuditEntry,
+    AuthSession,
+    Notification,
+    Project,
+    ProjectStatus,
+    Role,
+    User,
+)
 from core.seed import DEMO_PASSWORD
 from core.tags import user_interest_names
 from tests.pages.conftest import log_in, new_app
@@ -257,7 +267,10 @@ def test_admin_users_search_deactivate_and_reset_link(logged_in, app_env):
     fill(at, admin_users_search="demo-student2")
     at.run()
     assert "1 account · page 1 of 1" in texts(at)
-    at = submit(at, "Deactivate")
+    at = submit(at, "Deactivate…")
+    assert "will be signed out everywhere" in texts(at)
+    assert "demo-student2 was deactivated" not in texts(at)  # nothing happens before yes
+    at = submit(at, "Yes, deactivate")
     assert "demo-student2 was deactivated" in texts(at)
     at = submit(at, "Reactivate")
     assert "can log in again" in texts(at)
@@ -270,6 +283,45 @@ def test_admin_users_search_deactivate_and_reset_link(logged_in, app_env):
     with read_session(app_env) as session:
         user = find_user_by_username(session, "demo-student2")
     assert user.role is Role.ALUMNI and user.is_active
+
+
+def test_deactivating_a_mentor_says_what_happens_and_closes_their_projects(logged_in, app_env):
+    at = open_screen(logged_in("demo-admin"), "admin-users")
+    fill(at, admin_users_search="demo-alumni")
+    at.run()
+    at = submit(at, "Deactivate…")
+    shown = texts(at)
+    assert "open project" in shown and "will close" in shown, shown
+    assert "will expire, and each student is told why" in shown, shown
+    at = submit(at, "Keep the account")
+    with read_session(app_env) as session:
+        assert find_user_by_username(session, "demo-alumni").is_active
+    at = submit(at, "Deactivate…")
+    at = submit(at, "Yes, deactivate")
+    assert "demo-alumni was deactivated" in texts(at)
+    with read_session(app_env) as session:
+        mentor = find_user_by_username(session, "demo-alumni")
+        projects = session.exec(select(Project).where(Project.owner_id == mentor.id)).all()
+        assert ProjectStatus.OPEN not in {p.status for p in projects}
+        waiting = session.exec(
+            select(Application).where(
+                col(Application.project_id).in_([p.id for p in projects]),
+                col(Application.status).in_(
+                    [
+                        ApplicationStatus.SUBMITTED,
+                        ApplicationStatus.WAITLISTED,
+                        ApplicationStatus.ACCEPTED,
+                    ]
+                ),
+            )
+        ).all()
+        assert waiting == []
+        told = session.exec(
+            select(Notification.text).where(
+                col(Notification.text).contains("no longer available on the portal")
+            )
+        ).all()
+    assert told, "each student whose application expired is told why"
 
 
 def test_admin_invites_show_a_full_link(logged_in):

@@ -29,7 +29,7 @@ ALLOWED = [
     (S.ACCEPTED, S.WITHDRAWN, {A.STUDENT, A.SYSTEM}),
     (S.SUBMITTED, S.EXPIRED, {A.SYSTEM}),
     (S.WAITLISTED, S.EXPIRED, {A.SYSTEM}),
-    (S.ACCEPTED, S.EXPIRED, {A.SYSTEM}),  # only when the project is cancelled
+    (S.ACCEPTED, S.EXPIRED, {A.SYSTEM}),  # cancelled project, or its mentor left
     (S.APPROVED, S.COMPLETED, {A.MENTOR}),
     (S.APPROVED, S.ENDED_EARLY, {A.STUDENT, A.MENTOR, A.SYSTEM}),  # the system: cancelled
 ]
