@@ -22,6 +22,14 @@ class Role(enum.StrEnum):
         return self in (Role.ALUMNI, Role.FACULTY)
 
 
+class Verification(enum.StrEnum):
+    """Whether the program vouches for a self-registered alumni account (others: verified)."""
+
+    VERIFIED = "verified"
+    PENDING = "pending"
+    REFUSED = "refused"
+
+
 class ProjectMode(enum.StrEnum):
     REMOTE = "remote"
     HYBRID = "hybrid"
@@ -92,6 +100,11 @@ class User(SQLModel, table=True):
     blind_review: bool = Field(default=False)
     pseudonym: str = Field(max_length=40)
     graduation_year: int | None = Field(default=None)
+    # Self-registered alumni wait for verification before they can publish.
+    verification: Verification = Field(
+        default=Verification.VERIFIED, sa_type=enum_type(Verification), index=True
+    )
+    verification_note: str | None = Field(default=None, max_length=500)
     created_at: datetime = Field(default_factory=_created, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=_created, sa_type=UTCDateTime)
 

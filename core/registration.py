@@ -12,7 +12,7 @@ from sqlmodel import Session, col, select, update
 from core import audit
 from core.accounts import account_problems, create_user, revoke_user_sessions, token_digest
 from core.errors import DomainError, ValidationFailed
-from core.models import AuthSession, FacultyInvite, PasswordReset, Role, User
+from core.models import AuthSession, FacultyInvite, PasswordReset, Role, User, Verification
 from core.passwords import hash_password, is_correct_password, password_problem
 from core.permissions import deny, ensure_active
 from core.tags import interests_problem, set_user_interests
@@ -123,6 +123,10 @@ def register_account(
         graduation_year=graduation_year if role is Role.ALUMNI else None,
     )
     assert user.id is not None
+    if role is Role.ALUMNI:
+        # Anyone can claim to be an alumna: publishing waits for the program to vouch for her.
+        user.verification = Verification.PENDING
+        session.add(user)
     if interests:
         set_user_interests(session, actor=user, user_id=user.id, names=list(interests))
     audit.record(

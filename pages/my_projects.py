@@ -46,6 +46,7 @@ from core.projects import (
     update_project,
 )
 from core.tags import list_tags
+from core.verification import publishing_refusal
 from core.wording import counted
 from pages.components.auth import signed_in_user
 from pages.components.charts import draw, load_vs_limit_chart
@@ -119,6 +120,9 @@ def render() -> None:
 def _project_list(user: User) -> None:
     st.title("My projects")
     show_flash()
+    waiting = publishing_refusal(user)
+    if waiting:
+        st.info(escape_markdown(waiting), icon=":material/hourglass_top:")
     with read_session(get_engine()) as session:
         rows = list_my_projects(session, actor=user)
     link(MY_PROJECTS, "New project", project=NEW, icon=":material/add_circle:")

@@ -60,6 +60,13 @@ SCREENS: tuple[Screen, ...] = (
     Screen("pages.matches", "My matches", "matches", ":material/handshake:", PARTIES),
     Screen("pages.passport", "Passport", "passport", ":material/badge:", PASSPORT_READERS),
     Screen("pages.approvals", "Approval queue", "approvals", ":material/approval:", APPROVERS),
+    Screen(
+        "pages.faculty.verify_alumni",
+        "Verify alumni",
+        "verify-alumni",
+        ":material/verified_user:",
+        APPROVERS,
+    ),
     Screen("pages.dashboard", "Program dashboard", "dashboard", ":material/monitoring:", APPROVERS),
     Screen("pages.exports", "Exports", "exports", ":material/download:", APPROVERS),
     Screen("pages.admin_users", "Users", "admin-users", ":material/group:", ADMINS),
