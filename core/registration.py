@@ -280,7 +280,7 @@ def set_password_with_link(
     """Set a new password through a single-use link and sign the account out everywhere."""
     link, user = find_usable_reset(session, token)
     problems = {
-        "new_password": password_problem(new_password),
+        "new_password": password_problem(new_password, personal=(user.username, user.email)),
         "password_confirmation": _confirmation_problem(new_password, password_confirmation),
     }
     found = {name: problem for name, problem in problems.items() if problem}
@@ -350,7 +350,7 @@ def change_own_password(
             entity_id=actor.id,
         )
     problems = {
-        "new_password": password_problem(new_password)
+        "new_password": password_problem(new_password, personal=(user.username, user.email))
         or ("must differ from the current password" if new_password == current_password else None),
         "password_confirmation": _confirmation_problem(new_password, password_confirmation),
     }
