@@ -10,11 +10,18 @@ from datetime import date, datetime, timedelta
 from sqlmodel import Session, col, select, update
 
 from core import audit
-from core.accounts import account_problems, create_user, revoke_user_sessions, token_digest
+from core.accounts import (
+    account_problems,
+    check_own_password,
+    create_user,
+    revoke_user_sessions,
+    token_digest,
+)
 from core.errors import DomainError, ValidationFailed
 from core.models import AuthSession, FacultyInvite, PasswordReset, Role, User
-from core.passwords import hash_password, is_correct_password, password_problem
+from core.passwords import hash_password, password_problem
 from core.permissions import deny, ensure_active
+from core.settings import Settings, get_settings
 from core.tags import interests_problem, set_user_interests
 from core.text import text_problem
 from core.types import utcnow
@@ -317,6 +324,15 @@ def set_password_with_link(
 # ---------------------------------------------------------------------------- own password
 
 
+@dataclass(frozen=True)
+class PasswordChange:
+    """The outcome of a password change; a refused current password is returned, not raised,
+    so the attempt it counts against the throttle commits with it."""
+
+    revoked: int
+    error: DomainError | None = None
+
+
 def change_own_password(
     session: Session,
     *,
@@ -325,26 +341,21 @@ def change_own_password(
     new_password: str,
     password_confirmation: str | None = None,
     keep_session_id: int | None = None,
-) -> int:
-    """Change the actor's password after checking the current one; end their other sessions.
+    settings: Settings | None = None,
+    client: str | None = None,
+) -> PasswordChange:
+    """Change the actor's password after checking the current one under the login throttle.
 
-    Returns how many other sessions were signed out.
+    The change signs out every other session and voids every unused set-password link.
     """
     action = "user.change_password"
+    settings = settings or get_settings()
     ensure_active(actor, action=action, entity="user", entity_id=actor.id)
     user = session.get(User, actor.id)
     if user is None:
         raise deny(
             actor,
             "This account no longer exists.",
-            action=action,
-            entity="user",
-            entity_id=actor.id,
-        )
-    if not is_correct_password(current_password, user.password_hash):
-        raise deny(
-            actor,
-            "Your current password is not correct; the password was not changed.",
             action=action,
             entity="user",
             entity_id=actor.id,
@@ -357,6 +368,11 @@ def change_own_password(
     found = {name: problem for name, problem in problems.items() if problem}
     if found:
         raise ValidationFailed.from_fields(found)
+    error = check_own_password(
+        session, actor=user, password=current_password, settings=settings, client=client
+    )
+    if error is not None:
+        return PasswordChange(0, error)
     now = utcnow()
     user.password_hash = hash_password(new_password)
     user.updated_at = now
@@ -368,12 +384,21 @@ def change_own_password(
         others = others.where(col(AuthSession.id) != keep_session_id)
     result = session.exec(others.values(revoked_at=now, revoked_reason="password_change"))
     revoked = int(result.rowcount or 0)
+    voided = session.exec(
+        update(PasswordReset)
+        .where(
+            col(PasswordReset.user_id) == user.id,
+            col(PasswordReset.used_at).is_(None),
+            col(PasswordReset.expires_at) > now,
+        )
+        .values(expires_at=now)
+    )
     audit.record(
         session,
         actor=actor,
         action=action,
         entity="user",
         entity_id=user.id,
-        after={"sessions_revoked": revoked},
+        after={"sessions_revoked": revoked, "links_voided": int(voided.rowcount or 0)},
     )
-    return revoked
+    return PasswordChange(revoked)

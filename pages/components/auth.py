@@ -49,6 +49,8 @@ def client_address() -> str | None:
     """
     direct = st.context.ip_address
     forwarded = st.context.headers.get("X-Forwarded-For") or ""
+    direct = direct if isinstance(direct, str) else None  # not a real browser (AppTest)
+    forwarded = forwarded if isinstance(forwarded, str) else ""
     if forwarded and (direct is None or _is_local(direct)):
         last = forwarded.split(",")[-1].strip()
         if last:
