@@ -58,9 +58,24 @@ def _profile_form(user: User) -> None:
             key="profile_email",
             help="Shown only to your partner in an approved match. An administrator can change it.",
         )
+        is_faculty = user.role is Role.FACULTY
         department = st.text_input(
-            "Department", value=user.department or "", key="profile_department", max_chars=80
+            "Department",
+            value=("All departments" if user.program_wide else user.department or "")
+            if is_faculty
+            else user.department or "",
+            key="profile_department",
+            max_chars=80,
+            disabled=is_faculty,
+            help=(
+                "Decides which matches you approve and export; set by your invite. Ask an "
+                "administrator to change it."
+                if is_faculty
+                else None
+            ),
         )
+        if is_faculty:
+            department = user.department or ""
         interests = st.multiselect(
             "Interests",
             options,
