@@ -6,6 +6,7 @@ import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from urllib.parse import urlsplit
 
 from sqlmodel import Session, col, select, update
 
@@ -49,6 +50,34 @@ class IssuedLink:
     def url(self, base_url: str, param: str) -> str:
         """Return the full address a person opens to use the link."""
         return f"{base_url.rstrip('/')}/?{param}={self.token}"
+
+
+class LinksUnavailable(DomainError):
+    """BASE_URL is not set and the portal is not opened on this machine: links would be
+    addressed to whatever host a request names (host-header poisoning), so none are made."""
+
+
+LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
+NO_BASE_URL = (
+    "Invite and password links cannot be made: the portal's public address is not set. "
+    "Set BASE_URL (for example https://mentoring.example.edu) in the environment or .env "
+    "and restart the portal. Until then no link is created."
+)
+
+
+def link_base_url(base_url: str, request_url: str | None) -> str:
+    """Return the address links start with: BASE_URL, or this machine's own when unset.
+
+    A request's host is only believed when it is localhost (a demo on this machine);
+    anywhere else an unset BASE_URL raises LinksUnavailable rather than trust the request.
+    """
+    configured = base_url.strip()
+    if configured:
+        return configured.rstrip("/")
+    parts = urlsplit(request_url or "")
+    if parts.scheme in ("http", "https") and (parts.hostname or "") in LOCAL_HOSTS:
+        return f"{parts.scheme}://{parts.netloc}"
+    raise LinksUnavailable(NO_BASE_URL)
 
 
 def new_link_token() -> str:

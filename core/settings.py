@@ -73,6 +73,11 @@ class Settings(BaseSettings):
         return f"sqlite:///{self.data_dir / 'mentoring.db'}"
 
     @property
+    def cookie_secure(self) -> bool:
+        """Return whether the login cookie must be marked Secure (served over HTTPS)."""
+        return self.base_url.strip().lower().startswith("https://")
+
+    @property
     def key_file(self) -> Path:
         return self.cookie_key_file or self.data_dir / "cookie.key"
 

@@ -13,7 +13,7 @@ from core.models import Role, User
 from core.wording import counted
 from pages.components.auth import signed_in_user
 from pages.components.engine import get_engine
-from pages.components.links import RESET_PARAM, link_url
+from pages.components.links import RESET_PARAM, link_url, links_available
 from pages.components.ui import escape_markdown, records_table, show_error
 
 RESULT = "admin_users_result"
@@ -143,7 +143,7 @@ def _actions(actor: User, target: User) -> None:
                 lambda s: admin.sign_out_everywhere(s, actor=actor, user_id=user_id),
                 lambda n: f"{name} was signed out of {counted(n, 'session')}.",
             )
-        if actions.button("Create reset link", key="admin_users_reset"):
+        if actions.button("Create reset link", key="admin_users_reset") and links_available():
             _run(
                 lambda s: admin.issue_reset_link(s, actor=actor, user_id=user_id),
                 lambda link: (

@@ -199,7 +199,13 @@ class LoginGate:
                 method="set",
                 cookie=self.settings.cookie_name,
                 value=pending["value"],
-                options={"path": "/", "expires": pending["expires"], "sameSite": "strict"},
+                options={
+                    "path": "/",
+                    "expires": pending["expires"],
+                    "sameSite": "strict",
+                    # Secure whenever the portal is served over HTTPS (BASE_URL).
+                    "secure": self.settings.cookie_secure,
+                },
                 key=pending["key"],
                 default=False,
             )

@@ -8,7 +8,7 @@ from sqlmodel import select
 from core.accounts import find_user_by_username
 from core.admin import create_faculty_invite, issue_reset_link
 from core.db import read_session, write_transaction
-from core.models import AuditEntry, AuthSession, Role, User
+from core.models import AuditEntry, AuthSession, FacultyInvite, Role, User
 from core.seed import DEMO_PASSWORD
 from core.tags import user_interest_names
 from tests.pages.conftest import log_in, new_app
@@ -311,3 +311,35 @@ def test_admin_audit_log_filters(logged_in, app_env):
     assert "login.failed" in set(frame["Action"])
     with read_session(app_env) as session:
         assert session.exec(select(AuditEntry)).first() is not None
+
+
+def test_without_base_url_an_admin_is_told_and_no_invite_is_made_for_a_foreign_host(
+    logged_in, app_env, monkeypatch
+):
+    from pages.components import links
+
+    monkeypatch.delenv("BASE_URL", raising=False)
+    monkeypatch.setattr(links, "FALLBACK_URL", "https://attacker.example.com")
+    at = open_screen(logged_in("demo-admin"), "admin-invites")
+    fill(at, invite_create_email="dean@example.edu", invite_create_department="Physics")
+    at = submit(at, "Create invite link")
+    assert "Set BASE_URL" in " ".join(error.value for error in at.error)
+    assert not at.code
+    with read_session(app_env) as session:
+        assert session.exec(select(FacultyInvite)).all() == []
+
+
+def test_faculty_see_their_department_as_set_by_an_admin_who_can_change_it(logged_in, app_env):
+    at = open_screen(logged_in("demo-faculty"), "profile")
+    department = widget(at, "text_input", "profile_department")
+    assert department.disabled and "administrator" in department.help
+    at = open_screen(logged_in("demo-admin"), "admin-users")
+    fill(at, admin_users_search="demo-faculty")
+    at.run()
+    with read_session(app_env) as session:
+        faculty_id = find_user_by_username(session, "demo-faculty").id
+    widget(at, "text_input", f"admin_users_department_{faculty_id}").input("Physics")
+    at = submit(at, "Set department")
+    assert "demo-faculty now belongs to Physics" in texts(at)
+    with read_session(app_env) as session:
+        assert find_user_by_username(session, "demo-faculty").department == "Physics"
