@@ -343,3 +343,18 @@ def test_faculty_see_their_department_as_set_by_an_admin_who_can_change_it(logge
     assert "demo-faculty now belongs to Physics" in texts(at)
     with read_session(app_env) as session:
         assert find_user_by_username(session, "demo-faculty").department == "Physics"
+
+
+def test_every_screen_says_demo_data_while_demo_accounts_exist(app_env):
+    at = new_app().run()
+    assert "Demo data" in " ".join(warning.value for warning in at.warning)
+    at = log_in(at, "demo-student")
+    assert "Demo data" in " ".join(warning.value for warning in at.warning)
+    from core.demo import remove_demo
+    from pages.components.engine import _demo_data_present
+
+    with write_transaction(app_env) as session:
+        remove_demo(session)
+    _demo_data_present.clear()
+    fresh = new_app().run()
+    assert "Demo data" not in " ".join(warning.value for warning in fresh.warning)
