@@ -271,6 +271,51 @@ def _close_mentor_projects(session: Session, actor: User, user_id: int) -> None:
         expire_open_applications(session, project, actor, include_accepted=True, reason=MENTOR_LEFT)
 
 
+def set_department(
+    session: Session,
+    *,
+    actor: User,
+    user_id: int,
+    department: str | None,
+    program_wide: bool | None = None,
+) -> User:
+    """Set an account's department (a faculty member's approval scope) and program-wide flag."""
+    action = "admin.set_department"
+    ensure_admin(actor, action=action, entity_id=user_id)
+    user = _target(session, user_id)
+    wide = user.program_wide if program_wide is None else bool(program_wide)
+    if user.role is not Role.FACULTY:
+        wide = False
+    problem = department_problem(department, required=user.role is Role.FACULTY and not wide)
+    if problem:
+        raise ValidationFailed.from_fields({"department": problem})
+    new_department = (department or "").strip() or None
+    before = {"department": user.department, "program_wide": user.program_wide}
+    after = {"department": new_department, "program_wide": wide}
+    if before == after:
+        return user
+    user.department, user.program_wide = new_department, wide
+    user.updated_at = utcnow()
+    session.add(user)
+    audit.record(
+        session,
+        actor=actor,
+        action=action,
+        entity="user",
+        entity_id=user_id,
+        before=before,
+        after=after,
+    )
+    scope = "every department" if wide else (new_department or "no department")
+    notify(
+        session,
+        user_id=user_id,
+        kind="account.department",
+        text=f"An administrator set your department to {scope}.",
+    )
+    return user
+
+
 def deactivate_user(session: Session, *, actor: User, user_id: int) -> int:
     """Deactivate an account and sign it out everywhere; return how many sessions ended.
 

@@ -161,12 +161,18 @@ class LoginAttempt(SQLModel, table=True):
     """One password attempt for an account name, kept for the time-windowed throttle."""
 
     __tablename__ = "login_attempt"
-    __table_args__ = (sa.Index("ix_login_attempt_username_at", "username", "at"),)
+    __table_args__ = (
+        sa.Index("ix_login_attempt_username_at", "username", "at"),
+        sa.Index("ix_login_attempt_client_at", "client", "at"),
+        sa.Index("ix_login_attempt_at", "at"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     username: str = Field(max_length=40)
     at: datetime = Field(default_factory=_created, sa_type=UTCDateTime)
     succeeded: bool = Field(default=False)
+    # The client address as Streamlit (or the proxy in front of it) reported it, if known.
+    client: str | None = Field(default=None, max_length=64)
 
 
 # ---------------------------------------------------------------------------- projects

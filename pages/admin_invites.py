@@ -11,7 +11,7 @@ from core.models import FacultyInvite
 from core.types import utcnow
 from pages.components.auth import signed_in_user
 from pages.components.engine import get_engine
-from pages.components.links import INVITE_PARAM, link_url
+from pages.components.links import INVITE_PARAM, link_url, links_available
 from pages.components.ui import escape_markdown, show_error
 
 
@@ -36,7 +36,7 @@ def render() -> None:
             "Approves matches for every department (program-wide)", key="invite_create_wide"
         )
         submitted = st.form_submit_button("Create invite link", type="primary")
-    if submitted:
+    if submitted and links_available():
         try:
             with write_transaction(engine) as session:
                 link = admin.create_faculty_invite(

@@ -13,7 +13,7 @@ from core.models import Role, User
 from core.wording import counted
 from pages.components.auth import signed_in_user
 from pages.components.engine import get_engine
-from pages.components.links import RESET_PARAM, link_url
+from pages.components.links import RESET_PARAM, link_url, links_available
 from pages.components.ui import escape_markdown, records_table, show_error
 
 RESULT = "admin_users_result"
@@ -98,6 +98,35 @@ def _actions(actor: User, target: User) -> None:
                 lambda s: admin.change_role(s, actor=actor, user_id=user_id, role=new_role),
                 lambda _: f"{name} is now {new_role.value}.",
             )
+        dept_col, wide_col, dept_button = st.columns([3, 2, 2], vertical_alignment="bottom")
+        new_department = dept_col.text_input(
+            "Department",
+            value=target.department or "",
+            max_chars=80,
+            key=f"admin_users_department_{user_id}",
+            help="A faculty member approves, exports and sees the dashboard of this department.",
+        )
+        program_wide = wide_col.checkbox(
+            "All departments",
+            value=target.program_wide,
+            key=f"admin_users_program_wide_{user_id}",
+            disabled=target.role is not Role.FACULTY,
+        )
+        if dept_button.button("Set department", key="admin_users_set_department"):
+            _run(
+                lambda s: admin.set_department(
+                    s,
+                    actor=actor,
+                    user_id=user_id,
+                    department=new_department,
+                    program_wide=program_wide,
+                ),
+                lambda user: (
+                    f"{name} now belongs to "
+                    f"{escape_markdown(user.department or 'no department')}"  # type: ignore[attr-defined]
+                    + (" and approves for every department." if user.program_wide else ".")  # type: ignore[attr-defined]
+                ),
+            )
         actions = st.container(horizontal=True)
         if target.is_active:
             actions.button(
@@ -115,7 +144,7 @@ def _actions(actor: User, target: User) -> None:
                 lambda s: admin.sign_out_everywhere(s, actor=actor, user_id=user_id),
                 lambda n: f"{name} was signed out of {counted(n, 'session')}.",
             )
-        if actions.button("Create reset link", key="admin_users_reset"):
+        if actions.button("Create reset link", key="admin_users_reset") and links_available():
             _run(
                 lambda s: admin.issue_reset_link(s, actor=actor, user_id=user_id),
                 lambda link: (

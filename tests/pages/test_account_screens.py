@@ -13,6 +13,7 @@ from core.models import (
     ApplicationStatus,
     AuditEntry,
     AuthSession,
+    FacultyInvite,
     Notification,
     Project,
     ProjectStatus,
@@ -363,3 +364,50 @@ def test_admin_audit_log_filters(logged_in, app_env):
     assert "login.failed" in set(frame["Action"])
     with read_session(app_env) as session:
         assert session.exec(select(AuditEntry)).first() is not None
+
+
+def test_without_base_url_an_admin_is_told_and_no_invite_is_made_for_a_foreign_host(
+    logged_in, app_env, monkeypatch
+):
+    from pages.components import links
+
+    monkeypatch.delenv("BASE_URL", raising=False)
+    monkeypatch.setattr(links, "FALLBACK_URL", "https://attacker.example.com")
+    at = open_screen(logged_in("demo-admin"), "admin-invites")
+    fill(at, invite_create_email="dean@example.edu", invite_create_department="Physics")
+    at = submit(at, "Create invite link")
+    assert "Set BASE_URL" in " ".join(error.value for error in at.error)
+    assert not at.code
+    with read_session(app_env) as session:
+        assert session.exec(select(FacultyInvite)).all() == []
+
+
+def test_faculty_see_their_department_as_set_by_an_admin_who_can_change_it(logged_in, app_env):
+    at = open_screen(logged_in("demo-faculty"), "profile")
+    department = widget(at, "text_input", "profile_department")
+    assert department.disabled and "administrator" in department.help
+    at = open_screen(logged_in("demo-admin"), "admin-users")
+    fill(at, admin_users_search="demo-faculty")
+    at.run()
+    with read_session(app_env) as session:
+        faculty_id = find_user_by_username(session, "demo-faculty").id
+    widget(at, "text_input", f"admin_users_department_{faculty_id}").input("Physics")
+    at = submit(at, "Set department")
+    assert "demo-faculty now belongs to Physics" in texts(at)
+    with read_session(app_env) as session:
+        assert find_user_by_username(session, "demo-faculty").department == "Physics"
+
+
+def test_every_screen_says_demo_data_while_demo_accounts_exist(app_env):
+    at = new_app().run()
+    assert "Demo data" in " ".join(warning.value for warning in at.warning)
+    at = log_in(at, "demo-student")
+    assert "Demo data" in " ".join(warning.value for warning in at.warning)
+    from core.demo import remove_demo
+    from pages.components.engine import _demo_data_present
+
+    with write_transaction(app_env) as session:
+        remove_demo(session)
+    _demo_data_present.clear()
+    fresh = new_app().run()
+    assert "Demo data" not in " ".join(warning.value for warning in fresh.warning)
