@@ -5,13 +5,21 @@ from __future__ import annotations
 import streamlit as st
 
 from core.applications import expire_if_due
+from core.models import User
 from core.settings import WeakSecretError, get_settings
 from core.wording import counted
 from core.workspace import flag_at_risk_if_due
 from pages.components import visitor
 from pages.components.auth import LoginGate, request_logout
 from pages.components.engine import get_engine, show_demo_banner
-from pages.components.navigation import DEFAULT_SCREEN, SCREENS, Screen, screen_page, screens_for
+from pages.components.navigation import (
+    DEFAULT_SCREEN,
+    SCREENS,
+    Screen,
+    menu_paths,
+    screen_page,
+    screens_for,
+)
 from pages.components.ui import escape_markdown, small
 from pages.components.unread import mark_opened_note, menu_badges
 
@@ -23,14 +31,20 @@ def _pages(screens: list[Screen]) -> dict[str, st.Page]:
     return {s.url_path: screen_page(s.url_path) for s in screens}
 
 
-def _menu(user_name: str, role: str, pages: dict[str, st.Page], unread: int, messages: int) -> None:
+def _menu(user: User, pages: dict[str, st.Page], unread: int, messages: int) -> None:
     # Drawn here rather than by st.navigation(position="sidebar"), which would be cheaper per
     # rerun: that menu needs client.showSidebarNavigation on, and then the first session of a
     # fresh process shows Streamlit's listing of the pages/ folder (module names) for a second
     # or so, until the router's own st.navigation call replaces it.
+    shown = menu_paths(user.role)
     with st.sidebar:
-        st.markdown(f"**{escape_markdown(user_name)}**  \n{small(f'Signed in as {role}')}")
+        st.markdown(
+            f"**{escape_markdown(user.display_name)}**  \n"
+            + small(f"Signed in as {user.role.value}")
+        )
         for url_path, page in pages.items():
+            if url_path not in shown:
+                continue
             label = page.title
             if url_path == "inbox" and unread:
                 label = f"{label} ({unread} unread)"
@@ -88,7 +102,7 @@ def main() -> None:
         st.switch_page(pages[wanted])  # only the page st.navigation returned may run
     mark_opened_note(engine, user)  # before the badges, so they count it read
     notes, messages = menu_badges(engine, user, messages="matches" in pages)
-    _menu(user.display_name, user.role.value, pages, notes, messages)
+    _menu(user, pages, notes, messages)
     current.run()
 
 

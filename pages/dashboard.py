@@ -12,6 +12,8 @@ import streamlit as st
 from core.commitment import week_label
 from core.db import read_session
 from core.errors import DomainError
+from core.models import User
+from core.oversight import at_risk_list
 from core.program import (
     AT_RISK_DAYS,
     DASHBOARD_PARTS,
@@ -31,6 +33,7 @@ from core.types import utcnow
 from pages.components import charts
 from pages.components.auth import signed_in_user
 from pages.components.engine import get_engine
+from pages.components.navigation import screen_page
 from pages.components.ui import arrow_table, escape_markdown, metric_row, show_error
 
 ALL = "All departments"
@@ -124,6 +127,7 @@ def render() -> None:
             _hours(hours)
             workspace: WorkspaceFigures = figures("workspace", "sessions")
             _workspace(workspace)
+            _at_risk_matches(user, filters.department)
     except DomainError as error:
         show_error(error)
         return
@@ -252,6 +256,27 @@ def _hours(hours: list[DepartmentHours]) -> None:
             hide_index=True,
             width="stretch",
         )
+
+
+def _at_risk_matches(user: User, department: str | None) -> None:
+    """List the matches at risk (not only their count), each opening a read-only view."""
+    with read_session(get_engine()) as session:
+        rows = at_risk_list(session, actor=user, department=department)
+    if not rows:
+        return
+    with st.expander(f"Matches at risk ({len(rows)})", expanded=len(rows) <= 5):
+        for row in rows[:50]:
+            st.page_link(
+                screen_page("match-overview"),
+                label=escape_markdown(
+                    f"{row.project_title} · {row.student_name} with {row.mentor_name} · "
+                    f"{row.days_silent} days without a session"
+                ),
+                query_params={"match": str(row.application_id)},
+                icon=":material/warning:",
+            )
+        if len(rows) > 50:
+            st.caption(f"The 50 longest silent of {len(rows)}.")
 
 
 def _workspace(board: WorkspaceFigures) -> None:
