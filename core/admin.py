@@ -19,8 +19,8 @@ from sqlmodel import Session, col, func, or_, select
 from core import audit
 from core.accounts import (
     DEFAULT_WEEKLY_HOURS,
-    EMAIL_PATTERN,
     account_problems,
+    email_problem,
     new_pseudonym,
     normalise_username,
     revoke_user_sessions,
@@ -40,6 +40,7 @@ from core.registration import (
     make_set_password_link,
     new_link_token,
 )
+from core.text import clean_text
 from core.types import utcnow
 from core.wording import counted
 
@@ -104,8 +105,10 @@ def list_users(
     """Return a page of accounts matching a name/username/e-mail search and a role filter."""
     ensure_admin(actor, action="admin.list_users")
     page, page_size = _page_bounds(page, page_size)
+    # A search is typed text too: a NUL in it would reach PostgreSQL as a query parameter.
+    search = clean_text(search, "search", max_length=200, min_length=0)
     conditions: list[Any] = []
-    if search.strip():
+    if search:
         pattern = _like(search)
         conditions.append(
             or_(
@@ -260,8 +263,8 @@ def create_faculty_invite(
     ensure_admin(actor, action=action, entity="faculty_invite")
     mail = email.strip().lower()
     problems: dict[str, str] = {}
-    if len(mail) > 254 or not EMAIL_PATTERN.match(mail):
-        problems["email"] = "is not a valid e-mail address"
+    if problem := email_problem(mail):
+        problems["email"] = problem
     elif session.exec(select(User.id).where(User.email == mail)).first() is not None:
         problems["email"] = "already belongs to an account"
     problem = department_problem(department, required=not program_wide)
@@ -591,6 +594,9 @@ def query_audit_log(
     ensure_admin(actor, action="admin.query_audit_log", entity="audit_log")
     page, page_size = _page_bounds(page, page_size)
     acting = aliased(User)
+    actor_username = clean_text(actor_username, "user", max_length=200, min_length=0)
+    action = clean_text(action, "action", max_length=200, min_length=0)
+    entity = clean_text(entity, "entity", max_length=200, min_length=0)
     conditions: list[Any] = []
     if actor_username.strip():
         wanted = select(User.id).where(User.username == normalise_username(actor_username))
