@@ -39,11 +39,8 @@ def render() -> None:
     pasted = st.text_area("…or paste the CSV here", key="admin_import_paste", height=150)
     if st.button("Preview", key="admin_import_preview"):
         if uploaded is not None:
-            try:
-                st.session_state[PREVIEWED] = uploaded.getvalue().decode("utf-8-sig")
-            except UnicodeDecodeError:
-                st.error("The file is not UTF-8 text. Save it as CSV (UTF-8) and try again.")
-                return
+            # Core decodes and checks the file: a bad encoding is one of its refusals.
+            st.session_state[PREVIEWED] = uploaded.getvalue()
         else:
             st.session_state[PREVIEWED] = pasted
     text = st.session_state.get(PREVIEWED)
