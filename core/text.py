@@ -118,3 +118,23 @@ def field_problem(
         return "must be text"
     text = normalise_text(value, multiline=multiline)
     return text_problem(text, min_length=min_length, max_length=max_length, multiline=multiline)
+
+
+# A spreadsheet runs a cell that starts with one of these as a formula (CSV injection).
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_cell(value: object) -> str:
+    """Return a CSV or table cell that a spreadsheet shows as text, never runs as a formula.
+
+    Numbers stay numbers (a negative amount is not a formula); text that starts like a
+    formula gets a leading apostrophe, which spreadsheets read as "this is text".
+    """
+    if value is None:
+        return ""
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        return f"{round(value, 2):g}"
+    text = str(value)
+    return "'" + text if text.startswith(_FORMULA_STARTS) else text

@@ -47,7 +47,7 @@ from core.models import ApplicationStatus as S
 from core.notifications import ACTOR, notify, unread_count_statement
 from core.permissions import deny, ensure_active
 from core.schedule import is_due
-from core.text import clean_text, field_problem, normalise_text
+from core.text import clean_text, field_problem, normalise_text, spreadsheet_cell
 from core.types import utcnow
 from core.workspace_models import (
     COMMENT_MAX,
@@ -1502,12 +1502,6 @@ PASSPORT_COLUMNS = (
 )
 
 
-def _cell(value: object) -> str:
-    """Neutralise spreadsheet formulas in free text (CSV injection)."""
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
 def passport_csv(
     session: Session, *, actor: User, student_id: int, now: datetime | None = None
 ) -> str:
@@ -1523,15 +1517,15 @@ def passport_csv_text(entries: Sequence[PassportEntry]) -> str:
     for e in entries:
         writer.writerow(
             [
-                _cell(e.project_title),
-                _cell(e.mentor_name),
+                spreadsheet_cell(e.project_title),
+                spreadsheet_cell(e.mentor_name),
                 e.start_date.isoformat(),
                 e.end_date.isoformat(),
                 e.milestones_verified,
                 e.milestones_total,
                 f"{e.hours_logged:g}",
                 "" if e.feedback_rating is None else e.feedback_rating,
-                _cell(e.feedback_comment),
+                spreadsheet_cell(e.feedback_comment),
             ]
         )
     return out.getvalue()
