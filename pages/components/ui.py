@@ -3,8 +3,11 @@ shown a step at a time, rows handed to Streamlit as Arrow tables."""
 
 from __future__ import annotations
 
+import logging
 import re
-from collections.abc import Callable, Mapping, Sequence
+import secrets
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from typing import Any, TypeVar
 from urllib.parse import quote
 
@@ -216,3 +219,26 @@ def records_table(records: Sequence[Mapping[str, Any]]) -> pa.Table:
 def arrow_table_of_text(rows: Sequence[Sequence[Any]], columns: Sequence[str]) -> pa.Table:
     """Return rows as an Arrow table for st.dataframe, text neutralised like `records_table`."""
     return arrow_table([[_text_cell(value) for value in row] for row in rows], columns)
+
+
+_log = logging.getLogger("portal.errors")
+
+
+@contextmanager
+def unexpected_errors() -> Iterator[None]:
+    """Show an unexpected error as a short message with an id; log its traceback under the id.
+
+    Streamlit's own control flow (st.rerun, st.stop, st.switch_page) raises BaseException
+    subclasses, which pass through untouched.
+    """
+    try:
+        yield
+    except Exception:
+        error_id = secrets.token_hex(4)
+        # The traceback may hold data, queries or paths: the server log only.
+        _log.exception("Unexpected error, error id %s", error_id)
+        st.error(
+            "Something went wrong on our side. Please try again; if it happens again, tell "
+            f"the program office the error id {error_id}.",
+            icon=":material/error:",
+        )
