@@ -277,13 +277,16 @@ def _row_counts(engine: Engine) -> dict[str, int]:
 
 @pytest.mark.parametrize("case", list(CASES))
 def test_hostile_characters_are_refused_naming_the_field_and_nothing_is_written(engine, case):
-    field, call = CASES[case]
+    named, call = CASES[case]
     world = _world(engine)
     before = _row_counts(engine)
     for what, value in HOSTILE.items():
+        field = named
         with pytest.raises(ValidationFailed) as refused, write_transaction(engine) as session:
             call(session, world, value)
         problems = refused.value.fields
+        if case.startswith("import") and value == "\x00":
+            field = "file"  # a NUL anywhere means it is not a CSV text file at all
         assert field in problems or any(name.startswith(field) for name in problems), (
             f"{case} with {what}: {refused.value.message}"
         )
