@@ -20,7 +20,7 @@ from pages.components.navigation import (
     screen_page,
     screens_for,
 )
-from pages.components.ui import escape_markdown, small
+from pages.components.ui import escape_markdown, small, unexpected_errors
 from pages.components.unread import mark_opened_note, menu_badges
 
 # The page a visitor asked for before logging in; shown once they are in.
@@ -61,7 +61,12 @@ def _welcome() -> None:
 
 
 def main() -> None:
-    """Gate the visitor, then route to the page they asked for among their role's pages."""
+    """Run the app; an unexpected error shows an error id, its details go to the server log."""
+    with unexpected_errors():
+        _main()
+
+
+def _main() -> None:
     st.set_page_config(page_title="Micro-mentoring", page_icon=":material/handshake:")
     settings = get_settings()
     try:

@@ -30,6 +30,7 @@ from core.passwords import (
     spend_a_password_check,
 )
 from core.settings import Settings
+from core.text import character_problem, field_problem
 from core.types import utcnow
 
 USERNAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{2,39}$")
@@ -54,6 +55,16 @@ def new_pseudonym() -> str:
     return f"Applicant {secrets.token_hex(3).upper()}"
 
 
+def email_problem(mail: str) -> str | None:
+    """Return what is wrong with a normalised e-mail address, or None."""
+    problem = character_problem(mail)
+    if problem:
+        return problem
+    if len(mail) > 254 or not EMAIL_PATTERN.match(mail):
+        return "is not a valid e-mail address"
+    return None
+
+
 def account_problems(
     session: Session, *, username: str, email: str, display_name: str, password: str
 ) -> dict[str, str]:
@@ -65,12 +76,13 @@ def account_problems(
     elif session.exec(select(User.id).where(User.username == name)).first() is not None:
         problems["username"] = "is already taken"
     mail = email.strip().lower()
-    if len(mail) > 254 or not EMAIL_PATTERN.match(mail):
-        problems["email"] = "is not a valid e-mail address"
+    if problem := email_problem(mail):
+        problems["email"] = problem
     elif session.exec(select(User.id).where(User.email == mail)).first() is not None:
         problems["email"] = "is already registered"
-    if not display_name.strip() or len(display_name.strip()) > 80:
-        problems["display_name"] = "must be 1–80 characters"
+    problem = field_problem(display_name, max_length=80)
+    if problem:
+        problems["display_name"] = problem
     problem = password_problem(password, personal=(name, mail))
     if problem:
         problems["password"] = problem

@@ -62,6 +62,7 @@ from core.models import (
 from core.notifications import notify
 from core.permissions import deny, ensure_active, ensure_role, is_admin
 from core.schedule import is_due
+from core.text import character_problem, clean_text, field_problem, normalise_text
 from core.types import utcnow
 from core.wording import counted, hours
 
@@ -413,19 +414,11 @@ def _name(student: User, status: ApplicationStatus) -> str:
 
 
 def _require_text(value: str | None, field: str, maximum: int = REASON_MAX) -> str:
-    text = (value or "").strip()
-    if not text:
-        raise ValidationFailed.from_fields({field: "is required"})
-    if len(text) > maximum:
-        raise ValidationFailed.from_fields({field: f"must be at most {maximum} characters"})
-    return text
+    return clean_text(value, field, max_length=maximum, multiline=True)
 
 
 def _optional_text(value: str | None, field: str, maximum: int = REASON_MAX) -> str | None:
-    text = (value or "").strip()
-    if len(text) > maximum:
-        raise ValidationFailed.from_fields({field: f"must be at most {maximum} characters"})
-    return text or None
+    return clean_text(value, field, max_length=maximum, min_length=0, multiline=True) or None
 
 
 # ---------------------------------------------------------------------------- permissions
@@ -496,16 +489,21 @@ def _ensure_applicant(actor: User, application: Application, *, action: str) -> 
 
 def _statement_problems(project: Project, statement: str, answer: str | None) -> dict[str, str]:
     problems: dict[str, str] = {}
-    text = (statement or "").strip()
-    if not STATEMENT_MIN <= len(text) <= STATEMENT_MAX:
+    text = normalise_text(statement if isinstance(statement, str) else "", multiline=True)
+    problem = character_problem(text, multiline=True)
+    if problem:
+        problems["statement"] = problem
+    elif not STATEMENT_MIN <= len(text) <= STATEMENT_MAX:
         problems["statement"] = (
             f"must be {STATEMENT_MIN}–{STATEMENT_MAX} characters (now {len(text)})"
         )
     if project.screening_question:
-        reply = (answer or "").strip()
-        if not 1 <= len(reply) <= ANSWER_MAX:
+        problem = field_problem(answer, max_length=ANSWER_MAX, multiline=True)
+        if problem:
             problems["screening_answer"] = (
                 f"please answer the screening question (1–{ANSWER_MAX} characters)"
+                if problem == "is required" or problem.startswith("must be at most")
+                else problem
             )
     return problems
 
@@ -566,8 +564,8 @@ def apply(
     application = Application(
         project_id=project_id,
         student_id=actor.id,
-        statement=statement.strip(),
-        screening_answer=(screening_answer or "").strip() or None
+        statement=normalise_text(statement, multiline=True),
+        screening_answer=normalise_text(screening_answer or "", multiline=True) or None
         if project.screening_question
         else None,
     )

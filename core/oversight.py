@@ -18,6 +18,7 @@ from core.errors import NotFound
 from core.models import Application, ApplicationStatus, Project, Role, User
 from core.permissions import deny, ensure_role, is_admin
 from core.program import MATCH_STATUSES
+from core.text import character_problem
 from core.workspace import AT_RISK_DAYS, at_risk_matches
 from core.workspace_models import MatchMilestone, MatchSession, MilestoneStatus
 
@@ -46,7 +47,8 @@ def find_students(
     """Find students in the actor's scope whose name, username or e-mail contains `query`."""
     ensure_role(actor, READERS, action="oversight.find_students", entity="app_user")
     text = query.strip().lower()
-    if len(text) < 2:
+    # Nothing to search for; text no name can hold (a NUL would also break PostgreSQL).
+    if len(text) < 2 or character_problem(text):
         return []
     like = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
     statement = select(User).where(

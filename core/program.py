@@ -52,6 +52,7 @@ from core.models import (
     User,
 )
 from core.permissions import ensure_role, is_admin
+from core.text import spreadsheet_cell
 from core.types import UTCDateTime, utcnow
 from core.workspace_models import MatchSession, SelfEfficacy, SelfEfficacyPhase
 
@@ -1011,8 +1012,8 @@ def program_dashboard(
 
 # ---------------------------------------------------------------------------- exports
 
-# A spreadsheet runs a cell that starts with one of these as a formula (CSV injection).
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# The one CSV-injection guard (also shown by the old name, used by the export builders).
+safe_cell = spreadsheet_cell
 
 MATCH_COLUMNS = (
     "project",
@@ -1044,18 +1045,6 @@ PROJECT_COLUMNS = (
     "applications",
     "matches",
 )
-
-
-def safe_cell(value: object) -> str:
-    """Return a CSV cell that a spreadsheet shows as text, never runs as a formula."""
-    if value is None:
-        return ""
-    if isinstance(value, float):
-        return f"{round(value, 2):g}"
-    text = str(value)
-    if text.startswith(_FORMULA_STARTS):
-        return "'" + text
-    return text
 
 
 def _export_scope(actor: User) -> list[Any]:

@@ -55,7 +55,7 @@ from core.models import (
 from core.notifications import notify
 from core.permissions import deny, ensure_active, ensure_role, is_admin
 from core.tags import get_or_create_tags, normalise_tag, tag_problem
-from core.text import text_problem
+from core.text import clean_text, normalise_text, text_problem
 from core.types import utcnow
 from core.verification import publishing_refusal
 
@@ -138,7 +138,7 @@ _MILESTONE_HELP: Mapping[str, str] = {
 
 
 def _text(value: str, *, min_length: int, max_length: int, multiline: bool = False) -> str:
-    stripped = value.strip()
+    stripped = normalise_text(value, multiline=multiline)
     problem = text_problem(
         stripped, min_length=min_length, max_length=max_length, multiline=multiline
     )
@@ -879,11 +879,7 @@ def cancel_project(
     action = "project.cancel"
     project = lock_project(session, project_id)
     _ensure_manages(actor, project, action)
-    reason = (reason or "").strip() or None
-    if reason is not None:
-        problem = text_problem(reason, min_length=1, max_length=500, multiline=True)
-        if problem:
-            raise ValidationFailed.from_fields({"reason": problem})
+    reason = clean_text(reason, "reason", max_length=500, min_length=0, multiline=True) or None
     _ensure_move(project, ProjectStatus.CANCELLED)
     if reason is None and _student_ids(session, project_id, [ApplicationStatus.APPROVED]):
         raise ValidationFailed.from_fields(

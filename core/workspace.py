@@ -47,6 +47,7 @@ from core.models import ApplicationStatus as S
 from core.notifications import ACTOR, notify, unread_count_statement
 from core.permissions import deny, ensure_active
 from core.schedule import is_due
+from core.text import clean_text, field_problem, normalise_text, spreadsheet_cell
 from core.types import utcnow
 from core.workspace_models import (
     COMMENT_MAX,
@@ -265,12 +266,9 @@ def _row_or_404(session: Session, model: Any, row_id: int, what: str, *, lock: b
 
 
 def _text(value: str | None, field: str, maximum: int, *, required: bool = True) -> str:
-    text = (value or "").strip()
-    if required and not text:
-        raise ValidationFailed.from_fields({field: "is required"})
-    if len(text) > maximum:
-        raise ValidationFailed.from_fields({field: f"must be at most {maximum} characters"})
-    return text
+    return clean_text(
+        value, field, max_length=maximum, min_length=1 if required else 0, multiline=True
+    )
 
 
 def _is_int(value: object) -> bool:
@@ -526,12 +524,10 @@ def _session_problems(
         problems["minutes"] = (
             f"must be a whole number from {SESSION_MINUTES_MIN} to {SESSION_MINUTES_MAX}"
         )
-    text = (summary or "").strip()
-    if not text:
-        problems["summary"] = "is required"
-    elif len(text) > SUMMARY_MAX:
-        problems["summary"] = f"must be at most {SUMMARY_MAX} characters"
-    return problems, text
+    problem = field_problem(summary, max_length=SUMMARY_MAX, multiline=True)
+    if problem:
+        problems["summary"] = problem
+    return problems, normalise_text(summary if isinstance(summary, str) else "", multiline=True)
 
 
 def _session_state(row: MatchSession) -> dict[str, Any]:
@@ -614,6 +610,7 @@ def confirm_session(session: Session, *, actor: User, session_id: int) -> MatchS
         )
     if row.confirmed_at is not None:
         raise InvalidTransition("This session is already confirmed.")
+    _ensure_open(match, "sessions can be confirmed")
     before = _session_state(row)
     row.confirmed_by = actor.id
     row.confirmed_at = utcnow()
@@ -850,6 +847,7 @@ def send_message(session: Session, *, actor: User, application_id: int, body: st
     """Post a plain-text message to the match's thread."""
     action = "match_message.send"
     match = _match(session, actor, application_id, action=action, lock=True)
+    _ensure_open(match, "messages can be sent")
     text = _text(body, "message", MESSAGE_MAX)
     row = MatchMessage(application_id=match.id, sender_id=actor.id or 0, body=text)
     session.add(row)
@@ -1017,11 +1015,10 @@ def give_feedback(
     problems: dict[str, str] = {}
     if not _is_int(rating) or not RATING_MIN <= rating <= RATING_MAX:
         problems["rating"] = f"must be a whole number from {RATING_MIN} to {RATING_MAX}"
-    text = (comment or "").strip()
-    if not text:
-        problems["comment"] = "is required"
-    elif len(text) > COMMENT_MAX:
-        problems["comment"] = f"must be at most {COMMENT_MAX} characters"
+    problem = field_problem(comment, max_length=COMMENT_MAX, multiline=True)
+    if problem:
+        problems["comment"] = problem
+    text = normalise_text(comment if isinstance(comment, str) else "", multiline=True)
     if problems:
         raise ValidationFailed.from_fields(problems)
     given = session.exec(
@@ -1505,12 +1502,6 @@ PASSPORT_COLUMNS = (
 )
 
 
-def _cell(value: object) -> str:
-    """Neutralise spreadsheet formulas in free text (CSV injection)."""
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
 def passport_csv(
     session: Session, *, actor: User, student_id: int, now: datetime | None = None
 ) -> str:
@@ -1526,15 +1517,15 @@ def passport_csv_text(entries: Sequence[PassportEntry]) -> str:
     for e in entries:
         writer.writerow(
             [
-                _cell(e.project_title),
-                _cell(e.mentor_name),
+                spreadsheet_cell(e.project_title),
+                spreadsheet_cell(e.mentor_name),
                 e.start_date.isoformat(),
                 e.end_date.isoformat(),
                 e.milestones_verified,
                 e.milestones_total,
                 f"{e.hours_logged:g}",
                 "" if e.feedback_rating is None else e.feedback_rating,
-                _cell(e.feedback_comment),
+                spreadsheet_cell(e.feedback_comment),
             ]
         )
     return out.getvalue()

@@ -34,7 +34,13 @@ from pages.components import charts
 from pages.components.auth import signed_in_user
 from pages.components.engine import get_engine
 from pages.components.navigation import screen_page
-from pages.components.ui import arrow_table, escape_markdown, metric_row, show_error
+from pages.components.ui import (
+    arrow_table,
+    arrow_table_of_text,
+    escape_markdown,
+    metric_row,
+    show_error,
+)
 
 ALL = "All departments"
 
@@ -225,7 +231,7 @@ def _demand(demand: list[TagDemand]) -> None:
         charts.draw(charts.demand_supply_chart(rows), "Applications and seats per interest tag")
     with numbers_col:
         st.dataframe(
-            arrow_table(
+            arrow_table_of_text(
                 [(d.tag, d.applications, d.seats, d.gap) for d in demand],
                 ["tag", "applications", "seats", "applications − seats"],
             ),
@@ -252,7 +258,7 @@ def _hours(hours: list[DepartmentHours]) -> None:
         charts.draw(charts.mentor_hours_chart(rows), "Mentor hours per department")
     with numbers_col:
         st.dataframe(
-            arrow_table(rows, ["department", "offered h", "matched h", "logged h"]),
+            arrow_table_of_text(rows, ["department", "offered h", "matched h", "logged h"]),
             hide_index=True,
             width="stretch",
         )

@@ -66,7 +66,13 @@ from pages.components.mentor import (
     show_flash,
     status_text,
 )
-from pages.components.ui import escape_markdown, show_in_steps, small, user_text
+from pages.components.ui import (
+    arrow_table_of_text,
+    escape_markdown,
+    show_in_steps,
+    small,
+    user_text,
+)
 
 # Every widget of the editor has a key with this prefix, so a half-typed draft survives an
 # error and is dropped when another project is opened.
@@ -243,7 +249,7 @@ def _read_only(project: Project, tags: list[str], milestones: list[tuple[str, in
     st.text(", ".join(tags))
     st.markdown("**Milestones**")
     st.dataframe(
-        pd.DataFrame(milestones, columns=["Milestone", "Due week"]),
+        arrow_table_of_text(milestones, ["Milestone", "Due week"]),
         hide_index=True,
         width="stretch",
     )

@@ -265,7 +265,7 @@ def test_a_message_reaches_the_other_party_as_unread_then_read(logged_in, app_en
     box = next(t for t in at.text_area if t.label == "Message")
     box.input("<img src=x onerror=alert(1)> see you Tuesday")
     at = submit(at, "Send")
-    escaped = "\\<img src=x onerror=alert\\(1\\)\\> see you Tuesday"
+    escaped = "\\<img src\\=x onerror\\=alert\\(1\\)\\> see you Tuesday"
     assert [m.value for m in at.markdown if m.value.endswith(f"  \n{escaped}")]
     mentor = open_screen(logged_in("demo-alumni"), "home")
     labels = [str(link.label) for link in mentor.sidebar.get("page_link")]

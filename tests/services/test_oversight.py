@@ -118,3 +118,10 @@ def test_students_cannot_search_for_other_students(engine):
         student = h.user(session, Role.STUDENT)
     with pytest.raises(PermissionDenied), read_session(engine) as session:
         find_students(session, actor=student, query="student")
+
+
+def test_a_search_with_a_nul_finds_nobody_and_breaks_nothing(engine):
+    with write_transaction(engine) as session:
+        admin = h.user(session, Role.ADMIN)
+    with read_session(engine) as session:
+        assert find_students(session, actor=admin, query="ad\x00a") == []
