@@ -66,7 +66,7 @@ def email_problem(mail: str) -> str | None:
 
 
 def account_problems(
-    session: Session, *, username: str, email: str, display_name: str, password: str
+    session: Session, *, username: str, email: str, display_name: str, password: str | None
 ) -> dict[str, str]:
     """Return a field → problem map for a new account (empty when everything is fine)."""
     problems: dict[str, str] = {}
@@ -83,7 +83,8 @@ def account_problems(
     problem = field_problem(display_name, max_length=80)
     if problem:
         problems["display_name"] = problem
-    problem = password_problem(password, personal=(name, mail))
+    # None: the person sets a password later (an imported account's welcome link).
+    problem = password_problem(password, personal=(name, mail)) if password is not None else None
     if problem:
         problems["password"] = problem
     return problems
@@ -341,6 +342,8 @@ def attempt_login(
 ) -> LoginResult:
     """Check a password under the account and client throttles, recording the attempt."""
     name = normalise_username(username)[:40]
+    if character_problem(name):
+        name = ""  # no account holds such a name (and a NUL would break PostgreSQL's lookup)
 
     def check(user: User | None) -> bool:
         if user is None or not user.is_active or not user.password_hash:

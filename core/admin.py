@@ -541,13 +541,13 @@ def _parse_year(text: str) -> int | None:
 
 
 def _check_row(session: Session, row: ImportRow, today: date) -> None:
-    # The password is set later through the welcome link; a placeholder satisfies the check.
+    # The password is set later through the welcome link.
     problems = account_problems(
         session,
         username=row.username,
         email=row.email,
         display_name=row.display_name,
-        password="placeholder-password",
+        password=None,
     )
     try:
         role = Role(row.role.strip().lower())
