@@ -50,6 +50,9 @@ class Settings(BaseSettings):
     login_window_minutes: float = Field(default=15.0, gt=0)
     # Public address of the portal, for invite and reset links (else taken from the request).
     base_url: str = ""
+    # E-mail (core/mail): unset SMTP_URL writes .eml files under DATA_DIR/outbox instead.
+    smtp_url: str = ""
+    mail_from: str = "Micro-mentoring portal <no-reply@localhost>"
 
     @field_validator("database_url")
     @classmethod
