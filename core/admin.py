@@ -388,6 +388,12 @@ def sign_out_everywhere(session: Session, *, actor: User, user_id: int) -> int:
         entity_id=user_id,
         after={"sessions_revoked": revoked},
     )
+    notify(
+        session,
+        user_id=user_id,
+        kind="account.signed_out_everywhere",
+        text="An administrator signed you out on every device. Log in again to continue.",
+    )
     return revoked
 
 

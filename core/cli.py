@@ -1,5 +1,5 @@
 """Command-line tasks: migrate, ensure-key, create-admin, seed, remove-demo, expire,
-flag-at-risk, backup, restore, export, refresh-figures."""
+flag-at-risk, backup, restore, export, refresh-figures, send-mail, digest, remind."""
 
 from __future__ import annotations
 
@@ -229,6 +229,9 @@ def build_parser() -> argparse.ArgumentParser:
     refresh = commands.add_parser("refresh-figures", help=cmd_refresh_figures.__doc__)
     _acting_account(refresh)
     refresh.set_defaults(func=cmd_refresh_figures)
+    from core.mail.commands import add_commands
+
+    add_commands(commands)
     return parser
 
 

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, func, select, update
 
 from core.errors import NotFound
+from core.mail.outbox import enqueue
 from core.models import Notification, User
 from core.types import utcnow
 
@@ -37,8 +38,10 @@ def kind_label(kind: str) -> str:
 def notify(
     session: Session, *, user_id: int, kind: str, text: str, link: str | None = None
 ) -> None:
-    """Add a notification for one user to the caller's transaction."""
+    """Add a notification for one user to the caller's transaction, and its e-mail (queued,
+    held for the digest, or none, as the user chose) to the outbox in the same transaction."""
     session.add(Notification(user_id=user_id, kind=kind, text=text[:500], link=link))
+    enqueue(session, user_id=user_id, kind=kind, text=text, link=link)
 
 
 # Counted on every rerun of every screen (the menu badge): the statement is built once, with

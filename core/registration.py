@@ -20,6 +20,7 @@ from core.accounts import (
 )
 from core.errors import DomainError, ValidationFailed
 from core.models import AuthSession, FacultyInvite, PasswordReset, Role, User, Verification
+from core.notifications import notify
 from core.passwords import hash_password, password_problem
 from core.permissions import deny, ensure_active
 from core.settings import Settings, get_settings
@@ -351,6 +352,15 @@ def set_password_with_link(
         entity_id=user.id,
         after={"purpose": link.purpose, "sessions_revoked": revoked},
     )
+    if link.purpose == "reset":
+        # A security notice: always e-mailed, so a reset nobody asked for is noticed.
+        notify(
+            session,
+            user_id=user.id,
+            kind="account.password_changed",
+            text="Your password was changed through a reset link; every session was signed "
+            "out. If this was not you, contact the program office at once.",
+        )
     return user
 
 
@@ -433,5 +443,12 @@ def change_own_password(
         entity="user",
         entity_id=user.id,
         after={"sessions_revoked": revoked, "links_voided": int(voided.rowcount or 0)},
+    )
+    notify(
+        session,
+        user_id=user.id or 0,
+        kind="account.password_changed",
+        text="Your password was changed and your other sessions were signed out. If this was "
+        "not you, reset your password or contact the program office at once.",
     )
     return PasswordChange(revoked)

@@ -55,6 +55,9 @@ class Settings(BaseSettings):
     # Public address of the portal, for invite and reset links; unset, links are only made
     # when the portal is opened on this machine (localhost), never from a request's host.
     base_url: str = ""
+    # E-mail (core/mail): unset SMTP_URL writes .eml files under DATA_DIR/outbox instead.
+    smtp_url: str = ""
+    mail_from: str = "Micro-mentoring portal <no-reply@localhost>"
 
     @field_validator("database_url")
     @classmethod

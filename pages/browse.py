@@ -27,11 +27,13 @@ from core.errors import DomainError
 from core.matching import Recommendation, recommend
 from core.models import ProjectMode, User
 from core.ranking import RANKINGS
+from core.saved_projects import saved_projects
 from core.settings import get_settings
 from core.tags import list_tags
 from core.wording import counted
 from pages.components.auth import signed_in_user
 from pages.components.engine import get_engine
+from pages.components.saved import save_button, saved_list
 from pages.components.student import (
     MODE_LABELS,
     PROFILE,
@@ -308,11 +310,12 @@ def _card_text(row: CatalogRow) -> str:
     return "  \n".join(lines)
 
 
-def _card(row: CatalogRow, *, first: bool) -> None:
+def _card(row: CatalogRow, *, first: bool, saved: bool = False) -> None:
     # One Markdown element and a link per card, a rule between cards instead of a bordered box
     # (see the card note in pages/components/ui.py).
     st.markdown(("" if first else "---\n") + _card_text(row))
     project_link(row.project_id, "View", icon=":material/visibility:")
+    save_button(row.project_id, saved=saved)
 
 
 def _recommendations(recommended: list[Recommendation]) -> None:
@@ -359,7 +362,7 @@ def _pager(found: SearchPage) -> None:
     )
 
 
-def _results(found: SearchPage, filters: Filters) -> None:
+def _results(found: SearchPage, filters: Filters, saved: frozenset[int] = frozenset()) -> None:
     if found.total == 0:
         if filters.narrowed:
             st.info(
@@ -380,7 +383,7 @@ def _results(found: SearchPage, filters: Filters) -> None:
     shown = f" · showing {found.first_index}–{found.last_index}" if found.pages > 1 else ""
     st.markdown(f"**{found.total:,} open {noun}**{shown}")
     for index, row in enumerate(found.rows):
-        _card(row, first=index == 0)
+        _card(row, first=index == 0, saved=row.project_id in saved)
     _pager(found)
 
 
@@ -423,6 +426,7 @@ def render() -> None:
     refusal: DomainError | None = None
     with read_session(get_engine()) as session:
         recommended = recommend(session, actor=user, limit=RECOMMENDED, memo=RANKINGS)
+        saved = saved_projects(session, actor=user)
         try:
             found = search_projects(
                 session,
@@ -442,6 +446,7 @@ def render() -> None:
         except DomainError as error:
             refusal = error
     with strip:
+        saved_list(saved)
         _recommendations(recommended)
         _interests_hint(recommended, found)
     if found is None:
@@ -453,7 +458,7 @@ def render() -> None:
         st.session_state[K_PAGE] = found.page
         filters = replace(filters, page=found.page)
     _write_url(filters)
-    _results(found, filters)
+    _results(found, filters, frozenset(row.project_id for row in saved))
 
 
 if __name__ == "__main__":

@@ -4,6 +4,7 @@ from alembic import context
 from sqlalchemy import create_engine
 from sqlmodel import SQLModel
 
+import core.mail.models  # noqa: F401
 import core.models  # noqa: F401  (registers every table on the metadata)
 import core.workspace_models  # noqa: F401
 

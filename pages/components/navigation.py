@@ -47,6 +47,7 @@ SCREENS: tuple[Screen, ...] = (
     Screen("pages.home", "Home", "home", ":material/home:"),
     Screen("pages.inbox", "Inbox", "inbox", ":material/inbox:"),
     Screen("pages.profile", "Profile", "profile", ":material/person:"),
+    Screen("pages.email_settings", "E-mail settings", "email", ":material/mail:"),
     Screen("pages.browse", "Browse projects", "browse", ":material/search:", STUDENTS),
     Screen(
         "pages.project",
@@ -91,6 +92,7 @@ SCREENS: tuple[Screen, ...] = (
     Screen("pages.admin_invites", "Faculty invites", "admin-invites", ":material/mail:", ADMINS),
     Screen("pages.admin_import", "Import users", "admin-import", ":material/upload_file:", ADMINS),
     Screen("pages.admin_audit", "Audit log", "admin-audit", ":material/history:", ADMINS),
+    Screen("pages.admin_mail", "Outbox", "admin-mail", ":material/outbox:", ADMINS),
 )
 
 

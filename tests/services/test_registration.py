@@ -390,3 +390,24 @@ def test_a_bad_new_password_is_named(engine, student, new, confirmation, field):
             password_confirmation=confirmation,
         )
     assert set(raised.value.fields) == {field}
+
+
+def test_a_password_change_sends_a_security_notice_that_cannot_be_turned_off(engine, student):
+    from core.mail.models import MailMode, MailOutbox
+    from core.mail.preferences import set_preference
+
+    with write_transaction(engine) as session:
+        set_preference(session, actor=student, kind="other", mode=MailMode.OFF)
+    with write_transaction(engine) as session:
+        change = change_own_password(
+            session,
+            actor=student,
+            current_password=PASSWORD,
+            new_password=NEW_PASSWORD,
+            password_confirmation=NEW_PASSWORD,
+            settings=SETTINGS,
+        )
+    assert change.error is None
+    with read_session(engine) as session:
+        kinds = session.exec(select(MailOutbox.kind).where(MailOutbox.user_id == student.id)).all()
+    assert "account.password_changed" in kinds
