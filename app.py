@@ -8,7 +8,7 @@ from core.applications import expire_if_due
 from core.settings import WeakSecretError, get_settings
 from core.wording import counted
 from core.workspace import flag_at_risk_if_due
-from pages.components import visitor
+from pages.components import sso, visitor
 from pages.components.auth import LoginGate, request_logout
 from pages.components.engine import get_engine
 from pages.components.navigation import DEFAULT_SCREEN, SCREENS, Screen, screen_page, screens_for
@@ -55,6 +55,7 @@ def main() -> None:
     except WeakSecretError as error:
         st.error(str(error))
         st.stop()
+    sso.prepare(settings)  # Streamlit's [auth] secrets from the OIDC_* settings
     engine = get_engine()
     # The gate's area comes first on every run; a visitor's screens are drawn in it too (in
     # gate.screen), so the login form, the registration form and the screen after login each

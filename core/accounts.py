@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import ColumnElement
 from sqlmodel import Session, col, func, select, update
 
-from core import audit
+from core import audit, sso
 from core.errors import (
     DomainError,
     InvalidCredentials,
@@ -200,7 +200,10 @@ def attempt_login(
             ),
         )
     ok = user is not None and user.is_active and is_correct_password(password, user.password_hash)
-    session.add(LoginAttempt(username=name, at=now, succeeded=ok))
+    refusal = sso.password_login_refusal(session, user, settings) if ok else None
+    session.add(LoginAttempt(username=name, at=now, succeeded=ok and refusal is None))
+    if refusal is not None:
+        return LoginResult(None, refusal)
     if not ok:
         audit.record_refusal(
             session,

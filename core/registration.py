@@ -9,7 +9,7 @@ from datetime import date, datetime, timedelta
 
 from sqlmodel import Session, col, select, update
 
-from core import audit
+from core import audit, sso
 from core.accounts import account_problems, create_user, revoke_user_sessions, token_digest
 from core.errors import DomainError, ValidationFailed
 from core.models import AuthSession, FacultyInvite, PasswordReset, Role, User
@@ -271,6 +271,8 @@ def find_usable_reset(session: Session, token: str) -> tuple[PasswordReset, User
     user = session.get(User, link.user_id)
     if user is None or not user.is_active:
         raise LinkNotUsable("This account is deactivated. Contact an administrator.")
+    if (refusal := sso.password_refusal(user)) is not None:  # SSO-only domains: no password
+        raise LinkNotUsable(refusal.message)
     return link, user
 
 

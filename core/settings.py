@@ -50,6 +50,15 @@ class Settings(BaseSettings):
     login_window_minutes: float = Field(default=15.0, gt=0)
     # Public address of the portal, for invite and reset links (else taken from the request).
     base_url: str = ""
+    # Single sign-on (OpenID Connect, docs/sso.md); off while the metadata URL is unset.
+    oidc_server_metadata_url: str = ""
+    oidc_client_id: str = ""
+    oidc_client_secret: str = ""
+    oidc_label: str = ""
+    oidc_student_domains: str = ""
+    oidc_required_domains: str = ""
+    # Where Streamlit's [auth] secrets are generated (default .streamlit/secrets.toml).
+    streamlit_secrets_file: Path | None = None
 
     @field_validator("database_url")
     @classmethod
@@ -66,6 +75,10 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{self.data_dir / 'mentoring.db'}"
+
+    @property
+    def auth_secrets_path(self) -> Path:
+        return self.streamlit_secrets_file or PROJECT_ROOT / ".streamlit" / "secrets.toml"
 
     @property
     def key_file(self) -> Path:

@@ -5,6 +5,7 @@ from sqlalchemy import create_engine
 from sqlmodel import SQLModel
 
 import core.models  # noqa: F401  (registers every table on the metadata)
+import core.sso  # noqa: F401
 import core.workspace_models  # noqa: F401
 
 config = context.config
