@@ -24,10 +24,12 @@ from core.accounts import create_user
 from core.db import read_session, write_transaction
 from core.models import AuditEntry, AuthSession, FacultyInvite, Role, User
 from core.registration import make_set_password_link
+from core.seed import DEMO_PASSWORD
 from core.settings import get_settings
 from core.sso import SsoIdentity
 from core.types import utcnow
 from tests.pages.conftest import new_app
+from tests.pages.screens import open_screen
 from tests.sso_support import (
     IDENTITY_COOKIE,
     PortalServer,
@@ -44,7 +46,7 @@ PASSWORD = "a long enough password 42"
 def texts(at: AppTest) -> str:
     parts = [m.value for m in at.markdown] + [t.value for t in at.title]
     parts += [s.value for s in at.subheader] + [e.value for e in at.error]
-    parts += [c.value for c in at.caption]
+    parts += [c.value for c in at.caption] + [s.value for s in at.success]
     return "\n".join(str(p) for p in parts)
 
 
@@ -297,6 +299,29 @@ def test_a_second_tab_resumes_the_same_session(sso_app, provider, portal):
         assert "signed in as **student**" in texts(at)
     with read_session(sso_app) as session:
         assert len(session.exec(select(AuthSession)).all()) == 1
+
+
+def test_the_admin_users_screen_shows_sso_and_unlinks_it(sso_app, provider, portal):
+    _account(sso_app, "linked@alumni.example")
+    sub = _person(provider, email="linked@alumni.example", email_verified=True)
+    open_with_identity(portal, sub)
+    at = new_app().run()
+    at.text_input[0].input("demo-admin")
+    at.text_input[1].input(DEMO_PASSWORD)
+    next(b for b in at.button if b.label == "Log in").click()
+    at = open_screen(at.run(), "admin-users")
+    at.text_input(key="admin_users_search").input("linked@alumni")
+    at.run()
+    table = at.dataframe[0].value
+    assert list(table["Signs in with"]) == ["both"]
+    next(b for b in at.button if b.label == "Unlink SSO").click()
+    at.run()
+    assert "no longer linked to a university account" in texts(at)
+    assert list(at.dataframe[0].value["Signs in with"]) == ["password"]
+    with read_session(sso_app) as session:
+        assert session.exec(select(SsoIdentity)).all() == []
+        actions = session.exec(select(AuditEntry.action)).all()
+    assert "admin.unlink_sso" in actions
 
 
 def teardown_module() -> None:
