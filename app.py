@@ -9,7 +9,7 @@ from core.models import User
 from core.settings import WeakSecretError, get_settings
 from core.wording import counted
 from core.workspace import flag_at_risk_if_due
-from pages.components import visitor
+from pages.components import sso, visitor
 from pages.components.auth import LoginGate, request_logout
 from pages.components.engine import get_engine, show_demo_banner
 from pages.components.navigation import (
@@ -74,6 +74,7 @@ def _main() -> None:
     except WeakSecretError as error:
         st.error(str(error))
         st.stop()
+    sso.prepare(settings)  # Streamlit's [auth] secrets from the OIDC_* settings
     engine = get_engine()
     show_demo_banner()
     # The gate's area comes first on every run; a visitor's screens are drawn in it too (in

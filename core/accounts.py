@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import ColumnElement
 from sqlmodel import Session, col, delete, func, select, update
 
-from core import audit
+from core import audit, sso
 from core.errors import (
     DomainError,
     InvalidCredentials,
@@ -356,6 +356,10 @@ def attempt_login(
     )
     if error is not None:
         return LoginResult(None, error)
+    # Accounts of domains that must use single sign-on cannot log in with a password.
+    refusal = sso.password_login_refusal(session, user, settings)
+    if refusal is not None:
+        return LoginResult(None, refusal)
     assert user is not None
     audit.record(session, actor=user, action="login.succeeded", entity="user", entity_id=user.id)
     return LoginResult(user)

@@ -21,6 +21,7 @@ from core.migrate import upgrade_to_head
 from core.models import Role, User
 from core.seed import DEMO_ACCOUNTS, DEMO_PASSWORD, is_empty, seed_demo
 from core.settings import WeakSecretError, generate_key_file, get_settings
+from core.sso import is_configured, write_auth_secrets
 from core.wording import counted
 
 
@@ -36,9 +37,11 @@ def cmd_migrate(_args: argparse.Namespace) -> int:
 
 
 def cmd_ensure_key(_args: argparse.Namespace) -> int:
-    """Generate the cookie signing key into its untracked file when none exists."""
+    """Generate the cookie signing key (and the SSO secrets) into untracked files."""
     path = generate_key_file(get_settings())
     print(f"Cookie signing key ready ({path}).")
+    secrets_path, _ = write_auth_secrets(get_settings())  # single sign-on, when configured
+    print(f"Single sign-on {'on' if is_configured(get_settings()) else 'off'} ({secrets_path}).")
     return 0
 
 

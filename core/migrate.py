@@ -34,6 +34,7 @@ def schema_drift(engine: Engine) -> list[object]:
     """List the differences between the models and the migrated database (empty when they agree)."""
     import core.mail.models  # noqa: F401
     import core.models  # noqa: F401
+    import core.sso  # noqa: F401
     import core.workspace_models  # noqa: F401
 
     with engine.connect() as connection:

@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 
 from sqlmodel import Session, col, select, update
 
-from core import audit
+from core import audit, sso
 from core.accounts import (
     account_problems,
     check_own_password,
@@ -312,6 +312,8 @@ def find_usable_reset(session: Session, token: str) -> tuple[PasswordReset, User
     user = session.get(User, link.user_id)
     if user is None or not user.is_active:
         raise LinkNotUsable("This account is deactivated. Contact an administrator.")
+    if (refusal := sso.password_refusal(user)) is not None:  # SSO-only domains: no password
+        raise LinkNotUsable(refusal.message)
     return link, user
 
 

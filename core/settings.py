@@ -58,6 +58,15 @@ class Settings(BaseSettings):
     # E-mail (core/mail): unset SMTP_URL writes .eml files under DATA_DIR/outbox instead.
     smtp_url: str = ""
     mail_from: str = "Micro-mentoring portal <no-reply@localhost>"
+    # Single sign-on (OpenID Connect, docs/sso.md); off while the metadata URL is unset.
+    oidc_server_metadata_url: str = ""
+    oidc_client_id: str = ""
+    oidc_client_secret: str = ""
+    oidc_label: str = ""
+    oidc_student_domains: str = ""
+    oidc_required_domains: str = ""
+    # Where Streamlit's [auth] secrets are generated (default .streamlit/secrets.toml).
+    streamlit_secrets_file: Path | None = None
 
     @field_validator("database_url")
     @classmethod
@@ -79,6 +88,11 @@ class Settings(BaseSettings):
     def cookie_secure(self) -> bool:
         """Return whether the login cookie must be marked Secure (served over HTTPS)."""
         return self.base_url.strip().lower().startswith("https://")
+
+    @property
+    def auth_secrets_path(self) -> Path:
+        """Return where Streamlit's generated [auth] secrets live."""
+        return self.streamlit_secrets_file or PROJECT_ROOT / ".streamlit" / "secrets.toml"
 
     @property
     def key_file(self) -> Path:

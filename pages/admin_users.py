@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 import streamlit as st
 
-from core import admin
+from core import admin, sso
 from core.db import read_session, write_transaction
 from core.errors import DomainError
 from core.models import Role, User
@@ -46,6 +46,7 @@ def render() -> None:
                 page=int(page_number),
                 page_size=PAGE_SIZE,
             )
+            signs_in = sso.sign_in_methods(session, found.users)  # password, SSO or both
     except DomainError as error:
         show_error(error)
         return
@@ -63,6 +64,7 @@ def render() -> None:
                     "Role": user.role.value,
                     "Department": user.department or "",
                     "Active": user.is_active,
+                    "Signs in with": signs_in.get(user.id or 0, ""),
                 }
                 for user in found.users
             ]
@@ -77,10 +79,10 @@ def render() -> None:
         format_func=lambda user_id: f"{by_id[user_id].username} — {by_id[user_id].display_name}",
         key="admin_users_selected",
     )
-    _actions(actor, by_id[chosen_id])
+    _actions(actor, by_id[chosen_id], signs_in.get(chosen_id, ""))
 
 
-def _actions(actor: User, target: User) -> None:
+def _actions(actor: User, target: User, signs_in: str = "") -> None:
     assert target.id is not None
     user_id = target.id
     name = escape_markdown(target.username)
@@ -143,6 +145,11 @@ def _actions(actor: User, target: User) -> None:
             _run(
                 lambda s: admin.sign_out_everywhere(s, actor=actor, user_id=user_id),
                 lambda n: f"{name} was signed out of {counted(n, 'session')}.",
+            )
+        if signs_in in ("SSO", "both") and actions.button("Unlink SSO", key="admin_users_unlink"):
+            _run(
+                lambda s: sso.unlink(s, actor=actor, user_id=user_id),
+                lambda _: f"{name} is no longer linked to a university account.",
             )
         if actions.button("Create reset link", key="admin_users_reset") and links_available():
             _run(

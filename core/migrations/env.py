@@ -6,6 +6,7 @@ from sqlmodel import SQLModel
 
 import core.mail.models  # noqa: F401
 import core.models  # noqa: F401  (registers every table on the metadata)
+import core.sso  # noqa: F401
 import core.workspace_models  # noqa: F401
 
 config = context.config

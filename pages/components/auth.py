@@ -25,6 +25,7 @@ from core.db import read_session, write_transaction
 from core.errors import SessionEnded
 from core.models import User
 from core.settings import Settings
+from pages.components import sso as sso_glue
 
 SESSION_ID = "auth_session_id"
 CURRENT_USER = "auth_current_user"
@@ -148,6 +149,9 @@ class LoginGate:
             if user is not None:
                 self.write_pending_cookie()
                 return user
+        sso_user = self._sso_sign_in()  # a university sign-in that just came back
+        if sso_user is not None:
+            return sso_user
         # Every run of a visitor sets the library up first, as the login form's run must, so
         # the form keeps its place in the gate's area from one run to the next.
         _ = self.authenticator
@@ -163,6 +167,7 @@ class LoginGate:
         slot = self.screen.empty()
         with slot.container():
             header()
+            sso_glue.render_button(self.settings)
             self.authenticator.login(
                 location="main",
                 fields={
@@ -272,6 +277,18 @@ class LoginGate:
         st.session_state[SESSION_ID] = record.id
         return user
 
+    def _sso_sign_in(self) -> User | None:
+        """Start (or resume) the server-side session of this tab's university sign-in."""
+        login = sso_glue.sign_in_from_identity(self.engine, self.settings)
+        if login is None:
+            return None
+        if login.user is None or login.session_id is None:
+            st.session_state[MESSAGE] = login.error.message if login.error else "Sign-in failed."
+            return None
+        self._remember(login.user)
+        st.session_state[SESSION_ID] = login.session_id
+        return login.user
+
     def _user_of_session(self, session_id: int) -> User | None:
         try:
             with read_session(self.engine) as session:
@@ -322,5 +339,6 @@ class LoginGate:
                 end_session(session, session_id=session_id)
         # No st.rerun() here: the cookie deletion must reach the browser in this run.
         self._forget("You are logged out.")
+        sso_glue.end_identity()  # and Streamlit's identity cookie, for a university sign-in
         # The next person to log in on this tab starts at Home, not on this user's last page.
         self.logged_out = True
