@@ -405,8 +405,9 @@ def _interests_hint(recommended: list[Recommendation], found: SearchPage | None)
     if shared:
         return
     st.info(
-        "Recommendations follow your interests, and none of them matches an open project yet. "
-        "Add a few interests in your profile (for example python, writing or policy)."
+        "Nothing is recommended for you yet: recommendations follow your interests, and none "
+        "of yours matches an open project that fits your hours. Add or change interests in your "
+        "profile (for example python, writing or policy), or browse everything below."
     )
     if has_screen(PROFILE):
         link(PROFILE, "Add interests in your profile", icon=":material/person:")
@@ -447,7 +448,9 @@ def render() -> None:
             refusal = error
     with strip:
         saved_list(saved)
-        _recommendations(recommended)
+        fitting = [item for item in recommended if item.shares_interests]
+        if fitting:
+            _recommendations(fitting)
         _interests_hint(recommended, found)
     if found is None:
         assert refusal is not None
