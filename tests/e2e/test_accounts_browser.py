@@ -134,7 +134,7 @@ def test_hostile_profile_text_renders_literally_and_runs_nothing(server, page):
     _fill(page, "Display name", f"{XSS_IMG} {AUTOLINK_BAIT}")
     _fill(page, "Department", XSS_LINK)
     page.get_by_role("button", name="Save profile").click()
-    page.get_by_text("Your profile was saved.").wait_for()
+    page.get_by_text("Your profile was saved.").first.wait_for()
     page.get_by_role("link", name="Home").click()
     welcome = page.get_by_text(f"Welcome, {XSS_IMG}")
     welcome.wait_for()

@@ -316,7 +316,7 @@ def test_a_match_from_first_session_to_blind_feedback(server, page, match):
     ).to_be_visible(timeout=WAIT)
     _click(page, "Complete match")
     expect(
-        page.get_by_text("The match is completed. Both of you can now give feedback.")
+        page.get_by_text("The match is completed. Both of you can now give feedback.").first
     ).to_be_visible(timeout=WAIT)
     expect(page.get_by_text("Completed ·")).to_be_visible(timeout=WAIT)
     _tab(page, "Close-out")
