@@ -31,7 +31,7 @@ run: $(VENV)/.runtime-installed
 	@echo "  Demo logins (demo data only): demo-student, demo-student2, demo-alumni,"
 	@echo "  demo-faculty, demo-admin; password: mentoring-demo-2026"
 	@echo
-	$(PY) -m streamlit run app.py $(STREAMLIT_FLAGS)
+	$(PY) -m streamlit run serve.py $(STREAMLIT_FLAGS)
 
 # Debian's chromium for browser tests, PostgreSQL 15 for the throw-away test server and
 # nginx for the scale-out test (never started as a service: the test runs its own on loopback).

@@ -5,14 +5,22 @@ from __future__ import annotations
 import streamlit as st
 
 from core.applications import expire_if_due
+from core.models import User
 from core.platform.settings import WeakSecretError, get_settings
 from core.platform.wording import counted
 from core.workspace import flag_at_risk_if_due
-from pages.components import visitor
+from pages.components import sso, visitor
 from pages.components.auth import LoginGate, request_logout
-from pages.components.engine import get_engine
-from pages.components.navigation import DEFAULT_SCREEN, SCREENS, Screen, screen_page, screens_for
-from pages.components.ui import escape_markdown, small
+from pages.components.engine import get_engine, show_demo_banner
+from pages.components.navigation import (
+    DEFAULT_SCREEN,
+    SCREENS,
+    Screen,
+    menu_paths,
+    screen_page,
+    screens_for,
+)
+from pages.components.ui import escape_markdown, small, unexpected_errors
 from pages.components.unread import mark_opened_note, menu_badges
 
 # The page a visitor asked for before logging in; shown once they are in.
@@ -23,14 +31,20 @@ def _pages(screens: list[Screen]) -> dict[str, st.Page]:
     return {s.url_path: screen_page(s.url_path) for s in screens}
 
 
-def _menu(user_name: str, role: str, pages: dict[str, st.Page], unread: int, messages: int) -> None:
+def _menu(user: User, pages: dict[str, st.Page], unread: int, messages: int) -> None:
     # Drawn here rather than by st.navigation(position="sidebar"), which would be cheaper per
     # rerun: that menu needs client.showSidebarNavigation on, and then the first session of a
     # fresh process shows Streamlit's listing of the pages/ folder (module names) for a second
     # or so, until the router's own st.navigation call replaces it.
+    shown = menu_paths(user.role)
     with st.sidebar:
-        st.markdown(f"**{escape_markdown(user_name)}**  \n{small(f'Signed in as {role}')}")
+        st.markdown(
+            f"**{escape_markdown(user.display_name)}**  \n"
+            + small(f"Signed in as {user.role.value}")
+        )
         for url_path, page in pages.items():
+            if url_path not in shown:
+                continue
             label = page.title
             if url_path == "inbox" and unread:
                 label = f"{label} ({unread} unread)"
@@ -47,7 +61,12 @@ def _welcome() -> None:
 
 
 def main() -> None:
-    """Gate the visitor, then route to the page they asked for among their role's pages."""
+    """Run the app; an unexpected error shows an error id, its details go to the server log."""
+    with unexpected_errors():
+        _main()
+
+
+def _main() -> None:
     st.set_page_config(page_title="Micro-mentoring", page_icon=":material/handshake:")
     settings = get_settings()
     try:
@@ -55,7 +74,9 @@ def main() -> None:
     except WeakSecretError as error:
         st.error(str(error))
         st.stop()
+    sso.prepare(settings)  # Streamlit's [auth] secrets from the OIDC_* settings
     engine = get_engine()
+    show_demo_banner()
     # The gate's area comes first on every run; a visitor's screens are drawn in it too (in
     # gate.screen), so the login form, the registration form and the screen after login each
     # keep their place.
@@ -87,7 +108,7 @@ def main() -> None:
         st.switch_page(pages[wanted])  # only the page st.navigation returned may run
     mark_opened_note(engine, user)  # before the badges, so they count it read
     notes, messages = menu_badges(engine, user, messages="matches" in pages)
-    _menu(user.display_name, user.role.value, pages, notes, messages)
+    _menu(user, pages, notes, messages)
     current.run()
 
 

@@ -1,5 +1,5 @@
-"""Command-line tasks: migrate, ensure-key, create-admin, seed, expire, flag-at-risk, backup,
-restore, export, refresh-figures."""
+"""Command-line tasks: migrate, ensure-key, create-admin, seed, remove-demo, expire,
+flag-at-risk, backup, restore, export, refresh-figures, send-mail, digest, remind."""
 
 from __future__ import annotations
 
@@ -11,6 +11,8 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
+from core.accounts.demo import demo_accounts_exist, remove_demo
+from core.accounts.sso_settings import is_configured, write_auth_secrets
 from core.accounts.users import create_user
 from core.applications.system import expire_stale
 from core.models import Role, User
@@ -35,9 +37,11 @@ def cmd_migrate(_args: argparse.Namespace) -> int:
 
 
 def cmd_ensure_key(_args: argparse.Namespace) -> int:
-    """Generate the cookie signing key into its untracked file when none exists."""
+    """Generate the cookie signing key (and the SSO secrets) into untracked files."""
     path = generate_key_file(get_settings())
     print(f"Cookie signing key ready ({path}).")
+    secrets_path, _ = write_auth_secrets(get_settings())  # single sign-on, when configured
+    print(f"Single sign-on {'on' if is_configured(get_settings()) else 'off'} ({secrets_path}).")
     return 0
 
 
@@ -51,6 +55,13 @@ def cmd_create_admin(args: argparse.Namespace) -> int:
             return 1
     engine = _engine()
     with write_transaction(engine) as session:
+        if demo_accounts_exist(session) and not args.keep_demo:
+            print(
+                "Demo accounts with a public password exist. Run `python -m core remove-demo` "
+                "first, or add --keep-demo to keep them (for a demo only); nothing was created.",
+                file=sys.stderr,
+            )
+            return 1
         user = create_user(
             session,
             username=args.username,
@@ -60,6 +71,18 @@ def cmd_create_admin(args: argparse.Namespace) -> int:
             password=password,
         )
         print(f"Created admin {user.username}.")
+    return 0
+
+
+def cmd_remove_demo(_args: argparse.Namespace) -> int:
+    """Delete the demo accounts and everything they own (projects, matches, messages...)."""
+    with write_transaction(_engine()) as session:
+        removed = remove_demo(session)
+    if not removed:
+        print("No demo accounts found; nothing was removed.")
+        return 0
+    rows = ", ".join(f"{table} {count}" for table, count in sorted(removed.items()))
+    print(f"Removed the demo data ({rows}).")
     return 0
 
 
@@ -180,7 +203,12 @@ def build_parser() -> argparse.ArgumentParser:
     admin.add_argument("username")
     admin.add_argument("--email", required=True)
     admin.add_argument("--name", help="display name (defaults to the username)")
+    admin.add_argument(
+        "--keep-demo", action="store_true", help="create it even though demo accounts exist"
+    )
     admin.set_defaults(func=cmd_create_admin)
+    remove = commands.add_parser("remove-demo", help=cmd_remove_demo.__doc__)
+    remove.set_defaults(func=cmd_remove_demo)
     seed = commands.add_parser("seed", help=cmd_seed.__doc__)
     seed.add_argument("profile", choices=["demo", "medium", "large"])
     seed.add_argument("--seed", type=int, default=42, help="random seed of generated profiles")
@@ -204,6 +232,9 @@ def build_parser() -> argparse.ArgumentParser:
     refresh = commands.add_parser("refresh-figures", help=cmd_refresh_figures.__doc__)
     _acting_account(refresh)
     refresh.set_defaults(func=cmd_refresh_figures)
+    from core.mail.commands import add_commands
+
+    add_commands(commands)
     return parser
 
 

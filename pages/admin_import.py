@@ -10,11 +10,12 @@ import streamlit as st
 from core import accounts as admin
 from core.platform.db import read_session, write_transaction
 from core.platform.errors import DomainError
+from core.platform.text import spreadsheet_cell
 from core.platform.wording import counted
 from pages.components.auth import signed_in_user
 from pages.components.engine import get_engine
-from pages.components.links import RESET_PARAM, link_url
-from pages.components.ui import show_error
+from pages.components.links import RESET_PARAM, link_url, links_available
+from pages.components.ui import records_table, show_error
 
 PREVIEWED = "admin_import_text"
 EXAMPLE = (
@@ -39,11 +40,8 @@ def render() -> None:
     pasted = st.text_area("…or paste the CSV here", key="admin_import_paste", height=150)
     if st.button("Preview", key="admin_import_preview"):
         if uploaded is not None:
-            try:
-                st.session_state[PREVIEWED] = uploaded.getvalue().decode("utf-8-sig")
-            except UnicodeDecodeError:
-                st.error("The file is not UTF-8 text. Save it as CSV (UTF-8) and try again.")
-                return
+            # Core decodes and checks the file: a bad encoding is one of its refusals.
+            st.session_state[PREVIEWED] = uploaded.getvalue()
         else:
             st.session_state[PREVIEWED] = pasted
     text = st.session_state.get(PREVIEWED)
@@ -59,22 +57,24 @@ def render() -> None:
         st.error(problem)
     if preview.rows:
         st.dataframe(
-            [
-                {
-                    "Line": row.line,
-                    "Username": row.username,
-                    "E-mail": row.email,
-                    "Display name": row.display_name,
-                    "Role": row.role,
-                    "Department": row.department,
-                    "Graduation year": row.graduation_year,
-                    "Problems": "; ".join(
-                        f"{field.replace('_', ' ')}: {problem}"
-                        for field, problem in row.errors.items()
-                    ),
-                }
-                for row in preview.rows
-            ],
+            records_table(
+                [
+                    {
+                        "Line": row.line,
+                        "Username": row.username,
+                        "E-mail": row.email,
+                        "Display name": row.display_name,
+                        "Role": row.role,
+                        "Department": row.department,
+                        "Graduation year": row.graduation_year,
+                        "Problems": "; ".join(
+                            f"{field.replace('_', ' ')}: {problem}"
+                            for field, problem in row.errors.items()
+                        ),
+                    }
+                    for row in preview.rows
+                ]
+            ),
             hide_index=True,
             width="stretch",
         )
@@ -87,6 +87,8 @@ def render() -> None:
     accounts = counted(len(preview.rows), "account")
     st.info(f"{accounts} {'is' if len(preview.rows) == 1 else 'are'} ready to import.")
     if not st.button(f"Import {accounts}", type="primary", key="admin_import_go"):
+        return
+    if not links_available():  # imported accounts need their set-password links
         return
     try:
         with write_transaction(engine) as session:
@@ -112,21 +114,22 @@ def render() -> None:
         "the links are shown only now.",
         icon=":material/check_circle:",
     )
-    st.dataframe(rows, hide_index=True, width="stretch")
+    st.dataframe(records_table(rows), hide_index=True, width="stretch")
     st.download_button(
         "Download the links (CSV)",
-        _csv(rows),
+        links_csv(rows),
         file_name="set-password-links.csv",
         mime="text/csv",
         key="admin_import_download",
     )
 
 
-def _csv(rows: list[dict[str, str]]) -> str:
+def links_csv(rows: list[dict[str, str]]) -> str:
+    """Return the new accounts and their links as CSV, every cell safe in a spreadsheet."""
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=list(rows[0]))
     writer.writeheader()
-    writer.writerows(rows)
+    writer.writerows({name: spreadsheet_cell(value) for name, value in row.items()} for row in rows)
     return out.getvalue()
 
 

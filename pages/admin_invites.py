@@ -11,8 +11,8 @@ from core.platform.errors import DomainError
 from core.platform.types import utcnow
 from pages.components.auth import signed_in_user
 from pages.components.engine import get_engine
-from pages.components.links import INVITE_PARAM, link_url
-from pages.components.ui import escape_markdown, show_error
+from pages.components.links import INVITE_PARAM, link_url, links_available
+from pages.components.ui import escape_markdown, records_table, show_error
 
 
 def _status(invite: FacultyInvite) -> str:
@@ -36,7 +36,7 @@ def render() -> None:
             "Approves matches for every department (program-wide)", key="invite_create_wide"
         )
         submitted = st.form_submit_button("Create invite link", type="primary")
-    if submitted:
+    if submitted and links_available():
         try:
             with write_transaction(engine) as session:
                 link = admin.create_faculty_invite(
@@ -66,17 +66,19 @@ def render() -> None:
         st.info("No invites yet.")
         return
     st.dataframe(
-        [
-            {
-                "E-mail": invite.email,
-                "Department": invite.department or "",
-                "Program-wide": invite.program_wide,
-                "Created": f"{invite.created_at:%Y-%m-%d %H:%M}",
-                "Expires": f"{invite.expires_at:%Y-%m-%d %H:%M}",
-                "Status": _status(invite),
-            }
-            for invite in invites
-        ],
+        records_table(
+            [
+                {
+                    "E-mail": invite.email,
+                    "Department": invite.department or "",
+                    "Program-wide": invite.program_wide,
+                    "Created": f"{invite.created_at:%Y-%m-%d %H:%M}",
+                    "Expires": f"{invite.expires_at:%Y-%m-%d %H:%M}",
+                    "Status": _status(invite),
+                }
+                for invite in invites
+            ]
+        ),
         hide_index=True,
         width="stretch",
     )

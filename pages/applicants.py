@@ -6,7 +6,7 @@ from __future__ import annotations
 import streamlit as st
 from sqlmodel import Session
 
-from core.applications import Actor, Applicant, accept, can_move, decline, list_applicants, waitlist
+from core.applications import Applicant, accept, decline, list_applicants, waitlist
 from core.models import ApplicationStatus, Project, ProjectStatus, User
 from core.platform.db import read_session, run_in_transaction
 from core.platform.errors import DomainError
@@ -204,9 +204,10 @@ def _fit(applicant: Applicant) -> str:
 
 
 def _actions(user: User, applicant: Applicant) -> None:
-    can_accept = can_move(applicant.status, S.ACCEPTED, Actor.MENTOR)
-    can_waitlist = can_move(applicant.status, S.WAITLISTED, Actor.MENTOR)
-    can_decline = can_move(applicant.status, S.DECLINED, Actor.MENTOR)
+    # Core offers only the moves allowed now (a free seat, hours that fit).
+    can_accept = S.ACCEPTED in applicant.moves
+    can_waitlist = S.WAITLISTED in applicant.moves
+    can_decline = S.DECLINED in applicant.moves
     if not (can_accept or can_waitlist or can_decline):
         return
     number = applicant.application_id

@@ -24,6 +24,7 @@ from core.catalog import (
 )
 from core.catalog.matching import Recommendation, recommend
 from core.catalog.ranking import RANKINGS
+from core.catalog.saved_projects import saved_projects
 from core.models import ProjectMode, User
 from core.platform.db import read_session
 from core.platform.errors import DomainError
@@ -32,6 +33,7 @@ from core.platform.wording import counted
 from core.projects.tags import list_tags
 from pages.components.auth import signed_in_user
 from pages.components.engine import get_engine
+from pages.components.saved import save_button, saved_list
 from pages.components.student import (
     MODE_LABELS,
     PROFILE,
@@ -308,11 +310,12 @@ def _card_text(row: CatalogRow) -> str:
     return "  \n".join(lines)
 
 
-def _card(row: CatalogRow, *, first: bool) -> None:
+def _card(row: CatalogRow, *, first: bool, saved: bool = False) -> None:
     # One Markdown element and a link per card, a rule between cards instead of a bordered box
     # (see the card note in pages/components/ui.py).
     st.markdown(("" if first else "---\n") + _card_text(row))
     project_link(row.project_id, "View", icon=":material/visibility:")
+    save_button(row.project_id, saved=saved)
 
 
 def _recommendations(recommended: list[Recommendation]) -> None:
@@ -359,7 +362,7 @@ def _pager(found: SearchPage) -> None:
     )
 
 
-def _results(found: SearchPage, filters: Filters) -> None:
+def _results(found: SearchPage, filters: Filters, saved: frozenset[int] = frozenset()) -> None:
     if found.total == 0:
         if filters.narrowed:
             st.info(
@@ -380,7 +383,7 @@ def _results(found: SearchPage, filters: Filters) -> None:
     shown = f" · showing {found.first_index}–{found.last_index}" if found.pages > 1 else ""
     st.markdown(f"**{found.total:,} open {noun}**{shown}")
     for index, row in enumerate(found.rows):
-        _card(row, first=index == 0)
+        _card(row, first=index == 0, saved=row.project_id in saved)
     _pager(found)
 
 
@@ -402,8 +405,9 @@ def _interests_hint(recommended: list[Recommendation], found: SearchPage | None)
     if shared:
         return
     st.info(
-        "Recommendations follow your interests, and none of them matches an open project yet. "
-        "Add a few interests in your profile (for example python, writing or policy)."
+        "Nothing is recommended for you yet: recommendations follow your interests, and none "
+        "of yours matches an open project that fits your hours. Add or change interests in your "
+        "profile (for example python, writing or policy), or browse everything below."
     )
     if has_screen(PROFILE):
         link(PROFILE, "Add interests in your profile", icon=":material/person:")
@@ -423,6 +427,7 @@ def render() -> None:
     refusal: DomainError | None = None
     with read_session(get_engine()) as session:
         recommended = recommend(session, actor=user, limit=RECOMMENDED, memo=RANKINGS)
+        saved = saved_projects(session, actor=user)
         try:
             found = search_projects(
                 session,
@@ -442,7 +447,10 @@ def render() -> None:
         except DomainError as error:
             refusal = error
     with strip:
-        _recommendations(recommended)
+        saved_list(saved)
+        fitting = [item for item in recommended if item.shares_interests]
+        if fitting:
+            _recommendations(fitting)
         _interests_hint(recommended, found)
     if found is None:
         assert refusal is not None
@@ -453,7 +461,7 @@ def render() -> None:
         st.session_state[K_PAGE] = found.page
         filters = replace(filters, page=found.page)
     _write_url(filters)
-    _results(found, filters)
+    _results(found, filters, frozenset(row.project_id for row in saved))
 
 
 if __name__ == "__main__":

@@ -10,6 +10,7 @@ from typing import Any
 import streamlit as st
 
 from core.commitment import week_label
+from core.models import User
 from core.platform.db import read_session
 from core.platform.errors import DomainError
 from core.platform.types import utcnow
@@ -27,11 +28,19 @@ from core.program import (
     default_filter,
     departments,
 )
+from core.program.oversight import at_risk_list
 from core.workspace import AT_RISK_DAYS
 from pages.components import charts
 from pages.components.auth import signed_in_user
 from pages.components.engine import get_engine
-from pages.components.ui import arrow_table, escape_markdown, metric_row, show_error
+from pages.components.navigation import screen_page
+from pages.components.ui import (
+    arrow_table,
+    arrow_table_of_text,
+    escape_markdown,
+    metric_row,
+    show_error,
+)
 
 ALL = "All departments"
 
@@ -124,6 +133,7 @@ def render() -> None:
             _hours(hours)
             workspace: WorkspaceFigures = figures("workspace", "sessions")
             _workspace(workspace)
+            _at_risk_matches(user, filters.department)
     except DomainError as error:
         show_error(error)
         return
@@ -221,7 +231,7 @@ def _demand(demand: list[TagDemand]) -> None:
         charts.draw(charts.demand_supply_chart(rows), "Applications and seats per interest tag")
     with numbers_col:
         st.dataframe(
-            arrow_table(
+            arrow_table_of_text(
                 [(d.tag, d.applications, d.seats, d.gap) for d in demand],
                 ["tag", "applications", "seats", "applications − seats"],
             ),
@@ -248,10 +258,31 @@ def _hours(hours: list[DepartmentHours]) -> None:
         charts.draw(charts.mentor_hours_chart(rows), "Mentor hours per department")
     with numbers_col:
         st.dataframe(
-            arrow_table(rows, ["department", "offered h", "matched h", "logged h"]),
+            arrow_table_of_text(rows, ["department", "offered h", "matched h", "logged h"]),
             hide_index=True,
             width="stretch",
         )
+
+
+def _at_risk_matches(user: User, department: str | None) -> None:
+    """List the matches at risk (not only their count), each opening a read-only view."""
+    with read_session(get_engine()) as session:
+        rows = at_risk_list(session, actor=user, department=department)
+    if not rows:
+        return
+    with st.expander(f"Matches at risk ({len(rows)})", expanded=len(rows) <= 5):
+        for row in rows[:50]:
+            st.page_link(
+                screen_page("match-overview"),
+                label=escape_markdown(
+                    f"{row.project_title} · {row.student_name} with {row.mentor_name} · "
+                    f"{row.days_silent} days without a session"
+                ),
+                query_params={"match": str(row.application_id)},
+                icon=":material/warning:",
+            )
+        if len(rows) > 50:
+            st.caption(f"The 50 longest silent of {len(rows)}.")
 
 
 def _workspace(board: WorkspaceFigures) -> None:

@@ -12,7 +12,7 @@ from core.documents import export_csv
 from core.models import Role, User
 from pages.components.auth import signed_in_user
 from pages.components.engine import get_engine
-from pages.components.ui import built_on_click
+from pages.components.ui import built_on_click, escape_markdown
 
 EXPORTS = (
     (
@@ -35,7 +35,7 @@ def render() -> None:
     if user.role is Role.ADMIN or user.program_wide:
         scope = "the whole program"
     elif user.department:
-        scope = f"the {user.department} department and your own projects"
+        scope = f"the {escape_markdown(user.department)} department and your own projects"
     else:
         scope = "your own projects"
     st.caption(

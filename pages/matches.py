@@ -52,6 +52,9 @@ EDITING = "matches_editing_session"
 SENT = "matches_sent_count"
 # (match, how many messages were new) for the run after the thread was marked read.
 JUST_READ = "matches_just_read"
+# The workspace tab the person last acted on, and the tab being drawn (which _act records).
+ACTIVE_TAB = "matches_active_tab"
+DRAWING_TAB = "matches_drawing_tab"
 
 # How many finished matches the list shows; "Show more" adds as many again.
 FINISHED_SHOWN = "matches_finished_shown"
@@ -90,8 +93,14 @@ def _act(success: str, action: Callable[[Session], object]) -> None:
     except DomainError as error:
         show_error(error)
         return
+    _stay_on_this_tab()
     flash("success", success)
     st.rerun()
+
+
+def _stay_on_this_tab() -> None:
+    """Open the workspace on the tab being drawn when the person acted, after the rerun."""
+    st.session_state[ACTIVE_TAB] = st.session_state.get(DRAWING_TAB)
 
 
 # ---------------------------------------------------------------------------- the list
@@ -362,6 +371,7 @@ def _messages(user: User, view: ws.WorkspaceView, thread: list[MatchMessage]) ->
                 show_error(error)
                 return
             st.session_state[SENT] = sent + 1
+            _stay_on_this_tab()
             st.rerun()
 
 
@@ -536,18 +546,26 @@ def _workspace(user: User, match_id: int) -> None:
     just_read = st.session_state.pop(JUST_READ, None)
     new = just_read[1] if just_read and just_read[0] == match_id else 0
     _header(user, view)
-    messages_label = f"Messages ({new} new)" if new else "Messages"
-    sessions, milestones, messages, close_out = st.tabs(
-        ["Sessions", "Milestones", messages_label, "Close-out"]
-    )
-    with sessions:
-        _sessions(user, view)
-    with milestones:
-        _milestones(user, view)
-    with messages:
-        _messages(user, view, thread)
-    with close_out:
-        _close_out(user, view, page.feedback, page.answered)
+    labels = {
+        "Sessions": "Sessions",
+        "Milestones": "Milestones",
+        "Messages": f"Messages ({new} new)" if new else "Messages",
+        "Close-out": "Close-out",
+    }
+    # After an action the workspace opens where the person acted, not on its first tab; a
+    # stable key keeps the tab when its label changes ("Messages (1 new)").
+    active = labels.get(st.session_state.get(ACTIVE_TAB) or "", labels["Sessions"])
+    tabs = st.tabs(list(labels.values()), default=active, key=f"ws_tabs_{match_id}")
+    draws = {
+        "Sessions": lambda: _sessions(user, view),
+        "Milestones": lambda: _milestones(user, view),
+        "Messages": lambda: _messages(user, view, thread),
+        "Close-out": lambda: _close_out(user, view, page.feedback, page.answered),
+    }
+    for tab, (name, draw) in zip(tabs, draws.items(), strict=True):
+        with tab:
+            st.session_state[DRAWING_TAB] = name
+            draw()
 
 
 def render() -> None:

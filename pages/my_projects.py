@@ -14,6 +14,7 @@ import pandas as pd
 import streamlit as st
 from sqlmodel import Session
 
+from core.accounts.verification import publishing_refusal
 from core.commitment import Commitment, describe_mentor_overrun, occupied_weeks, project_end
 from core.models import (
     FINISHED_PROJECT_STATUSES,
@@ -65,7 +66,13 @@ from pages.components.mentor import (
     show_flash,
     status_text,
 )
-from pages.components.ui import escape_markdown, show_in_steps, small, user_text
+from pages.components.ui import (
+    arrow_table_of_text,
+    escape_markdown,
+    show_in_steps,
+    small,
+    user_text,
+)
 
 # Every widget of the editor has a key with this prefix, so a half-typed draft survives an
 # error and is dropped when another project is opened.
@@ -119,6 +126,9 @@ def render() -> None:
 def _project_list(user: User) -> None:
     st.title("My projects")
     show_flash()
+    waiting = publishing_refusal(user)
+    if waiting:
+        st.info(escape_markdown(waiting), icon=":material/hourglass_top:")
     with read_session(get_engine()) as session:
         rows = list_my_projects(session, actor=user)
     link(MY_PROJECTS, "New project", project=NEW, icon=":material/add_circle:")
@@ -239,7 +249,7 @@ def _read_only(project: Project, tags: list[str], milestones: list[tuple[str, in
     st.text(", ".join(tags))
     st.markdown("**Milestones**")
     st.dataframe(
-        pd.DataFrame(milestones, columns=["Milestone", "Due week"]),
+        arrow_table_of_text(milestones, ["Milestone", "Due week"]),
         hide_index=True,
         width="stretch",
     )

@@ -12,6 +12,7 @@ from core.accounts import find_user_by_username
 from core.models import Role, User
 from core.platform.db import read_session
 from core.platform.errors import DomainError
+from core.program.oversight import StudentHit, find_students
 from pages.components.auth import signed_in_user
 from pages.components.engine import get_engine
 from pages.components.ui import escape_markdown, records_table, show_error
@@ -21,22 +22,46 @@ LOOKUP = "passport_lookup"
 
 
 def _student_for(user: User) -> User | None:
-    """Return whose passport to show: the student themself, or the one a reader looked up."""
+    """Return whose passport to show: the student themself, or one a reader found."""
     if user.role is Role.STUDENT:
         return user
     # The URL fills the box once; afterwards the box is what the reader typed.
     st.session_state.setdefault(LOOKUP, st.query_params.get(STUDENT_PARAM, ""))
-    asked = st.text_input("Student username", key=LOOKUP, max_chars=80).strip()
+    asked = st.text_input(
+        "Find a student by name, username or e-mail", key=LOOKUP, max_chars=80
+    ).strip()
     if not asked:
-        st.info("Enter a student's username to read their passport.")
+        st.info("Type part of a student's name, username or e-mail to read their passport.")
         return None
-    st.query_params[STUDENT_PARAM] = asked
     with read_session(get_engine()) as session:
-        found = find_user_by_username(session, asked)
-    if found is None or found.role is not Role.STUDENT:
-        st.warning(f"No student is called “{escape_markdown(asked)}”.")
+        exact = find_user_by_username(session, asked)
+        hits = find_students(session, actor=user, query=asked)
+    if (
+        exact is not None
+        and exact.role is Role.STUDENT
+        and exact.id not in {h.user_id for h in hits}
+    ):
+        hits.insert(
+            0,
+            StudentHit(
+                exact.id or 0, exact.username, exact.display_name, exact.email, exact.department
+            ),
+        )
+    if not hits:
+        st.warning(f"No student in your scope matches “{escape_markdown(asked)}”.")
         return None
-    return found
+    by_id = {hit.user_id: hit for hit in hits}
+    chosen = st.selectbox(
+        f"{len(hits)} found" if len(hits) > 1 else "Student",
+        list(by_id),
+        format_func=lambda number: (
+            f"{by_id[number].display_name} ({by_id[number].username}, {by_id[number].email})"
+        ),
+        key=f"{LOOKUP}_choice",
+    )
+    st.query_params[STUDENT_PARAM] = by_id[chosen].username
+    with read_session(get_engine()) as session:
+        return session.get(User, chosen)
 
 
 def _table(entries: list[documents.PassportEntry]) -> None:

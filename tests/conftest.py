@@ -123,3 +123,22 @@ def sqlite_engine(migrated_sqlite_file: Path, tmp_path: Path) -> Iterator[Engine
     built = _sqlite_engine(migrated_sqlite_file, tmp_path)
     yield built
     built.dispose()
+
+
+@pytest.fixture(scope="session")
+def smtp_server() -> Iterator[object]:
+    """A real SMTP server (aiosmtpd) on loopback for the whole session; see tests/smtp.py."""
+    from tests.smtp import SmtpServer
+
+    server = SmtpServer().start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def smtp(smtp_server: object) -> object:
+    """The session's SMTP server with nothing received and no refusals pending."""
+    smtp_server.recorder.clear()  # type: ignore[attr-defined]
+    return smtp_server

@@ -13,6 +13,7 @@ from sqlmodel import Session, col, func, select
 from core.accounts.admin import _page_bounds, ensure_admin
 from core.accounts.users import normalise_username
 from core.models import AuditEntry, User
+from core.platform.text import clean_text
 
 
 @dataclass(frozen=True)
@@ -72,6 +73,9 @@ def query_audit_log(
     ensure_admin(actor, action="admin.query_audit_log", entity="audit_log")
     page, page_size = _page_bounds(page, page_size)
     acting = aliased(User)
+    actor_username = clean_text(actor_username, "user", max_length=200, min_length=0)
+    action = clean_text(action, "action", max_length=200, min_length=0)
+    entity = clean_text(entity, "entity", max_length=200, min_length=0)
     conditions: list[Any] = []
     if actor_username.strip():
         wanted = select(User.id).where(User.username == normalise_username(actor_username))

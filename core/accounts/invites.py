@@ -11,7 +11,7 @@ from core.accounts.registration import (
     department_problem,
     new_link_token,
 )
-from core.accounts.users import EMAIL_PATTERN, token_digest
+from core.accounts.users import email_problem, token_digest
 from core.models import FacultyInvite, User
 from core.platform import audit
 from core.platform.errors import InvalidTransition, NotFound, ValidationFailed
@@ -31,8 +31,8 @@ def create_faculty_invite(
     ensure_admin(actor, action=action, entity="faculty_invite")
     mail = email.strip().lower()
     problems: dict[str, str] = {}
-    if len(mail) > 254 or not EMAIL_PATTERN.match(mail):
-        problems["email"] = "is not a valid e-mail address"
+    if problem := email_problem(mail):
+        problems["email"] = problem
     elif session.exec(select(User.id).where(User.email == mail)).first() is not None:
         problems["email"] = "already belongs to an account"
     problem = department_problem(department, required=not program_wide)

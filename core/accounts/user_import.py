@@ -84,13 +84,13 @@ def _parse_year(text: str) -> int | None:
 
 
 def _check_row(session: Session, row: ImportRow, today: date) -> None:
-    # The password is set later through the welcome link; a placeholder satisfies the check.
+    # The password is set later through the welcome link.
     problems = account_problems(
         session,
         username=row.username,
         email=row.email,
         display_name=row.display_name,
-        password="placeholder-password",
+        password=None,
     )
     try:
         role = Role(row.role.strip().lower())
@@ -114,15 +114,58 @@ def _columns(names: list[str]) -> str:
     return "column" if len(names) == 1 else "columns"
 
 
+def _import_text(data: str | bytes) -> tuple[str, str | None]:
+    """Return an import file as text, or what makes it unreadable."""
+    if len(data) > IMPORT_MAX_CHARS:
+        return "", "The file is too large (at most 1 MB)."
+    if isinstance(data, bytes):
+        try:
+            data = data.decode("utf-8")
+        except UnicodeDecodeError:
+            return "", "The file is not UTF-8 text. Save it as CSV (UTF-8) and try again."
+    if "\x00" in data:
+        # A spreadsheet saved as is (or a UTF-16 file), not a CSV file.
+        return "", (
+            "The file holds NUL characters, so it is not a CSV text file. "
+            "Save it as CSV (UTF-8) and try again."
+        )
+    return data.lstrip("\ufeff"), None
+
+
+def _import_rows(csv_text: str) -> tuple[list[str], list[tuple[int, list[str]]]] | str:
+    """Return the header and the numbered rows of an import file, or why it cannot be read."""
+    # strict: an unbalanced quote is an error, not a cell that swallows the rest of the file.
+    reader = csv.reader(io.StringIO(csv_text), strict=True)
+    try:
+        header = next(reader, [])
+        rows = [(reader.line_num, values) for values in reader]
+    except csv.Error as error:
+        reason = str(error)
+        if "field limit" in reason:
+            reason = "a cell is too long"
+        elif "end of data" in reason:
+            reason = "a quote is opened and never closed"
+        elif "expected after" in reason:
+            reason = 'text follows a closing quote (write a quote inside a cell as "")'
+        return (
+            f"Line {reader.line_num} of the file cannot be read as CSV: {reason}. "
+            "Nothing was read; fix the file and try again."
+        )
+    return [name.strip().lower() for name in header], rows
+
+
 def parse_user_import(
-    session: Session, csv_text: str, *, today: date | None = None
+    session: Session, csv_text: str | bytes, *, today: date | None = None
 ) -> ImportPreview:
-    """Parse and check an import file without permission checks (callers check)."""
+    """Parse and check an import file (text or UTF-8 bytes) without permission checks."""
     today = today or date.today()
-    if len(csv_text) > IMPORT_MAX_CHARS:
-        return ImportPreview([], ["The file is too large (at most 1 MB)."])
-    reader = csv.DictReader(io.StringIO(csv_text.lstrip("\ufeff")))
-    header = [name.strip().lower() for name in (reader.fieldnames or [])]
+    text, unreadable = _import_text(csv_text)
+    if unreadable:
+        return ImportPreview([], [unreadable])
+    parsed = _import_rows(text)
+    if isinstance(parsed, str):
+        return ImportPreview([], [parsed])
+    header, lines = parsed
     missing = [name for name in IMPORT_REQUIRED_COLUMNS if name not in header]
     unknown = [
         name for name in header if name not in IMPORT_REQUIRED_COLUMNS + IMPORT_OPTIONAL_COLUMNS
@@ -132,20 +175,22 @@ def parse_user_import(
         problems.append(f"Missing {_columns(missing)}: {', '.join(missing)}.")
     if unknown:
         problems.append(f"Unknown {_columns(unknown)}: {', '.join(unknown)}.")
+    repeated = sorted({name for name in header if header.count(name) > 1})
+    if repeated:
+        problems.append(f"Repeated {_columns(repeated)}: {', '.join(repeated)}.")
     if problems:
         expected = ", ".join(IMPORT_REQUIRED_COLUMNS + IMPORT_OPTIONAL_COLUMNS)
         problems.append(f"The first line must name the columns: {expected}.")
         return ImportPreview([], problems)
-    reader.fieldnames = header
     rows: list[ImportRow] = []
-    for raw in reader:
+    for line, cells in lines:
         if len(rows) >= IMPORT_MAX_ROWS:
             return ImportPreview(rows, [f"Import at most {IMPORT_MAX_ROWS} rows at a time."])
-        values = {key: (value or "").strip() for key, value in raw.items() if key is not None}
-        if not any(values.values()):
+        values = {key: value.strip() for key, value in zip(header, cells, strict=False)}
+        if not any(value.strip() for value in cells):
             continue
         row = ImportRow(
-            line=reader.line_num,
+            line=line,
             username=values.get("username", ""),
             email=values.get("email", ""),
             display_name=values.get("display_name", ""),
@@ -153,7 +198,7 @@ def parse_user_import(
             department=values.get("department", ""),
             graduation_year=values.get("graduation_year", ""),
         )
-        if None in raw:
+        if len(cells) > len(header):
             row.errors["row"] = "has more values than there are columns"
         _check_row(session, row, today)
         rows.append(row)
@@ -178,7 +223,7 @@ def _mark_duplicates(rows: list[ImportRow]) -> None:
 
 
 def preview_user_import(
-    session: Session, *, actor: User, csv_text: str, today: date | None = None
+    session: Session, *, actor: User, csv_text: str | bytes, today: date | None = None
 ) -> ImportPreview:
     """Check an import file and show what would be created, with every row's errors."""
     ensure_admin(actor, action="admin.preview_import")
@@ -186,7 +231,7 @@ def preview_user_import(
 
 
 def import_users(
-    session: Session, *, actor: User, csv_text: str, today: date | None = None
+    session: Session, *, actor: User, csv_text: str | bytes, today: date | None = None
 ) -> list[ImportedAccount]:
     """Create every account of a valid file with a set-password link; nothing if a row is wrong."""
     action = "admin.import_users"

@@ -5,13 +5,20 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import ColumnElement
-from sqlmodel import Session, col, func, select, update
+from sqlmodel import Session, col, delete, func, select, update
 
-from core.accounts.passwords import hash_password, is_correct_password, password_problem
+from core.accounts import sso
+from core.accounts.passwords import (
+    hash_password,
+    is_correct_password,
+    password_problem,
+    spend_a_password_check,
+)
 from core.models import AuthSession, LoginAttempt, Role, User
 from core.platform import audit
 from core.platform.errors import (
@@ -22,7 +29,9 @@ from core.platform.errors import (
     SessionEnded,
     ValidationFailed,
 )
+from core.platform.notifications import notify
 from core.platform.settings import Settings
+from core.platform.text import character_problem, field_problem
 from core.platform.types import utcnow
 
 USERNAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{2,39}$")
@@ -30,6 +39,7 @@ EMAIL_PATTERN = re.compile(r"^[^@\s<>\"']+@[^@\s<>\"']+\.[^@\s<>\"']+$")
 DEFAULT_WEEKLY_HOURS = {Role.STUDENT: 8.0, Role.ALUMNI: 4.0, Role.FACULTY: 4.0, Role.ADMIN: 4.0}
 # Sessions are touched at most this often, so a rerun does not always write.
 TOUCH_INTERVAL = timedelta(seconds=60)
+WRONG_PASSWORD = "Username or password is incorrect."
 
 
 def normalise_username(username: str) -> str:
@@ -46,8 +56,18 @@ def new_pseudonym() -> str:
     return f"Applicant {secrets.token_hex(3).upper()}"
 
 
+def email_problem(mail: str) -> str | None:
+    """Return what is wrong with a normalised e-mail address, or None."""
+    problem = character_problem(mail)
+    if problem:
+        return problem
+    if len(mail) > 254 or not EMAIL_PATTERN.match(mail):
+        return "is not a valid e-mail address"
+    return None
+
+
 def account_problems(
-    session: Session, *, username: str, email: str, display_name: str, password: str
+    session: Session, *, username: str, email: str, display_name: str, password: str | None
 ) -> dict[str, str]:
     """Return a field → problem map for a new account (empty when everything is fine)."""
     problems: dict[str, str] = {}
@@ -57,13 +77,15 @@ def account_problems(
     elif session.exec(select(User.id).where(User.username == name)).first() is not None:
         problems["username"] = "is already taken"
     mail = email.strip().lower()
-    if len(mail) > 254 or not EMAIL_PATTERN.match(mail):
-        problems["email"] = "is not a valid e-mail address"
+    if problem := email_problem(mail):
+        problems["email"] = problem
     elif session.exec(select(User.id).where(User.email == mail)).first() is not None:
         problems["email"] = "is already registered"
-    if not display_name.strip() or len(display_name.strip()) > 80:
-        problems["display_name"] = "must be 1–80 characters"
-    problem = password_problem(password)
+    problem = field_problem(display_name, max_length=80)
+    if problem:
+        problems["display_name"] = problem
+    # None: the person sets a password later (an imported account's welcome link).
+    problem = password_problem(password, personal=(name, mail)) if password is not None else None
     if problem:
         problems["password"] = problem
     return problems
@@ -137,83 +159,244 @@ class LoginResult:
     error: DomainError | None = None
 
 
+def _lock_key(kind: str, value: str) -> int:
+    """Return a stable signed 64-bit advisory-lock key for an account name or a client."""
+    digest = hashlib.sha256(f"login-throttle:{kind}:{value}".encode()).digest()
+    return int.from_bytes(digest[:8], "big", signed=True)
+
+
+def _serialise_attempts(session: Session, *, name: str, client: str | None) -> None:
+    """Make attempts on this account (and from this client) wait for each other.
+
+    SQLite write transactions already hold the database's write lock (BEGIN IMMEDIATE). On
+    PostgreSQL a transaction-scoped advisory lock per account and per client, taken in one
+    order, makes count, check and record one step: no more than the limit is ever checked.
+    """
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    keys = sorted({_lock_key("user", name), *([_lock_key("client", client)] if client else [])})
+    for key in keys:
+        session.exec(select(func.pg_advisory_xact_lock(key)))
+
+
+def _lock_end(
+    session: Session,
+    condition: ColumnElement[bool],
+    *,
+    limit: int,
+    window: timedelta,
+    now: datetime,
+    since: datetime | None = None,
+) -> datetime | None:
+    """Return when the failures matching `condition` stop exceeding the limit, or None."""
+    start = now - window if since is None else max(since, now - window)
+    recent = list(
+        session.exec(
+            select(LoginAttempt.at)
+            .where(condition, col(LoginAttempt.succeeded).is_(False), LoginAttempt.at > start)
+            .order_by(col(LoginAttempt.at).desc())
+            .limit(limit)
+        )
+    )
+    if len(recent) < limit:
+        return None
+    until = recent[-1] + window
+    return until if now < until else None
+
+
 def throttled_until(
     session: Session, *, username: str, settings: Settings, now: datetime | None = None
 ) -> datetime | None:
-    """Return when the account's lockout ends, or None when attempts are allowed.
+    """Return when the account's lock ends, or None when attempts are allowed.
 
-    Locked when the last `login_max_failures` attempts since the last success all failed
-    within one window; the lock lasts one window from the newest of them and then lifts
-    by itself (never a permanent lock).
+    Locked while `login_max_failures` failures since the last success lie within one sliding
+    window; the lock lifts by itself when the oldest of them leaves it (never permanent).
     """
     now = now or utcnow()
-    window = timedelta(minutes=settings.login_window_minutes)
     name = normalise_username(username)
     last_success = session.exec(
         select(func.max(LoginAttempt.at)).where(
             LoginAttempt.username == name, col(LoginAttempt.succeeded).is_(True)
         )
     ).one()
-    statement = select(LoginAttempt.at).where(
-        LoginAttempt.username == name,
-        col(LoginAttempt.succeeded).is_(False),
-        LoginAttempt.at > now - 2 * window,
+    return _lock_end(
+        session,
+        col(LoginAttempt.username) == name,
+        limit=settings.login_max_failures,
+        window=timedelta(minutes=settings.login_window_minutes),
+        now=now,
+        since=last_success,
     )
-    if last_success is not None:
-        statement = statement.where(LoginAttempt.at > last_success)
-    recent = list(
-        session.exec(
-            statement.order_by(col(LoginAttempt.at).desc()).limit(settings.login_max_failures)
+
+
+def client_throttled_until(
+    session: Session, *, client: str | None, settings: Settings, now: datetime | None = None
+) -> datetime | None:
+    """Return when a client address may try passwords again, or None when it may now."""
+    if not client:
+        return None
+    return _lock_end(
+        session,
+        col(LoginAttempt.client) == client,
+        limit=settings.client_max_failures,
+        window=timedelta(minutes=settings.login_window_minutes),
+        now=now or utcnow(),
+    )
+
+
+def prune_login_records(session: Session, *, settings: Settings, now: datetime) -> None:
+    """Delete throttle rows past their window (the audit log itself is append-only)."""
+    session.exec(
+        delete(LoginAttempt).where(
+            col(LoginAttempt.at) < now - timedelta(minutes=settings.login_window_minutes)
         )
     )
-    if len(recent) < settings.login_max_failures:
-        return None
-    newest, oldest = recent[0], recent[-1]
-    if newest - oldest > window:
-        return None
-    until = newest + window
-    return until if now < until else None
+
+
+def _minutes_until(until: datetime, now: datetime) -> int:
+    return max(1, int((until - now).total_seconds() // 60) + 1)
+
+
+def _checked_password(
+    session: Session,
+    *,
+    name: str,
+    client: str | None,
+    settings: Settings,
+    check: Callable[[User | None], bool],
+    action: str,
+) -> tuple[User | None, DomainError | None]:
+    """Check a password for an account name under both throttles and record the attempt.
+
+    Returns the account and None when `check` passed, else what to tell the person. Unknown,
+    deactivated and not-yet-activated names do the same bcrypt work as a wrong password.
+    """
+    now = utcnow()
+    _serialise_attempts(session, name=name, client=client)
+    prune_login_records(session, settings=settings, now=now)
+    user = find_user_by_username(session, name)
+    client_until = client_throttled_until(session, client=client, settings=settings, now=now)
+    if client_until is not None:
+        return user, LoginThrottled(
+            "Too many failed attempts from this device or network. Try again in "
+            f"{_minutes_until(client_until, now)} minutes."
+        )
+    until = throttled_until(session, username=name, settings=settings, now=now)
+    if until is not None:
+        return user, LoginThrottled(
+            "Too many failed attempts for this account. Try again in "
+            f"{_minutes_until(until, now)} minutes."
+        )
+    ok = check(user)
+    session.add(LoginAttempt(username=name, at=now, succeeded=ok, client=client))
+    if ok:
+        return user, None
+    audit.record_refusal(
+        session,
+        actor=user,
+        action=action,
+        entity="user",
+        entity_id=user.id if user else None,
+        detail=f"username={name}" + (f" client={client}" if client else ""),
+    )
+    session.flush()
+    if client_throttled_until(session, client=client, settings=settings, now=now):
+        audit.record_refusal(
+            session,
+            actor=None,
+            action="login.client_locked",
+            entity="user",
+            entity_id=None,
+            detail=f"client={client}",
+        )
+    until = throttled_until(session, username=name, settings=settings, now=now)
+    if until is not None and user is not None:
+        assert user.id is not None
+        audit.record_refusal(
+            session,
+            actor=user,
+            action="login.locked",
+            entity="user",
+            entity_id=user.id,
+            detail=f"{settings.login_max_failures} failed attempts",
+        )
+        notify(
+            session,
+            user_id=user.id,
+            kind="account.locked",
+            text=(
+                f"Your account was locked for {_minutes_until(until, now)} minutes after "
+                f"{settings.login_max_failures} wrong passwords. If that was not you, change "
+                "your password once you can log in, or tell an administrator."
+            ),
+        )
+    return user, InvalidCredentials(WRONG_PASSWORD)
 
 
 def attempt_login(
-    session: Session, *, username: str, password: str, settings: Settings
+    session: Session,
+    *,
+    username: str,
+    password: str,
+    settings: Settings,
+    client: str | None = None,
 ) -> LoginResult:
-    """Check a password under the throttle, recording the attempt and an audit row."""
+    """Check a password under the account and client throttles, recording the attempt."""
     name = normalise_username(username)[:40]
-    now = utcnow()
-    until = throttled_until(session, username=name, settings=settings, now=now)
-    user = find_user_by_username(session, name)
-    if until is not None:
-        minutes = max(1, int((until - now).total_seconds() // 60) + 1)
-        audit.record_refusal(
-            session,
-            actor=user,
-            action="login.throttled",
-            entity="user",
-            entity_id=user.id if user else None,
-            detail=f"username={name}",
-        )
-        return LoginResult(
-            None,
-            LoginThrottled(
-                f"Too many failed attempts for this account. Try again in {minutes} minutes."
-            ),
-        )
-    ok = user is not None and user.is_active and is_correct_password(password, user.password_hash)
-    session.add(LoginAttempt(username=name, at=now, succeeded=ok))
-    if not ok:
-        audit.record_refusal(
-            session,
-            actor=user,
-            action="login.failed",
-            entity="user",
-            entity_id=user.id if user else None,
-            detail=f"username={name}",
-        )
-        return LoginResult(None, InvalidCredentials("Username or password is incorrect."))
+    if character_problem(name):
+        name = ""  # no account holds such a name (and a NUL would break PostgreSQL's lookup)
+
+    def check(user: User | None) -> bool:
+        if user is None or not user.is_active or not user.password_hash:
+            spend_a_password_check(password)
+            return False
+        return is_correct_password(password, user.password_hash)
+
+    user, error = _checked_password(
+        session, name=name, client=client, settings=settings, check=check, action="login.failed"
+    )
+    if error is not None:
+        return LoginResult(None, error)
+    # Accounts of domains that must use single sign-on cannot log in with a password.
+    refusal = sso.password_login_refusal(session, user, settings)
+    if refusal is not None:
+        return LoginResult(None, refusal)
     assert user is not None
     audit.record(session, actor=user, action="login.succeeded", entity="user", entity_id=user.id)
     return LoginResult(user)
+
+
+def check_own_password(
+    session: Session,
+    *,
+    actor: User,
+    password: str,
+    settings: Settings,
+    client: str | None = None,
+) -> DomainError | None:
+    """Check the actor's current password under the login throttles; return what went wrong."""
+    stored = session.get(User, actor.id)
+    name = stored.username if stored is not None else ""
+
+    def check(user: User | None) -> bool:
+        if user is None or not user.is_active:
+            spend_a_password_check(password)
+            return False
+        return is_correct_password(password, user.password_hash)
+
+    _user, error = _checked_password(
+        session,
+        name=name,
+        client=client,
+        settings=settings,
+        check=check,
+        action="user.change_password",
+    )
+    if isinstance(error, InvalidCredentials):
+        return InvalidCredentials(
+            "Your current password is not correct; the password was not changed."
+        )
+    return error
 
 
 # ---------------------------------------------------------------------------- sessions

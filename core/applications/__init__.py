@@ -35,6 +35,8 @@ from core.applications.rules import (
     Actor,
     allowed_actors,
     can_move,
+    mentor_moves,
+    seats_full_refusal,
     transition_refusal,
 )
 from core.applications.student import apply, apply_warnings, withdraw
@@ -82,9 +84,11 @@ __all__ = [
     "in_approval_scope",
     "list_applicants",
     "list_my_applications",
+    "mentor_moves",
     "notification_link",
     "promote_waitlist",
     "reject",
+    "seats_full_refusal",
     "student_weeks",
     "transition_refusal",
     "waitlist",

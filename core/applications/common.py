@@ -8,11 +8,18 @@ from typing import Any
 from sqlalchemy import update
 from sqlmodel import Session, col
 
-from core.applications.rules import REASON_MAX, Actor, can_move, transition_refusal
+from core.applications.rules import (
+    REASON_MAX,
+    Actor,
+    can_move,
+    seats_full_refusal,
+    transition_refusal,
+)
 from core.models import MATCH_STATUSES, Application, ApplicationStatus, Project, User
 from core.platform import audit
-from core.platform.errors import CapacityExceeded, InvalidTransition, NotFound, ValidationFailed
+from core.platform.errors import CapacityExceeded, InvalidTransition, NotFound
 from core.platform.notifications import notify
+from core.platform.text import clean_text
 from core.platform.types import utcnow
 
 S = ApplicationStatus
@@ -37,7 +44,7 @@ def _ensure_move(application: Application, to_status: ApplicationStatus, by: Act
         raise InvalidTransition(transition_refusal(application.status, to_status))
 
 
-def _take_seat(session: Session, project: Project) -> None:
+def _take_seat(session: Session, project: Project, status: ApplicationStatus = S.SUBMITTED) -> None:
     """Take one seat with a conditional UPDATE, so concurrent takers cannot oversell."""
     result: Any = session.execute(
         update(Project)
@@ -47,10 +54,7 @@ def _take_seat(session: Session, project: Project) -> None:
     )
     session.expire(project, ["filled"])
     if result.rowcount != 1:
-        raise CapacityExceeded(
-            f"All {project.seats} seats of “{project.title}” are taken; "
-            "waitlist the application instead."
-        )
+        raise CapacityExceeded(seats_full_refusal(project, status))
 
 
 def _free_seat(session: Session, project: Project) -> None:
@@ -105,14 +109,22 @@ def notification_link(application: Application, user_id: int) -> str:
 
 
 def _tell(
-    session: Session, about: Application, user_ids: Iterable[int], kind: str, text: str
+    session: Session,
+    about: Application,
+    user_ids: Iterable[int],
+    kind: str,
+    text: str,
+    *,
+    to_student: str | None = None,
 ) -> None:
+    """Notify each reader; `to_student` is the student's own wording, when it differs."""
     for user_id in dict.fromkeys(user_ids):
+        own = to_student if to_student is not None and user_id == about.student_id else None
         notify(
             session,
             user_id=user_id,
             kind=f"application.{kind}",
-            text=text,
+            text=own or text,
             link=notification_link(about, user_id),
         )
 
@@ -123,16 +135,8 @@ def _name(student: User, status: ApplicationStatus) -> str:
 
 
 def _require_text(value: str | None, field: str, maximum: int = REASON_MAX) -> str:
-    text = (value or "").strip()
-    if not text:
-        raise ValidationFailed.from_fields({field: "is required"})
-    if len(text) > maximum:
-        raise ValidationFailed.from_fields({field: f"must be at most {maximum} characters"})
-    return text
+    return clean_text(value, field, max_length=maximum, multiline=True)
 
 
 def _optional_text(value: str | None, field: str, maximum: int = REASON_MAX) -> str | None:
-    text = (value or "").strip()
-    if len(text) > maximum:
-        raise ValidationFailed.from_fields({field: f"must be at most {maximum} characters"})
-    return text or None
+    return clean_text(value, field, max_length=maximum, min_length=0, multiline=True) or None

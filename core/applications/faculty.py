@@ -59,7 +59,7 @@ def approve(session: Session, *, actor: User, application_id: int) -> Applicatio
     from core.workspace.start import start_match_workspace  # workspace builds on applications
 
     start_match_workspace(session, application=application)
-    _withdraw_unfitting(session, student, held)
+    _withdraw_unfitting(session, student, held, approved_title=project.title)
     return application
 
 
@@ -98,7 +98,9 @@ def _lock_approval_cascade(session: Session, application: Application) -> HeldRo
     return held
 
 
-def _withdraw_unfitting(session: Session, student: User, held: HeldRows) -> None:
+def _withdraw_unfitting(
+    session: Session, student: User, held: HeldRows, *, approved_title: str
+) -> None:
     """Withdraw the student's live applications that no longer fit their weekly hours."""
     assert student.id is not None
     committed = approved_commitments(session, [student.id])[student.id]
@@ -126,7 +128,10 @@ def _withdraw_unfitting(session: Session, student: User, held: HeldRows) -> None
             [student.id, other_project.owner_id],
             "withdrawn",
             f"The application of {_name(student, S.WITHDRAWN)} to “{other_project.title}” was "
-            f"withdrawn automatically: {NO_LONGER_FITS} after another match was approved.",
+            f"withdrawn automatically: it {NO_LONGER_FITS} after another match was approved.",
+            to_student=f"Your application to “{other_project.title}” was withdrawn "
+            f"automatically: it no longer fits your weekly hours now that your match on "
+            f"“{approved_title}” is approved.",
         )
         if held_seat:
             _free_seat(session, other_project)

@@ -15,7 +15,7 @@ from core.applications.common import (
 )
 from core.applications.guards import _ensure_owner
 from core.applications.loads import _check_hours
-from core.applications.rules import Actor
+from core.applications.rules import Actor, seats_full_refusal
 from core.models import Application, ApplicationStatus, Project, User
 from core.platform.errors import CapacityExceeded
 from core.platform.locks import lock_application, lock_project, lock_user
@@ -39,16 +39,13 @@ def accept(session: Session, *, actor: User, application_id: int) -> Application
     application, project = _mentor_start(session, actor, application_id, action)
     _ensure_move(application, S.ACCEPTED, Actor.MENTOR)
     if project.filled >= project.seats:
-        raise CapacityExceeded(
-            f"All {project.seats} seats of “{project.title}” are taken; "
-            "waitlist the application instead."
-        )
+        raise CapacityExceeded(seats_full_refusal(project, application.status))
     project = lock_project(session, project.id or 0)
     student = lock_user(session, application.student_id)
     application = lock_application(session, application_id)
     _ensure_move(application, S.ACCEPTED, Actor.MENTOR)
     _check_hours(session, student, project)
-    _take_seat(session, project)
+    _take_seat(session, project, application.status)
     application.accepted_at = utcnow()
     _move(session, application, S.ACCEPTED, actor=actor, action="accept")
     _tell(

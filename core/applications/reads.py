@@ -12,6 +12,7 @@ from sqlmodel import Session, col, select
 from core.applications.common import _get_application, _get_project, _name
 from core.applications.guards import in_approval_scope
 from core.applications.loads import _span, approved_commitments, approved_matches
+from core.applications.rules import mentor_moves
 from core.commitment import least_free_hours
 from core.models import (
     Application,
@@ -72,6 +73,8 @@ class Applicant:
     shared_tags: tuple[str, ...]
     least_free_hours: float
     hours_needed: float
+    # The moves the mentor can make now (state table, a free seat, the student's hours).
+    moves: tuple[ApplicationStatus, ...] = ()
 
     @property
     def fits(self) -> bool:
@@ -203,6 +206,7 @@ def list_applicants(session: Session, *, actor: User, project_id: int) -> list[A
     wanted = set(project_tags(session, [project_id])[project_id])
     loads = approved_matches(session, student_ids)
     span = _span(project)
+    seat_free = project.filled < project.seats
     applicants = []
     for application, student in rows:
         sid = student.id or 0
@@ -210,6 +214,7 @@ def list_applicants(session: Session, *, actor: User, project_id: int) -> list[A
         # A match on this very project is not a competing commitment.
         existing = [c for pid, c in loads.get(sid, []) if pid != project_id]
         name = _name(student, application.status)
+        free = least_free_hours(existing, span, student.weekly_hours)
         applicants.append(
             Applicant(
                 application_id=application.id or 0,
@@ -222,8 +227,13 @@ def list_applicants(session: Session, *, actor: User, project_id: int) -> list[A
                 created_at=application.created_at,
                 interests=tuple(own),
                 shared_tags=tuple(name for name in own if name in wanted),
-                least_free_hours=least_free_hours(existing, span, student.weekly_hours),
+                least_free_hours=free,
                 hours_needed=project.student_hours,
+                moves=mentor_moves(
+                    application.status,
+                    seat_free=seat_free,
+                    fits=free + 1e-9 >= project.student_hours,
+                ),
             )
         )
     return applicants

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 
-from core.models import ApplicationStatus
+from core.models import ApplicationStatus, Project
 
 S = ApplicationStatus
 
@@ -45,7 +45,8 @@ TRANSITIONS: dict[tuple[ApplicationStatus | None, ApplicationStatus], frozenset[
     (S.ACCEPTED, S.WITHDRAWN): frozenset({_A.STUDENT, _A.SYSTEM}),
     (S.SUBMITTED, S.EXPIRED): frozenset({_A.SYSTEM}),
     (S.WAITLISTED, S.EXPIRED): frozenset({_A.SYSTEM}),
-    # A cancelled project: the seat it held lapses, and a running match ends with the reason.
+    # The seat lapses when the project is cancelled or its mentor leaves the portal; a running
+    # match ends with the reason when the project is cancelled.
     (S.ACCEPTED, S.EXPIRED): frozenset({_A.SYSTEM}),
     (S.APPROVED, S.COMPLETED): frozenset({_A.MENTOR}),
     (S.APPROVED, S.ENDED_EARLY): frozenset({_A.STUDENT, _A.MENTOR, _A.SYSTEM}),
@@ -80,6 +81,26 @@ def allowed_actors(
 ) -> frozenset[Actor]:
     """Return who may make the move (empty when the move does not exist)."""
     return TRANSITIONS.get((from_status, to_status), frozenset())
+
+
+def mentor_moves(
+    status: ApplicationStatus, *, seat_free: bool, fits: bool
+) -> tuple[ApplicationStatus, ...]:
+    """Return the moves a mentor can make on an application now, in the order offered."""
+    moves = [
+        to for to in (S.ACCEPTED, S.WAITLISTED, S.DECLINED) if can_move(status, to, Actor.MENTOR)
+    ]
+    if S.ACCEPTED in moves and not (seat_free and fits):
+        moves.remove(S.ACCEPTED)
+    return tuple(moves)
+
+
+def seats_full_refusal(project: Project, status: ApplicationStatus) -> str:
+    """Explain a full project in words that fit the application's state."""
+    taken = f"All {project.seats} seats of “{project.title}” are taken"
+    if status is S.WAITLISTED:
+        return f"{taken}; the application stays on the waitlist and moves up when a seat frees."
+    return f"{taken}; waitlist the application instead."
 
 
 def transition_refusal(from_status: ApplicationStatus, to_status: ApplicationStatus) -> str:

@@ -40,6 +40,7 @@ from core.platform import audit
 from core.platform.errors import InvalidTransition, NotFound, ValidationFailed
 from core.platform.locks import lock_project, lock_seat_release, lock_user
 from core.platform.permissions import ensure_role
+from core.platform.text import character_problem, field_problem, normalise_text
 from core.platform.wording import counted, hours
 
 S = ApplicationStatus
@@ -47,16 +48,21 @@ S = ApplicationStatus
 
 def _statement_problems(project: Project, statement: str, answer: str | None) -> dict[str, str]:
     problems: dict[str, str] = {}
-    text = (statement or "").strip()
-    if not STATEMENT_MIN <= len(text) <= STATEMENT_MAX:
+    text = normalise_text(statement if isinstance(statement, str) else "", multiline=True)
+    problem = character_problem(text, multiline=True)
+    if problem:
+        problems["statement"] = problem
+    elif not STATEMENT_MIN <= len(text) <= STATEMENT_MAX:
         problems["statement"] = (
             f"must be {STATEMENT_MIN}–{STATEMENT_MAX} characters (now {len(text)})"
         )
     if project.screening_question:
-        reply = (answer or "").strip()
-        if not 1 <= len(reply) <= ANSWER_MAX:
+        problem = field_problem(answer, max_length=ANSWER_MAX, multiline=True)
+        if problem:
             problems["screening_answer"] = (
                 f"please answer the screening question (1–{ANSWER_MAX} characters)"
+                if problem == "is required" or problem.startswith("must be at most")
+                else problem
             )
     return problems
 
@@ -117,8 +123,8 @@ def apply(
     application = Application(
         project_id=project_id,
         student_id=actor.id,
-        statement=statement.strip(),
-        screening_answer=(screening_answer or "").strip() or None
+        statement=normalise_text(statement, multiline=True),
+        screening_answer=normalise_text(screening_answer or "", multiline=True) or None
         if project.screening_question
         else None,
     )

@@ -73,6 +73,8 @@ def promote_waitlist(
             "promoted",
             f"A seat became free on “{project.title}”: the application of "
             f"{_name(student, S.ACCEPTED)} moved from the waitlist to accepted.",
+            to_student=f"A seat became free on “{project.title}”: your application moved from "
+            "the waitlist to accepted. A faculty member will now review the match.",
         )
         session.flush()
         return application

@@ -40,6 +40,13 @@ from core.catalog.ranking import (
     RankingMemo,
     database_of,
 )
+from core.catalog.saved_projects import (
+    SAVED_LIMIT,
+    SavedRow,
+    save_project,
+    saved_projects,
+    unsave_project,
+)
 from core.catalog.search import HORIZON, departments, search_projects, tags_with_interest
 
 __all__ = [
@@ -65,9 +72,11 @@ __all__ = [
     "RANKING_TTL_SECONDS",
     "RankingMemo",
     "Recommendation",
+    "SAVED_LIMIT",
     "SOON_DAYS",
     "SORTS",
     "SORT_LABELS",
+    "SavedRow",
     "SearchPage",
     "TIME_FIT_POINTS",
     "TIMING_POINTS",
@@ -78,10 +87,13 @@ __all__ = [
     "departments",
     "project_detail",
     "recommend",
+    "save_project",
+    "saved_projects",
     "score",
     "search_projects",
     "search_terms",
     "shared_tag_count",
     "tags_with_interest",
     "text_condition",
+    "unsave_project",
 ]

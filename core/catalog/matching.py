@@ -208,6 +208,15 @@ class Recommendation:
     def reasons(self) -> list[str]:
         return self.score.reasons
 
+    @property
+    def shares_interests(self) -> bool:
+        """Tell whether the project shares an interest of the student's (then it is *for* them).
+
+        One that fits the hours but shares no interest is still found by browsing; calling it
+        recommended would tell the student something untrue.
+        """
+        return bool(self.score.interest.shared)
+
 
 _MAX_ROUNDS = 4
 

@@ -1,18 +1,11 @@
-"""One guard for every CSV the portal writes: a cell a spreadsheet shows as text, never runs."""
+"""One guard for every CSV the portal writes: a cell a spreadsheet shows as text, never runs.
+
+The guard itself is `core.platform.text.spreadsheet_cell` (also used for on-screen tables);
+`safe_cell` is the name the export builders use.
+"""
 
 from __future__ import annotations
 
-# A spreadsheet runs a cell that starts with one of these as a formula (CSV injection).
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+from core.platform.text import spreadsheet_cell
 
-
-def safe_cell(value: object) -> str:
-    """Return a CSV cell that a spreadsheet shows as text, never runs as a formula."""
-    if value is None:
-        return ""
-    if isinstance(value, float):
-        return f"{round(value, 2):g}"
-    text = str(value)
-    if text.startswith(_FORMULA_STARTS):
-        return "'" + text
-    return text
+safe_cell = spreadsheet_cell

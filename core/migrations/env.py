@@ -4,6 +4,8 @@ from alembic import context
 from sqlalchemy import create_engine
 from sqlmodel import SQLModel
 
+import core.accounts.sso  # noqa: F401
+import core.mail.models  # noqa: F401
 import core.models  # noqa: F401  (registers every table on the metadata)
 import core.workspace.models  # noqa: F401
 

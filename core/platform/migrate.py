@@ -32,6 +32,8 @@ def upgrade_to_head(engine: Engine) -> None:
 
 def schema_drift(engine: Engine) -> list[object]:
     """List the differences between the models and the migrated database (empty when they agree)."""
+    import core.accounts.sso  # noqa: F401
+    import core.mail.models  # noqa: F401
     import core.models  # noqa: F401
     import core.workspace.models  # noqa: F401
 

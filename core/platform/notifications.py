@@ -8,6 +8,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session, col, func, select, update
 
+from core.mail.outbox import enqueue
 from core.models import Notification, User
 from core.platform.errors import NotFound
 from core.platform.types import utcnow
@@ -18,6 +19,8 @@ KIND_LABELS = {
     "workspace.feedback": "Feedback",
     "account.role": "Role changed",
     "account.active": "Account reactivated",
+    "account.department": "Department changed",
+    "account.locked": "Account locked",
 }
 
 
@@ -35,8 +38,10 @@ def kind_label(kind: str) -> str:
 def notify(
     session: Session, *, user_id: int, kind: str, text: str, link: str | None = None
 ) -> None:
-    """Add a notification for one user to the caller's transaction."""
+    """Add a notification for one user to the caller's transaction, and its e-mail (queued,
+    held for the digest, or none, as the user chose) to the outbox in the same transaction."""
     session.add(Notification(user_id=user_id, kind=kind, text=text[:500], link=link))
+    enqueue(session, user_id=user_id, kind=kind, text=text, link=link)
 
 
 # Counted on every rerun of every screen (the menu badge): the statement is built once, with

@@ -13,7 +13,7 @@ from sqlmodel import Field, SQLModel
 from core.commitment import project_end
 from core.models import ProjectMode
 from core.platform.errors import ValidationFailed
-from core.platform.text import text_problem
+from core.platform.text import normalise_text, text_problem
 from core.projects.tags import normalise_tag, tag_problem
 
 MAX_TAGS = 8
@@ -43,7 +43,7 @@ _MILESTONE_HELP: Mapping[str, str] = {
 
 
 def _text(value: str, *, min_length: int, max_length: int, multiline: bool = False) -> str:
-    stripped = value.strip()
+    stripped = normalise_text(value, multiline=multiline)
     problem = text_problem(
         stripped, min_length=min_length, max_length=max_length, multiline=multiline
     )

@@ -6,6 +6,7 @@ from datetime import date
 
 from sqlmodel import Session, col, select
 
+from core.accounts.verification import publishing_refusal
 from core.applications.common import notification_link
 from core.applications.rules import Actor, can_move
 from core.models import Application, ApplicationStatus, Project, ProjectStatus, User
@@ -13,7 +14,7 @@ from core.platform import audit
 from core.platform.errors import InvalidTransition, ValidationFailed
 from core.platform.locks import lock_project
 from core.platform.notifications import notify
-from core.platform.text import text_problem
+from core.platform.text import clean_text
 from core.platform.types import utcnow
 from core.projects.editing import (
     _date_problems,
@@ -38,6 +39,10 @@ def publish_project(
     project = lock_project(session, project_id)
     _ensure_manages(actor, project, action)
     _ensure_move(project, ProjectStatus.OPEN)
+    owner = session.get(User, project.owner_id)
+    refusal = publishing_refusal(owner) if owner is not None else None
+    if refusal:
+        raise InvalidTransition(refusal)
     problems = _date_problems(project, today or date.today())
     if problems:
         raise ValidationFailed.from_fields(problems)
@@ -184,11 +189,7 @@ def cancel_project(
     action = "project.cancel"
     project = lock_project(session, project_id)
     _ensure_manages(actor, project, action)
-    reason = (reason or "").strip() or None
-    if reason is not None:
-        problem = text_problem(reason, min_length=1, max_length=500, multiline=True)
-        if problem:
-            raise ValidationFailed.from_fields({"reason": problem})
+    reason = clean_text(reason, "reason", max_length=500, min_length=0, multiline=True) or None
     _ensure_move(project, ProjectStatus.CANCELLED)
     if reason is None and _student_ids(session, project_id, [ApplicationStatus.APPROVED]):
         raise ValidationFailed.from_fields(

@@ -12,6 +12,7 @@ from core.models import User
 from core.platform import audit
 from core.platform.errors import InvalidTransition, ValidationFailed
 from core.platform.notifications import notify
+from core.platform.text import field_problem, normalise_text
 from core.platform.types import utcnow
 from core.workspace.guards import _ensure_student, _is_int, _Match, _match
 from core.workspace.models import (
@@ -44,11 +45,10 @@ def give_feedback(
     problems: dict[str, str] = {}
     if not _is_int(rating) or not RATING_MIN <= rating <= RATING_MAX:
         problems["rating"] = f"must be a whole number from {RATING_MIN} to {RATING_MAX}"
-    text = (comment or "").strip()
-    if not text:
-        problems["comment"] = "is required"
-    elif len(text) > COMMENT_MAX:
-        problems["comment"] = f"must be at most {COMMENT_MAX} characters"
+    problem = field_problem(comment, max_length=COMMENT_MAX, multiline=True)
+    if problem:
+        problems["comment"] = problem
+    text = normalise_text(comment if isinstance(comment, str) else "", multiline=True)
     if problems:
         raise ValidationFailed.from_fields(problems)
     given = session.exec(

@@ -9,9 +9,10 @@ from sqlmodel import Session, select
 
 from core.models import MATCH_STATUSES, Application, Project, User
 from core.models import ApplicationStatus as S
-from core.platform.errors import InvalidTransition, NotFound, ValidationFailed
+from core.platform.errors import InvalidTransition, NotFound
 from core.platform.locks import lock_application
 from core.platform.permissions import deny, ensure_active
+from core.platform.text import clean_text
 
 
 @dataclass(frozen=True)
@@ -97,12 +98,9 @@ def _row_or_404(session: Session, model: Any, row_id: int, what: str, *, lock: b
 
 
 def _text(value: str | None, field: str, maximum: int, *, required: bool = True) -> str:
-    text = (value or "").strip()
-    if required and not text:
-        raise ValidationFailed.from_fields({field: "is required"})
-    if len(text) > maximum:
-        raise ValidationFailed.from_fields({field: f"must be at most {maximum} characters"})
-    return text
+    return clean_text(
+        value, field, max_length=maximum, min_length=1 if required else 0, multiline=True
+    )
 
 
 def _is_int(value: object) -> bool:

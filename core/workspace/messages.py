@@ -16,7 +16,7 @@ from core.models import ApplicationStatus as S
 from core.platform import audit
 from core.platform.notifications import ACTOR, notify, unread_count_statement
 from core.platform.permissions import ensure_active
-from core.workspace.guards import _match, _text
+from core.workspace.guards import _ensure_open, _match, _text
 from core.workspace.models import MESSAGE_MAX, MatchMessage, MessageRead
 from core.workspace.rules import match_link
 
@@ -38,6 +38,7 @@ def send_message(session: Session, *, actor: User, application_id: int, body: st
     """Post a plain-text message to the match's thread."""
     action = "match_message.send"
     match = _match(session, actor, application_id, action=action, lock=True)
+    _ensure_open(match, "messages can be sent")
     text = _text(body, "message", MESSAGE_MAX)
     row = MatchMessage(application_id=match.id, sender_id=actor.id or 0, body=text)
     session.add(row)

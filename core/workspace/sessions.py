@@ -12,6 +12,7 @@ from core.platform import audit
 from core.platform.errors import InvalidTransition, NotFound, ValidationFailed
 from core.platform.notifications import notify
 from core.platform.permissions import deny
+from core.platform.text import field_problem, normalise_text
 from core.platform.types import utcnow
 from core.workspace.guards import _ensure_open, _is_int, _Match, _match, _row_or_404
 from core.workspace.models import (
@@ -37,12 +38,10 @@ def _session_problems(
         problems["minutes"] = (
             f"must be a whole number from {SESSION_MINUTES_MIN} to {SESSION_MINUTES_MAX}"
         )
-    text = (summary or "").strip()
-    if not text:
-        problems["summary"] = "is required"
-    elif len(text) > SUMMARY_MAX:
-        problems["summary"] = f"must be at most {SUMMARY_MAX} characters"
-    return problems, text
+    problem = field_problem(summary, max_length=SUMMARY_MAX, multiline=True)
+    if problem:
+        problems["summary"] = problem
+    return problems, normalise_text(summary if isinstance(summary, str) else "", multiline=True)
 
 
 def _session_state(row: MatchSession) -> dict[str, Any]:
@@ -125,6 +124,7 @@ def confirm_session(session: Session, *, actor: User, session_id: int) -> MatchS
         )
     if row.confirmed_at is not None:
         raise InvalidTransition("This session is already confirmed.")
+    _ensure_open(match, "sessions can be confirmed")
     before = _session_state(row)
     row.confirmed_by = actor.id
     row.confirmed_at = utcnow()

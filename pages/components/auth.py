@@ -7,6 +7,7 @@ session is checked on every rerun, so logout, idle time or an admin revocation r
 
 from __future__ import annotations
 
+import ipaddress
 import secrets
 from collections.abc import Callable
 from datetime import datetime, timedelta
@@ -24,6 +25,7 @@ from core.models import User
 from core.platform.db import read_session, write_transaction
 from core.platform.errors import SessionEnded
 from core.platform.settings import Settings
+from pages.components import sso as sso_glue
 
 SESSION_ID = "auth_session_id"
 CURRENT_USER = "auth_current_user"
@@ -38,6 +40,31 @@ PENDING_COOKIE = "auth_pending_cookie"
 def request_logout() -> None:
     """Ask the next run to log out (used as a button callback)."""
     st.session_state[LOGOUT_REQUESTED] = True
+
+
+def client_address() -> str | None:
+    """Return the browser's address: the proxy's X-Forwarded-For when a local proxy sent it.
+
+    A forwarded address is believed only from a proxy on this machine or network (the one in
+    deploy/ appends the real address last); a browser's own header is never taken.
+    """
+    direct = st.context.ip_address
+    forwarded = st.context.headers.get("X-Forwarded-For") or ""
+    direct = direct if isinstance(direct, str) else None  # not a real browser (AppTest)
+    forwarded = forwarded if isinstance(forwarded, str) else ""
+    if forwarded and (direct is None or _is_local(direct)):
+        last = forwarded.split(",")[-1].strip()
+        if last:
+            return last[:64]
+    return direct[:64] if direct else None
+
+
+def _is_local(address: str) -> bool:
+    try:
+        parsed = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return parsed.is_loopback or parsed.is_private
 
 
 def signed_in_user() -> User:
@@ -122,6 +149,9 @@ class LoginGate:
             if user is not None:
                 self.write_pending_cookie()
                 return user
+        sso_user = self._sso_sign_in()  # a university sign-in that just came back
+        if sso_user is not None:
+            return sso_user
         # Every run of a visitor sets the library up first, as the login form's run must, so
         # the form keeps its place in the gate's area from one run to the next.
         _ = self.authenticator
@@ -137,6 +167,7 @@ class LoginGate:
         slot = self.screen.empty()
         with slot.container():
             header()
+            sso_glue.render_button(self.settings)
             self.authenticator.login(
                 location="main",
                 fields={
@@ -173,7 +204,13 @@ class LoginGate:
                 method="set",
                 cookie=self.settings.cookie_name,
                 value=pending["value"],
-                options={"path": "/", "expires": pending["expires"], "sameSite": "strict"},
+                options={
+                    "path": "/",
+                    "expires": pending["expires"],
+                    "sameSite": "strict",
+                    # Secure whenever the portal is served over HTTPS (BASE_URL).
+                    "secure": self.settings.cookie_secure,
+                },
                 key=pending["key"],
                 default=False,
             )
@@ -196,7 +233,11 @@ class LoginGate:
     def _check_credentials(self, username: str, password: str) -> bool:
         with write_transaction(self.engine) as session:
             result = attempt_login(
-                session, username=username, password=password, settings=self.settings
+                session,
+                username=username,
+                password=password,
+                settings=self.settings,
+                client=client_address(),
             )
         if result.user is None:
             st.session_state[MESSAGE] = result.error.message if result.error else "Login failed."
@@ -235,6 +276,18 @@ class LoginGate:
         }
         st.session_state[SESSION_ID] = record.id
         return user
+
+    def _sso_sign_in(self) -> User | None:
+        """Start (or resume) the server-side session of this tab's university sign-in."""
+        login = sso_glue.sign_in_from_identity(self.engine, self.settings)
+        if login is None:
+            return None
+        if login.user is None or login.session_id is None:
+            st.session_state[MESSAGE] = login.error.message if login.error else "Sign-in failed."
+            return None
+        self._remember(login.user)
+        st.session_state[SESSION_ID] = login.session_id
+        return login.user
 
     def _user_of_session(self, session_id: int) -> User | None:
         try:
@@ -286,5 +339,6 @@ class LoginGate:
                 end_session(session, session_id=session_id)
         # No st.rerun() here: the cookie deletion must reach the browser in this run.
         self._forget("You are logged out.")
+        sso_glue.end_identity()  # and Streamlit's identity cookie, for a university sign-in
         # The next person to log in on this tab starts at Home, not on this user's last page.
         self.logged_out = True

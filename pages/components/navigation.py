@@ -32,6 +32,9 @@ class Screen:
     url_path: str
     icon: str
     roles: frozenset[Role] = EVERYONE
+    # Screens about one thing (a project, a match) open from links, not from the menu, where
+    # they would be a dead end with nothing chosen.
+    in_menu: bool = True
 
     def page(self, *, default: bool = False) -> st.Page:
         render = importlib.import_module(self.module).render
@@ -44,8 +47,16 @@ SCREENS: tuple[Screen, ...] = (
     Screen("pages.home", "Home", "home", ":material/home:"),
     Screen("pages.inbox", "Inbox", "inbox", ":material/inbox:"),
     Screen("pages.profile", "Profile", "profile", ":material/person:"),
+    Screen("pages.email_settings", "E-mail settings", "email", ":material/mail:"),
     Screen("pages.browse", "Browse projects", "browse", ":material/search:", STUDENTS),
-    Screen("pages.project", "Project details", "project", ":material/description:", STUDENTS),
+    Screen(
+        "pages.project",
+        "Project details",
+        "project",
+        ":material/description:",
+        STUDENTS,
+        in_menu=False,
+    ),
     Screen(
         "pages.my_applications",
         "My applications",
@@ -60,18 +71,39 @@ SCREENS: tuple[Screen, ...] = (
     Screen("pages.matches", "My matches", "matches", ":material/handshake:", PARTIES),
     Screen("pages.passport", "Passport", "passport", ":material/badge:", PASSPORT_READERS),
     Screen("pages.approvals", "Approval queue", "approvals", ":material/approval:", APPROVERS),
+    Screen(
+        "pages.faculty.verify_alumni",
+        "Verify alumni",
+        "verify-alumni",
+        ":material/verified_user:",
+        APPROVERS,
+    ),
     Screen("pages.dashboard", "Program dashboard", "dashboard", ":material/monitoring:", APPROVERS),
+    Screen(
+        "pages.faculty.match_overview",
+        "Match overview",
+        "match-overview",
+        ":material/visibility:",
+        APPROVERS,
+        in_menu=False,
+    ),
     Screen("pages.exports", "Exports", "exports", ":material/download:", APPROVERS),
     Screen("pages.admin_users", "Users", "admin-users", ":material/group:", ADMINS),
     Screen("pages.admin_invites", "Faculty invites", "admin-invites", ":material/mail:", ADMINS),
     Screen("pages.admin_import", "Import users", "admin-import", ":material/upload_file:", ADMINS),
     Screen("pages.admin_audit", "Audit log", "admin-audit", ":material/history:", ADMINS),
+    Screen("pages.admin_mail", "Outbox", "admin-mail", ":material/outbox:", ADMINS),
 )
 
 
 def screens_for(role: Role) -> list[Screen]:
     """Return the screens a role may open, in menu order."""
     return [screen for screen in SCREENS if role in screen.roles]
+
+
+def menu_paths(role: Role) -> set[str]:
+    """Return the URL paths of the screens a role finds in the menu."""
+    return {screen.url_path for screen in screens_for(role) if screen.in_menu}
 
 
 def has_screen(url_path: str) -> bool:

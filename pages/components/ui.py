@@ -3,8 +3,11 @@ shown a step at a time, rows handed to Streamlit as Arrow tables."""
 
 from __future__ import annotations
 
+import logging
 import re
-from collections.abc import Callable, Mapping, Sequence
+import secrets
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from typing import Any, TypeVar
 from urllib.parse import quote
 
@@ -15,11 +18,17 @@ from sqlmodel import Session
 
 from core.platform.db import read_session
 from core.platform.errors import DomainError
+from core.platform.text import spreadsheet_cell
 
 T = TypeVar("T")
 
 # Every character Markdown could treat as syntax; escaping them shows user text literally.
-_MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~:$&])")
+# "=" and "-" too: a line of them under a line of text makes it a (setext) heading.
+_MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]()<>#+\-=.!|~:$&])")
+# White space at the start of a line makes an indented code block, two spaces at its end a
+# line break: the first (last) such character is written as a character reference, which
+# shows the same but is no longer white space to the Markdown parser.
+_EDGE_SPACE = re.compile(r"(?m)^[ \t]|[ \t](?=\r?\n|\r|$)")
 # Streamlit's Markdown also turns bare addresses into links (GitHub's "autolink literals":
 # www.…, http://…, https://…, name@domain), and it finds them in the text after escapes are
 # undone, so escaping cannot stop it. An invisible word joiner inside each trigger can: after
@@ -32,10 +41,17 @@ def _escaped(match: re.Match[str]) -> str:
     return "\\" + match.group(1)
 
 
+def _space_reference(match: re.Match[str]) -> str:
+    return f"&#{ord(match.group(0))};"
+
+
 def _escape_syntax(text: str) -> str:
     # A function, not the template r"\\\1": Python expands a template match by match, three
     # times slower here, and a card screen escapes some two hundred strings per rerun.
-    return _MARKDOWN_SPECIALS.sub(_escaped, text)
+    escaped = _MARKDOWN_SPECIALS.sub(_escaped, text)
+    if " " in escaped or "\t" in escaped:
+        escaped = _EDGE_SPACE.sub(_space_reference, escaped)
+    return escaped
 
 
 def escape_markdown(text: str) -> str:
@@ -119,6 +135,9 @@ def show_flash() -> None:
     level, text = kept
     shown = escape_markdown(text)
     if level == "success":
+        # The page keeps its scroll position after a rerun, so the message at the top can be
+        # out of view: a toast shows the outcome where the person is looking as well.
+        st.toast(shown, icon=":material/check_circle:")
         st.success(shown, icon=":material/check_circle:")
     elif level == "warning":
         st.warning(shown)
@@ -195,9 +214,45 @@ def arrow_table(rows: Sequence[Sequence[Any]], columns: Sequence[str]) -> pa.Tab
     return pa.table({name: [row[i] for row in rows] for i, name in enumerate(columns)})
 
 
+def _text_cell(value: Any) -> Any:
+    return spreadsheet_cell(value) if isinstance(value, str) else value
+
+
 def records_table(records: Sequence[Mapping[str, Any]]) -> pa.Table:
-    """Return rows given as dicts (column name to value) as an Arrow table.
+    """Return rows given as dicts (column name to value) as an Arrow table for st.dataframe.
 
     The columns are read from the rows, so callers show an empty state instead of no rows.
+    Text that starts like a formula is neutralised: st.dataframe offers the table as a CSV
+    download, and user text must not run as a formula in the spreadsheet that opens it.
     """
-    return pa.Table.from_pylist(list(records))
+    return pa.Table.from_pylist(
+        [{name: _text_cell(value) for name, value in row.items()} for row in records]
+    )
+
+
+def arrow_table_of_text(rows: Sequence[Sequence[Any]], columns: Sequence[str]) -> pa.Table:
+    """Return rows as an Arrow table for st.dataframe, text neutralised like `records_table`."""
+    return arrow_table([[_text_cell(value) for value in row] for row in rows], columns)
+
+
+_log = logging.getLogger("portal.errors")
+
+
+@contextmanager
+def unexpected_errors() -> Iterator[None]:
+    """Show an unexpected error as a short message with an id; log its traceback under the id.
+
+    Streamlit's own control flow (st.rerun, st.stop, st.switch_page) raises BaseException
+    subclasses, which pass through untouched.
+    """
+    try:
+        yield
+    except Exception:
+        error_id = secrets.token_hex(4)
+        # The traceback may hold data, queries or paths: the server log only.
+        _log.exception("Unexpected error, error id %s", error_id)
+        st.error(
+            "Something went wrong on our side. Please try again; if it happens again, tell "
+            f"the program office the error id {error_id}.",
+            icon=":material/error:",
+        )

@@ -69,6 +69,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         "BCRYPT_ROUNDS": "4",
         # A short throttle window so a test can wait it out.
         "LOGIN_WINDOW_MINUTES": "0.1",
+        "LOGIN_MAX_FAILURES": "5",  # the account limit the throttle test counts to
     }
     log = folder / "streamlit.log"
     with log.open("wb") as out:

@@ -92,7 +92,7 @@ def publish_new_project(page, title: str, *, tags: tuple[str, ...]) -> None:
     shot(page, "mentor-editor-fits")
     page.get_by_role("button", name="Save and publish").click()
     wait_for_app(page)
-    page.get_by_text(f"Published “{title}”").wait_for()
+    page.get_by_text(f"Published “{title}”").first.wait_for()
     shot(page, "mentor-published")
 
 
@@ -126,7 +126,7 @@ def accept_applicant(page, title: str, name: str) -> None:
     card = page.get_by_test_id("stVerticalBlock").filter(has_text=name, has=accept_button).last
     card.get_by_role("button", name="Accept").click()
     wait_for_app(page)
-    page.get_by_text(f"Accepted {name}.").wait_for()
+    page.get_by_text(f"Accepted {name}.").first.wait_for()
     shot(page, "mentor-applicant-accepted")
 
 

@@ -166,6 +166,14 @@ def _tab(page, name: str | re.Pattern[str]) -> None:
     expect(tab).to_have_attribute("aria-selected", "true", timeout=WAIT)
 
 
+def _still_on(page, name: str) -> None:
+    """After an action the workspace stays on the tab where the person acted (not re-selected)."""
+    wait_for_app(page)
+    expect(page.get_by_role("tablist")).to_have_count(1, timeout=WAIT)
+    tab = page.get_by_role("tab", name=re.compile(rf"^{name}"))
+    expect(tab).to_have_attribute("aria-selected", "true", timeout=WAIT)
+
+
 def _panel(page):
     """The visible tab panel."""
     return page.get_by_role("tabpanel").locator("visible=true")
@@ -197,7 +205,7 @@ def _give_feedback(page, stars: int, comment: str) -> None:
     panel.get_by_label("Your comment", exact=True).fill(comment)
     panel.get_by_role("button", name="Give feedback").click()
     settle(page)
-    expect(page.get_by_text("Thank you: your feedback is saved.")).to_be_visible(timeout=WAIT)
+    expect(page.get_by_text("Thank you: your feedback is saved.").first).to_be_visible(timeout=WAIT)
 
 
 # ---------------------------------------------------------------------------- the journey
@@ -219,7 +227,7 @@ def test_a_match_from_first_session_to_blind_feedback(server, page, match):
     _panel(page).get_by_label("What did you do?", exact=True).fill(SUMMARY)
     _click(page, "Log session")
     expect(
-        page.get_by_text("Session logged. The other party is asked to confirm it.")
+        page.get_by_text("Session logged. The other party is asked to confirm it.").first
     ).to_be_visible(timeout=WAIT)
     _tab(page, "Sessions")
     card = _panel(page).get_by_test_id("stVerticalBlock").filter(has_text=SUMMARY).last
@@ -234,7 +242,7 @@ def test_a_match_from_first_session_to_blind_feedback(server, page, match):
     _tab(page, "Sessions")
     expect(_panel(page).get_by_text(SUMMARY)).to_be_visible(timeout=WAIT)
     _click(page, "Confirm")
-    expect(page.get_by_text(f"You confirmed the session of {_day(held_on)}.")).to_be_visible(
+    expect(page.get_by_text(f"You confirmed the session of {_day(held_on)}.").first).to_be_visible(
         timeout=WAIT
     )
     _tab(page, "Sessions")
@@ -251,17 +259,21 @@ def test_a_match_from_first_session_to_blind_feedback(server, page, match):
     _tab(page, "Milestones")
     expect(_panel(page).get_by_text("Step 1")).to_be_visible(timeout=WAIT)
     _click(page, "Mark done")
+    # The outcome shows where the person is looking (a toast), not only at the page's top.
+    expect(page.get_by_test_id("stToast").filter(has_text="marked done")).to_be_visible(
+        timeout=WAIT
+    )
     expect(
-        page.get_by_text("“Step 1” marked done. Your mentor is asked to verify it.")
+        page.get_by_text("“Step 1” marked done. Your mentor is asked to verify it.").first
     ).to_be_visible(timeout=WAIT)
-    _tab(page, "Milestones")
+    _still_on(page, "Milestones")
     expect(_panel(page).get_by_text("Done, waiting for the mentor to verify")).to_be_visible(
         timeout=WAIT
     )
     _tab(page, "Messages")
     _panel(page).get_by_label("Message", exact=True).fill(MESSAGE)
     _click(page, "Send")
-    _tab(page, "Messages")
+    _still_on(page, "Messages")
     expect(_panel(page).get_by_text(MESSAGE)).to_be_visible(timeout=WAIT)
     expect(_panel(page).get_by_text(re.compile(r"^You · "))).to_be_visible(timeout=WAIT)
     _log_out(page)
@@ -288,7 +300,7 @@ def test_a_match_from_first_session_to_blind_feedback(server, page, match):
     expect(page.get_by_role("tab", name="Messages (1 new)")).to_be_visible(timeout=WAIT)
     _tab(page, "Milestones")
     _click(page, "Verify")
-    expect(page.get_by_text("“Step 1” verified.")).to_be_visible(timeout=WAIT)
+    expect(page.get_by_text("“Step 1” verified.").first).to_be_visible(timeout=WAIT)
     _milestones_verified(page, f"1 of {match.milestones}")
     _tab(page, re.compile(r"^Messages"))
     expect(_panel(page).get_by_text(MESSAGE)).to_be_visible(timeout=WAIT)
@@ -303,7 +315,7 @@ def test_a_match_from_first_session_to_blind_feedback(server, page, match):
     ).to_be_visible(timeout=WAIT)
     _click(page, "Complete match")
     expect(
-        page.get_by_text("The match is completed. Both of you can now give feedback.")
+        page.get_by_text("The match is completed. Both of you can now give feedback.").first
     ).to_be_visible(timeout=WAIT)
     expect(page.get_by_text("Completed ·")).to_be_visible(timeout=WAIT)
     _tab(page, "Close-out")

@@ -70,3 +70,21 @@ def logged_in(app_env: Engine) -> Callable[[str], AppTest]:
         return log_in(at, username)
 
     return open_as
+
+
+# Tests that make a page fail on purpose say so with this module-level flag.
+EXPECTS_ERROR_ID = "expects_error_id"
+
+
+@pytest.fixture(autouse=True)
+def _no_unexpected_error(request: pytest.FixtureRequest, caplog: pytest.LogCaptureFixture):
+    """Fail a screen test whose page hit an unexpected error.
+
+    app.py turns such errors into an error id on screen, so `at.exception` stays empty; the
+    log record is what tells the test.
+    """
+    yield
+    if getattr(request.module, EXPECTS_ERROR_ID, False):
+        return
+    failures = [r for r in caplog.get_records("call") if r.name == "portal.errors"]
+    assert not failures, failures[0].getMessage() + "\n" + str(failures[0].exc_info)

@@ -316,3 +316,13 @@ def test_exports_page_offers_both_files(logged_in):
     assert "the Computer Science department and your own projects" in shown
     buttons = at.get("download_button")
     assert [b.proto.label for b in buttons] == ["Download matches CSV", "Download projects CSV"]
+
+
+def test_exports_caption_shows_the_viewers_department_as_text(app_env, logged_in):
+    with write_transaction(app_env) as session:
+        faculty = find_user_by_username(session, "demo-faculty")
+        faculty.department = "Maths\n===\n[x](https://evil.example)"
+        session.add(faculty)
+    at = open_screen(logged_in("demo-faculty"), "exports")
+    caption = next(c.value for c in at.caption if "CSV files for" in c.value)
+    assert "\\=\\=\\=" in caption and "\\[x\\]\\(" in caption

@@ -101,7 +101,9 @@ def test_a_student_without_interests_is_told_to_add_some(app_env):
         make_user(session, Role.STUDENT, username="new-student")
     at = open_screen(log_in(new_app().run(), "new-student", PASSWORD), "browse")
     assert not at.exception
-    assert "Add a few interests in your profile" in texts(at)
+    assert "Nothing is recommended for you yet" in texts(at)
+    # Projects that fit the hours but share no interest are not called recommendations.
+    assert "Recommended for you" not in [s.value for s in at.subheader]
     assert "Add interests in your profile" in [str(x.label) for x in at.get("page_link")]
 
 

@@ -54,3 +54,61 @@ def test_a_mail_link_shows_the_address_as_typed_and_encodes_it_in_the_target():
     assert mail_link("a.b+c@x.org") == "[a\\.b\\+c@x\\.org](mailto:a.b%2Bc@x.org)"
     # Whatever sign-up let through, the target cannot leave the mailto: link.
     assert mail_link("a)b@x.org") == "[a\\)b@x\\.org](mailto:a%29b@x.org)"
+
+
+# ---------------------------------------------------------------------------- total escaping
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+from markdown_it import MarkdownIt  # noqa: E402
+
+# CommonMark plus the GitHub extensions Streamlit's renderer also has (tables, strikethrough).
+MARKDOWN = MarkdownIt("commonmark").enable(["table", "strikethrough"])
+PLAIN_BLOCKS = {"paragraph_open", "paragraph_close", "inline"}
+PLAIN_INLINE = {"text", "softbreak"}
+
+
+def _markup_in(markdown: str, *, line_breaks: bool = False) -> tuple[set[str], str]:
+    """Return the kinds of markup Markdown renders from `markdown`, and the text it shows."""
+    found: set[str] = set()
+    shown: list[str] = []
+    for token in MARKDOWN.parse(markdown):
+        if token.type not in PLAIN_BLOCKS:
+            found.add(token.type)
+        for child in token.children or []:
+            allowed = PLAIN_INLINE | ({"hardbreak"} if line_breaks else set())
+            if child.type not in allowed:
+                found.add(child.type)
+            shown.append(child.content if child.type == "text" else "\n")
+        shown.append("\n")
+    return found, "".join(shown)
+
+
+def _words(text: str) -> list[str]:
+    # Markdown folds runs of white space and turns NUL into U+FFFD; the words stay.
+    return text.replace("\x00", "\ufffd").replace(WORD_JOINER, "").split()
+
+
+SETEXT = ["Title\n===", "Title\n---", "Title\n=", "a\n\n    indented code", "a  \nb", "\tcode"]
+
+
+@pytest.mark.parametrize("text", SETEXT)
+def test_a_line_under_a_line_or_an_indent_never_becomes_a_heading_code_or_a_break(text):
+    assert _markup_in(escape_markdown(text)) == (set(), _markup_in(escape_markdown(text))[1])
+    assert _words(_markup_in(escape_markdown(text))[1]) == _words(text)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(st.characters(exclude_categories=["Cs"])))
+def test_escaped_arbitrary_text_renders_as_plain_text_holding_every_word(text):
+    markup, shown = _markup_in(escape_markdown(text))
+    assert markup == set()
+    assert _words(shown) == _words(text)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(st.characters(exclude_categories=["Cs"])))
+def test_literal_text_renders_as_plain_text_with_only_line_breaks(text):
+    markup, shown = _markup_in(literal(text), line_breaks=True)
+    assert markup == set()
+    assert _words(shown) == _words(text)

@@ -180,3 +180,8 @@ def test_revoking_all_sessions_signs_out_everywhere(engine, alice):
     with read_session(engine) as session:
         for record in (first, second):
             assert check_session(session, session_id=record.id, settings=SETTINGS).user is None
+
+
+def test_a_username_holding_a_nul_is_an_ordinary_failed_login(engine, alice):
+    result = _login(engine, PASSWORD, username="ali\x00ce")
+    assert result.user is None and result.error is not None

@@ -374,3 +374,11 @@ def test_the_audit_count_stops_at_its_cap_and_says_so(engine, people, monkeypatc
         few = admin.query_audit_log(session, actor=root, action="admin.sign_out")
     assert (found.total, found.more, found.total_label) == (3, True, "3+")
     assert (few.total, few.more) == (3, False)
+
+
+def test_an_imported_username_that_reads_like_a_password_word_is_fine(engine, people):
+    # Imported people set their password later: no placeholder password is judged for them.
+    csv_text = "username,email,display_name,role\nholder,holder@example.edu,Hol Der,student\n"
+    with read_session(engine) as session:
+        preview = admin.preview_user_import(session, actor=people["admin"], csv_text=csv_text)
+    assert preview.is_valid, [row.problems for row in preview.rows]

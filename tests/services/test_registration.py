@@ -20,7 +20,11 @@ from core.accounts.registration import (
 )
 from core.models import AuditEntry, AuthSession, FacultyInvite, PasswordReset, Role, User
 from core.platform.db import read_session, write_transaction
-from core.platform.errors import PermissionDenied, ValidationFailed
+from core.platform.errors import (
+    InvalidCredentials,
+    LoginThrottled,
+    ValidationFailed,
+)
 from core.platform.settings import Settings
 from core.platform.types import utcnow
 from core.projects.tags import user_interest_names
@@ -297,10 +301,16 @@ def test_expired_superseded_and_deactivated_reset_links_are_refused(engine, admi
 
 
 def test_changing_the_password_needs_the_current_one_and_is_audited(engine, student):
-    with pytest.raises(PermissionDenied), write_transaction(engine) as session:
-        change_own_password(
-            session, actor=student, current_password="wrong password!", new_password=NEW_PASSWORD
+    with write_transaction(engine) as session:
+        change = change_own_password(
+            session,
+            actor=student,
+            current_password="wrong password!",
+            new_password=NEW_PASSWORD,
+            settings=SETTINGS,
         )
+    assert isinstance(change.error, InvalidCredentials)
+    assert "current password is not correct" in change.error.message
     with read_session(engine) as session:
         refusal = session.exec(
             select(AuditEntry).where(AuditEntry.action == "user.change_password")
@@ -309,10 +319,50 @@ def test_changing_the_password_needs_the_current_one_and_is_audited(engine, stud
     assert _can_log_in(engine, "stu.dent", PASSWORD)
 
 
+def test_guessing_the_current_password_is_throttled_like_a_login(engine, student):
+    settings = Settings(cookie_key="", login_max_failures=5, client_max_failures=5)
+    for number in range(5):
+        with write_transaction(engine) as session:
+            change = change_own_password(
+                session,
+                actor=student,
+                current_password=f"wrong guess {number}",
+                new_password=NEW_PASSWORD,
+                settings=settings,
+            )
+        assert isinstance(change.error, InvalidCredentials)
+    with write_transaction(engine) as session:
+        change = change_own_password(
+            session,
+            actor=student,
+            current_password=PASSWORD,
+            new_password=NEW_PASSWORD,
+            settings=settings,
+        )
+    assert isinstance(change.error, LoginThrottled)
+
+
+def test_a_password_change_voids_every_outstanding_reset_link(engine, admin, student):
+    with write_transaction(engine) as session:
+        link = issue_reset_link(session, actor=admin, user_id=student.id)
+    with write_transaction(engine) as session:
+        change = change_own_password(
+            session,
+            actor=student,
+            current_password=PASSWORD,
+            new_password=NEW_PASSWORD,
+            password_confirmation=NEW_PASSWORD,
+        )
+    assert change.error is None
+    with pytest.raises(LinkNotUsable), write_transaction(engine) as session:
+        set_password_with_link(session, token=link.token, new_password="attacker's choice 99")
+    assert _can_log_in(engine, "stu.dent", NEW_PASSWORD)
+
+
 def test_changing_the_password_keeps_this_session_and_ends_the_others(engine, student):
     current, *others = _sessions(engine, student, 3)
     with write_transaction(engine) as session:
-        revoked = change_own_password(
+        change = change_own_password(
             session,
             actor=student,
             current_password=PASSWORD,
@@ -320,7 +370,7 @@ def test_changing_the_password_keeps_this_session_and_ends_the_others(engine, st
             password_confirmation=NEW_PASSWORD,
             keep_session_id=current,
         )
-    assert revoked == 2
+    assert change.revoked == 2
     assert _live_sessions(engine, student.id) == [current]
     assert _can_log_in(engine, "stu.dent", NEW_PASSWORD)
 
@@ -330,6 +380,8 @@ def test_changing_the_password_keeps_this_session_and_ends_the_others(engine, st
     [
         ("short", "short", "new_password"),
         (PASSWORD, PASSWORD, "new_password"),
+        ("passwordpassword", "passwordpassword", "new_password"),
+        ("stu.dent is my name", "stu.dent is my name", "new_password"),
         (NEW_PASSWORD, "different", "password_confirmation"),
     ],
 )
@@ -343,3 +395,24 @@ def test_a_bad_new_password_is_named(engine, student, new, confirmation, field):
             password_confirmation=confirmation,
         )
     assert set(raised.value.fields) == {field}
+
+
+def test_a_password_change_sends_a_security_notice_that_cannot_be_turned_off(engine, student):
+    from core.mail.models import MailMode, MailOutbox
+    from core.mail.preferences import set_preference
+
+    with write_transaction(engine) as session:
+        set_preference(session, actor=student, kind="other", mode=MailMode.OFF)
+    with write_transaction(engine) as session:
+        change = change_own_password(
+            session,
+            actor=student,
+            current_password=PASSWORD,
+            new_password=NEW_PASSWORD,
+            password_confirmation=NEW_PASSWORD,
+            settings=SETTINGS,
+        )
+    assert change.error is None
+    with read_session(engine) as session:
+        kinds = session.exec(select(MailOutbox.kind).where(MailOutbox.user_id == student.id)).all()
+    assert "account.password_changed" in kinds

@@ -145,7 +145,7 @@ def test_markup_is_kept_literally_as_plain_text():
 def test_control_characters_are_refused_in_text(field):
     with pytest.raises(ValidationFailed) as refused:
         parse_project_input(project_input_data(**{field: "Valid text\x00 here"}))
-    assert refused.value.fields[field] == "must not contain control characters"
+    assert refused.value.fields[field].startswith("must not contain control characters")
 
 
 def test_line_breaks_are_allowed_in_the_description_but_not_in_the_title():

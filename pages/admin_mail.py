@@ -1,0 +1,72 @@
+"""Admin · Outbox: what is queued, sent and failed (with the server's answer); resend, test."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from core.mail import admin as mail_admin
+from core.mail.models import OutboxStatus
+from core.platform.db import read_session, run_in_transaction
+from core.platform.errors import DomainError
+from pages.components.auth import signed_in_user
+from pages.components.engine import get_engine
+from pages.components.ui import escape_markdown, literal, show_error
+
+FILTERS = {"All": None, **{status.value.capitalize(): status for status in OutboxStatus}}
+
+
+def _resend(outbox_id: int) -> None:
+    actor = signed_in_user()
+    try:
+        run_in_transaction(
+            get_engine(),
+            lambda session: mail_admin.resend(session, actor=actor, outbox_id=outbox_id),
+        )
+        st.toast("Queued again: the next send-mail pass tries it.")
+    except DomainError as error:
+        show_error(error)
+
+
+def _test_message() -> None:
+    actor = signed_in_user()
+    try:
+        run_in_transaction(
+            get_engine(), lambda session: mail_admin.send_test_message(session, actor=actor)
+        )
+        st.toast(f"Test message queued to {actor.email}.")
+    except DomainError as error:
+        show_error(error)
+
+
+def render() -> None:
+    """Show the outbox by state; failed rows can be queued again."""
+    actor = signed_in_user()
+    st.title("Outbox")
+    st.caption("E-mail written by the portal and delivered by `python -m core send-mail`.")
+    st.button("Send me a test message", on_click=_test_message, icon=":material/send:")
+    chosen = st.segmented_control("Show", list(FILTERS), default="All", key="outbox_filter")
+    with read_session(get_engine()) as session:
+        view = mail_admin.outbox_view(session, actor=actor, status=FILTERS[chosen or "All"])
+    st.markdown(
+        " · ".join(
+            f"**{count:,}** {escape_markdown(state)}" for state, count in view.counts.items()
+        )
+        or "The outbox is empty."
+    )
+    for row in view.rows:
+        with st.container(border=True):
+            sent = f" · sent {row.sent_at:%d %b %Y %H:%M} UTC" if row.sent_at else ""
+            st.markdown(
+                f"**{escape_markdown(row.status)}** · {escape_markdown(row.kind)} to "
+                f"{escape_markdown(row.recipient)} · {row.created_at:%d %b %Y %H:%M} UTC"
+                f" · {row.attempts} attempt(s){sent}"
+                + (f"  \nServer's answer: {literal(row.last_error)}" if row.last_error else "")
+            )
+            if row.status == OutboxStatus.FAILED.value:
+                st.button("Resend", key=f"resend_{row.id}", on_click=_resend, args=(row.id,))
+
+
+if __name__ == "__main__":
+    from app import main
+
+    main()

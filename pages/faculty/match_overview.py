@@ -1,0 +1,66 @@
+"""A match as faculty and admins read it: milestones, sessions, last activity (no messages)."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from core.platform.db import read_session
+from core.platform.errors import DomainError
+from core.program.oversight import match_overview
+from pages.components.auth import signed_in_user
+from pages.components.engine import get_engine
+from pages.components.ui import escape_markdown, id_param, literal, metric_row, show_error, small
+
+MATCH_PARAM = "match"
+
+
+def render() -> None:
+    """Show one match read-only; the private messages stay between the pair."""
+    user = signed_in_user()
+    st.title("Match overview")
+    number = id_param(MATCH_PARAM)
+    if number is None:
+        st.info(
+            "Open a match from the program dashboard's list of matches at risk, or from a "
+            "student's passport."
+        )
+        return
+    try:
+        with read_session(get_engine()) as session:
+            view = match_overview(session, actor=user, application_id=number)
+    except DomainError as error:
+        show_error(error)
+        return
+    st.subheader(escape_markdown(view.project_title))
+    st.markdown(
+        small(
+            f"{escape_markdown(view.student_name)} with {escape_markdown(view.mentor_name)} · "
+            f"{escape_markdown(view.department)} · {view.start_date:%d %b %Y} to "
+            f"{view.end_date:%d %b %Y} · {view.status.value.replace('_', ' ')}"
+        )
+    )
+    row = metric_row()
+    row.metric("Milestones verified", f"{view.verified} of {len(view.milestones)}")
+    row.metric("Sessions logged", len(view.sessions))
+    row.metric(
+        "Last session",
+        f"{view.last_activity:%d %b %Y}" if view.last_activity else "none yet",
+    )
+    st.caption("Messages between the pair are private and not shown here.")
+    st.subheader("Milestones")
+    if not view.milestones:
+        st.caption("No milestones.")
+    for milestone in view.milestones:
+        st.markdown(
+            f"{literal(milestone.title)}  \n"
+            + small(f"due {milestone.due_date:%d %b %Y} · {milestone.status.value}")
+        )
+    st.subheader("Sessions")
+    if not view.sessions:
+        st.caption("No session logged yet.")
+    for logged in view.sessions:
+        state = "confirmed" if logged.confirmed else "waiting for confirmation"
+        st.markdown(
+            small(f"{logged.held_on:%d %b %Y} · {logged.minutes} min · {state}")
+            + f"  \n{literal(logged.summary)}"
+        )
