@@ -52,6 +52,7 @@ def content(detail: st.Page) -> None:
     for number in range(25):
         st.markdown(("" if number == 0 else "---\n") + CARD)
         card_link(detail, "View", number)
+        st.button("Save for later", key=f"save_{number}", icon=":material/bookmark_add:")
     back, where, forward = st.columns([1, 2, 1])
     back.button("Previous page", disabled=True, icon=":material/chevron_left:", key="prev")
     where.caption("Page 1 of 2,093")

@@ -15,7 +15,14 @@ def run_with_menu(content: Callable[[st.Page], None], *, url_path: str, menu_siz
     `content` is handed a page of the menu to link its cards to, as the app's cards link to a
     project or an application.
     """
-    st.container()  # the login gate's area, drawn first on every run
+    # The demo banner (the bench database holds the demo accounts), then the login gate's
+    # area, drawn first on every run.
+    st.warning(
+        "**Demo data.** This portal holds demo accounts whose password is public. Before "
+        "real use, an administrator runs `python -m core remove-demo` on the server.",
+        icon=":material/science:",
+    )
+    st.container()
     others = [
         st.Page(_elsewhere, title=f"Screen {i}", url_path=f"other-{i}")
         for i in range(menu_size - 1)
