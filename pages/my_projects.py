@@ -55,7 +55,6 @@ from pages.components.mentor import (
     APPLICANTS,
     MY_PROJECTS,
     NEW,
-    STATUS_ICON,
     choose_project,
     chosen_project,
     day,
@@ -172,8 +171,11 @@ def _project_card(row: MyProjectRow) -> None:
             f"Seats filled: **{row.filled} of {row.seats}** · Waiting: **{row.waiting}**"
         )
         with st.container(horizontal=True):
-            label = "Edit" if row.status in EDITABLE_STATUSES else "View"
-            link(MY_PROJECTS, label, project=row.id, icon=STATUS_ICON[row.status])
+            # The status is in the text above; the icon says what the link does.
+            if row.status in EDITABLE_STATUSES:
+                link(MY_PROJECTS, "Edit", project=row.id, icon=":material/edit:")
+            else:
+                link(MY_PROJECTS, "View", project=row.id, icon=":material/visibility:")
             if row.status is not ProjectStatus.DRAFT:
                 link(APPLICANTS, "Applicants", project=row.id, icon=":material/how_to_reg:")
 

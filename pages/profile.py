@@ -13,7 +13,7 @@ from core.tags import list_tags, user_interest_names
 from core.wording import counted
 from pages.components.auth import SESSION_ID, client_address, signed_in_user
 from pages.components.engine import get_engine
-from pages.components.ui import show_error
+from pages.components.ui import flash, show_error, show_flash
 from pages.components.visitor import PASSWORD_HELP
 
 HOURS_LABEL = {
@@ -34,6 +34,7 @@ def render() -> None:
     """Show and edit the signed-in user's profile and password."""
     user = signed_in_user()
     st.title("Profile")
+    show_flash()
     _profile_form(user)
     st.divider()
     _password_form(user)
@@ -120,7 +121,9 @@ def _profile_form(user: User) -> None:
     except DomainError as error:
         show_error(error)
         return
-    st.success("Your profile was saved.", icon=":material/check_circle:")
+    # Rerun so the whole screen, the menu's name included, shows what was saved.
+    flash("success", "Your profile was saved.")
+    st.rerun()
 
 
 def _password_form(user: User) -> None:

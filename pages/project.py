@@ -96,7 +96,8 @@ def _about(detail: ProjectDetail) -> None:
     st.subheader("Milestone plan")
     if detail.milestones:
         # One list, one element (see the card note in pages/components/ui.py).
-        plan = [f"- **Week {week}:** {escape_markdown(title)}" for title, week in detail.milestones]
+        by_week = sorted(detail.milestones, key=lambda milestone: milestone[1])
+        plan = [f"- **Week {week}:** {escape_markdown(title)}" for title, week in by_week]
         st.markdown("\n".join(plan))
     else:
         st.caption("The mentor has not listed milestones.")

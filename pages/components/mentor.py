@@ -26,16 +26,6 @@ PROFILE = "profile"
 PROJECT_PARAM = "project"
 NEW = "new"
 
-STATUS_ICON = {
-    ProjectStatus.DRAFT: ":material/edit_note:",
-    ProjectStatus.OPEN: ":material/campaign:",
-    ProjectStatus.CLOSED: ":material/lock:",
-    ProjectStatus.IN_PROGRESS: ":material/play_circle:",
-    ProjectStatus.COMPLETED: ":material/task_alt:",
-    ProjectStatus.CANCELLED: ":material/cancel:",
-}
-
-
 def link(
     url_path: str, label: str, *, project: int | str | None = None, icon: str | None = None
 ) -> None:

@@ -43,3 +43,42 @@ def test_the_match_overview_without_a_match_says_where_to_open_one(logged_in):
     at = open_screen(logged_in("demo-faculty"), "match-overview")
     assert not at.exception
     assert "matches at risk" in texts(at)
+
+
+def test_the_menu_shows_the_new_name_right_after_a_profile_save(logged_in):
+    at = open_screen(logged_in("demo-student"), "profile")
+    at.text_input(key="profile_display_name").input("Dana Renamed")
+    next(b for b in at.button if b.label == "Save profile").click()
+    at = at.run()
+    assert not at.exception
+    assert "Your profile was saved." in texts(at)
+    assert any("Dana Renamed" in str(m.value) for m in at.sidebar.markdown)
+
+
+def test_my_projects_links_say_edit_or_view_with_a_matching_icon(logged_in):
+    at = open_screen(logged_in("demo-alumni"), "my-projects")
+    links = [(str(x.proto.label), x.proto.icon) for x in at.get("page_link")]
+    edits = [icon for label, icon in links if label == "Edit"]
+    views = [icon for label, icon in links if label == "View"]
+    assert edits and set(edits) == {":material/edit:"}
+    assert set(views) <= {":material/visibility:"}
+
+
+def test_the_milestone_plan_reads_in_week_order_whatever_the_entry_order(logged_in, app_env):
+    from core.db import write_transaction
+    from tests.factories import make_open_project, make_user
+
+    with write_transaction(app_env) as session:
+        mentor = make_user(session, Role.ALUMNI, username="plan-mentor", weekly_hours=10)
+        project = make_open_project(
+            session,
+            mentor,
+            title="Plan entered out of order",
+            milestones=[
+                {"title": "Present the results", "due_week": 4},
+                {"title": "Agree on the scope", "due_week": 1},
+            ],
+        )
+    at = open_screen(logged_in("demo-student"), "project", id=project.id)
+    shown = texts(at)
+    assert shown.index("Agree on the scope") < shown.index("Present the results")
