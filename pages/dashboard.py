@@ -172,6 +172,16 @@ def _range(picked: object) -> tuple[date | None, date | None]:
     return None, None
 
 
+def every_week(weeks: list[Any]) -> list[tuple[date, int, float]]:
+    """Return (Monday, sessions, hours) for every week from the first to the last, quiet ones
+    included: a week without sessions is a zero on the chart, not a missing bar."""
+    found = {w.week: (w.sessions, w.hours) for w in weeks}
+    first, last = min(found), max(found)
+    count = (last - first).days // 7 + 1
+    mondays = [first + timedelta(weeks=n) for n in range(count)]
+    return [(monday, *found.get(monday, (0, 0.0))) for monday in mondays]
+
+
 def _hours_text(value: float) -> str:
     return f"{value:,.1f}".rstrip("0").rstrip(".")
 
@@ -196,7 +206,7 @@ def _timing(board: TimingFigures) -> None:
     row = metric_row()
     row.metric(
         "Median days to match",
-        "–" if median is None else f"{median:g}",
+        "–" if median is None else _hours_text(median),
         help="submission → approval",
     )
     row.metric("Matches", board.matches)
@@ -297,16 +307,17 @@ def _workspace(board: WorkspaceFigures) -> None:
         help="counted from the latest of project start, approval and last session",
     )
     if board.sessions:
+        weeks = every_week(board.sessions)
         chart_col, numbers_col = st.columns([3, 2])
         with chart_col:
             charts.draw(
-                charts.sessions_per_week_chart([(w.week, w.sessions) for w in board.sessions]),
+                charts.sessions_per_week_chart([(week, count) for week, count, _ in weeks]),
                 "Sessions logged per week",
             )
         with numbers_col:
             st.dataframe(
                 arrow_table(
-                    [(week_label(w.week), w.sessions, round(w.hours, 2)) for w in board.sessions],
+                    [(week_label(week), count, round(hours, 2)) for week, count, hours in weeks],
                     ["week", "sessions", "hours"],
                 ),
                 hide_index=True,

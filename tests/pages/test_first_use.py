@@ -82,3 +82,25 @@ def test_the_milestone_plan_reads_in_week_order_whatever_the_entry_order(logged_
     at = open_screen(logged_in("demo-student"), "project", id=project.id)
     shown = texts(at)
     assert shown.index("Agree on the scope") < shown.index("Present the results")
+
+
+def test_the_dashboard_charts_quiet_weeks_as_zero_and_rounds_its_figures():
+    from dataclasses import dataclass
+    from datetime import date
+
+    from pages.dashboard import _hours_text, every_week
+
+    @dataclass
+    class Week:
+        week: date
+        sessions: int
+        hours: float
+
+    weeks = every_week([Week(date(2026, 11, 2), 3, 2.5), Week(date(2026, 11, 23), 1, 1.0)])
+    assert [(w.isoformat(), n) for w, n, _ in weeks] == [
+        ("2026-11-02", 3),
+        ("2026-11-09", 0),
+        ("2026-11-16", 0),
+        ("2026-11-23", 1),
+    ]
+    assert _hours_text(6.583333) == "6.6"
