@@ -41,31 +41,43 @@ class Screen:
 
 
 SCREENS: tuple[Screen, ...] = (
-    Screen("pages.home", "Home", "home", ":material/home:"),
-    Screen("pages.inbox", "Inbox", "inbox", ":material/inbox:"),
-    Screen("pages.profile", "Profile", "profile", ":material/person:"),
-    Screen("pages.browse", "Browse projects", "browse", ":material/search:", STUDENTS),
-    Screen("pages.project", "Project details", "project", ":material/description:", STUDENTS),
+    Screen("pages.shared.home", "Home", "home", ":material/home:"),
+    Screen("pages.shared.inbox", "Inbox", "inbox", ":material/inbox:"),
+    Screen("pages.shared.profile", "Profile", "profile", ":material/person:"),
+    Screen("pages.student.browse", "Browse projects", "browse", ":material/search:", STUDENTS),
     Screen(
-        "pages.my_applications",
+        "pages.student.project", "Project details", "project", ":material/description:", STUDENTS
+    ),
+    Screen(
+        "pages.student.my_applications",
         "My applications",
         "my-applications",
         ":material/assignment:",
         STUDENTS,
     ),
-    Screen("pages.my_weeks", "My weeks", "my-weeks", ":material/date_range:", STUDENTS),
-    Screen("pages.my_projects", "My projects", "my-projects", ":material/work:", MENTORS),
-    Screen("pages.applicants", "Applicants", "applicants", ":material/how_to_reg:", MENTORS),
-    Screen("pages.my_time", "My time", "my-time", ":material/schedule:", MENTORS),
-    Screen("pages.matches", "My matches", "matches", ":material/handshake:", PARTIES),
-    Screen("pages.passport", "Passport", "passport", ":material/badge:", PASSPORT_READERS),
-    Screen("pages.approvals", "Approval queue", "approvals", ":material/approval:", APPROVERS),
-    Screen("pages.dashboard", "Program dashboard", "dashboard", ":material/monitoring:", APPROVERS),
-    Screen("pages.exports", "Exports", "exports", ":material/download:", APPROVERS),
-    Screen("pages.admin_users", "Users", "admin-users", ":material/group:", ADMINS),
-    Screen("pages.admin_invites", "Faculty invites", "admin-invites", ":material/mail:", ADMINS),
-    Screen("pages.admin_import", "Import users", "admin-import", ":material/upload_file:", ADMINS),
-    Screen("pages.admin_audit", "Audit log", "admin-audit", ":material/history:", ADMINS),
+    Screen("pages.student.my_weeks", "My weeks", "my-weeks", ":material/date_range:", STUDENTS),
+    Screen("pages.mentor.my_projects", "My projects", "my-projects", ":material/work:", MENTORS),
+    Screen("pages.mentor.applicants", "Applicants", "applicants", ":material/how_to_reg:", MENTORS),
+    Screen("pages.mentor.my_time", "My time", "my-time", ":material/schedule:", MENTORS),
+    Screen("pages.shared.matches", "My matches", "matches", ":material/handshake:", PARTIES),
+    Screen("pages.shared.passport", "Passport", "passport", ":material/badge:", PASSPORT_READERS),
+    Screen(
+        "pages.faculty.approvals", "Approval queue", "approvals", ":material/approval:", APPROVERS
+    ),
+    Screen(
+        "pages.faculty.dashboard",
+        "Program dashboard",
+        "dashboard",
+        ":material/monitoring:",
+        APPROVERS,
+    ),
+    Screen("pages.faculty.exports", "Exports", "exports", ":material/download:", APPROVERS),
+    Screen("pages.admin.users", "Users", "admin-users", ":material/group:", ADMINS),
+    Screen("pages.admin.invites", "Faculty invites", "admin-invites", ":material/mail:", ADMINS),
+    Screen(
+        "pages.admin.import_users", "Import users", "admin-import", ":material/upload_file:", ADMINS
+    ),
+    Screen("pages.admin.audit", "Audit log", "admin-audit", ":material/history:", ADMINS),
 )
 
 

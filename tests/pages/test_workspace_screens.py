@@ -393,7 +393,7 @@ def inbox_links(at) -> list[tuple[str, str]]:
 )
 def test_a_notification_links_only_to_a_screen_the_reader_may_open(role, link, opens):
     from core.models import Role
-    from pages.inbox import link_target
+    from pages.shared.inbox import link_target
 
     assert link_target(User(role=Role(role)), link) == opens
 
