@@ -128,9 +128,3 @@ def _csv(rows: list[dict[str, str]]) -> str:
     writer.writeheader()
     writer.writerows(rows)
     return out.getvalue()
-
-
-if __name__ == "__main__":
-    from app import main
-
-    main()

@@ -98,9 +98,3 @@ def render() -> None:
             show_error(error)
         else:
             st.rerun()
-
-
-if __name__ == "__main__":
-    from app import main
-
-    main()

@@ -245,10 +245,3 @@ def _pager(offset: int, *, more: bool) -> None:
     if more and forward.button("Next page", key="ap_next", icon=":material/chevron_right:"):
         st.session_state[OFFSET] = offset + PAGE_SIZE
         st.rerun()
-
-
-if __name__ == "__main__":
-    # Opened directly as a legacy page: hand over to the entry script, which gates and routes.
-    from app import main
-
-    main()

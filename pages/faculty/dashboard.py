@@ -302,10 +302,3 @@ def _workspace(board: WorkspaceFigures) -> None:
         f"Mean self-efficacy {change.start_mean:.2f} at start, {change.close_mean:.2f} at close",
     )
     st.caption(escape_markdown(f"Mean at start: {change.start_mean:.2f} (scale 1–5)."))
-
-
-if __name__ == "__main__":
-    # Opened directly as a legacy page: hand over to the entry script, which gates and routes.
-    from app import main
-
-    main()

@@ -62,10 +62,3 @@ def _csv(user: User, kind: str) -> Callable[[Session], bytes]:
     """Return how to build one export, run on click (core checks the actor's scope)."""
     # With a byte-order mark, spreadsheets read the names' accents right.
     return lambda session: export_csv(session, actor=user, kind=kind).encode("utf-8-sig")
-
-
-if __name__ == "__main__":
-    # Opened directly as a legacy page: hand over to the entry script, which gates and routes.
-    from app import main
-
-    main()

@@ -259,10 +259,3 @@ def _move(user: User, applicant: Applicant, move: str, note: str | None = None) 
         text = f"Declined the application of {name}{with_note}; they were told."
     flash("success", text)
     st.rerun()
-
-
-if __name__ == "__main__":
-    # Opened directly as a legacy page: hand over to the entry script, which gates and routes.
-    from app import main
-
-    main()

@@ -739,10 +739,3 @@ def _run_move(user: User, project: Project, move: str, reason: str | None = None
     st.session_state.pop(CONFIRM, None)
     _forget_editor()
     st.rerun()
-
-
-if __name__ == "__main__":
-    # Opened directly as a legacy page: hand over to the entry script, which gates and routes.
-    from app import main
-
-    main()

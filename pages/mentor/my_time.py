@@ -103,10 +103,3 @@ def _projects_in_view(rows: list[MyProjectRow], first: date, last: date) -> None
             else f"{counted(len(drafts), 'draft')} do not count yet; they will when you publish "
             "them."
         )
-
-
-if __name__ == "__main__":
-    # Opened directly as a legacy page: hand over to the entry script, which gates and routes.
-    from app import main
-
-    main()

@@ -44,10 +44,3 @@ def render() -> None:
     st.metric("Unread notifications", unread)
     steps = "\n".join(f"- {step}" for step in NEXT_STEPS[user.role])
     st.markdown(f"#### What you can do next\n{steps}")
-
-
-if __name__ == "__main__":
-    # Opened directly as a legacy page: hand over to the entry script, which gates and routes.
-    from app import main
-
-    main()

@@ -114,9 +114,3 @@ def render() -> None:
     show_more_button(
         SHOWN, shown=shown, step=STEP, remaining=total - shown, label="Show more notifications"
     )
-
-
-if __name__ == "__main__":
-    from app import main
-
-    main()

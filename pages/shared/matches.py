@@ -559,10 +559,3 @@ def render() -> None:
         _match_list(user)
     else:
         _workspace(user, chosen)
-
-
-if __name__ == "__main__":
-    # Opened directly as a legacy page: hand over to the entry script, which gates and routes.
-    from app import main
-
-    main()

@@ -454,10 +454,3 @@ def render() -> None:
         filters = replace(filters, page=found.page)
     _write_url(filters)
     _results(found, filters)
-
-
-if __name__ == "__main__":
-    # Opened directly as a legacy page: hand over to the entry script, which gates and routes.
-    from app import main
-
-    main()

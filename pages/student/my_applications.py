@@ -234,10 +234,3 @@ def render() -> None:
             st.rerun()
         if shown is not None and timeline is not None:
             _timeline(shown, timeline)
-
-
-if __name__ == "__main__":
-    # Opened directly as a legacy page: hand over to the entry script, which gates and routes.
-    from app import main
-
-    main()

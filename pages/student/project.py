@@ -248,10 +248,3 @@ def render() -> None:
     _about(detail)
     _fit(detail)
     _apply_section(detail, user.id)
-
-
-if __name__ == "__main__":
-    # Opened directly as a legacy page: hand over to the entry script, which gates and routes.
-    from app import main
-
-    main()
