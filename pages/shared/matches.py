@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import date
 
 import streamlit as st
 from sqlmodel import Session
@@ -189,18 +189,18 @@ def _session_fields(
 
 
 def _log_form(user: User, view: ws.WorkspaceView) -> None:
-    today = date.today()
-    if view.start_date > today + timedelta(days=1):
+    if not view.can_log_session:
         st.info(f"Sessions can be logged from the project's start, {day(view.start_date)}.")
         return
+    today = date.today()
     with st.form(f"log_session_{view.application_id}"):
         st.markdown("**Log a session**")
         held_on, minutes, summary = _session_fields(
             held_on=max(view.start_date, min(today, view.end_date)),
             minutes=60,
             summary="",
-            earliest=view.start_date,
-            latest=today + timedelta(days=1),
+            earliest=view.log_from,
+            latest=view.log_until,
         )
         if st.form_submit_button("Log session", type="primary"):
             _act(
@@ -258,14 +258,14 @@ def _sessions(user: User, view: ws.WorkspaceView) -> None:
                 f"**{day(item.held_on)}** · {item.minutes} min · logged by "
                 f"{escape_markdown(item.author_name)} · {state}{summary}"
             )
-            if not running or item.confirmed:
-                continue
-            if item.author_id != user.id:
+            if item.can_confirm:
                 if st.button("Confirm", key=f"confirm_{item.id}", icon=":material/check:"):
                     _act(
                         f"You confirmed the session of {day(item.held_on)}.",
                         lambda s, i=item.id: ws.confirm_session(s, actor=user, session_id=i),
                     )
+                continue
+            if not item.can_change:
                 continue
             if st.session_state.get(EDITING) == item.id:
                 _edit_form(user, item)
@@ -288,8 +288,6 @@ def _milestones(user: User, view: ws.WorkspaceView) -> None:
     if not view.milestones:
         st.info("This project has no milestones; track progress through your sessions.")
         return
-    running = view.status is ApplicationStatus.APPROVED
-    is_student = user.id == view.student_id
     for item in view.milestones:
         with st.container(border=True):
             overdue = " · :red[**Overdue**]" if item.overdue else ""
@@ -300,27 +298,21 @@ def _milestones(user: User, view: ws.WorkspaceView) -> None:
                 f"**{escape_markdown(item.title)}** · due {day(item.due_date)}{overdue}  \n"
                 f"{MILESTONE_TEXT[item.status]}{note}"
             )
-            if not running:
-                continue
-            if (
-                is_student
-                and item.status is MilestoneStatus.TODO
-                and st.button("Mark done", key=f"done_{item.id}", icon=":material/done:")
+            if item.can_mark_done and st.button(
+                "Mark done", key=f"done_{item.id}", icon=":material/done:"
             ):
                 _act(
                     f"“{item.title}” marked done. Your mentor is asked to verify it.",
                     lambda s, i=item.id: ws.mark_milestone_done(s, actor=user, milestone_id=i),
                 )
-            if is_student:
-                continue
-            if item.status is MilestoneStatus.DONE and st.button(
+            if item.can_verify and st.button(
                 "Verify", key=f"verify_{item.id}", icon=":material/verified:"
             ):
                 _act(
                     f"“{item.title}” verified.",
                     lambda s, i=item.id: ws.verify_milestone(s, actor=user, milestone_id=i),
                 )
-            if item.status is not MilestoneStatus.TODO:
+            if item.can_reopen:
                 with st.form(f"reopen_{item.id}"):
                     note = st.text_input("Why reopen it?", max_chars=NOTE_MAX)
                     if st.form_submit_button("Reopen"):
