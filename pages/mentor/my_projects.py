@@ -14,7 +14,7 @@ import pandas as pd
 import streamlit as st
 from sqlmodel import Session
 
-from core.commitment import Commitment, describe_mentor_overrun, occupied_weeks, project_end
+from core.commitment import describe_mentor_overrun
 from core.db import read_session, run_in_transaction, write_transaction
 from core.errors import DomainError, ValidationFailed
 from core.models import (
@@ -30,15 +30,15 @@ from core.projects import (
     MAX_MILESTONES,
     MAX_TAGS,
     MyProjectRow,
+    budget_preview,
+    can_manage,
     can_move_project,
     cancel_project,
-    check_mentor_budget,
     close_project,
     complete_project,
     create_project,
     get_project,
     list_my_projects,
-    mentor_weekly_load,
     milestone_blueprint,
     project_tags,
     publish_project,
@@ -79,7 +79,6 @@ TAG_VOCABULARY = 200
 # Finished projects in the list; "Show more" adds FINISHED_STEP more each time.
 FINISHED_SHOWN = "my_projects_finished_shown"
 FINISHED_STEP = 10
-PREVIEW_MARGIN_WEEKS = 2
 
 MODE_LABEL = {
     ProjectMode.REMOTE: "Remote",
@@ -190,9 +189,11 @@ def _project_view(user: User, chosen: int | str) -> None:
                 return
             tags = project_tags(session, [chosen])[chosen]
             milestones = [(m.title, m.due_week) for m in milestone_blueprint(session, chosen)]
-    if project is not None and project.owner_id != user.id:
+    if project is not None and not can_manage(user, project):
         st.title("My projects")
-        st.error("This is another mentor's project: only its mentor can edit it.")
+        st.error(
+            "This is another mentor's project: only its mentor or an administrator can edit it."
+        )
         link(MY_PROJECTS, "Back to my projects", icon=":material/arrow_back:")
         return
     _header(project)
@@ -371,40 +372,32 @@ def _preview(
     duration: int,
     mentor_hours: float,
 ) -> None:
-    assert user.id is not None
-    commitment = Commitment(start, project_end(start, duration), mentor_hours)
-    margin = timedelta(weeks=PREVIEW_MARGIN_WEEKS)
-    weeks = occupied_weeks(commitment.start - margin, commitment.end + margin)
     with read_session(get_engine()) as session:
-        load = mentor_weekly_load(
+        preview = budget_preview(
             session,
-            mentor_id=user.id,
-            weeks=weeks,
-            extra=commitment,
-            exclude_project_id=project_id,
+            actor=user,
+            start=start,
+            duration_weeks=duration,
+            mentor_hours=mentor_hours,
+            project_id=project_id,
         )
-        overrun = check_mentor_budget(
-            session, mentor=user, project_commitment=commitment, exclude_project_id=project_id
-        )
-    adding = {monday: mentor_hours for monday in commitment.weeks}
-    committed = {monday: load.get(monday, 0.0) - adding.get(monday, 0.0) for monday in weeks}
     st.markdown("**Your weekly load with this project**")
     draw(
         load_vs_limit_chart(
-            committed,
-            weeks=weeks,
-            limit=user.weekly_hours,
+            preview.committed,
+            weeks=preview.weeks,
+            limit=preview.budget,
             limit_label="your weekly budget",
-            adding=adding,
+            adding=preview.adding,
         ),
         description="Your weekly load with this project against your weekly budget",
     )
-    budget = hours(user.weekly_hours)
+    budget = hours(preview.budget)
+    overrun = preview.overrun
     if overrun is None:
-        peak = max((load.get(monday, 0.0) for monday in commitment.weeks), default=0.0)
         st.success(
             f"Fits your weekly budget of {budget} hours in every week "
-            f"(busiest week: {hours(peak)} of {budget} hours).",
+            f"(busiest week: {hours(preview.peak)} of {budget} hours).",
             icon=":material/check_circle:",
         )
         return
