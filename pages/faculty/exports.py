@@ -8,8 +8,8 @@ from datetime import date
 import streamlit as st
 from sqlmodel import Session
 
-from core.models import Role, User
-from core.program import export_csv
+from core.models import User
+from core.program import export_csv, export_scope
 from pages.components.auth import signed_in_user
 from pages.components.engine import get_engine
 from pages.components.ui import built_on_click
@@ -32,15 +32,9 @@ def render() -> None:
     """Offer one download per export; each file is built only when it is asked for."""
     user = signed_in_user()
     st.title("Exports")
-    if user.role is Role.ADMIN or user.program_wide:
-        scope = "the whole program"
-    elif user.department:
-        scope = f"the {user.department} department and your own projects"
-    else:
-        scope = "your own projects"
     st.caption(
-        f"CSV files for {scope}. Cells that a spreadsheet could run as a formula are "
-        "prefixed with an apostrophe."
+        f"CSV files for {export_scope(user).description}. Cells that a spreadsheet could run "
+        "as a formula are prefixed with an apostrophe."
     )
     engine = get_engine()
     for kind, title, description in EXPORTS:
