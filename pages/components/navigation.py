@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import streamlit as st
@@ -105,3 +106,15 @@ def screen_page(url_path: str) -> st.Page:
             raise KeyError(url_path)
         page = pages[url_path] = screen.page(default=url_path == DEFAULT_SCREEN)
     return page
+
+
+def link(
+    url_path: str,
+    label: str,
+    *,
+    params: Mapping[str, object] | None = None,
+    icon: str | None = None,
+) -> None:
+    """A real link to a screen (or this one), with optional query parameters."""
+    query = {name: str(value) for name, value in params.items()} if params else None
+    st.page_link(screen_page(url_path), label=label, icon=icon, query_params=query)

@@ -16,6 +16,7 @@ from core.program import (
     AT_RISK_DAYS,
     DASHBOARD_PARTS,
     FIGURES_MAX_AGE,
+    OVERDUE_DAYS,
     DashboardFilter,
     DashboardPart,
     DepartmentHours,
@@ -28,6 +29,7 @@ from core.program import (
     departments,
 )
 from core.types import utcnow
+from core.wording import counted
 from pages.components import charts
 from pages.components.auth import signed_in_user
 from pages.components.engine import get_engine
@@ -191,7 +193,7 @@ def _timing(board: TimingFigures) -> None:
     )
     row.metric("Matches", board.matches)
     waiting_late = sum(b.waiting for b in board.approval_ages[2:])
-    row.metric("Waiting over 3 days now", waiting_late)
+    row.metric(f"Waiting over {counted(OVERDUE_DAYS, 'day')} now", waiting_late)
     chart_col, numbers_col = st.columns([3, 2])
     rows = [(b.label, b.decided, b.waiting) for b in board.approval_ages]
     with chart_col:

@@ -15,8 +15,8 @@ import streamlit as st
 from sqlmodel import Session
 
 from core.commitment import describe_mentor_overrun
-from core.db import read_session, run_in_transaction, write_transaction
-from core.errors import DomainError, ValidationFailed
+from core.db import read_session, write_transaction
+from core.errors import DomainError
 from core.models import (
     FINISHED_PROJECT_STATUSES,
     LIVE_PROJECT_STATUSES,
@@ -43,10 +43,12 @@ from core.projects import (
     project_tags,
     publish_project,
     start_project,
+    status_label,
     update_project,
 )
 from core.tags import list_tags
-from core.wording import counted
+from core.wording import MODE_LABELS, counted
+from pages.components.actions import act
 from pages.components.auth import signed_in_user
 from pages.components.charts import draw, load_vs_limit_chart
 from pages.components.engine import get_engine
@@ -54,6 +56,7 @@ from pages.components.mentor import (
     APPLICANTS,
     MY_PROJECTS,
     NEW,
+    PROJECT_PARAM,
     STATUS_ICON,
     choose_project,
     chosen_project,
@@ -61,11 +64,9 @@ from pages.components.mentor import (
     flash,
     hours,
     link,
-    refusal,
     show_flash,
-    status_text,
 )
-from pages.components.ui import escape_markdown, show_in_steps, small, user_text
+from pages.components.ui import escape_markdown, show_error, show_in_steps, small, user_text
 
 # Every widget of the editor has a key with this prefix, so a half-typed draft survives an
 # error and is dropped when another project is opened.
@@ -80,11 +81,6 @@ TAG_VOCABULARY = 200
 FINISHED_SHOWN = "my_projects_finished_shown"
 FINISHED_STEP = 10
 
-MODE_LABEL = {
-    ProjectMode.REMOTE: "Remote",
-    ProjectMode.HYBRID: "Hybrid",
-    ProjectMode.IN_PERSON: "In person",
-}
 # Where each field's message appears (fields not listed only appear in the summary).
 SCHEDULE_FIELDS = ("start_date", "deadline", "duration_weeks", "mentor_hours")
 DETAIL_FIELDS = (
@@ -120,7 +116,7 @@ def _project_list(user: User) -> None:
     show_flash()
     with read_session(get_engine()) as session:
         rows = list_my_projects(session, actor=user)
-    link(MY_PROJECTS, "New project", project=NEW, icon=":material/add_circle:")
+    link(MY_PROJECTS, "New project", params={PROJECT_PARAM: NEW}, icon=":material/add_circle:")
     if not rows:
         st.info(
             "You have no projects yet. A project asks a few hours a week for a few weeks: "
@@ -151,7 +147,7 @@ def _project_list(user: User) -> None:
 def _project_card(row: MyProjectRow) -> None:
     with st.container(border=True):
         when = (
-            f"{status_text(row.status).capitalize()} · {day(row.start_date)} – "
+            f"{status_label(row.status).capitalize()} · {day(row.start_date)} – "
             f"{day(row.end_date)} · apply by {day(row.deadline)} · "
             f"{hours(row.mentor_hours)} h/week from you"
         )
@@ -162,9 +158,14 @@ def _project_card(row: MyProjectRow) -> None:
         )
         with st.container(horizontal=True):
             label = "Edit" if row.status in EDITABLE_STATUSES else "View"
-            link(MY_PROJECTS, label, project=row.id, icon=STATUS_ICON[row.status])
+            link(MY_PROJECTS, label, params={PROJECT_PARAM: row.id}, icon=STATUS_ICON[row.status])
             if row.status is not ProjectStatus.DRAFT:
-                link(APPLICANTS, "Applicants", project=row.id, icon=":material/how_to_reg:")
+                link(
+                    APPLICANTS,
+                    "Applicants",
+                    params={PROJECT_PARAM: row.id},
+                    icon=":material/how_to_reg:",
+                )
 
 
 # ---------------------------------------------------------------------------- one project
@@ -184,7 +185,7 @@ def _project_view(user: User, chosen: int | str) -> None:
                 project = get_project(session, actor=user, project_id=chosen)
             except DomainError as error:
                 st.title("My projects")
-                refusal(error)
+                show_error(error)
                 link(MY_PROJECTS, "Back to my projects", icon=":material/arrow_back:")
                 return
             tags = project_tags(session, [chosen])[chosen]
@@ -222,16 +223,21 @@ def _header(project: Project | None) -> None:
         return
     st.title(escape_markdown(project.title))
     st.caption(
-        f"{status_text(project.status).capitalize()} · seats filled {project.filled} of "
+        f"{status_label(project.status).capitalize()} · seats filled {project.filled} of "
         f"{project.seats} · {day(project.start_date)} – {day(project.end_date)}"
     )
     if project.status is not ProjectStatus.DRAFT:
         assert project.id is not None
-        link(APPLICANTS, "See the applicants", project=project.id, icon=":material/how_to_reg:")
+        link(
+            APPLICANTS,
+            "See the applicants",
+            params={PROJECT_PARAM: project.id},
+            icon=":material/how_to_reg:",
+        )
 
 
 def _read_only(project: Project, tags: list[str], milestones: list[tuple[str, int]]) -> None:
-    st.info(f"A {status_text(project.status)} project can no longer be edited.")
+    st.info(f"A {status_label(project.status)} project can no longer be edited.")
     st.markdown("**Summary**")
     user_text(project.summary)
     st.markdown("**Description**")
@@ -462,7 +468,7 @@ def _details_form(
         mode_col, seats_col, hours_col = st.columns(3)
         with mode_col:
             st.selectbox(
-                "Mode", list(ProjectMode), key="pe_mode", format_func=lambda m: MODE_LABEL[m]
+                "Mode", list(ProjectMode), key="pe_mode", format_func=lambda m: MODE_LABELS[m]
             )
             slots["mode"] = st.empty()
         with seats_col:
@@ -549,25 +555,18 @@ def _submit(
     publish: bool,
     slots: dict[str, Any],
 ) -> None:
-    engine = get_engine()
-    try:
-        with write_transaction(engine) as session:
-            if project is None:
-                saved = create_project(session, actor=user, data=data)
-            else:
-                assert project.id is not None
-                saved = update_project(session, actor=user, project_id=project.id, data=data)
-            saved_id, title = saved.id, saved.title
-    except ValidationFailed as error:
-        for field, problem in error.fields.items():
-            slot = slots.get(field)
-            if slot is not None:
-                slot.error(escape_markdown(f"{field.replace('_', ' ').capitalize()} {problem}"))
-        refusal(error)
+    def save(session: Session) -> tuple[int | None, str]:
+        if project is None:
+            saved = create_project(session, actor=user, data=data)
+        else:
+            assert project.id is not None
+            saved = update_project(session, actor=user, project_id=project.id, data=data)
+        return saved.id, saved.title
+
+    outcome = act(save, fields=slots, rerun=False)
+    if outcome is None:
         return
-    except DomainError as error:
-        refusal(error)
-        return
+    saved_id, title = outcome
     assert saved_id is not None
     if project is None:
         message = f"Saved “{title}” as a draft. Publish it when you are ready."
@@ -577,7 +576,7 @@ def _submit(
         message = f"Saved your changes to “{title}”."
     if publish:
         try:
-            with write_transaction(engine) as session:
+            with write_transaction(get_engine()) as session:
                 published = publish_project(session, actor=user, project_id=saved_id)
                 deadline = published.deadline
         except DomainError as error:
@@ -705,11 +704,6 @@ def _run_move(user: User, project: Project, move: str, reason: str | None = None
         else:
             cancel_project(session, actor=user, project_id=number, reason=reason)
 
-    try:
-        run_in_transaction(get_engine(), work)
-    except DomainError as error:
-        refusal(error)
-        return
     if move == "start":
         text = (
             f"Started “{project.title}”: it is now in progress and its approved students were told."
@@ -728,7 +722,9 @@ def _run_move(user: User, project: Project, move: str, reason: str | None = None
         )
     else:
         text = f"Cancelled “{project.title}”; the students concerned were told."
-    flash("success", text)
-    st.session_state.pop(CONFIRM, None)
-    _forget_editor()
-    st.rerun()
+
+    def done(_: None) -> None:
+        st.session_state.pop(CONFIRM, None)
+        _forget_editor()
+
+    act(work, success=text, on_success=done)

@@ -3,15 +3,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import date
 
 import streamlit as st
-from sqlmodel import Session
 
 from core import applications as apps
 from core import workspace as ws
-from core.db import read_session, run_in_transaction, write_transaction
+from core.db import read_session, write_transaction
 from core.errors import DomainError
 from core.models import ApplicationStatus, Role, User
 from core.wording import day
@@ -26,13 +24,13 @@ from core.workspace_models import (
     MilestoneStatus,
     SelfEfficacyPhase,
 )
+from pages.components.actions import act
 from pages.components.auth import signed_in_user
 from pages.components.engine import get_engine
 from pages.components.navigation import has_screen, screen_page
 from pages.components.ui import (
     built_on_click,
     escape_markdown,
-    flash,
     id_param,
     literal,
     mail_link,
@@ -80,17 +78,6 @@ def _open(match_id: int) -> None:
 
 def _close() -> None:
     st.query_params.pop(MATCH_PARAM, None)
-
-
-def _act(success: str, action: Callable[[Session], object]) -> None:
-    """Run one write; on success keep `success` for the next run and rerun, else show why."""
-    try:
-        run_in_transaction(get_engine(), action)
-    except DomainError as error:
-        show_error(error)
-        return
-    flash("success", success)
-    st.rerun()
 
 
 # ---------------------------------------------------------------------------- the list
@@ -203,8 +190,7 @@ def _log_form(user: User, view: ws.WorkspaceView) -> None:
             latest=view.log_until,
         )
         if st.form_submit_button("Log session", type="primary"):
-            _act(
-                "Session logged. The other party is asked to confirm it.",
+            act(
                 lambda s: ws.log_session(
                     s,
                     actor=user,
@@ -213,6 +199,7 @@ def _log_form(user: User, view: ws.WorkspaceView) -> None:
                     minutes=minutes,
                     summary=summary,
                 ),
+                success="Session logged. The other party is asked to confirm it.",
             )
 
 
@@ -224,8 +211,7 @@ def _edit_form(user: User, item: ws.SessionView) -> None:
         save, cancel = st.columns(2)
         if save.form_submit_button("Save changes", type="primary"):
             st.session_state.pop(EDITING, None)
-            _act(
-                "Session updated.",
+            act(
                 lambda s: ws.edit_session(
                     s,
                     actor=user,
@@ -234,6 +220,7 @@ def _edit_form(user: User, item: ws.SessionView) -> None:
                     minutes=minutes,
                     summary=summary,
                 ),
+                success="Session updated.",
             )
         if cancel.form_submit_button("Cancel"):
             st.session_state.pop(EDITING, None)
@@ -260,9 +247,9 @@ def _sessions(user: User, view: ws.WorkspaceView) -> None:
             )
             if item.can_confirm:
                 if st.button("Confirm", key=f"confirm_{item.id}", icon=":material/check:"):
-                    _act(
-                        f"You confirmed the session of {day(item.held_on)}.",
+                    act(
                         lambda s, i=item.id: ws.confirm_session(s, actor=user, session_id=i),
+                        success=f"You confirmed the session of {day(item.held_on)}.",
                     )
                 continue
             if not item.can_change:
@@ -275,9 +262,9 @@ def _sessions(user: User, view: ws.WorkspaceView) -> None:
                 st.session_state[EDITING] = item.id
                 st.rerun()
             if delete.button("Delete", key=f"delete_{item.id}", icon=":material/delete:"):
-                _act(
-                    f"The session of {day(item.held_on)} was deleted.",
+                act(
                     lambda s, i=item.id: ws.delete_session(s, actor=user, session_id=i),
+                    success=f"The session of {day(item.held_on)} was deleted.",
                 )
 
 
@@ -301,26 +288,26 @@ def _milestones(user: User, view: ws.WorkspaceView) -> None:
             if item.can_mark_done and st.button(
                 "Mark done", key=f"done_{item.id}", icon=":material/done:"
             ):
-                _act(
-                    f"“{item.title}” marked done. Your mentor is asked to verify it.",
+                act(
                     lambda s, i=item.id: ws.mark_milestone_done(s, actor=user, milestone_id=i),
+                    success=f"“{item.title}” marked done. Your mentor is asked to verify it.",
                 )
             if item.can_verify and st.button(
                 "Verify", key=f"verify_{item.id}", icon=":material/verified:"
             ):
-                _act(
-                    f"“{item.title}” verified.",
+                act(
                     lambda s, i=item.id: ws.verify_milestone(s, actor=user, milestone_id=i),
+                    success=f"“{item.title}” verified.",
                 )
             if item.can_reopen:
                 with st.form(f"reopen_{item.id}"):
                     note = st.text_input("Why reopen it?", max_chars=NOTE_MAX)
                     if st.form_submit_button("Reopen"):
-                        _act(
-                            f"“{item.title}” reopened; the student sees your note.",
+                        act(
                             lambda s, i=item.id, n=note: ws.reopen_milestone(
                                 s, actor=user, milestone_id=i, note=n
                             ),
+                            success=f"“{item.title}” reopened; the student sees your note.",
                         )
 
 
@@ -344,16 +331,12 @@ def _messages(user: User, view: ws.WorkspaceView, thread: list[MatchMessage]) ->
     with st.form(f"message_{view.application_id}_{sent}"):
         body = st.text_area("Message", max_chars=MESSAGE_MAX, placeholder="Plain text")
         if st.form_submit_button("Send", icon=":material/send:"):
-            try:
-                with write_transaction(get_engine()) as session:
-                    ws.send_message(
-                        session, actor=user, application_id=view.application_id, body=body
-                    )
-            except DomainError as error:
-                show_error(error)
-                return
-            st.session_state[SENT] = sent + 1
-            st.rerun()
+            act(
+                lambda s: ws.send_message(
+                    s, actor=user, application_id=view.application_id, body=body
+                ),
+                on_success=lambda _: st.session_state.update({SENT: sent + 1}),
+            )
 
 
 # ---------------------------------------------------------------------------- close-out
@@ -379,8 +362,7 @@ def _scale_form(user: User, view: ws.WorkspaceView, phase: SelfEfficacyPhase) ->
             if any(score is None for score in scores):
                 st.error("Answer all five statements, then save.")
                 return
-            _act(
-                "Thank you: your answers are saved.",
+            act(
                 lambda s: ws.record_self_efficacy(
                     s,
                     actor=user,
@@ -388,6 +370,7 @@ def _scale_form(user: User, view: ws.WorkspaceView, phase: SelfEfficacyPhase) ->
                     phase=phase,
                     scores=[int(score or 0) for score in scores],
                 ),
+                success="Thank you: your answers are saved.",
             )
 
 
@@ -409,8 +392,7 @@ def _feedback(user: User, view: ws.WorkspaceView, feedback: ws.FeedbackView) -> 
                 "the match ended."
             )
             if st.form_submit_button("Give feedback", type="primary"):
-                _act(
-                    "Thank you: your feedback is saved.",
+                act(
                     lambda s: ws.give_feedback(
                         s,
                         actor=user,
@@ -418,6 +400,7 @@ def _feedback(user: User, view: ws.WorkspaceView, feedback: ws.FeedbackView) -> 
                         rating=int(rating or 0),
                         comment=comment,
                     ),
+                    success="Thank you: your feedback is saved.",
                 )
     else:
         st.markdown(f"You gave {'★' * feedback.mine.rating} ({feedback.mine.rating}/5):")
@@ -451,11 +434,11 @@ def _close_out(
             st.markdown("**Complete the match**")
             st.caption(f"Possible from the end date, {day(view.end_date)}.")
             if st.button("Complete match", type="primary", icon=":material/task_alt:"):
-                _act(
-                    "The match is completed. Both of you can now give feedback.",
+                act(
                     lambda s: apps.complete_match(
                         s, actor=user, application_id=view.application_id
                     ),
+                    success="The match is completed. Both of you can now give feedback.",
                 )
         with st.form(f"end_early_{view.application_id}"):
             st.markdown("**End the match early**")
@@ -465,11 +448,11 @@ def _close_out(
                 if not sure:
                     st.error("Tick the box to confirm that the match should end now.")
                     return
-                _act(
-                    "The match was ended early; the seat is free for the next student.",
+                act(
                     lambda s: apps.end_early(
                         s, actor=user, application_id=view.application_id, reason=reason
                     ),
+                    success="The match was ended early; the seat is free for the next student.",
                 )
         return
     if feedback is not None:

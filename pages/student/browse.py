@@ -29,11 +29,10 @@ from core.models import ProjectMode, User
 from core.ranking import RANKINGS
 from core.settings import get_settings
 from core.tags import list_tags
-from core.wording import counted
+from core.wording import MODE_LABELS, counted
 from pages.components.auth import signed_in_user
 from pages.components.engine import get_engine
 from pages.components.student import (
-    MODE_LABELS,
     PROFILE,
     day,
     has_screen,
