@@ -10,7 +10,7 @@ from core.wording import counted
 from core.workspace import flag_at_risk_if_due
 from pages.components import visitor
 from pages.components.auth import LoginGate, request_logout
-from pages.components.engine import get_engine
+from pages.components.engine import get_engine, show_demo_banner
 from pages.components.navigation import DEFAULT_SCREEN, SCREENS, Screen, screen_page, screens_for
 from pages.components.ui import escape_markdown, small
 from pages.components.unread import mark_opened_note, menu_badges
@@ -54,6 +54,7 @@ def main() -> None:
         st.error(str(error))
         st.stop()
     engine = get_engine()
+    show_demo_banner()
     # The gate's area comes first on every run; a visitor's screens are drawn in it too (in
     # gate.screen), so the login form, the registration form and the screen after login each
     # keep their place.

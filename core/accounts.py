@@ -5,11 +5,12 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import ColumnElement
-from sqlmodel import Session, col, func, select, update
+from sqlmodel import Session, col, delete, func, select, update
 
 from core import audit
 from core.errors import (
@@ -21,7 +22,13 @@ from core.errors import (
     ValidationFailed,
 )
 from core.models import AuthSession, LoginAttempt, Role, User
-from core.passwords import hash_password, is_correct_password, password_problem
+from core.notifications import notify
+from core.passwords import (
+    hash_password,
+    is_correct_password,
+    password_problem,
+    spend_a_password_check,
+)
 from core.settings import Settings
 from core.types import utcnow
 
@@ -30,6 +37,7 @@ EMAIL_PATTERN = re.compile(r"^[^@\s<>\"']+@[^@\s<>\"']+\.[^@\s<>\"']+$")
 DEFAULT_WEEKLY_HOURS = {Role.STUDENT: 8.0, Role.ALUMNI: 4.0, Role.FACULTY: 4.0, Role.ADMIN: 4.0}
 # Sessions are touched at most this often, so a rerun does not always write.
 TOUCH_INTERVAL = timedelta(seconds=60)
+WRONG_PASSWORD = "Username or password is incorrect."
 
 
 def normalise_username(username: str) -> str:
@@ -63,7 +71,7 @@ def account_problems(
         problems["email"] = "is already registered"
     if not display_name.strip() or len(display_name.strip()) > 80:
         problems["display_name"] = "must be 1–80 characters"
-    problem = password_problem(password)
+    problem = password_problem(password, personal=(name, mail))
     if problem:
         problems["password"] = problem
     return problems
@@ -137,83 +145,238 @@ class LoginResult:
     error: DomainError | None = None
 
 
+def _lock_key(kind: str, value: str) -> int:
+    """Return a stable signed 64-bit advisory-lock key for an account name or a client."""
+    digest = hashlib.sha256(f"login-throttle:{kind}:{value}".encode()).digest()
+    return int.from_bytes(digest[:8], "big", signed=True)
+
+
+def _serialise_attempts(session: Session, *, name: str, client: str | None) -> None:
+    """Make attempts on this account (and from this client) wait for each other.
+
+    SQLite write transactions already hold the database's write lock (BEGIN IMMEDIATE). On
+    PostgreSQL a transaction-scoped advisory lock per account and per client, taken in one
+    order, makes count, check and record one step: no more than the limit is ever checked.
+    """
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    keys = sorted({_lock_key("user", name), *([_lock_key("client", client)] if client else [])})
+    for key in keys:
+        session.exec(select(func.pg_advisory_xact_lock(key)))
+
+
+def _lock_end(
+    session: Session,
+    condition: ColumnElement[bool],
+    *,
+    limit: int,
+    window: timedelta,
+    now: datetime,
+    since: datetime | None = None,
+) -> datetime | None:
+    """Return when the failures matching `condition` stop exceeding the limit, or None."""
+    start = now - window if since is None else max(since, now - window)
+    recent = list(
+        session.exec(
+            select(LoginAttempt.at)
+            .where(condition, col(LoginAttempt.succeeded).is_(False), LoginAttempt.at > start)
+            .order_by(col(LoginAttempt.at).desc())
+            .limit(limit)
+        )
+    )
+    if len(recent) < limit:
+        return None
+    until = recent[-1] + window
+    return until if now < until else None
+
+
 def throttled_until(
     session: Session, *, username: str, settings: Settings, now: datetime | None = None
 ) -> datetime | None:
-    """Return when the account's lockout ends, or None when attempts are allowed.
+    """Return when the account's lock ends, or None when attempts are allowed.
 
-    Locked when the last `login_max_failures` attempts since the last success all failed
-    within one window; the lock lasts one window from the newest of them and then lifts
-    by itself (never a permanent lock).
+    Locked while `login_max_failures` failures since the last success lie within one sliding
+    window; the lock lifts by itself when the oldest of them leaves it (never permanent).
     """
     now = now or utcnow()
-    window = timedelta(minutes=settings.login_window_minutes)
     name = normalise_username(username)
     last_success = session.exec(
         select(func.max(LoginAttempt.at)).where(
             LoginAttempt.username == name, col(LoginAttempt.succeeded).is_(True)
         )
     ).one()
-    statement = select(LoginAttempt.at).where(
-        LoginAttempt.username == name,
-        col(LoginAttempt.succeeded).is_(False),
-        LoginAttempt.at > now - 2 * window,
+    return _lock_end(
+        session,
+        col(LoginAttempt.username) == name,
+        limit=settings.login_max_failures,
+        window=timedelta(minutes=settings.login_window_minutes),
+        now=now,
+        since=last_success,
     )
-    if last_success is not None:
-        statement = statement.where(LoginAttempt.at > last_success)
-    recent = list(
-        session.exec(
-            statement.order_by(col(LoginAttempt.at).desc()).limit(settings.login_max_failures)
+
+
+def client_throttled_until(
+    session: Session, *, client: str | None, settings: Settings, now: datetime | None = None
+) -> datetime | None:
+    """Return when a client address may try passwords again, or None when it may now."""
+    if not client:
+        return None
+    return _lock_end(
+        session,
+        col(LoginAttempt.client) == client,
+        limit=settings.client_max_failures,
+        window=timedelta(minutes=settings.login_window_minutes),
+        now=now or utcnow(),
+    )
+
+
+def prune_login_records(session: Session, *, settings: Settings, now: datetime) -> None:
+    """Delete throttle rows past their window (the audit log itself is append-only)."""
+    session.exec(
+        delete(LoginAttempt).where(
+            col(LoginAttempt.at) < now - timedelta(minutes=settings.login_window_minutes)
         )
     )
-    if len(recent) < settings.login_max_failures:
-        return None
-    newest, oldest = recent[0], recent[-1]
-    if newest - oldest > window:
-        return None
-    until = newest + window
-    return until if now < until else None
+
+
+def _minutes_until(until: datetime, now: datetime) -> int:
+    return max(1, int((until - now).total_seconds() // 60) + 1)
+
+
+def _checked_password(
+    session: Session,
+    *,
+    name: str,
+    client: str | None,
+    settings: Settings,
+    check: Callable[[User | None], bool],
+    action: str,
+) -> tuple[User | None, DomainError | None]:
+    """Check a password for an account name under both throttles and record the attempt.
+
+    Returns the account and None when `check` passed, else what to tell the person. Unknown,
+    deactivated and not-yet-activated names do the same bcrypt work as a wrong password.
+    """
+    now = utcnow()
+    _serialise_attempts(session, name=name, client=client)
+    prune_login_records(session, settings=settings, now=now)
+    user = find_user_by_username(session, name)
+    client_until = client_throttled_until(session, client=client, settings=settings, now=now)
+    if client_until is not None:
+        return user, LoginThrottled(
+            "Too many failed attempts from this device or network. Try again in "
+            f"{_minutes_until(client_until, now)} minutes."
+        )
+    until = throttled_until(session, username=name, settings=settings, now=now)
+    if until is not None:
+        return user, LoginThrottled(
+            "Too many failed attempts for this account. Try again in "
+            f"{_minutes_until(until, now)} minutes."
+        )
+    ok = check(user)
+    session.add(LoginAttempt(username=name, at=now, succeeded=ok, client=client))
+    if ok:
+        return user, None
+    audit.record_refusal(
+        session,
+        actor=user,
+        action=action,
+        entity="user",
+        entity_id=user.id if user else None,
+        detail=f"username={name}" + (f" client={client}" if client else ""),
+    )
+    session.flush()
+    if client_throttled_until(session, client=client, settings=settings, now=now):
+        audit.record_refusal(
+            session,
+            actor=None,
+            action="login.client_locked",
+            entity="user",
+            entity_id=None,
+            detail=f"client={client}",
+        )
+    until = throttled_until(session, username=name, settings=settings, now=now)
+    if until is not None and user is not None:
+        assert user.id is not None
+        audit.record_refusal(
+            session,
+            actor=user,
+            action="login.locked",
+            entity="user",
+            entity_id=user.id,
+            detail=f"{settings.login_max_failures} failed attempts",
+        )
+        notify(
+            session,
+            user_id=user.id,
+            kind="account.locked",
+            text=(
+                f"Your account was locked for {_minutes_until(until, now)} minutes after "
+                f"{settings.login_max_failures} wrong passwords. If that was not you, change "
+                "your password once you can log in, or tell an administrator."
+            ),
+        )
+    return user, InvalidCredentials(WRONG_PASSWORD)
 
 
 def attempt_login(
-    session: Session, *, username: str, password: str, settings: Settings
+    session: Session,
+    *,
+    username: str,
+    password: str,
+    settings: Settings,
+    client: str | None = None,
 ) -> LoginResult:
-    """Check a password under the throttle, recording the attempt and an audit row."""
+    """Check a password under the account and client throttles, recording the attempt."""
     name = normalise_username(username)[:40]
-    now = utcnow()
-    until = throttled_until(session, username=name, settings=settings, now=now)
-    user = find_user_by_username(session, name)
-    if until is not None:
-        minutes = max(1, int((until - now).total_seconds() // 60) + 1)
-        audit.record_refusal(
-            session,
-            actor=user,
-            action="login.throttled",
-            entity="user",
-            entity_id=user.id if user else None,
-            detail=f"username={name}",
-        )
-        return LoginResult(
-            None,
-            LoginThrottled(
-                f"Too many failed attempts for this account. Try again in {minutes} minutes."
-            ),
-        )
-    ok = user is not None and user.is_active and is_correct_password(password, user.password_hash)
-    session.add(LoginAttempt(username=name, at=now, succeeded=ok))
-    if not ok:
-        audit.record_refusal(
-            session,
-            actor=user,
-            action="login.failed",
-            entity="user",
-            entity_id=user.id if user else None,
-            detail=f"username={name}",
-        )
-        return LoginResult(None, InvalidCredentials("Username or password is incorrect."))
+
+    def check(user: User | None) -> bool:
+        if user is None or not user.is_active or not user.password_hash:
+            spend_a_password_check(password)
+            return False
+        return is_correct_password(password, user.password_hash)
+
+    user, error = _checked_password(
+        session, name=name, client=client, settings=settings, check=check, action="login.failed"
+    )
+    if error is not None:
+        return LoginResult(None, error)
     assert user is not None
     audit.record(session, actor=user, action="login.succeeded", entity="user", entity_id=user.id)
     return LoginResult(user)
+
+
+def check_own_password(
+    session: Session,
+    *,
+    actor: User,
+    password: str,
+    settings: Settings,
+    client: str | None = None,
+) -> DomainError | None:
+    """Check the actor's current password under the login throttles; return what went wrong."""
+    stored = session.get(User, actor.id)
+    name = stored.username if stored is not None else ""
+
+    def check(user: User | None) -> bool:
+        if user is None or not user.is_active:
+            spend_a_password_check(password)
+            return False
+        return is_correct_password(password, user.password_hash)
+
+    _user, error = _checked_password(
+        session,
+        name=name,
+        client=client,
+        settings=settings,
+        check=check,
+        action="user.change_password",
+    )
+    if isinstance(error, InvalidCredentials):
+        return InvalidCredentials(
+            "Your current password is not correct; the password was not changed."
+        )
+    return error
 
 
 # ---------------------------------------------------------------------------- sessions

@@ -27,9 +27,20 @@ from core.accounts import (
     token_digest,
 )
 from core.errors import InvalidTransition, NotFound, ValidationFailed
-from core.models import AuditEntry, FacultyInvite, Role, User
+from core.locks import lock_rows, lock_user
+from core.models import (
+    Application,
+    ApplicationStatus,
+    AuditEntry,
+    FacultyInvite,
+    Project,
+    ProjectStatus,
+    Role,
+    User,
+)
 from core.notifications import notify
 from core.permissions import ensure_role
+from core.projects import expire_open_applications
 from core.registration import (
     INVITE_LIFETIME,
     RESET_LIFETIME,
@@ -158,8 +169,159 @@ def change_role(session: Session, *, actor: User, user_id: int, role: Role) -> U
     return user
 
 
+# What students read when a mentor's account closes under their application.
+MENTOR_LEFT = "the mentor is no longer available on the portal"
+PENDING = (ApplicationStatus.SUBMITTED, ApplicationStatus.WAITLISTED, ApplicationStatus.ACCEPTED)
+
+
+@dataclass(frozen=True)
+class DeactivationImpact:
+    """What deactivating an account does beyond signing it out (shown before confirming)."""
+
+    open_projects: int
+    waiting_applications: int
+    running_matches: int
+
+    def describe(self, name: str) -> str:
+        """Say in plain words what happens, for the confirmation."""
+        if not (self.open_projects or self.waiting_applications or self.running_matches):
+            return f"{name} will be signed out everywhere and cannot log in until reactivated."
+        parts = [f"{name} will be signed out everywhere."]
+        if self.open_projects:
+            parts.append(f"Their {counted(self.open_projects, 'open project')} will close.")
+        if self.waiting_applications:
+            parts.append(
+                f"{counted(self.waiting_applications, 'application')} waiting on their projects "
+                "will expire, and each student is told why."
+            )
+        if self.running_matches:
+            parts.append(
+                f"{counted(self.running_matches, 'running match', 'running matches')} stay as "
+                "they are: end them from the match if they cannot go on."
+            )
+        return " ".join(parts)
+
+
+def _mentor_projects(session: Session, user_id: int) -> list[int]:
+    found = session.exec(
+        select(Project.id).where(
+            Project.owner_id == user_id,
+            col(Project.status).in_([ProjectStatus.OPEN, ProjectStatus.CLOSED]),
+        )
+    )
+    return sorted(number for number in found if number is not None)
+
+
+def deactivation_impact(session: Session, *, actor: User, user_id: int) -> DeactivationImpact:
+    """Count what deactivating this account would close, expire and leave running."""
+    ensure_admin(actor, action="admin.deactivation_impact", entity_id=user_id)
+    _target(session, user_id)
+    owned = Project.owner_id == user_id
+
+    def count(*where: Any) -> int:
+        return int(
+            session.exec(
+                select(func.count())
+                .select_from(Application)
+                .join(Project, col(Project.id) == Application.project_id)
+                .where(owned, *where)
+            ).one()
+        )
+
+    return DeactivationImpact(
+        open_projects=int(
+            session.exec(
+                select(func.count()).where(owned, Project.status == ProjectStatus.OPEN)
+            ).one()
+        ),
+        waiting_applications=count(
+            col(Project.status).in_([ProjectStatus.OPEN, ProjectStatus.CLOSED]),
+            col(Application.status).in_(
+                [
+                    ApplicationStatus.SUBMITTED,
+                    ApplicationStatus.WAITLISTED,
+                    ApplicationStatus.ACCEPTED,
+                ]
+            ),
+        ),
+        running_matches=count(Application.status == ApplicationStatus.APPROVED),
+    )
+
+
+def _close_mentor_projects(session: Session, actor: User, user_id: int) -> None:
+    """Close a leaving mentor's open projects; expire what waits on them, with the reason."""
+    # Projects before the user (the global lock order); the user is locked by the caller after.
+    for project in lock_rows(
+        session, project_ids=_mentor_projects(session, user_id)
+    ).projects.values():
+        if project.status is ProjectStatus.OPEN:
+            project.status = ProjectStatus.CLOSED
+            project.updated_at = utcnow()
+            session.add(project)
+            audit.record(
+                session,
+                actor=actor,
+                action="project.close",
+                entity="project",
+                entity_id=project.id,
+                before={"status": ProjectStatus.OPEN.value},
+                after={"status": ProjectStatus.CLOSED.value},
+                detail=MENTOR_LEFT,
+            )
+        expire_open_applications(session, project, actor, include_accepted=True, reason=MENTOR_LEFT)
+
+
+def set_department(
+    session: Session,
+    *,
+    actor: User,
+    user_id: int,
+    department: str | None,
+    program_wide: bool | None = None,
+) -> User:
+    """Set an account's department (a faculty member's approval scope) and program-wide flag."""
+    action = "admin.set_department"
+    ensure_admin(actor, action=action, entity_id=user_id)
+    user = _target(session, user_id)
+    wide = user.program_wide if program_wide is None else bool(program_wide)
+    if user.role is not Role.FACULTY:
+        wide = False
+    problem = department_problem(department, required=user.role is Role.FACULTY and not wide)
+    if problem:
+        raise ValidationFailed.from_fields({"department": problem})
+    new_department = (department or "").strip() or None
+    before = {"department": user.department, "program_wide": user.program_wide}
+    after = {"department": new_department, "program_wide": wide}
+    if before == after:
+        return user
+    user.department, user.program_wide = new_department, wide
+    user.updated_at = utcnow()
+    session.add(user)
+    audit.record(
+        session,
+        actor=actor,
+        action=action,
+        entity="user",
+        entity_id=user_id,
+        before=before,
+        after=after,
+    )
+    scope = "every department" if wide else (new_department or "no department")
+    notify(
+        session,
+        user_id=user_id,
+        kind="account.department",
+        text=f"An administrator set your department to {scope}.",
+    )
+    return user
+
+
 def deactivate_user(session: Session, *, actor: User, user_id: int) -> int:
-    """Deactivate an account and sign it out everywhere; return how many sessions ended."""
+    """Deactivate an account and sign it out everywhere; return how many sessions ended.
+
+    A mentor's open projects close and every application waiting on their projects expires,
+    each student told why; running matches are left for their pairs to end.
+    """
     action = "admin.deactivate_user"
     ensure_admin(actor, action=action, entity_id=user_id)
     user = _target(session, user_id)
@@ -167,6 +329,9 @@ def deactivate_user(session: Session, *, actor: User, user_id: int) -> int:
         raise InvalidTransition("You cannot deactivate your own account.")
     if not user.is_active:
         raise InvalidTransition("That account is already deactivated.")
+    if user.role.is_mentor:
+        _close_mentor_projects(session, actor, user_id)
+    user = lock_user(session, user_id)
     user.is_active = False
     user.updated_at = utcnow()
     session.add(user)

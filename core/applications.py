@@ -104,7 +104,8 @@ TRANSITIONS: dict[tuple[ApplicationStatus | None, ApplicationStatus], frozenset[
     (S.ACCEPTED, S.WITHDRAWN): frozenset({_A.STUDENT, _A.SYSTEM}),
     (S.SUBMITTED, S.EXPIRED): frozenset({_A.SYSTEM}),
     (S.WAITLISTED, S.EXPIRED): frozenset({_A.SYSTEM}),
-    # A cancelled project: the seat it held lapses, and a running match ends with the reason.
+    # The seat lapses when the project is cancelled or its mentor leaves the portal; a running
+    # match ends with the reason when the project is cancelled.
     (S.ACCEPTED, S.EXPIRED): frozenset({_A.SYSTEM}),
     (S.APPROVED, S.COMPLETED): frozenset({_A.MENTOR}),
     (S.APPROVED, S.ENDED_EARLY): frozenset({_A.STUDENT, _A.MENTOR, _A.SYSTEM}),
@@ -139,6 +140,26 @@ def allowed_actors(
 ) -> frozenset[Actor]:
     """Return who may make the move (empty when the move does not exist)."""
     return TRANSITIONS.get((from_status, to_status), frozenset())
+
+
+def mentor_moves(
+    status: ApplicationStatus, *, seat_free: bool, fits: bool
+) -> tuple[ApplicationStatus, ...]:
+    """Return the moves a mentor can make on an application now, in the order offered."""
+    moves = [
+        to for to in (S.ACCEPTED, S.WAITLISTED, S.DECLINED) if can_move(status, to, Actor.MENTOR)
+    ]
+    if S.ACCEPTED in moves and not (seat_free and fits):
+        moves.remove(S.ACCEPTED)
+    return tuple(moves)
+
+
+def seats_full_refusal(project: Project, status: ApplicationStatus) -> str:
+    """Explain a full project in words that fit the application's state."""
+    taken = f"All {project.seats} seats of “{project.title}” are taken"
+    if status is S.WAITLISTED:
+        return f"{taken}; the application stays on the waitlist and moves up when a seat frees."
+    return f"{taken}; waitlist the application instead."
 
 
 def transition_refusal(from_status: ApplicationStatus, to_status: ApplicationStatus) -> str:
@@ -196,6 +217,8 @@ class Applicant:
     shared_tags: tuple[str, ...]
     least_free_hours: float
     hours_needed: float
+    # The moves the mentor can make now (state table, a free seat, the student's hours).
+    moves: tuple[ApplicationStatus, ...] = ()
 
     @property
     def fits(self) -> bool:
@@ -299,7 +322,7 @@ def _ensure_move(application: Application, to_status: ApplicationStatus, by: Act
         raise InvalidTransition(transition_refusal(application.status, to_status))
 
 
-def _take_seat(session: Session, project: Project) -> None:
+def _take_seat(session: Session, project: Project, status: ApplicationStatus = S.SUBMITTED) -> None:
     """Take one seat with a conditional UPDATE, so concurrent takers cannot oversell."""
     result: Any = session.execute(
         update(Project)
@@ -309,10 +332,7 @@ def _take_seat(session: Session, project: Project) -> None:
     )
     session.expire(project, ["filled"])
     if result.rowcount != 1:
-        raise CapacityExceeded(
-            f"All {project.seats} seats of “{project.title}” are taken; "
-            "waitlist the application instead."
-        )
+        raise CapacityExceeded(seats_full_refusal(project, status))
 
 
 def _free_seat(session: Session, project: Project) -> None:
@@ -367,14 +387,22 @@ def notification_link(application: Application, user_id: int) -> str:
 
 
 def _tell(
-    session: Session, about: Application, user_ids: Iterable[int], kind: str, text: str
+    session: Session,
+    about: Application,
+    user_ids: Iterable[int],
+    kind: str,
+    text: str,
+    *,
+    to_student: str | None = None,
 ) -> None:
+    """Notify each reader; `to_student` is the student's own wording, when it differs."""
     for user_id in dict.fromkeys(user_ids):
+        own = to_student if to_student is not None and user_id == about.student_id else None
         notify(
             session,
             user_id=user_id,
             kind=f"application.{kind}",
-            text=text,
+            text=own or text,
             link=notification_link(about, user_id),
         )
 
@@ -618,16 +646,13 @@ def accept(session: Session, *, actor: User, application_id: int) -> Application
     application, project = _mentor_start(session, actor, application_id, action)
     _ensure_move(application, S.ACCEPTED, Actor.MENTOR)
     if project.filled >= project.seats:
-        raise CapacityExceeded(
-            f"All {project.seats} seats of “{project.title}” are taken; "
-            "waitlist the application instead."
-        )
+        raise CapacityExceeded(seats_full_refusal(project, application.status))
     project = lock_project(session, project.id or 0)
     student = lock_user(session, application.student_id)
     application = lock_application(session, application_id)
     _ensure_move(application, S.ACCEPTED, Actor.MENTOR)
     _check_hours(session, student, project)
-    _take_seat(session, project)
+    _take_seat(session, project, application.status)
     application.accepted_at = utcnow()
     _move(session, application, S.ACCEPTED, actor=actor, action="accept")
     _tell(
@@ -717,7 +742,7 @@ def approve(session: Session, *, actor: User, application_id: int) -> Applicatio
     from core.workspace import start_match_workspace  # workspace builds on applications
 
     start_match_workspace(session, application=application)
-    _withdraw_unfitting(session, student, held)
+    _withdraw_unfitting(session, student, held, approved_title=project.title)
     return application
 
 
@@ -756,7 +781,9 @@ def _lock_approval_cascade(session: Session, application: Application) -> HeldRo
     return held
 
 
-def _withdraw_unfitting(session: Session, student: User, held: HeldRows) -> None:
+def _withdraw_unfitting(
+    session: Session, student: User, held: HeldRows, *, approved_title: str
+) -> None:
     """Withdraw the student's live applications that no longer fit their weekly hours."""
     assert student.id is not None
     committed = approved_commitments(session, [student.id])[student.id]
@@ -784,7 +811,10 @@ def _withdraw_unfitting(session: Session, student: User, held: HeldRows) -> None
             [student.id, other_project.owner_id],
             "withdrawn",
             f"The application of {_name(student, S.WITHDRAWN)} to “{other_project.title}” was "
-            f"withdrawn automatically: {NO_LONGER_FITS} after another match was approved.",
+            f"withdrawn automatically: it {NO_LONGER_FITS} after another match was approved.",
+            to_student=f"Your application to “{other_project.title}” was withdrawn "
+            f"automatically: it no longer fits your weekly hours now that your match on "
+            f"“{approved_title}” is approved.",
         )
         if held_seat:
             _free_seat(session, other_project)
@@ -969,6 +999,8 @@ def promote_waitlist(
             "promoted",
             f"A seat became free on “{project.title}”: the application of "
             f"{_name(student, S.ACCEPTED)} moved from the waitlist to accepted.",
+            to_student=f"A seat became free on “{project.title}”: your application moved from "
+            "the waitlist to accepted. A faculty member will now review the match.",
         )
         session.flush()
         return application
@@ -1166,6 +1198,7 @@ def list_applicants(session: Session, *, actor: User, project_id: int) -> list[A
     wanted = set(project_tags(session, [project_id])[project_id])
     loads = approved_matches(session, student_ids)
     span = _span(project)
+    seat_free = project.filled < project.seats
     applicants = []
     for application, student in rows:
         sid = student.id or 0
@@ -1173,6 +1206,7 @@ def list_applicants(session: Session, *, actor: User, project_id: int) -> list[A
         # A match on this very project is not a competing commitment.
         existing = [c for pid, c in loads.get(sid, []) if pid != project_id]
         name = _name(student, application.status)
+        free = least_free_hours(existing, span, student.weekly_hours)
         applicants.append(
             Applicant(
                 application_id=application.id or 0,
@@ -1185,8 +1219,13 @@ def list_applicants(session: Session, *, actor: User, project_id: int) -> list[A
                 created_at=application.created_at,
                 interests=tuple(own),
                 shared_tags=tuple(name for name in own if name in wanted),
-                least_free_hours=least_free_hours(existing, span, student.weekly_hours),
+                least_free_hours=free,
                 hours_needed=project.student_hours,
+                moves=mentor_moves(
+                    application.status,
+                    seat_free=seat_free,
+                    fits=free + 1e-9 >= project.student_hours,
+                ),
             )
         )
     return applicants

@@ -1,5 +1,5 @@
-"""Command-line tasks: migrate, ensure-key, create-admin, seed, expire, flag-at-risk, backup,
-restore, export, refresh-figures."""
+"""Command-line tasks: migrate, ensure-key, create-admin, seed, remove-demo, expire,
+flag-at-risk, backup, restore, export, refresh-figures."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from core.accounts import create_user
 from core.applications import expire_stale
 from core.backup import BackupError
 from core.db import create_db_engine, write_transaction
+from core.demo import demo_accounts_exist, remove_demo
 from core.errors import DomainError
 from core.migrate import upgrade_to_head
 from core.models import Role, User
@@ -51,6 +52,13 @@ def cmd_create_admin(args: argparse.Namespace) -> int:
             return 1
     engine = _engine()
     with write_transaction(engine) as session:
+        if demo_accounts_exist(session) and not args.keep_demo:
+            print(
+                "Demo accounts with a public password exist. Run `python -m core remove-demo` "
+                "first, or add --keep-demo to keep them (for a demo only); nothing was created.",
+                file=sys.stderr,
+            )
+            return 1
         user = create_user(
             session,
             username=args.username,
@@ -60,6 +68,18 @@ def cmd_create_admin(args: argparse.Namespace) -> int:
             password=password,
         )
         print(f"Created admin {user.username}.")
+    return 0
+
+
+def cmd_remove_demo(_args: argparse.Namespace) -> int:
+    """Delete the demo accounts and everything they own (projects, matches, messages...)."""
+    with write_transaction(_engine()) as session:
+        removed = remove_demo(session)
+    if not removed:
+        print("No demo accounts found; nothing was removed.")
+        return 0
+    rows = ", ".join(f"{table} {count}" for table, count in sorted(removed.items()))
+    print(f"Removed the demo data ({rows}).")
     return 0
 
 
@@ -180,7 +200,12 @@ def build_parser() -> argparse.ArgumentParser:
     admin.add_argument("username")
     admin.add_argument("--email", required=True)
     admin.add_argument("--name", help="display name (defaults to the username)")
+    admin.add_argument(
+        "--keep-demo", action="store_true", help="create it even though demo accounts exist"
+    )
     admin.set_defaults(func=cmd_create_admin)
+    remove = commands.add_parser("remove-demo", help=cmd_remove_demo.__doc__)
+    remove.set_defaults(func=cmd_remove_demo)
     seed = commands.add_parser("seed", help=cmd_seed.__doc__)
     seed.add_argument("profile", choices=["demo", "medium", "large"])
     seed.add_argument("--seed", type=int, default=42, help="random seed of generated profiles")

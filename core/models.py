@@ -22,6 +22,14 @@ class Role(enum.StrEnum):
         return self in (Role.ALUMNI, Role.FACULTY)
 
 
+class Verification(enum.StrEnum):
+    """Whether the program vouches for a self-registered alumni account (others: verified)."""
+
+    VERIFIED = "verified"
+    PENDING = "pending"
+    REFUSED = "refused"
+
+
 class ProjectMode(enum.StrEnum):
     REMOTE = "remote"
     HYBRID = "hybrid"
@@ -92,6 +100,11 @@ class User(SQLModel, table=True):
     blind_review: bool = Field(default=False)
     pseudonym: str = Field(max_length=40)
     graduation_year: int | None = Field(default=None)
+    # Self-registered alumni wait for verification before they can publish.
+    verification: Verification = Field(
+        default=Verification.VERIFIED, sa_type=enum_type(Verification), index=True
+    )
+    verification_note: str | None = Field(default=None, max_length=500)
     created_at: datetime = Field(default_factory=_created, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=_created, sa_type=UTCDateTime)
 
@@ -148,12 +161,18 @@ class LoginAttempt(SQLModel, table=True):
     """One password attempt for an account name, kept for the time-windowed throttle."""
 
     __tablename__ = "login_attempt"
-    __table_args__ = (sa.Index("ix_login_attempt_username_at", "username", "at"),)
+    __table_args__ = (
+        sa.Index("ix_login_attempt_username_at", "username", "at"),
+        sa.Index("ix_login_attempt_client_at", "client", "at"),
+        sa.Index("ix_login_attempt_at", "at"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     username: str = Field(max_length=40)
     at: datetime = Field(default_factory=_created, sa_type=UTCDateTime)
     succeeded: bool = Field(default=False)
+    # The client address as Streamlit (or the proxy in front of it) reported it, if known.
+    client: str | None = Field(default=None, max_length=64)
 
 
 # ---------------------------------------------------------------------------- projects

@@ -18,6 +18,8 @@ KIND_LABELS = {
     "workspace.feedback": "Feedback",
     "account.role": "Role changed",
     "account.active": "Account reactivated",
+    "account.department": "Department changed",
+    "account.locked": "Account locked",
 }
 
 

@@ -154,6 +154,16 @@ def update_profile(
     )
     if problems:
         raise ValidationFailed.from_fields(problems)
+    new_department = (department or "").strip() or None
+    if user.role is Role.FACULTY and new_department != user.department:
+        raise deny(
+            actor,
+            "A faculty member's department decides which matches they approve and export, so "
+            "only an administrator can change it (Admin · Users · Department).",
+            action="user.change_department",
+            entity="user",
+            entity_id=user_id,
+        )
     new_hours = float(weekly_hours)
     if user.role.is_mentor and new_hours < user.weekly_hours:
         today = today or date.today()
@@ -173,7 +183,7 @@ def update_profile(
         "interests": user_interest_names(session, user_id),
     }
     user.display_name = display_name.strip()
-    user.department = (department or "").strip() or None
+    user.department = new_department
     user.weekly_hours = new_hours
     user.blind_review = bool(blind_review)
     interest_names = replace_interests(session, user_id, interests)

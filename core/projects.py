@@ -58,6 +58,7 @@ from core.permissions import deny, ensure_active, ensure_role, is_admin
 from core.tags import get_or_create_tags, normalise_tag, tag_problem
 from core.text import text_problem
 from core.types import utcnow
+from core.verification import publishing_refusal
 
 ENTITY = "project"
 MENTOR_ROLES = (Role.ALUMNI, Role.FACULTY)
@@ -792,6 +793,10 @@ def publish_project(
     project = lock_project(session, project_id)
     _ensure_manages(actor, project, action)
     _ensure_move(project, ProjectStatus.OPEN)
+    owner = session.get(User, project.owner_id)
+    refusal = publishing_refusal(owner) if owner is not None else None
+    if refusal:
+        raise InvalidTransition(refusal)
     problems = _date_problems(project, today or date.today())
     if problems:
         raise ValidationFailed.from_fields(problems)

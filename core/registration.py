@@ -6,15 +6,23 @@ import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from urllib.parse import urlsplit
 
 from sqlmodel import Session, col, select, update
 
 from core import audit
-from core.accounts import account_problems, create_user, revoke_user_sessions, token_digest
+from core.accounts import (
+    account_problems,
+    check_own_password,
+    create_user,
+    revoke_user_sessions,
+    token_digest,
+)
 from core.errors import DomainError, ValidationFailed
-from core.models import AuthSession, FacultyInvite, PasswordReset, Role, User
-from core.passwords import hash_password, is_correct_password, password_problem
+from core.models import AuthSession, FacultyInvite, PasswordReset, Role, User, Verification
+from core.passwords import hash_password, password_problem
 from core.permissions import deny, ensure_active
+from core.settings import Settings, get_settings
 from core.tags import interests_problem, set_user_interests
 from core.text import text_problem
 from core.types import utcnow
@@ -42,6 +50,34 @@ class IssuedLink:
     def url(self, base_url: str, param: str) -> str:
         """Return the full address a person opens to use the link."""
         return f"{base_url.rstrip('/')}/?{param}={self.token}"
+
+
+class LinksUnavailable(DomainError):
+    """BASE_URL is not set and the portal is not opened on this machine: links would be
+    addressed to whatever host a request names (host-header poisoning), so none are made."""
+
+
+LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
+NO_BASE_URL = (
+    "Invite and password links cannot be made: the portal's public address is not set. "
+    "Set BASE_URL (for example https://mentoring.example.edu) in the environment or .env "
+    "and restart the portal. Until then no link is created."
+)
+
+
+def link_base_url(base_url: str, request_url: str | None) -> str:
+    """Return the address links start with: BASE_URL, or this machine's own when unset.
+
+    A request's host is only believed when it is localhost (a demo on this machine);
+    anywhere else an unset BASE_URL raises LinksUnavailable rather than trust the request.
+    """
+    configured = base_url.strip()
+    if configured:
+        return configured.rstrip("/")
+    parts = urlsplit(request_url or "")
+    if parts.scheme in ("http", "https") and (parts.hostname or "") in LOCAL_HOSTS:
+        return f"{parts.scheme}://{parts.netloc}"
+    raise LinksUnavailable(NO_BASE_URL)
 
 
 def new_link_token() -> str:
@@ -123,6 +159,10 @@ def register_account(
         graduation_year=graduation_year if role is Role.ALUMNI else None,
     )
     assert user.id is not None
+    if role is Role.ALUMNI:
+        # Anyone can claim to be an alumna: publishing waits for the program to vouch for her.
+        user.verification = Verification.PENDING
+        session.add(user)
     if interests:
         set_user_interests(session, actor=user, user_id=user.id, names=list(interests))
     audit.record(
@@ -280,7 +320,7 @@ def set_password_with_link(
     """Set a new password through a single-use link and sign the account out everywhere."""
     link, user = find_usable_reset(session, token)
     problems = {
-        "new_password": password_problem(new_password),
+        "new_password": password_problem(new_password, personal=(user.username, user.email)),
         "password_confirmation": _confirmation_problem(new_password, password_confirmation),
     }
     found = {name: problem for name, problem in problems.items() if problem}
@@ -317,6 +357,15 @@ def set_password_with_link(
 # ---------------------------------------------------------------------------- own password
 
 
+@dataclass(frozen=True)
+class PasswordChange:
+    """The outcome of a password change; a refused current password is returned, not raised,
+    so the attempt it counts against the throttle commits with it."""
+
+    revoked: int
+    error: DomainError | None = None
+
+
 def change_own_password(
     session: Session,
     *,
@@ -325,12 +374,15 @@ def change_own_password(
     new_password: str,
     password_confirmation: str | None = None,
     keep_session_id: int | None = None,
-) -> int:
-    """Change the actor's password after checking the current one; end their other sessions.
+    settings: Settings | None = None,
+    client: str | None = None,
+) -> PasswordChange:
+    """Change the actor's password after checking the current one under the login throttle.
 
-    Returns how many other sessions were signed out.
+    The change signs out every other session and voids every unused set-password link.
     """
     action = "user.change_password"
+    settings = settings or get_settings()
     ensure_active(actor, action=action, entity="user", entity_id=actor.id)
     user = session.get(User, actor.id)
     if user is None:
@@ -341,22 +393,19 @@ def change_own_password(
             entity="user",
             entity_id=actor.id,
         )
-    if not is_correct_password(current_password, user.password_hash):
-        raise deny(
-            actor,
-            "Your current password is not correct; the password was not changed.",
-            action=action,
-            entity="user",
-            entity_id=actor.id,
-        )
     problems = {
-        "new_password": password_problem(new_password)
+        "new_password": password_problem(new_password, personal=(user.username, user.email))
         or ("must differ from the current password" if new_password == current_password else None),
         "password_confirmation": _confirmation_problem(new_password, password_confirmation),
     }
     found = {name: problem for name, problem in problems.items() if problem}
     if found:
         raise ValidationFailed.from_fields(found)
+    error = check_own_password(
+        session, actor=user, password=current_password, settings=settings, client=client
+    )
+    if error is not None:
+        return PasswordChange(0, error)
     now = utcnow()
     user.password_hash = hash_password(new_password)
     user.updated_at = now
@@ -368,12 +417,21 @@ def change_own_password(
         others = others.where(col(AuthSession.id) != keep_session_id)
     result = session.exec(others.values(revoked_at=now, revoked_reason="password_change"))
     revoked = int(result.rowcount or 0)
+    voided = session.exec(
+        update(PasswordReset)
+        .where(
+            col(PasswordReset.user_id) == user.id,
+            col(PasswordReset.used_at).is_(None),
+            col(PasswordReset.expires_at) > now,
+        )
+        .values(expires_at=now)
+    )
     audit.record(
         session,
         actor=actor,
         action=action,
         entity="user",
         entity_id=user.id,
-        after={"sessions_revoked": revoked},
+        after={"sessions_revoked": revoked, "links_voided": int(voided.rowcount or 0)},
     )
-    return revoked
+    return PasswordChange(revoked)

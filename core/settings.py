@@ -46,9 +46,14 @@ class Settings(BaseSettings):
     cookie_name: str = "mentoring_auth"
     cookie_lifetime_hours: float = Field(default=12.0, gt=0, le=12)
     session_idle_minutes: float = Field(default=30.0, gt=0)
-    login_max_failures: int = Field(default=5, ge=1)
-    login_window_minutes: float = Field(default=15.0, gt=0)
-    # Public address of the portal, for invite and reset links (else taken from the request).
+    # Failed passwords allowed per account, and per client address (lower, so a guesser
+    # from one address is stopped before the account they guess at is locked), within a
+    # sliding window; a lock lifts by itself when the oldest counted failure leaves it.
+    login_max_failures: int = Field(default=10, ge=1)
+    client_max_failures: int = Field(default=5, ge=1)
+    login_window_minutes: float = Field(default=10.0, gt=0)
+    # Public address of the portal, for invite and reset links; unset, links are only made
+    # when the portal is opened on this machine (localhost), never from a request's host.
     base_url: str = ""
 
     @field_validator("database_url")
@@ -66,6 +71,11 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{self.data_dir / 'mentoring.db'}"
+
+    @property
+    def cookie_secure(self) -> bool:
+        """Return whether the login cookie must be marked Secure (served over HTTPS)."""
+        return self.base_url.strip().lower().startswith("https://")
 
     @property
     def key_file(self) -> Path:

@@ -13,7 +13,7 @@ from core.errors import DomainError
 from core.wording import counted
 from pages.components.auth import signed_in_user
 from pages.components.engine import get_engine
-from pages.components.links import RESET_PARAM, link_url
+from pages.components.links import RESET_PARAM, link_url, links_available
 from pages.components.ui import show_error
 
 PREVIEWED = "admin_import_text"
@@ -87,6 +87,8 @@ def render() -> None:
     accounts = counted(len(preview.rows), "account")
     st.info(f"{accounts} {'is' if len(preview.rows) == 1 else 'are'} ready to import.")
     if not st.button(f"Import {accounts}", type="primary", key="admin_import_go"):
+        return
+    if not links_available():  # imported accounts need their set-password links
         return
     try:
         with write_transaction(engine) as session:

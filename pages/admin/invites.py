@@ -12,7 +12,7 @@ from core.types import utcnow
 from pages.components.actions import act
 from pages.components.auth import signed_in_user
 from pages.components.engine import get_engine
-from pages.components.links import INVITE_PARAM, link_url
+from pages.components.links import INVITE_PARAM, link_url, links_available
 from pages.components.ui import escape_markdown, show_error
 
 
@@ -37,7 +37,7 @@ def render() -> None:
             "Approves matches for every department (program-wide)", key="invite_create_wide"
         )
         submitted = st.form_submit_button("Create invite link", type="primary")
-    if submitted:
+    if submitted and links_available():
         link = act(
             lambda session: admin.create_faculty_invite(
                 session,

@@ -13,10 +13,11 @@ from core.models import Role, User
 from core.wording import counted
 from pages.components.auth import signed_in_user
 from pages.components.engine import get_engine
-from pages.components.links import RESET_PARAM, link_url
+from pages.components.links import RESET_PARAM, link_url, links_available
 from pages.components.ui import escape_markdown, records_table, show_error
 
 RESULT = "admin_users_result"
+CONFIRM_DEACTIVATE = "admin_users_confirm_deactivate"
 PAGE_SIZE = 25
 ALL_ROLES = "All roles"
 
@@ -97,13 +98,42 @@ def _actions(actor: User, target: User) -> None:
                 lambda s: admin.change_role(s, actor=actor, user_id=user_id, role=new_role),
                 lambda _: f"{name} is now {new_role.value}.",
             )
+        dept_col, wide_col, dept_button = st.columns([3, 2, 2], vertical_alignment="bottom")
+        new_department = dept_col.text_input(
+            "Department",
+            value=target.department or "",
+            max_chars=80,
+            key=f"admin_users_department_{user_id}",
+            help="A faculty member approves, exports and sees the dashboard of this department.",
+        )
+        program_wide = wide_col.checkbox(
+            "All departments",
+            value=target.program_wide,
+            key=f"admin_users_program_wide_{user_id}",
+            disabled=target.role is not Role.FACULTY,
+        )
+        if dept_button.button("Set department", key="admin_users_set_department"):
+            _run(
+                lambda s: admin.set_department(
+                    s,
+                    actor=actor,
+                    user_id=user_id,
+                    department=new_department,
+                    program_wide=program_wide,
+                ),
+                lambda user: (
+                    f"{name} now belongs to "
+                    f"{escape_markdown(user.department or 'no department')}"  # type: ignore[attr-defined]
+                    + (" and approves for every department." if user.program_wide else ".")  # type: ignore[attr-defined]
+                ),
+            )
         actions = st.container(horizontal=True)
         if target.is_active:
-            if actions.button("Deactivate", key="admin_users_deactivate"):
-                _run(
-                    lambda s: admin.deactivate_user(s, actor=actor, user_id=user_id),
-                    lambda n: f"{name} was deactivated and signed out of {counted(n, 'session')}.",
-                )
+            actions.button(
+                "Deactivate…",
+                key="admin_users_deactivate",
+                on_click=lambda: st.session_state.update({CONFIRM_DEACTIVATE: user_id}),
+            )
         elif actions.button("Reactivate", key="admin_users_reactivate"):
             _run(
                 lambda s: admin.reactivate_user(s, actor=actor, user_id=user_id),
@@ -114,7 +144,7 @@ def _actions(actor: User, target: User) -> None:
                 lambda s: admin.sign_out_everywhere(s, actor=actor, user_id=user_id),
                 lambda n: f"{name} was signed out of {counted(n, 'session')}.",
             )
-        if actions.button("Create reset link", key="admin_users_reset"):
+        if actions.button("Create reset link", key="admin_users_reset") and links_available():
             _run(
                 lambda s: admin.issue_reset_link(s, actor=actor, user_id=user_id),
                 lambda link: (
@@ -123,6 +153,29 @@ def _actions(actor: User, target: User) -> None:
                 ),
                 link=lambda link: link_url(link, RESET_PARAM),
             )
+        if target.is_active and st.session_state.get(CONFIRM_DEACTIVATE) == user_id:
+            _confirm_deactivation(actor, user_id, name)
+
+
+def _confirm_deactivation(actor: User, user_id: int, name: str) -> None:
+    """Say what deactivating does (projects closed, applications expired) and ask first."""
+    try:
+        with read_session(get_engine()) as session:
+            impact = admin.deactivation_impact(session, actor=actor, user_id=user_id)
+    except DomainError as error:
+        show_error(error)
+        return
+    st.warning(impact.describe(name), icon=":material/warning:")
+    yes, no = st.columns(2)
+    if yes.button("Yes, deactivate", key="admin_users_deactivate_yes", type="primary"):
+        st.session_state.pop(CONFIRM_DEACTIVATE, None)
+        _run(
+            lambda s: admin.deactivate_user(s, actor=actor, user_id=user_id),
+            lambda n: f"{name} was deactivated and signed out of {counted(n, 'session')}.",
+        )
+    if no.button("Keep the account", key="admin_users_deactivate_no"):
+        st.session_state.pop(CONFIRM_DEACTIVATE, None)
+        st.rerun()
 
 
 def _run(

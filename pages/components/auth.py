@@ -7,6 +7,7 @@ session is checked on every rerun, so logout, idle time or an admin revocation r
 
 from __future__ import annotations
 
+import ipaddress
 import secrets
 from collections.abc import Callable
 from datetime import datetime, timedelta
@@ -38,6 +39,31 @@ PENDING_COOKIE = "auth_pending_cookie"
 def request_logout() -> None:
     """Ask the next run to log out (used as a button callback)."""
     st.session_state[LOGOUT_REQUESTED] = True
+
+
+def client_address() -> str | None:
+    """Return the browser's address: the proxy's X-Forwarded-For when a local proxy sent it.
+
+    A forwarded address is believed only from a proxy on this machine or network (the one in
+    deploy/ appends the real address last); a browser's own header is never taken.
+    """
+    direct = st.context.ip_address
+    forwarded = st.context.headers.get("X-Forwarded-For") or ""
+    direct = direct if isinstance(direct, str) else None  # not a real browser (AppTest)
+    forwarded = forwarded if isinstance(forwarded, str) else ""
+    if forwarded and (direct is None or _is_local(direct)):
+        last = forwarded.split(",")[-1].strip()
+        if last:
+            return last[:64]
+    return direct[:64] if direct else None
+
+
+def _is_local(address: str) -> bool:
+    try:
+        parsed = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return parsed.is_loopback or parsed.is_private
 
 
 def signed_in_user() -> User:
@@ -173,7 +199,13 @@ class LoginGate:
                 method="set",
                 cookie=self.settings.cookie_name,
                 value=pending["value"],
-                options={"path": "/", "expires": pending["expires"], "sameSite": "strict"},
+                options={
+                    "path": "/",
+                    "expires": pending["expires"],
+                    "sameSite": "strict",
+                    # Secure whenever the portal is served over HTTPS (BASE_URL).
+                    "secure": self.settings.cookie_secure,
+                },
                 key=pending["key"],
                 default=False,
             )
@@ -196,7 +228,11 @@ class LoginGate:
     def _check_credentials(self, username: str, password: str) -> bool:
         with write_transaction(self.engine) as session:
             result = attempt_login(
-                session, username=username, password=password, settings=self.settings
+                session,
+                username=username,
+                password=password,
+                settings=self.settings,
+                client=client_address(),
             )
         if result.user is None:
             st.session_state[MESSAGE] = result.error.message if result.error else "Login failed."

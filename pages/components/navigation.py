@@ -66,6 +66,13 @@ SCREENS: tuple[Screen, ...] = (
         "pages.faculty.approvals", "Approval queue", "approvals", ":material/approval:", APPROVERS
     ),
     Screen(
+        "pages.faculty.verify_alumni",
+        "Verify alumni",
+        "verify-alumni",
+        ":material/verified_user:",
+        APPROVERS,
+    ),
+    Screen(
         "pages.faculty.dashboard",
         "Program dashboard",
         "dashboard",

@@ -119,6 +119,9 @@ def show_flash() -> None:
     level, text = kept
     shown = escape_markdown(text)
     if level == "success":
+        # The page keeps its scroll position after a rerun, so the message at the top can be
+        # out of view: a toast shows the outcome where the person is looking as well.
+        st.toast(shown, icon=":material/check_circle:")
         st.success(shown, icon=":material/check_circle:")
     elif level == "warning":
         st.warning(shown)

@@ -29,7 +29,11 @@ from pages.components.ui import escape_markdown, show_error
 
 NOTICE = "visitor_notice"
 ROLE_LABELS = {Role.STUDENT: "Student", Role.ALUMNI: "Alumna / alumnus"}
-PASSWORD_HELP = "At least 12 characters and at most 72 bytes (about 72 plain letters)."
+PASSWORD_HELP = (
+    "At least 12 characters and at most 72 bytes (about 72 plain letters). No rules about "
+    "digits or symbols, but common or leaked passwords, repeats and runs (aaaa, 1234, qwerty) "
+    "and your username or e-mail are refused: a few unrelated words work well."
+)
 
 
 def render_visitor_screen(engine: Engine) -> bool:

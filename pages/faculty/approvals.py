@@ -118,7 +118,18 @@ def _finish(outcomes: list[tuple[ItemResult, str]]) -> None:
 
 
 def _show_results() -> None:
-    for ok, text in st.session_state.pop(RESULTS, []):
+    results = st.session_state.pop(RESULTS, [])
+    if results:
+        # The outcome also shows where the person is looking (the page keeps its scroll).
+        done = sum(ok for ok, _ in results)
+        failed = len(results) - done
+        summary = " · ".join(
+            part
+            for part in (f"{done} done" if done else "", f"{failed} not done" if failed else "")
+            if part
+        )
+        st.toast(summary, icon=":material/check_circle:" if not failed else ":material/block:")
+    for ok, text in results:
         if ok:
             st.success(escape_markdown(text), icon=":material/check_circle:")
         else:

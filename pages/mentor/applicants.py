@@ -8,10 +8,8 @@ from sqlmodel import Session
 
 from core.applications import (
     UNDECIDED_STATUSES,
-    Actor,
     Applicant,
     accept,
-    can_move,
     decline,
     list_applicants,
     waitlist,
@@ -218,9 +216,10 @@ def _fit(applicant: Applicant) -> str:
 
 
 def _actions(user: User, applicant: Applicant) -> None:
-    can_accept = can_move(applicant.status, ApplicationStatus.ACCEPTED, Actor.MENTOR)
-    can_waitlist = can_move(applicant.status, ApplicationStatus.WAITLISTED, Actor.MENTOR)
-    can_decline = can_move(applicant.status, ApplicationStatus.DECLINED, Actor.MENTOR)
+    # Core offers only the moves allowed now (a free seat, hours that fit).
+    can_accept = ApplicationStatus.ACCEPTED in applicant.moves
+    can_waitlist = ApplicationStatus.WAITLISTED in applicant.moves
+    can_decline = ApplicationStatus.DECLINED in applicant.moves
     if not (can_accept or can_waitlist or can_decline):
         return
     number = applicant.application_id

@@ -47,6 +47,7 @@ from core.projects import (
     update_project,
 )
 from core.tags import list_tags
+from core.verification import publishing_refusal
 from core.wording import MODE_LABELS, counted
 from pages.components.actions import act
 from pages.components.auth import signed_in_user
@@ -114,6 +115,9 @@ def render() -> None:
 def _project_list(user: User) -> None:
     st.title("My projects")
     show_flash()
+    waiting = publishing_refusal(user)
+    if waiting:
+        st.info(escape_markdown(waiting), icon=":material/hourglass_top:")
     with read_session(get_engine()) as session:
         rows = list_my_projects(session, actor=user)
     link(MY_PROJECTS, "New project", params={PROJECT_PARAM: NEW}, icon=":material/add_circle:")

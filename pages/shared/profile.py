@@ -11,7 +11,7 @@ from core.profiles import update_profile
 from core.registration import change_own_password
 from core.tags import list_tags, user_interest_names
 from core.wording import counted
-from pages.components.auth import SESSION_ID, signed_in_user
+from pages.components.auth import SESSION_ID, client_address, signed_in_user
 from pages.components.engine import get_engine
 from pages.components.ui import show_error
 from pages.components.visitor import PASSWORD_HELP
@@ -58,9 +58,24 @@ def _profile_form(user: User) -> None:
             key="profile_email",
             help="Shown only to your partner in an approved match. An administrator can change it.",
         )
+        is_faculty = user.role is Role.FACULTY
         department = st.text_input(
-            "Department", value=user.department or "", key="profile_department", max_chars=80
+            "Department",
+            value=("All departments" if user.program_wide else user.department or "")
+            if is_faculty
+            else user.department or "",
+            key="profile_department",
+            max_chars=80,
+            disabled=is_faculty,
+            help=(
+                "Decides which matches you approve and export; set by your invite. Ask an "
+                "administrator to change it."
+                if is_faculty
+                else None
+            ),
         )
+        if is_faculty:
+            department = user.department or ""
         interests = st.multiselect(
             "Interests",
             options,
@@ -121,17 +136,22 @@ def _password_form(user: User) -> None:
         return
     try:
         with write_transaction(get_engine()) as session:
-            revoked = change_own_password(
+            change = change_own_password(
                 session,
                 actor=user,
                 current_password=current,
                 new_password=new,
                 password_confirmation=confirmation,
                 keep_session_id=st.session_state.get(SESSION_ID),
+                client=client_address(),
             )
     except DomainError as error:
         show_error(error)
         return
+    if change.error is not None:
+        show_error(change.error)
+        return
+    revoked = change.revoked
     verb = "was" if revoked == 1 else "were"
     others = f" {counted(revoked, 'other session')} {verb} signed out." if revoked else ""
     st.success(f"Your password was changed.{others}", icon=":material/check_circle:")

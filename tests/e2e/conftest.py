@@ -67,6 +67,7 @@ def serve(database_url: str, folder: Path, *options: str) -> Iterator[Server]:
         "BCRYPT_ROUNDS": "4",
         # A short throttle window so a test can wait it out.
         "LOGIN_WINDOW_MINUTES": "0.1",
+        "LOGIN_MAX_FAILURES": "5",  # the account limit the throttle test counts to
     }
     log = folder / f"streamlit-{port}.log"
     with log.open("wb") as out:

@@ -3,12 +3,23 @@
 from __future__ import annotations
 
 import pytest
-from sqlmodel import select
+from sqlmodel import col, select
 
 from core.accounts import find_user_by_username
 from core.admin import create_faculty_invite, issue_reset_link
 from core.db import read_session, write_transaction
-from core.models import AuditEntry, AuthSession, Role, User
+from core.models import (
+    Application,
+    ApplicationStatus,
+    AuditEntry,
+    AuthSession,
+    FacultyInvite,
+    Notification,
+    Project,
+    ProjectStatus,
+    Role,
+    User,
+)
 from core.seed import DEMO_PASSWORD
 from core.tags import user_interest_names
 from tests.pages.conftest import log_in, new_app
@@ -257,7 +268,10 @@ def test_admin_users_search_deactivate_and_reset_link(logged_in, app_env):
     fill(at, admin_users_search="demo-student2")
     at.run()
     assert "1 account · page 1 of 1" in texts(at)
-    at = submit(at, "Deactivate")
+    at = submit(at, "Deactivate…")
+    assert "will be signed out everywhere" in texts(at)
+    assert "demo-student2 was deactivated" not in texts(at)  # nothing happens before yes
+    at = submit(at, "Yes, deactivate")
     assert "demo-student2 was deactivated" in texts(at)
     at = submit(at, "Reactivate")
     assert "can log in again" in texts(at)
@@ -270,6 +284,45 @@ def test_admin_users_search_deactivate_and_reset_link(logged_in, app_env):
     with read_session(app_env) as session:
         user = find_user_by_username(session, "demo-student2")
     assert user.role is Role.ALUMNI and user.is_active
+
+
+def test_deactivating_a_mentor_says_what_happens_and_closes_their_projects(logged_in, app_env):
+    at = open_screen(logged_in("demo-admin"), "admin-users")
+    fill(at, admin_users_search="demo-alumni")
+    at.run()
+    at = submit(at, "Deactivate…")
+    shown = texts(at)
+    assert "open project" in shown and "will close" in shown, shown
+    assert "will expire, and each student is told why" in shown, shown
+    at = submit(at, "Keep the account")
+    with read_session(app_env) as session:
+        assert find_user_by_username(session, "demo-alumni").is_active
+    at = submit(at, "Deactivate…")
+    at = submit(at, "Yes, deactivate")
+    assert "demo-alumni was deactivated" in texts(at)
+    with read_session(app_env) as session:
+        mentor = find_user_by_username(session, "demo-alumni")
+        projects = session.exec(select(Project).where(Project.owner_id == mentor.id)).all()
+        assert ProjectStatus.OPEN not in {p.status for p in projects}
+        waiting = session.exec(
+            select(Application).where(
+                col(Application.project_id).in_([p.id for p in projects]),
+                col(Application.status).in_(
+                    [
+                        ApplicationStatus.SUBMITTED,
+                        ApplicationStatus.WAITLISTED,
+                        ApplicationStatus.ACCEPTED,
+                    ]
+                ),
+            )
+        ).all()
+        assert waiting == []
+        told = session.exec(
+            select(Notification.text).where(
+                col(Notification.text).contains("no longer available on the portal")
+            )
+        ).all()
+    assert told, "each student whose application expired is told why"
 
 
 def test_admin_invites_show_a_full_link(logged_in):
@@ -311,3 +364,50 @@ def test_admin_audit_log_filters(logged_in, app_env):
     assert "login.failed" in set(frame["Action"])
     with read_session(app_env) as session:
         assert session.exec(select(AuditEntry)).first() is not None
+
+
+def test_without_base_url_an_admin_is_told_and_no_invite_is_made_for_a_foreign_host(
+    logged_in, app_env, monkeypatch
+):
+    from pages.components import links
+
+    monkeypatch.delenv("BASE_URL", raising=False)
+    monkeypatch.setattr(links, "FALLBACK_URL", "https://attacker.example.com")
+    at = open_screen(logged_in("demo-admin"), "admin-invites")
+    fill(at, invite_create_email="dean@example.edu", invite_create_department="Physics")
+    at = submit(at, "Create invite link")
+    assert "Set BASE_URL" in " ".join(error.value for error in at.error)
+    assert not at.code
+    with read_session(app_env) as session:
+        assert session.exec(select(FacultyInvite)).all() == []
+
+
+def test_faculty_see_their_department_as_set_by_an_admin_who_can_change_it(logged_in, app_env):
+    at = open_screen(logged_in("demo-faculty"), "profile")
+    department = widget(at, "text_input", "profile_department")
+    assert department.disabled and "administrator" in department.help
+    at = open_screen(logged_in("demo-admin"), "admin-users")
+    fill(at, admin_users_search="demo-faculty")
+    at.run()
+    with read_session(app_env) as session:
+        faculty_id = find_user_by_username(session, "demo-faculty").id
+    widget(at, "text_input", f"admin_users_department_{faculty_id}").input("Physics")
+    at = submit(at, "Set department")
+    assert "demo-faculty now belongs to Physics" in texts(at)
+    with read_session(app_env) as session:
+        assert find_user_by_username(session, "demo-faculty").department == "Physics"
+
+
+def test_every_screen_says_demo_data_while_demo_accounts_exist(app_env):
+    at = new_app().run()
+    assert "Demo data" in " ".join(warning.value for warning in at.warning)
+    at = log_in(at, "demo-student")
+    assert "Demo data" in " ".join(warning.value for warning in at.warning)
+    from core.demo import remove_demo
+    from pages.components.engine import _demo_data_present
+
+    with write_transaction(app_env) as session:
+        remove_demo(session)
+    _demo_data_present.clear()
+    fresh = new_app().run()
+    assert "Demo data" not in " ".join(warning.value for warning in fresh.warning)

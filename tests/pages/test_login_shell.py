@@ -8,6 +8,7 @@ from sqlmodel import select
 from core.db import read_session, write_transaction
 from core.models import AuditEntry, AuthSession
 from core.notifications import count_unread, notify
+from core.settings import Settings
 from tests.pages.conftest import log_in, new_app
 
 ROLE_OF = {
@@ -67,9 +68,9 @@ def test_an_over_long_password_is_refused_without_a_crash(app_env):
     assert "Username or password is incorrect." in texts(at)
 
 
-def test_the_sixth_bad_password_is_throttled(app_env):
+def test_a_password_past_the_accounts_failure_limit_is_throttled(app_env):
     at = new_app().run()
-    for _ in range(5):
+    for _ in range(Settings.model_fields["login_max_failures"].default):
         at = log_in(at, "demo-student", "wrong password 123")
     at = log_in(at, "demo-student", "mentoring-demo-2026")
     assert "Too many failed attempts" in texts(at)

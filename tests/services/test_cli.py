@@ -118,3 +118,41 @@ def test_flag_at_risk_notifies_silent_matches_once_and_says_how_many(tmp_path):
     engine.dispose()
     people = [person.id for p in silent for person in (p.student, p.mentor)]
     assert flagged == sorted(people)
+
+
+def test_create_admin_refuses_while_demo_accounts_exist_unless_told_to_keep_them(tmp_path):
+    run_cli(tmp_path, "migrate")
+    run_cli(tmp_path, "seed", "demo")
+    args = ("create-admin", "chief", "--email", "chief@example.edu")
+    refused = run_cli(tmp_path, *args, ADMIN_PASSWORD="a very long admin password")
+    assert refused.returncode == 1 and "remove-demo" in refused.stderr
+    assert "chief" not in [user.username for user in users(tmp_path)]
+    kept = run_cli(tmp_path, *args, "--keep-demo", ADMIN_PASSWORD="a very long admin password")
+    assert kept.returncode == 0, kept.stderr
+
+
+def test_remove_demo_leaves_only_real_accounts_and_then_create_admin_works(tmp_path):
+    run_cli(tmp_path, "migrate")
+    run_cli(tmp_path, "seed", "demo")
+    removed = run_cli(tmp_path, "remove-demo")
+    assert removed.returncode == 0 and "Removed the demo data" in removed.stdout
+    assert users(tmp_path) == []
+    created = run_cli(
+        tmp_path,
+        "create-admin",
+        "chief",
+        "--email",
+        "chief@example.edu",
+        ADMIN_PASSWORD="a very long admin password",
+    )
+    assert created.returncode == 0, created.stderr
+
+
+def test_create_admin_refuses_a_guessable_password_or_one_with_the_username(tmp_path):
+    run_cli(tmp_path, "migrate")
+    for password, reason in [("passwordpassword", "repeats"), ("chief-of-staff-1", "username")]:
+        result = run_cli(
+            tmp_path, "create-admin", "chief", "--email", "c@example.edu", ADMIN_PASSWORD=password
+        )
+        assert result.returncode == 1 and reason in result.stderr
+    assert users(tmp_path) == []

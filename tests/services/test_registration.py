@@ -10,7 +10,7 @@ from sqlmodel import select
 from core.accounts import attempt_login, create_user, start_session
 from core.admin import create_faculty_invite, deactivate_user, issue_reset_link
 from core.db import read_session, write_transaction
-from core.errors import PermissionDenied, ValidationFailed
+from core.errors import InvalidCredentials, LoginThrottled, ValidationFailed
 from core.models import AuditEntry, AuthSession, FacultyInvite, PasswordReset, Role, User
 from core.registration import (
     LinkNotUsable,
@@ -296,10 +296,16 @@ def test_expired_superseded_and_deactivated_reset_links_are_refused(engine, admi
 
 
 def test_changing_the_password_needs_the_current_one_and_is_audited(engine, student):
-    with pytest.raises(PermissionDenied), write_transaction(engine) as session:
-        change_own_password(
-            session, actor=student, current_password="wrong password!", new_password=NEW_PASSWORD
+    with write_transaction(engine) as session:
+        change = change_own_password(
+            session,
+            actor=student,
+            current_password="wrong password!",
+            new_password=NEW_PASSWORD,
+            settings=SETTINGS,
         )
+    assert isinstance(change.error, InvalidCredentials)
+    assert "current password is not correct" in change.error.message
     with read_session(engine) as session:
         refusal = session.exec(
             select(AuditEntry).where(AuditEntry.action == "user.change_password")
@@ -308,10 +314,50 @@ def test_changing_the_password_needs_the_current_one_and_is_audited(engine, stud
     assert _can_log_in(engine, "stu.dent", PASSWORD)
 
 
+def test_guessing_the_current_password_is_throttled_like_a_login(engine, student):
+    settings = Settings(cookie_key="", login_max_failures=5, client_max_failures=5)
+    for number in range(5):
+        with write_transaction(engine) as session:
+            change = change_own_password(
+                session,
+                actor=student,
+                current_password=f"wrong guess {number}",
+                new_password=NEW_PASSWORD,
+                settings=settings,
+            )
+        assert isinstance(change.error, InvalidCredentials)
+    with write_transaction(engine) as session:
+        change = change_own_password(
+            session,
+            actor=student,
+            current_password=PASSWORD,
+            new_password=NEW_PASSWORD,
+            settings=settings,
+        )
+    assert isinstance(change.error, LoginThrottled)
+
+
+def test_a_password_change_voids_every_outstanding_reset_link(engine, admin, student):
+    with write_transaction(engine) as session:
+        link = issue_reset_link(session, actor=admin, user_id=student.id)
+    with write_transaction(engine) as session:
+        change = change_own_password(
+            session,
+            actor=student,
+            current_password=PASSWORD,
+            new_password=NEW_PASSWORD,
+            password_confirmation=NEW_PASSWORD,
+        )
+    assert change.error is None
+    with pytest.raises(LinkNotUsable), write_transaction(engine) as session:
+        set_password_with_link(session, token=link.token, new_password="attacker's choice 99")
+    assert _can_log_in(engine, "stu.dent", NEW_PASSWORD)
+
+
 def test_changing_the_password_keeps_this_session_and_ends_the_others(engine, student):
     current, *others = _sessions(engine, student, 3)
     with write_transaction(engine) as session:
-        revoked = change_own_password(
+        change = change_own_password(
             session,
             actor=student,
             current_password=PASSWORD,
@@ -319,7 +365,7 @@ def test_changing_the_password_keeps_this_session_and_ends_the_others(engine, st
             password_confirmation=NEW_PASSWORD,
             keep_session_id=current,
         )
-    assert revoked == 2
+    assert change.revoked == 2
     assert _live_sessions(engine, student.id) == [current]
     assert _can_log_in(engine, "stu.dent", NEW_PASSWORD)
 
@@ -329,6 +375,8 @@ def test_changing_the_password_keeps_this_session_and_ends_the_others(engine, st
     [
         ("short", "short", "new_password"),
         (PASSWORD, PASSWORD, "new_password"),
+        ("passwordpassword", "passwordpassword", "new_password"),
+        ("stu.dent is my name", "stu.dent is my name", "new_password"),
         (NEW_PASSWORD, "different", "password_confirmation"),
     ],
 )

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from core.applications import TRANSITIONS, Actor, allowed_actors, can_move, transition_refusal
+from core.applications import (
+    TRANSITIONS,
+    Actor,
+    allowed_actors,
+    can_move,
+    mentor_moves,
+    transition_refusal,
+)
 from core.models import ApplicationStatus as S
 
 A = Actor
@@ -22,7 +29,7 @@ ALLOWED = [
     (S.ACCEPTED, S.WITHDRAWN, {A.STUDENT, A.SYSTEM}),
     (S.SUBMITTED, S.EXPIRED, {A.SYSTEM}),
     (S.WAITLISTED, S.EXPIRED, {A.SYSTEM}),
-    (S.ACCEPTED, S.EXPIRED, {A.SYSTEM}),  # only when the project is cancelled
+    (S.ACCEPTED, S.EXPIRED, {A.SYSTEM}),  # cancelled project, or its mentor left
     (S.APPROVED, S.COMPLETED, {A.MENTOR}),
     (S.APPROVED, S.ENDED_EARLY, {A.STUDENT, A.MENTOR, A.SYSTEM}),  # the system: cancelled
 ]
@@ -85,3 +92,19 @@ def test_refusal_names_both_states_in_words():
     assert transition_refusal(S.ENDED_EARLY, S.COMPLETED) == (
         "This application is ended early, so it cannot be marked completed."
     )
+
+
+@pytest.mark.parametrize(
+    ("status", "seat_free", "fits", "offered"),
+    [
+        (S.SUBMITTED, True, True, (S.ACCEPTED, S.WAITLISTED, S.DECLINED)),
+        (S.SUBMITTED, False, True, (S.WAITLISTED, S.DECLINED)),
+        (S.SUBMITTED, True, False, (S.WAITLISTED, S.DECLINED)),
+        (S.WAITLISTED, True, True, (S.ACCEPTED,)),
+        (S.WAITLISTED, False, True, ()),
+        (S.ACCEPTED, True, True, ()),
+        (S.APPROVED, True, True, ()),
+    ],
+)
+def test_a_mentor_is_offered_only_the_moves_allowed_now(status, seat_free, fits, offered):
+    assert mentor_moves(status, seat_free=seat_free, fits=fits) == offered

@@ -1,0 +1,112 @@
+"""Verify alumni: self-registered alumni waiting for the program to vouch for them."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import streamlit as st
+from sqlmodel import Session
+
+from core.db import read_session, run_in_transaction
+from core.errors import DomainError
+from core.models import User
+from core.verification import Claim, refuse_alumni, verification_queue, verify_alumni, verify_many
+from core.wording import counted
+from pages.components.auth import signed_in_user
+from pages.components.engine import get_engine
+from pages.components.ui import escape_markdown, flash, show_error, small
+
+PICK = "va_pick_"
+REFUSING = "va_refusing"
+
+
+def render() -> None:
+    """List the claims oldest first; verify, refuse with a reason, or verify a selection."""
+    user = signed_in_user()
+    st.title("Verify alumni")
+    st.caption(
+        "People who registered as alumni can fill their profile and draft projects; they can "
+        "publish once you verify them. Check the claimed department and graduation year "
+        "(for example against the alumni office's records). Refusing needs a reason, which "
+        "they read."
+    )
+    try:
+        with read_session(get_engine()) as session:
+            claims = verification_queue(session, actor=user)
+    except DomainError as error:
+        show_error(error)
+        return
+    if not claims:
+        st.success("Nobody is waiting for verification.")
+        return
+    st.markdown(f"**{counted(len(claims), 'account')}** waiting, oldest first.")
+    chosen = [c.user_id for c in claims if st.session_state.get(f"{PICK}{c.user_id}")]
+    if st.button(
+        f"Verify selected ({len(chosen)})",
+        key="va_bulk",
+        disabled=not chosen,
+        icon=":material/done_all:",
+    ):
+        _act(
+            lambda s: verify_many(s, actor=user, user_ids=chosen),
+            f"Verified {counted(len(chosen), 'account')}; each was told.",
+        )
+    for claim in claims:
+        _card(user, claim)
+
+
+def _card(user: User, claim: Claim) -> None:
+    year = f"class of {claim.graduation_year}" if claim.graduation_year else "no graduation year"
+    st.divider()
+    st.markdown(
+        f"#### {escape_markdown(claim.display_name)}\n"
+        + small(
+            f"{escape_markdown(claim.username)} · {escape_markdown(claim.email)} · "
+            f"{escape_markdown(claim.department or 'no department')} · {year} · "
+            f"registered {claim.registered_at:%d %b %Y}"
+        )
+    )
+    buttons = st.container(horizontal=True)
+    if buttons.button("Verify", key=f"va_verify_{claim.user_id}", type="primary"):
+        _act(
+            lambda s: verify_alumni(s, actor=user, user_id=claim.user_id),
+            f"Verified {claim.display_name}; they can publish now and were told.",
+        )
+    buttons.button(
+        "Refuse…",
+        key=f"va_refuse_{claim.user_id}",
+        on_click=lambda: st.session_state.update({REFUSING: claim.user_id}),
+    )
+    buttons.checkbox("Select", key=f"{PICK}{claim.user_id}")
+    if st.session_state.get(REFUSING) == claim.user_id:
+        _refuse_form(user, claim)
+
+
+def _refuse_form(user: User, claim: Claim) -> None:
+    with st.form(f"va_form_{claim.user_id}", enter_to_submit=False):
+        reason = st.text_area(
+            "Reason (required; they read it)", key=f"va_reason_{claim.user_id}", max_chars=500
+        )
+        row = st.container(horizontal=True)
+        confirmed = row.form_submit_button("Refuse verification", type="primary")
+        cancelled = row.form_submit_button("Cancel")
+    if cancelled:
+        st.session_state.pop(REFUSING, None)
+        st.rerun()
+    if confirmed:
+        _act(
+            lambda s: refuse_alumni(s, actor=user, user_id=claim.user_id, reason=reason),
+            f"Refused to verify {claim.display_name}; they were told why.",
+        )
+
+
+def _act(work: Callable[[Session], object], success: str) -> None:
+    """Run one write; on success keep the outcome for the next run (shown as a toast too)."""
+    try:
+        run_in_transaction(get_engine(), work)
+    except DomainError as error:
+        show_error(error)
+        return
+    st.session_state.pop(REFUSING, None)
+    flash("success", success)
+    st.rerun()
