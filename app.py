@@ -32,10 +32,8 @@ def _pages(screens: list[Screen]) -> dict[str, st.Page]:
 
 
 def _menu(user: User, pages: dict[str, st.Page], unread: int, messages: int) -> None:
-    # Drawn here rather than by st.navigation(position="sidebar"), which would be cheaper per
-    # rerun: that menu needs client.showSidebarNavigation on, and then the first session of a
-    # fresh process shows Streamlit's listing of the pages/ folder (module names) for a second
-    # or so, until the router's own st.navigation call replaces it.
+    # Drawn here (st.navigation runs with position="hidden") for the badges in the labels and
+    # the user's name and logout button beside the links.
     shown = menu_paths(user.role)
     with st.sidebar:
         st.markdown(

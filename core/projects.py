@@ -25,6 +25,7 @@ from core.commitment import (
     describe_mentor_overrun,
     describe_student_overrun,
     first_overrun,
+    occupied_weeks,
     project_end,
     week_start,
     weekly_load,
@@ -343,17 +344,18 @@ def _hidden(actor: User, project: Project, action: str) -> ProjectNotVisible:
 
 
 def _can_see(actor: User, project: Project) -> bool:
-    return project.status is not ProjectStatus.DRAFT or _manages(actor, project)
+    return project.status is not ProjectStatus.DRAFT or can_manage(actor, project)
 
 
-def _manages(actor: User, project: Project) -> bool:
+def can_manage(actor: User, project: Project) -> bool:
+    """Return whether the actor may edit and move the project: its mentor or an administrator."""
     return actor.id == project.owner_id or is_admin(actor)
 
 
 def _ensure_manages(actor: User, project: Project, action: str) -> None:
     """Refuse unless the actor (active) is the project's mentor or an administrator."""
     ensure_active(actor, action=action, entity=ENTITY, entity_id=project.id)
-    if _manages(actor, project):
+    if can_manage(actor, project):
         return
     if not _can_see(actor, project):
         raise _hidden(actor, project, action)
@@ -603,6 +605,68 @@ def check_mentor_budget(
         last_day=last_day,
     )
     return first_overrun(existing, project_commitment, mentor.weekly_hours)
+
+
+# Weeks shown either side of a project's own weeks in the budget preview.
+PREVIEW_MARGIN_WEEKS = 2
+
+
+@dataclass(frozen=True)
+class BudgetPreview:
+    """A mentor's weekly load with one project's hours and dates, against their weekly budget."""
+
+    weeks: list[date]  # Mondays: the project's weeks and a margin either side
+    committed: dict[date, float]  # hours per week from the mentor's other live projects
+    adding: dict[date, float]  # this project's hours in each of its weeks
+    budget: float  # the mentor's weekly budget
+    overrun: Overrun | None  # the first week publishing or saving would be refused for
+
+    @property
+    def peak(self) -> float:
+        """Return the busiest of the project's weeks, with the project counted."""
+        return max((self.committed.get(w, 0.0) + h for w, h in self.adding.items()), default=0.0)
+
+
+def budget_preview(
+    session: Session,
+    *,
+    actor: User,
+    start: date,
+    duration_weeks: int,
+    mentor_hours: float,
+    project_id: int | None = None,
+) -> BudgetPreview:
+    """Return the load-vs-budget preview of a new draft or of an edit to `project_id`.
+
+    The load is the project's mentor's (the actor's, for a new draft): an administrator editing
+    someone's project sees that mentor's budget, as the check on publishing and saving uses.
+    """
+    action = "project.preview"
+    if project_id is None:
+        ensure_role(actor, MENTOR_ROLES, action=action, entity=ENTITY)
+        mentor: User | None = actor
+    else:
+        project = session.get(Project, project_id)
+        if project is None:
+            raise NotFound("That project does not exist.")
+        _ensure_manages(actor, project, action)
+        mentor = session.get(User, project.owner_id)
+    assert mentor is not None and mentor.id is not None
+    commitment = Commitment(start, project_end(start, duration_weeks), mentor_hours)
+    margin = timedelta(weeks=PREVIEW_MARGIN_WEEKS)
+    weeks = occupied_weeks(commitment.start - margin, commitment.end + margin)
+    others = mentor_weekly_load(
+        session, mentor_id=mentor.id, weeks=weeks, exclude_project_id=project_id
+    )
+    return BudgetPreview(
+        weeks=weeks,
+        committed=others,
+        adding={monday: mentor_hours for monday in commitment.weeks},
+        budget=mentor.weekly_hours,
+        overrun=check_mentor_budget(
+            session, mentor=mentor, project_commitment=commitment, exclude_project_id=project_id
+        ),
+    )
 
 
 # ---------------------------------------------------------------------------- services

@@ -96,6 +96,10 @@ class MilestoneView:
     verified_at: datetime | None
     note: str | None
     overdue: bool
+    # What the viewer may do with it now (the services' own rules, see can_move_milestone).
+    can_mark_done: bool = False
+    can_verify: bool = False
+    can_reopen: bool = False
 
 
 @dataclass(frozen=True)
@@ -107,6 +111,9 @@ class SessionView:
     minutes: int
     summary: str
     confirmed_at: datetime | None
+    # The viewer may confirm it (the other party), or edit and delete it (its author).
+    can_confirm: bool = False
+    can_change: bool = False
 
     @property
     def confirmed(self) -> bool:
@@ -134,6 +141,10 @@ class WorkspaceView:
     progress: float
     at_risk: bool
     last_session_on: date | None
+    # Whether the viewer may log a session now, and the dates one may be held on.
+    can_log_session: bool = False
+    log_from: date | None = None
+    log_until: date | None = None
 
 
 @dataclass(frozen=True)
@@ -289,6 +300,47 @@ def is_overdue(status: MilestoneStatus, due_date: date, today: date) -> bool:
     return status is not MilestoneStatus.VERIFIED and due_date < today
 
 
+def last_session_day(today: date) -> date:
+    """Return the latest day a session may be logged for: tomorrow (a meeting set for the
+    morning may be logged the evening before)."""
+    return today + timedelta(days=1)
+
+
+def can_log_session(status: S, start_date: date, today: date) -> bool:
+    """Return whether a session may be logged on a match now (running, started by tomorrow)."""
+    return status is S.APPROVED and start_date <= last_session_day(today)
+
+
+def session_rights(
+    viewer_id: int | None, status: S, author_id: int, confirmed: bool
+) -> tuple[bool, bool]:
+    """Return (may confirm, may edit or delete) a session, as the session services decide.
+
+    A running match's unconfirmed session is confirmed by the other party and changed only by
+    its author; the viewer is one of the match's two parties.
+    """
+    open_ = status is S.APPROVED and not confirmed
+    return open_ and viewer_id != author_id, open_ and viewer_id == author_id
+
+
+def milestone_rights(
+    viewer_id: int | None, status: S, student_id: int, mentor_id: int, milestone: MilestoneStatus
+) -> tuple[bool, bool, bool]:
+    """Return (may mark done, may verify, may reopen) a milestone, as the services decide.
+
+    While the match runs, the student marks a milestone to do as done; the mentor verifies a
+    done one and reopens a done or verified one.
+    """
+    if status is not S.APPROVED:
+        return False, False, False
+    student, mentor = viewer_id == student_id, viewer_id == mentor_id
+    return (
+        student and milestone is MilestoneStatus.TODO,
+        mentor and milestone is MilestoneStatus.DONE,
+        mentor and milestone is not MilestoneStatus.TODO,
+    )
+
+
 def at_risk_since(start_date: date, approved_on: date, last_session_on: date | None) -> date:
     """Return the day from which a match's silence is counted (its latest sign of life)."""
     return max([start_date, approved_on, *([last_session_on] if last_session_on else [])])
@@ -396,6 +448,43 @@ def _workspace_view(
     confirmed_minutes = sum(s.minutes for s in sessions if s.confirmed_at is not None)
     last = max((s.held_on for s in sessions), default=None)
     since = at_risk_since(project.start_date, _approved_on(application), last)
+    viewer = actor.id
+
+    def milestone_view(m: MatchMilestone) -> MilestoneView:
+        done, verify, reopen = milestone_rights(
+            viewer, application.status, match.student_id, match.mentor_id, m.status
+        )
+        return MilestoneView(
+            id=m.id or 0,
+            position=m.position,
+            title=m.title,
+            due_date=m.due_date,
+            status=m.status,
+            done_at=m.done_at,
+            verified_at=m.verified_at,
+            note=m.note,
+            overdue=is_overdue(m.status, m.due_date, today),
+            can_mark_done=done,
+            can_verify=verify,
+            can_reopen=reopen,
+        )
+
+    def session_view(s: MatchSession) -> SessionView:
+        confirm, change = session_rights(
+            viewer, application.status, s.author_id, s.confirmed_at is not None
+        )
+        return SessionView(
+            id=s.id or 0,
+            author_id=s.author_id,
+            author_name=names.get(s.author_id, "?"),
+            held_on=s.held_on,
+            minutes=s.minutes,
+            summary=s.summary,
+            confirmed_at=s.confirmed_at,
+            can_confirm=confirm,
+            can_change=change,
+        )
+
     view = WorkspaceView(
         application_id=match.id,
         status=application.status,
@@ -411,35 +500,14 @@ def _workspace_view(
         mentor_email=mentor_row.email,
         hours_planned=project.student_hours * project.duration_weeks,
         hours_logged=round(confirmed_minutes / 60, 2),
-        milestones=[
-            MilestoneView(
-                id=m.id or 0,
-                position=m.position,
-                title=m.title,
-                due_date=m.due_date,
-                status=m.status,
-                done_at=m.done_at,
-                verified_at=m.verified_at,
-                note=m.note,
-                overdue=is_overdue(m.status, m.due_date, today),
-            )
-            for m in milestones
-        ],
-        sessions=[
-            SessionView(
-                id=s.id or 0,
-                author_id=s.author_id,
-                author_name=names.get(s.author_id, "?"),
-                held_on=s.held_on,
-                minutes=s.minutes,
-                summary=s.summary,
-                confirmed_at=s.confirmed_at,
-            )
-            for s in sessions
-        ],
+        milestones=[milestone_view(m) for m in milestones],
+        sessions=[session_view(s) for s in sessions],
         progress=verified / len(milestones) if milestones else 0.0,
         at_risk=application.status is S.APPROVED and is_at_risk(since, today),
         last_session_on=last,
+        can_log_session=can_log_session(application.status, project.start_date, today),
+        log_from=project.start_date,
+        log_until=last_session_day(today),
     )
     return view, match
 
@@ -516,7 +584,7 @@ def _session_problems(
     problems: dict[str, str] = {}
     if not isinstance(held_on, date) or isinstance(held_on, datetime):
         problems["held_on"] = "must be a date"
-    elif held_on > today + timedelta(days=1):
+    elif held_on > last_session_day(today):
         problems["held_on"] = "cannot be later than tomorrow"
     elif held_on < project.start_date:
         problems["held_on"] = f"cannot be before the project starts ({project.start_date:%d %b %Y})"

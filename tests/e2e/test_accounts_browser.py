@@ -80,12 +80,12 @@ def test_register_a_student_and_log_in(server, page):
     _fill(page, "Password", "short")
     _fill(page, "Repeat the password", "short")
     page.get_by_role("button", name="Create account").click()
-    page.get_by_text("must be at least 12 characters").wait_for()
+    page.get_by_text("must be at least 12 characters").first.wait_for()
     assert page.get_by_label("Username", exact=True).input_value() == username, "input kept"
     _fill(page, "Password", PASSWORD)
     _fill(page, "Repeat the password", PASSWORD)
     page.get_by_role("button", name="Create account").click()
-    page.get_by_text(f"Your account {username} was created").wait_for()
+    page.get_by_text(f"Your account {username} was created").first.wait_for()
     wait_for_app(page)  # the registration form's elements go once the run has finished
     page.get_by_role("button", name="Create an account").wait_for()
     shot(page, "registered")
@@ -107,7 +107,7 @@ def test_the_sixth_bad_password_is_throttled_until_the_window_passes(server, pag
     _make_student(server, username)
     open_page(page, server.url)
     log_in(page, username, "not the password at all")
-    page.get_by_text("Username or password is incorrect.").wait_for()
+    page.get_by_text("Username or password is incorrect.").first.wait_for()
     wait_for_app(page)
     engine = _engine(server)
     with write_transaction(engine) as session:
@@ -115,7 +115,7 @@ def test_the_sixth_bad_password_is_throttled_until_the_window_passes(server, pag
     engine.dispose()
     last_failure = time.monotonic()
     log_in(page, username, PASSWORD)
-    page.get_by_text("Too many failed attempts for this account").wait_for()
+    page.get_by_text("Too many failed attempts for this account").first.wait_for()
     shot(page, "throttled")
     assert page.get_by_text("Welcome,").count() == 0
     time.sleep(max(0.0, 7.0 - (time.monotonic() - last_failure)))
@@ -175,7 +175,7 @@ def test_a_faculty_invite_link_works_once(server, browser, page):
     _fill(page, "Password", PASSWORD)
     _fill(page, "Repeat the password", PASSWORD)
     page.get_by_role("button", name="Create faculty account").click()
-    page.get_by_text(f"Your faculty account {username} was created").wait_for()
+    page.get_by_text(f"Your faculty account {username} was created").first.wait_for()
     wait_for_app(page)
     page.get_by_role("button", name="Create an account").wait_for()
     log_in(page, username, PASSWORD)
@@ -183,6 +183,6 @@ def test_a_faculty_invite_link_works_once(server, browser, page):
     other = browser.new_context()
     second = other.new_page()
     open_page(second, url)
-    second.get_by_text("This invite link has already been used").wait_for()
+    second.get_by_text("This invite link has already been used").first.wait_for()
     assert second.get_by_role("button", name="Create faculty account").count() == 0
     other.close()

@@ -74,12 +74,12 @@ def test_faculty_approves_and_the_student_sees_the_match(server, page):
     card = page.get_by_test_id("stVerticalBlock").filter(has_text=TITLE, has=approve).last
     card.get_by_role("button", name="Approve", exact=True).click()
     wait_for_app(page)
-    page.get_by_text(f"Approved: Sam Student on “{TITLE}”").wait_for()
+    page.get_by_text(f"Approved: Sam Student on “{TITLE}”").first.wait_for()
     shot(page, "faculty-approved")
     go(page, "Program dashboard", "Application funnel")
-    page.get_by_text("Median days to match").wait_for()
+    page.get_by_text("Median days to match").first.wait_for()
     # The parts arrive one after another; every chart is drawn once the last one is in.
-    page.get_by_text("Leadership self-efficacy").wait_for()
+    page.get_by_text("Leadership self-efficacy").first.wait_for()
     wait_for_app(page)
     page.wait_for_function(
         "() => document.querySelectorAll('[data-testid=stVegaLiteChart] svg.marks').length >= 5"

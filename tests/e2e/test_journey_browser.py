@@ -85,10 +85,10 @@ def publish_new_project(page, title: str, *, tags: tuple[str, ...]) -> None:
     create_project(page, title, tags=tags)
     hours_label = "Your hours per week (for the whole project)"
     set_number(page, hours_label, "3")
-    page.get_by_text("Publishing would be refused: Week").wait_for()
+    page.get_by_text("Publishing would be refused: Week").first.wait_for()
     shot(page, "mentor-editor-over-budget")
     set_number(page, hours_label, "1")
-    page.get_by_text("Fits your weekly budget of 6 hours in every week").wait_for()
+    page.get_by_text("Fits your weekly budget of 6 hours in every week").first.wait_for()
     shot(page, "mentor-editor-fits")
     page.get_by_role("button", name="Save and publish").click()
     wait_for_app(page)
@@ -126,7 +126,7 @@ def accept_applicant(page, title: str, name: str) -> None:
     card = page.get_by_test_id("stVerticalBlock").filter(has_text=name, has=accept_button).last
     card.get_by_role("button", name="Accept").click()
     wait_for_app(page)
-    page.get_by_text(f"Accepted {name}.").first.wait_for()
+    page.get_by_text(f"Accepted {name}.").first.wait_for()  # the flash and its toast
     shot(page, "mentor-applicant-accepted")
 
 
@@ -152,7 +152,7 @@ def test_mentor_publishes_reviews_and_checks_their_time(server, page):
     accept_applicant(page, title, "Sam Student")
     menu(page, "My time")
     page.get_by_role("heading", name="My time").wait_for()
-    page.get_by_text("Weekly budget", exact=True).wait_for()
+    page.get_by_text("Weekly budget", exact=True).first.wait_for()
     # The kept chart spec, filled with this rerun's rows, is drawn by Vega in the browser.
     chart = page.locator("[data-testid='stVegaLiteChart']").first
     chart.locator("g.mark-rect.role-mark path").first.wait_for()  # the weekly bars

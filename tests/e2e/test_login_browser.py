@@ -118,4 +118,4 @@ def test_the_page_after_a_logout_never_holds_two_login_forms(server, page):
         })"""
     )
     assert most == 1
-    page.get_by_text("You are logged out.").wait_for()
+    page.get_by_text("You are logged out.").first.wait_for()

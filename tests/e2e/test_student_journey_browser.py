@@ -91,7 +91,7 @@ def result_link(page, title: str):
 
 
 def expect_only_result(page, title: str) -> None:
-    expect(page.get_by_text("1 open project", exact=True)).to_be_visible(timeout=WAIT)
+    expect(page.get_by_text("1 open project", exact=True).first).to_be_visible(timeout=WAIT)
     # While a run redraws the results, the card of the run before can still be on the page
     # beside the new one; once the run ends only one is left.
     wait_for_app(page)
@@ -153,8 +153,8 @@ def apply_from_browse(page) -> None:
     shot(page, "student-project")
     page.get_by_role("button", name="Apply").click()
     settle(page)
-    expect(page.get_by_text(f"Application sent for “{TITLE}”")).to_be_visible(timeout=WAIT)
-    expect(page.get_by_text("You applied on")).to_be_visible(timeout=WAIT)
+    expect(page.get_by_text(f"Application sent for “{TITLE}”").first).to_be_visible(timeout=WAIT)
+    expect(page.get_by_text("You applied on").first).to_be_visible(timeout=WAIT)
     shot(page, "student-applied")
 
 
@@ -168,7 +168,7 @@ def expect_my_application(page, status: str, screenshot: str) -> None:
     go(page, "My applications", "My applications")
     card = my_application_card(page)
     expect(card).to_be_visible(timeout=WAIT)
-    expect(card.get_by_text(status)).to_be_visible(timeout=WAIT)
+    expect(card.get_by_text(status).first).to_be_visible(timeout=WAIT)
     shot(page, screenshot)
 
 
@@ -178,11 +178,13 @@ def approve_in_queue(page) -> None:
     expect(page.get_by_text(TITLE).first).to_be_visible(timeout=WAIT)
     approve = page.get_by_role("button", name="Approve", exact=True)
     card = page.get_by_test_id("stVerticalBlock").filter(has_text=TITLE, has=approve).last
-    expect(card.get_by_text(STUDENT_STATEMENT[:40])).to_be_visible(timeout=WAIT)
+    expect(card.get_by_text(STUDENT_STATEMENT[:40]).first).to_be_visible(timeout=WAIT)
     shot(page, "faculty-approvals")
     card.get_by_role("button", name="Approve", exact=True).click()
     settle(page)
-    expect(page.get_by_text(f"Approved: {STUDENT_NAME} on “{TITLE}”")).to_be_visible(timeout=WAIT)
+    expect(page.get_by_text(f"Approved: {STUDENT_NAME} on “{TITLE}”").first).to_be_visible(
+        timeout=WAIT
+    )
     shot(page, "faculty-approvals-approved")
 
 

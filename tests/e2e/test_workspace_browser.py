@@ -201,7 +201,7 @@ def _milestones_verified(page, text: str) -> None:
 
 def _give_feedback(page, stars: int, comment: str) -> None:
     panel = _panel(page)
-    expect(panel.get_by_text("Your rating")).to_be_visible(timeout=WAIT)
+    expect(panel.get_by_text("Your rating").first).to_be_visible(timeout=WAIT)
     panel.get_by_text("★" * stars, exact=True).click()
     panel.get_by_label("Your comment", exact=True).fill(comment)
     panel.get_by_role("button", name="Give feedback").click()
@@ -218,10 +218,10 @@ def test_a_match_from_first_session_to_blind_feedback(server, page, match):
     # The student logs the first session.
     _log_in(page, server.url, match.student)
     _open_workspace(page)
-    expect(page.get_by_text(f"Mentor: {MENTOR_NAME}")).to_be_visible(timeout=WAIT)
+    expect(page.get_by_text(f"Mentor: {MENTOR_NAME}").first).to_be_visible(timeout=WAIT)
     _milestones_verified(page, f"0 of {match.milestones}")
     _tab(page, "Sessions")
-    expect(_panel(page).get_by_text("Log a session")).to_be_visible(timeout=WAIT)
+    expect(_panel(page).get_by_text("Log a session").first).to_be_visible(timeout=WAIT)
     _pick_date(page, held_on)
     minutes = _panel(page).get_by_label("Minutes", exact=True)
     minutes.fill("60")
@@ -239,9 +239,9 @@ def test_a_match_from_first_session_to_blind_feedback(server, page, match):
     # The mentor confirms it.
     _log_in(page, server.url, match.mentor)
     _open_workspace(page)
-    expect(page.get_by_text(f"Student: {STUDENT_NAME}")).to_be_visible(timeout=WAIT)
+    expect(page.get_by_text(f"Student: {STUDENT_NAME}").first).to_be_visible(timeout=WAIT)
     _tab(page, "Sessions")
-    expect(_panel(page).get_by_text(SUMMARY)).to_be_visible(timeout=WAIT)
+    expect(_panel(page).get_by_text(SUMMARY).first).to_be_visible(timeout=WAIT)
     _click(page, "Confirm")
     expect(page.get_by_text(f"You confirmed the session of {_day(held_on)}.").first).to_be_visible(
         timeout=WAIT
@@ -258,7 +258,7 @@ def test_a_match_from_first_session_to_blind_feedback(server, page, match):
     _log_in(page, server.url, match.student)
     _open_workspace(page)
     _tab(page, "Milestones")
-    expect(_panel(page).get_by_text("Step 1")).to_be_visible(timeout=WAIT)
+    expect(_panel(page).get_by_text("Step 1").first).to_be_visible(timeout=WAIT)
     _click(page, "Mark done")
     # The outcome shows where the person is looking (a toast), not only at the page's top.
     expect(page.get_by_test_id("stToast").filter(has_text="marked done")).to_be_visible(
@@ -268,15 +268,15 @@ def test_a_match_from_first_session_to_blind_feedback(server, page, match):
         page.get_by_text("“Step 1” marked done. Your mentor is asked to verify it.").first
     ).to_be_visible(timeout=WAIT)
     _still_on(page, "Milestones")
-    expect(_panel(page).get_by_text("Done, waiting for the mentor to verify")).to_be_visible(
+    expect(_panel(page).get_by_text("Done, waiting for the mentor to verify").first).to_be_visible(
         timeout=WAIT
     )
     _tab(page, "Messages")
     _panel(page).get_by_label("Message", exact=True).fill(MESSAGE)
     _click(page, "Send")
     _still_on(page, "Messages")
-    expect(_panel(page).get_by_text(MESSAGE)).to_be_visible(timeout=WAIT)
-    expect(_panel(page).get_by_text(re.compile(r"^You · "))).to_be_visible(timeout=WAIT)
+    expect(_panel(page).get_by_text(MESSAGE).first).to_be_visible(timeout=WAIT)
+    expect(_panel(page).get_by_text(re.compile(r"^You · ")).first).to_be_visible(timeout=WAIT)
     _log_out(page)
 
     # The mentor sees the unread message in the menu, verifies the milestone, reads the message.
@@ -290,7 +290,7 @@ def test_a_match_from_first_session_to_blind_feedback(server, page, match):
         lambda: sidebar.get_by_role("link", name="My matches (1 new message)", exact=True).click(),
         page.get_by_role("button", name="Open workspace"),
     )
-    expect(page.get_by_text("1 unread")).to_be_visible(timeout=WAIT)
+    expect(page.get_by_text("1 unread").first).to_be_visible(timeout=WAIT)
     _until(
         page,
         lambda: page.get_by_role("button", name="Open workspace").click(),
@@ -304,46 +304,50 @@ def test_a_match_from_first_session_to_blind_feedback(server, page, match):
     expect(page.get_by_text("“Step 1” verified.").first).to_be_visible(timeout=WAIT)
     _milestones_verified(page, f"1 of {match.milestones}")
     _tab(page, re.compile(r"^Messages"))
-    expect(_panel(page).get_by_text(MESSAGE)).to_be_visible(timeout=WAIT)
-    expect(_panel(page).get_by_text(re.compile(rf"^{STUDENT_NAME} · "))).to_be_visible(timeout=WAIT)
+    expect(_panel(page).get_by_text(MESSAGE).first).to_be_visible(timeout=WAIT)
+    expect(_panel(page).get_by_text(re.compile(rf"^{STUDENT_NAME} · ")).first).to_be_visible(
+        timeout=WAIT
+    )
     # Opening the workspace read the thread: the menu badge is gone.
     expect(sidebar.get_by_role("link", name="My matches", exact=True)).to_be_visible(timeout=WAIT)
 
     # The mentor completes the match (the project ended yesterday) and gives feedback.
     _tab(page, "Close-out")
     expect(
-        _panel(page).get_by_text(f"Possible from the end date, {_day(match.end)}.")
+        _panel(page).get_by_text(f"Possible from the end date, {_day(match.end)}.").first
     ).to_be_visible(timeout=WAIT)
     _click(page, "Complete match")
     expect(
         page.get_by_text("The match is completed. Both of you can now give feedback.").first
     ).to_be_visible(timeout=WAIT)
-    expect(page.get_by_text("Completed ·")).to_be_visible(timeout=WAIT)
+    expect(page.get_by_text("Completed ·").first).to_be_visible(timeout=WAIT)
     _tab(page, "Close-out")
     _give_feedback(page, 5, MENTOR_COMMENT)
     _tab(page, "Close-out")
-    expect(_panel(page).get_by_text("You gave ★★★★★ (5/5):")).to_be_visible(timeout=WAIT)
-    expect(_panel(page).get_by_text(f"{STUDENT_NAME} has not given feedback yet.")).to_be_visible(
-        timeout=WAIT
-    )
+    expect(_panel(page).get_by_text("You gave ★★★★★ (5/5):").first).to_be_visible(timeout=WAIT)
+    expect(
+        _panel(page).get_by_text(f"{STUDENT_NAME} has not given feedback yet.").first
+    ).to_be_visible(timeout=WAIT)
     _log_out(page)
 
     # The student sees the mentor's feedback is hidden until they give theirs.
     _log_in(page, server.url, match.student)
     _open_workspace(page)
-    expect(page.get_by_text("Completed ·")).to_be_visible(timeout=WAIT)
+    expect(page.get_by_text("Completed ·").first).to_be_visible(timeout=WAIT)
     _tab(page, "Close-out")
     expect(
-        _panel(page).get_by_text(
-            f"{MENTOR_NAME} has given feedback; it shows once you give yours", exact=False
-        )
+        _panel(page)
+        .get_by_text(f"{MENTOR_NAME} has given feedback; it shows once you give yours", exact=False)
+        .first
     ).to_be_visible(timeout=WAIT)
     expect(page.get_by_text(MENTOR_COMMENT)).to_have_count(0)
     _give_feedback(page, 4, STUDENT_COMMENT)
     _tab(page, "Close-out")
-    expect(_panel(page).get_by_text("You gave ★★★★ (4/5):")).to_be_visible(timeout=WAIT)
-    expect(_panel(page).get_by_text(f"{MENTOR_NAME} gave ★★★★★ (5/5):")).to_be_visible(timeout=WAIT)
-    expect(_panel(page).get_by_text(MENTOR_COMMENT)).to_be_visible(timeout=WAIT)
+    expect(_panel(page).get_by_text("You gave ★★★★ (4/5):").first).to_be_visible(timeout=WAIT)
+    expect(_panel(page).get_by_text(f"{MENTOR_NAME} gave ★★★★★ (5/5):").first).to_be_visible(
+        timeout=WAIT
+    )
+    expect(_panel(page).get_by_text(MENTOR_COMMENT).first).to_be_visible(timeout=WAIT)
     _milestones_verified(page, f"1 of {match.milestones}")
     shot(page, "workspace")
 

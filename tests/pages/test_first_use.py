@@ -6,7 +6,7 @@ import pytest
 
 from core.models import Role
 from pages.components.navigation import screens_for
-from pages.home import NEXT_STEPS
+from pages.shared.home import NEXT_STEPS
 from tests.pages.screens import open_screen, texts
 
 ROLE_OF = {
@@ -88,7 +88,7 @@ def test_the_dashboard_charts_quiet_weeks_as_zero_and_rounds_its_figures():
     from dataclasses import dataclass
     from datetime import date
 
-    from pages.dashboard import _hours_text, every_week
+    from pages.faculty.dashboard import _hours_text, every_week
 
     @dataclass
     class Week:

@@ -356,8 +356,15 @@ def test_passport_shows_completed_projects_with_downloads(logged_in):
 def test_faculty_look_a_student_up_and_unknown_names_are_told(logged_in):
     at = open_screen(logged_in("demo-faculty"), "passport")
     at = at.text_input[0].input("nobody-here").run()
-    assert any("No student is called" in str(w.value) for w in at.warning)
+    assert any("No student in your scope matches" in str(w.value) for w in at.warning)
     at = at.text_input[0].input("demo-student2").run()
+    assert list(at.dataframe[0].value["Project"]) == [SQL]
+
+
+def test_faculty_find_a_student_by_part_of_their_e_mail(logged_in):
+    at = open_screen(logged_in("demo-faculty"), "passport")
+    at = at.text_input[0].input("student2@example").run()
+    assert not at.exception
     assert list(at.dataframe[0].value["Project"]) == [SQL]
 
 
@@ -393,7 +400,7 @@ def inbox_links(at) -> list[tuple[str, str]]:
 )
 def test_a_notification_links_only_to_a_screen_the_reader_may_open(role, link, opens):
     from core.models import Role
-    from pages.inbox import link_target
+    from pages.shared.inbox import link_target
 
     assert link_target(User(role=Role(role)), link) == opens
 

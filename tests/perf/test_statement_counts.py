@@ -36,7 +36,7 @@ from core.migrate import upgrade_to_head
 from core.models import Role
 from core.settings import get_settings
 from pages.components.navigation import SCREENS, screens_for
-from pages.dashboard import KEPT
+from pages.faculty.dashboard import KEPT
 
 MAX_STATEMENTS = 15  # DESIGN §6
 CASES = [(screen.url_path, role) for screen in SCREENS for role in Role if role in screen.roles]

@@ -110,10 +110,3 @@ def render() -> None:
         link(BROWSE, "Browse projects", icon=":material/search:")
         return
     _items_table(data)
-
-
-if __name__ == "__main__":
-    # Opened directly as a legacy page: hand over to the entry script, which gates and routes.
-    from app import main
-
-    main()

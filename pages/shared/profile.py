@@ -158,10 +158,3 @@ def _password_form(user: User) -> None:
     verb = "was" if revoked == 1 else "were"
     others = f" {counted(revoked, 'other session')} {verb} signed out." if revoked else ""
     st.success(f"Your password was changed.{others}", icon=":material/check_circle:")
-
-
-if __name__ == "__main__":
-    # Opened directly as a legacy page: hand over to the entry script, which gates and routes.
-    from app import main
-
-    main()

@@ -30,12 +30,11 @@ from core.ranking import RANKINGS
 from core.saved_projects import saved_projects
 from core.settings import get_settings
 from core.tags import list_tags
-from core.wording import counted
+from core.wording import MODE_LABELS, counted
 from pages.components.auth import signed_in_user
 from pages.components.engine import get_engine
 from pages.components.saved import save_button, saved_list
 from pages.components.student import (
-    MODE_LABELS,
     PROFILE,
     day,
     has_screen,
@@ -462,10 +461,3 @@ def render() -> None:
         filters = replace(filters, page=found.page)
     _write_url(filters)
     _results(found, filters, frozenset(row.project_id for row in saved))
-
-
-if __name__ == "__main__":
-    # Opened directly as a legacy page: hand over to the entry script, which gates and routes.
-    from app import main
-
-    main()

@@ -18,6 +18,7 @@ from core.program import (
     AT_RISK_DAYS,
     DASHBOARD_PARTS,
     FIGURES_MAX_AGE,
+    OVERDUE_DAYS,
     DashboardFilter,
     DashboardPart,
     DepartmentHours,
@@ -30,6 +31,7 @@ from core.program import (
     departments,
 )
 from core.types import utcnow
+from core.wording import counted
 from pages.components import charts
 from pages.components.auth import signed_in_user
 from pages.components.engine import get_engine
@@ -211,7 +213,7 @@ def _timing(board: TimingFigures) -> None:
     )
     row.metric("Matches", board.matches)
     waiting_late = sum(b.waiting for b in board.approval_ages[2:])
-    row.metric("Waiting over 3 days now", waiting_late)
+    row.metric(f"Waiting over {counted(OVERDUE_DAYS, 'day')} now", waiting_late)
     chart_col, numbers_col = st.columns([3, 2])
     rows = [(b.label, b.decided, b.waiting) for b in board.approval_ages]
     with chart_col:
@@ -344,10 +346,3 @@ def _workspace(board: WorkspaceFigures) -> None:
         f"Mean self-efficacy {change.start_mean:.2f} at start, {change.close_mean:.2f} at close",
     )
     st.caption(escape_markdown(f"Mean at start: {change.start_mean:.2f} (scale 1–5)."))
-
-
-if __name__ == "__main__":
-    # Opened directly as a legacy page: hand over to the entry script, which gates and routes.
-    from app import main
-
-    main()

@@ -213,9 +213,3 @@ def _show_result() -> None:
     st.success(message, icon=":material/check_circle:")
     if url:
         st.code(url, language=None)
-
-
-if __name__ == "__main__":
-    from app import main
-
-    main()

@@ -54,10 +54,3 @@ def render() -> None:
     st.markdown("#### What you can do next")
     for url_path, label in NEXT_STEPS[user.role]:
         st.page_link(screen_page(url_path), label=label, icon=":material/arrow_forward:")
-
-
-if __name__ == "__main__":
-    # Opened directly as a legacy page: hand over to the entry script, which gates and routes.
-    from app import main
-
-    main()

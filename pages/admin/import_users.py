@@ -131,9 +131,3 @@ def links_csv(rows: list[dict[str, str]]) -> str:
     writer.writeheader()
     writer.writerows({name: spreadsheet_cell(value) for name, value in row.items()} for row in rows)
     return out.getvalue()
-
-
-if __name__ == "__main__":
-    from app import main
-
-    main()

@@ -14,10 +14,11 @@ from core.applications import (
     list_my_applications,
     withdraw,
 )
-from core.db import read_session, run_in_transaction
+from core.db import read_session
 from core.errors import DomainError
 from core.models import LIVE_STATUSES, ApplicationStatus
 from core.wording import counted
+from pages.components.actions import act
 from pages.components.auth import signed_in_user
 from pages.components.engine import get_engine
 from pages.components.student import (
@@ -25,7 +26,6 @@ from pages.components.student import (
     MY_APPLICATIONS,
     STATUS_ICONS,
     day,
-    flash,
     link,
     project_link,
     show_flash,
@@ -67,20 +67,13 @@ def _withdrawable(status: ApplicationStatus) -> bool:
 
 def _do_withdraw(item: MyApplication) -> None:
     user = signed_in_user()
-    try:
-        run_in_transaction(
-            get_engine(), lambda session: withdraw(session, actor=user, application_id=item.id)
-        )
-    except DomainError as error:
-        st.session_state.pop(CONFIRM, None)
-        show_error(error)
-        return
-    st.session_state.pop(CONFIRM, None)
-    flash(
-        "success",
-        f"You withdrew your application to “{item.project_title}”. The mentor has been told.",
+    act(
+        lambda session: withdraw(session, actor=user, application_id=item.id),
+        on_error=lambda _: _cancel_withdraw(),
+        on_success=lambda _: _cancel_withdraw(),
+        success=f"You withdrew your application to “{item.project_title}”. "
+        "The mentor has been told.",
     )
-    st.rerun()
 
 
 def _entry_line(entry: TimelineEntry) -> str:
@@ -234,10 +227,3 @@ def render() -> None:
             st.rerun()
         if shown is not None and timeline is not None:
             _timeline(shown, timeline)
-
-
-if __name__ == "__main__":
-    # Opened directly as a legacy page: hand over to the entry script, which gates and routes.
-    from app import main
-
-    main()

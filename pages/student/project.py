@@ -9,22 +9,21 @@ import streamlit as st
 from core.applications import apply
 from core.catalog import ProjectDetail, project_detail
 from core.commitment import week_label
-from core.db import read_session, run_in_transaction
-from core.errors import DomainError, ValidationFailed
+from core.db import read_session
+from core.errors import DomainError
 from core.models import ProjectStatus, Role
 from core.projects import status_label
-from core.wording import counted
+from core.wording import MODE_LABELS, counted
+from pages.components.actions import act
 from pages.components.auth import signed_in_user
 from pages.components.charts import draw, load_vs_limit_chart
 from pages.components.engine import get_engine
 from pages.components.student import (
     BROWSE,
-    MODE_LABELS,
     MY_APPLICATIONS,
     PROFILE,
     PROJECT_ID_PARAM,
     day,
-    flash,
     has_screen,
     hours,
     link,
@@ -171,35 +170,25 @@ def _apply_form(detail: ProjectDetail, user_id: int) -> None:
     if not submitted:
         return
     user = signed_in_user()
-    try:
-        run_in_transaction(
-            get_engine(),
-            lambda session: apply(
-                session,
-                actor=user,
-                project_id=project.id,
-                statement=st.session_state.get(statement_key) or "",
-                screening_answer=st.session_state.get(answer_key),
-            ),
-        )
-    except ValidationFailed as error:
-        show_error(error)
-        for field, problem in error.fields.items():
-            if field in messages:
-                label = FIELD_LABELS.get(field, field)
-                messages[field].error(f"{label}: {escape_markdown(problem)}")
-        return
-    except DomainError as error:
-        show_error(error)
-        return
-    for key in (statement_key, answer_key):
-        st.session_state.pop(key, None)
-    flash(
-        "success",
-        f"Application sent for “{project.title}”. The mentor has been notified; follow it in "
-        "My applications.",
+
+    def forget_answers(_: object) -> None:
+        for key in (statement_key, answer_key):
+            st.session_state.pop(key, None)
+
+    act(
+        lambda session: apply(
+            session,
+            actor=user,
+            project_id=project.id,
+            statement=st.session_state.get(statement_key) or "",
+            screening_answer=st.session_state.get(answer_key),
+        ),
+        fields=messages,
+        field_text=lambda field, problem: f"{FIELD_LABELS.get(field, field)}: {problem}",
+        on_success=forget_answers,
+        success=f"Application sent for “{project.title}”. The mentor has been notified; "
+        "follow it in My applications.",
     )
-    st.rerun()
 
 
 def _apply_section(detail: ProjectDetail, user_id: int) -> None:
@@ -249,10 +238,3 @@ def render() -> None:
     _about(detail)
     _fit(detail)
     _apply_section(detail, user.id)
-
-
-if __name__ == "__main__":
-    # Opened directly as a legacy page: hand over to the entry script, which gates and routes.
-    from app import main
-
-    main()
