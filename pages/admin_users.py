@@ -152,7 +152,7 @@ def _show_result() -> None:
         return
     st.success(message, icon=":material/check_circle:")
     if url:
-        st.code(url, language=None)
+        st.code(url, language=None, wrap_lines=True)
 
 
 if __name__ == "__main__":

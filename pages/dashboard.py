@@ -167,7 +167,7 @@ def _hours_text(value: float) -> str:
 
 
 def _funnel(funnel: Funnel) -> None:
-    st.subheader("Application funnel")
+    st.header("Application funnel")
     chart_col, numbers_col = st.columns([3, 2])
     with chart_col:
         charts.draw(charts.funnel_chart(funnel.stages()), "Applications reaching each stage")
@@ -181,7 +181,7 @@ def _funnel(funnel: Funnel) -> None:
 
 
 def _timing(board: TimingFigures) -> None:
-    st.subheader("Time to match and approval age")
+    st.header("Time to match and approval age")
     median = board.median_days_to_match
     row = metric_row()
     row.metric(
@@ -207,7 +207,7 @@ def _timing(board: TimingFigures) -> None:
 
 
 def _demand(demand: list[TagDemand]) -> None:
-    st.subheader("Demand and supply by interest tag")
+    st.header("Demand and supply by interest tag")
     if not demand:
         st.caption("No tagged projects in this range.")
         return
@@ -231,7 +231,7 @@ def _demand(demand: list[TagDemand]) -> None:
 
 
 def _hours(hours: list[DepartmentHours]) -> None:
-    st.subheader("Mentor hours offered and used")
+    st.header("Mentor hours offered and used")
     if not hours:
         st.caption("No live or finished projects in this range.")
         return
@@ -255,7 +255,7 @@ def _hours(hours: list[DepartmentHours]) -> None:
 
 
 def _workspace(board: WorkspaceFigures) -> None:
-    st.subheader("Sessions and matches at risk")
+    st.header("Sessions and matches at risk")
     risk = board.at_risk
     row = metric_row()
     row.metric("Sessions logged", sum(w.sessions for w in board.sessions))
@@ -283,7 +283,7 @@ def _workspace(board: WorkspaceFigures) -> None:
             )
     else:
         st.caption("No sessions logged in this range yet.")
-    st.subheader("Leadership self-efficacy")
+    st.header("Leadership self-efficacy")
     change = board.self_efficacy
     if change.start_mean is None or change.close_mean is None or change.change is None:
         st.caption(

@@ -38,12 +38,12 @@ def render() -> None:
     """Show the signed-in user's home."""
     user = signed_in_user()
     st.title("Home")
-    st.subheader(f"Welcome, {escape_markdown(user.display_name)}")
+    st.header(f"Welcome, {escape_markdown(user.display_name)}")
     st.write(f"You are signed in as **{user.role.value}**.")
     unread = unread_count(get_engine(), user)
     st.metric("Unread notifications", unread)
     steps = "\n".join(f"- {step}" for step in NEXT_STEPS[user.role])
-    st.markdown(f"#### What you can do next\n{steps}")
+    st.markdown(f"## What you can do next\n{steps}")
 
 
 if __name__ == "__main__":

@@ -74,7 +74,7 @@ def _projects_in_view(rows: list[MyProjectRow], first: date, last: date) -> None
         )
         link(MY_PROJECTS, "New project", project=NEW, icon=":material/add_circle:")
         return
-    st.subheader("Projects taking your time")
+    st.header("Projects taking your time")
     st.dataframe(
         records_table(
             [

@@ -32,7 +32,7 @@ PENDING_LABEL = "pending applications"
 
 
 def _items_table(data: StudentWeeks) -> None:
-    st.subheader("Projects in these weeks")
+    st.header("Projects in these weeks")
     st.dataframe(
         records_table(
             [

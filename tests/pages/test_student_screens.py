@@ -47,7 +47,8 @@ def param(at, name: str) -> str | None:
 
 def card_titles(at) -> list[str]:
     cards = (t.removeprefix("---\n") for t in unescaped(at.markdown))
-    return [t[5:].split("\n")[0].rstrip() for t in cards if t.startswith("#### ")]
+    # A card's title is its heading: h3 under a browse section, h2 on My applications.
+    return [t.split("\n")[0].lstrip("#").strip() for t in cards if re.match(r"#{2,3} ", t)]
 
 
 def set_hours(engine, username: str, weekly_hours: float) -> None:
@@ -88,7 +89,7 @@ def test_browse_shows_cards_with_hours_seats_deadline_and_reasons(logged_in):
 
 def test_recommended_for_you_with_reasons(logged_in):
     at = browse(logged_in)
-    assert "Recommended for you" in [s.value for s in at.subheader]
+    assert "Recommended for you" in [s.value for s in at.header]
     shown = texts(at)
     # Projects the student already applied to are not recommended; others come with reasons.
     assert "Genome assembly mini-project" in shown
@@ -405,7 +406,7 @@ def test_withdraw_needs_a_confirmation(logged_in, app_env):
     )
     assert status() is ApplicationStatus.WITHDRAWN
     assert DASHBOARD not in card_titles(at)
-    assert "Earlier applications" in [s.value for s in at.subheader]
+    assert "Earlier applications" in [s.value for s in at.header]
     assert DASHBOARD in list(at.dataframe[0].value["Project"])
     picker = next(s for s in at.selectbox if s.label == "Timeline of an earlier application")
     assert picker.value is None and picker.proto.placeholder == "Choose…"
