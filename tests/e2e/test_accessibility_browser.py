@@ -13,7 +13,9 @@ from typing import Any
 
 import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
+from sqlalchemy import text
 
+from core.db import create_db_engine
 from core.models import Role
 from pages.components.navigation import screens_for
 from tests.e2e.a11y import axe_violations, describe
@@ -31,6 +33,39 @@ ACCOUNTS = {
     Role.ADMIN: "demo-admin",
 }
 LOGIN = "login"
+# Screens reached from a link rather than the menu, opened by their address: (role, name,
+# SQL giving the query string for that user, :me being their id). The project page with its
+# form, a match's workspace, a project's applicants and the project editor.
+DEEP: tuple[tuple[Role, str, str], ...] = (
+    (
+        Role.STUDENT,
+        "project-form",
+        "SELECT 'project?id=' || p.id FROM project p WHERE p.status = 'open' AND NOT EXISTS "
+        "(SELECT 1 FROM application a WHERE a.project_id = p.id AND a.student_id = :me) "
+        "ORDER BY p.id LIMIT 1",
+    ),
+    (
+        Role.STUDENT,
+        "workspace",
+        "SELECT 'matches?match=' || id FROM application WHERE student_id = :me "
+        "AND status = 'approved' ORDER BY id LIMIT 1",
+    ),
+    (
+        Role.ALUMNI,
+        "applicants-of-a-project",
+        "SELECT 'applicants?project=' || p.id FROM project p JOIN application a "
+        "ON a.project_id = p.id WHERE p.owner_id = :me GROUP BY p.id ORDER BY COUNT(*) DESC "
+        "LIMIT 1",
+    ),
+    (Role.ALUMNI, "project-editor", "SELECT 'my-projects?project=new'"),
+    (
+        Role.ALUMNI,
+        "workspace",
+        "SELECT 'matches?match=' || a.id FROM application a JOIN project p "
+        "ON p.id = a.project_id WHERE p.owner_id = :me AND a.status = 'approved' "
+        "ORDER BY a.id LIMIT 1",
+    ),
+)
 
 
 def _cases() -> list[Any]:
@@ -50,7 +85,34 @@ def _cases() -> list[Any]:
                         id=f"{role.value}-{screen.url_path}-{width}px",
                     )
                 )
+        for deep_role, name, query in DEEP:
+            if deep_role is role:
+                for width in (DESKTOP, PHONE):
+                    cases.append(
+                        pytest.param(
+                            username,
+                            f"deep:{name}",
+                            query,
+                            width,
+                            id=f"{role.value}-{name}-{width}px",
+                        )
+                    )
     return cases
+
+
+def _deep_path(database_url: str, username: str, query: str) -> str:
+    """The address of a screen reached from a link, for this user, from the database."""
+    engine = create_db_engine(database_url)
+    try:
+        with engine.connect() as conn:
+            me = conn.execute(
+                text("SELECT id FROM app_user WHERE username = :u"), {"u": username}
+            ).scalar_one()
+            path = conn.execute(text(query), {"me": me}).scalar()
+    finally:
+        engine.dispose()
+    assert path, f"the demo data has no row for {query!r} as {username}"
+    return str(path)
 
 
 def _log_in_as(page: Any, username: str) -> None:
@@ -71,9 +133,10 @@ def _log_in_as(page: Any, username: str) -> None:
 class Visits:
     """The one page the cases share: who is logged in and which screen it shows."""
 
-    def __init__(self, browser: Any, url: str) -> None:
+    def __init__(self, browser: Any, url: str, database_url: str) -> None:
         self.browser = browser
         self.url = url
+        self.database_url = database_url
         self.context: Any = None
         self.page: Any = None
         self.username: str | None = None
@@ -97,7 +160,15 @@ class Visits:
         if self.page is None or username != self.username:
             self._start(username)
         page = self.page
-        if url_path != self.screen:
+        if url_path != self.screen and url_path.startswith("deep:"):
+            assert username is not None
+            page.set_viewport_size({"width": DESKTOP, "height": HEIGHT})
+            open_page(page, f"{self.url}/{_deep_path(self.database_url, username, title)}")
+            settle(page)
+            # Still logged in (the menu is there), not checking the login form instead.
+            page.get_by_test_id("stSidebar").get_by_role("button", name="Log out").wait_for()
+            self.screen = url_path
+        elif url_path != self.screen:
             page.set_viewport_size({"width": DESKTOP, "height": HEIGHT})
             link = page.get_by_test_id("stSidebar").get_by_role(
                 "link", name=re.compile(rf"^{re.escape(title)}")
@@ -120,7 +191,7 @@ class Visits:
 
 @pytest.fixture(scope="module")
 def visits(browser, server):
-    shared = Visits(browser, server.url)
+    shared = Visits(browser, server.url, server.database_url)
     yield shared
     shared.close()
 
@@ -146,7 +217,7 @@ def test_screen_meets_wcag_21_aa(visits, username, url_path, title, width):
     violations = axe_violations(page)
     if width == PHONE:
         role = "visitor" if username is None else username.removeprefix("demo-")
-        _screenshot(page, f"phone-{role}-{url_path}")
+        _screenshot(page, f"phone-{role}-{url_path.replace('deep:', '')}")
     assert not violations, (
         f"{url_path} as {username or 'a visitor'} at {width} px breaks WCAG 2.1 AA:\n"
         + describe(violations)
