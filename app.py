@@ -23,6 +23,9 @@ FOCUS_STYLE = (
     "<style>a[data-testid='stPageLink-NavLink']:focus-visible"
     "{outline:2px solid #2f6f9f;outline-offset:1px}</style>"
 )
+# Screens that use the width a desktop offers (charts beside their numbers, cards side by
+# side); the others keep Streamlit's centred column, easier to read.
+WIDE_SCREENS = frozenset({"dashboard", "approvals"})
 # The page a visitor asked for before logging in; shown once they are in.
 NEXT_PAGE = "router_next_page"
 
@@ -56,7 +59,9 @@ def _welcome() -> None:
 
 def main() -> None:
     """Gate the visitor, then route to the page they asked for among their role's pages."""
-    st.set_page_config(page_title="Micro-mentoring", page_icon=":material/handshake:")
+    st.set_page_config(
+        page_title="Micro-mentoring", page_icon=":material/handshake:", layout="centered"
+    )
     st.html(FOCUS_STYLE)
     settings = get_settings()
     try:
@@ -94,6 +99,8 @@ def main() -> None:
     wanted = st.session_state.pop(NEXT_PAGE, None)
     if wanted in pages and wanted != current.url_path:
         st.switch_page(pages[wanted])  # only the page st.navigation returned may run
+    if current.url_path in WIDE_SCREENS:
+        st.set_page_config(layout="wide")
     mark_opened_note(engine, user)  # before the badges, so they count it read
     notes, messages = menu_badges(engine, user, messages="matches" in pages)
     _menu(user.display_name, user.role.value, pages, notes, messages)

@@ -172,11 +172,7 @@ def _funnel(funnel: Funnel) -> None:
     with chart_col:
         charts.draw(charts.funnel_chart(funnel.stages()), "Applications reaching each stage")
     with numbers_col:
-        st.dataframe(
-            arrow_table(funnel.stages(), ["stage", "applications"]),
-            hide_index=True,
-            width="stretch",
-        )
+        st.table(arrow_table(funnel.stages(), ["stage", "applications"]), hide_index=True)
         st.caption(f"Ended early: {funnel.ended_early}. A later stage counts the earlier ones.")
 
 
@@ -199,11 +195,7 @@ def _timing(board: TimingFigures) -> None:
             charts.approval_age_chart(rows), "Days accepted applications waited for faculty"
         )
     with numbers_col:
-        st.dataframe(
-            arrow_table(rows, ["days waited", "decided", "still waiting"]),
-            hide_index=True,
-            width="stretch",
-        )
+        st.table(arrow_table(rows, ["days waited", "decided", "still waiting"]), hide_index=True)
 
 
 def _demand(demand: list[TagDemand]) -> None:
@@ -247,10 +239,13 @@ def _hours(hours: list[DepartmentHours]) -> None:
     with chart_col:
         charts.draw(charts.mentor_hours_chart(rows), "Mentor hours per department")
     with numbers_col:
-        st.dataframe(
-            arrow_table(rows, ["department", "offered h", "matched h", "logged h"]),
+        # Text cells: st.table would show a float with six decimals.
+        st.table(
+            arrow_table(
+                [(d, _hours_text(o), _hours_text(m), _hours_text(lg)) for d, o, m, lg in rows],
+                ["department", "offered h", "matched h", "logged h"],
+            ),
             hide_index=True,
-            width="stretch",
         )
 
 
@@ -273,13 +268,15 @@ def _workspace(board: WorkspaceFigures) -> None:
                 "Sessions logged per week",
             )
         with numbers_col:
-            st.dataframe(
+            st.table(
                 arrow_table(
-                    [(week_label(w.week), w.sessions, round(w.hours, 2)) for w in board.sessions],
+                    [
+                        (week_label(w.week), w.sessions, _hours_text(w.hours))
+                        for w in board.sessions
+                    ],
                     ["week", "sessions", "hours"],
                 ),
                 hide_index=True,
-                width="stretch",
             )
     else:
         st.caption("No sessions logged in this range yet.")

@@ -435,7 +435,7 @@ def test_my_weeks_charts_sixteen_weeks_against_availability(logged_in):
     assert metrics["Busiest week (committed)"] == "3 h"
     assert metrics["Free in the busiest week"] == "7 h"
     assert at.get("vega_lite_chart")
-    table = at.dataframe[0].value
+    table = at.table[0].value
     assert set(table["Project"]) == {"Portfolio website clinic", DASHBOARD, ML}
     assert set(table["Counts as"]) == {"committed", "pending"}
     assert "16 weeks from" in texts(at)
