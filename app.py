@@ -15,13 +15,19 @@ from pages.components.navigation import DEFAULT_SCREEN, SCREENS, Screen, screen_
 from pages.components.ui import escape_markdown, small
 from pages.components.unread import mark_opened_note, menu_badges
 
-# WCAG 2.4.7 (focus visible): Streamlit marks a focused st.page_link (the menu, the links on
-# cards) only with a 15 % grey tint, about 1.1:1 against the sidebar; buttons and fields get a
-# ring or a coloured border. Give page links a ring in the theme's primary colour too. A
-# style-only st.html takes no room on the page.
-FOCUS_STYLE = (
+# Two fixes Streamlit's theme cannot express, in one style-only st.html (it takes no room):
+# - WCAG 2.4.7 (focus visible): a focused st.page_link (the menu, the links on cards) shows
+#   only a 15 % grey tint, about 1.1:1 against the sidebar; buttons and fields get a ring or a
+#   coloured border. Page links get a ring in the theme's primary colour too.
+# - WCAG 2.1.1 / 1.4.10 at phone width: st.table scrolls sideways inside a box the keyboard
+#   cannot reach (axe: scrollable-region-focusable). Below Streamlit's 640 px breakpoint the
+#   table takes the column's width and its cells wrap instead.
+APP_STYLE = (
     "<style>a[data-testid='stPageLink-NavLink']:focus-visible"
-    "{outline:2px solid #2f6f9f;outline-offset:1px}</style>"
+    "{outline:2px solid #2f6f9f;outline-offset:1px}"
+    "@media (max-width:640px){[data-testid='stTable'] table{width:100%;table-layout:fixed}"
+    "[data-testid='stTable'] :is(th,td){white-space:normal!important;overflow-wrap:anywhere}}"
+    "</style>"
 )
 # Screens that use the width a desktop offers (charts beside their numbers, cards side by
 # side); the others keep Streamlit's centred column, easier to read.
@@ -62,7 +68,7 @@ def main() -> None:
     st.set_page_config(
         page_title="Micro-mentoring", page_icon=":material/handshake:", layout="centered"
     )
-    st.html(FOCUS_STYLE)
+    st.html(APP_STYLE)
     settings = get_settings()
     try:
         settings.signing_key()
