@@ -69,6 +69,8 @@ DEEP: tuple[tuple[Role, str, str], ...] = (
 
 
 def _cases() -> list[Any]:
+    """(username, url_path, title, width) per case; a screen reached from a link has url_path
+    "deep:<name>" and carries, in place of its menu title, the SQL giving its address."""
     cases = [
         pytest.param(None, LOGIN, LOGIN, width, id=f"visitor-login-{width}px")
         for width in (DESKTOP, PHONE)
