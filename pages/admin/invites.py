@@ -54,14 +54,14 @@ def render() -> None:
                 f"until {link.expires_at:%d %b %Y %H:%M} UTC. Send this link to them privately:",
                 icon=":material/check_circle:",
             )
-            st.code(link_url(link, INVITE_PARAM), language=None)
+            st.code(link_url(link, INVITE_PARAM), language=None, wrap_lines=True)
     try:
         with read_session(engine) as session:
             invites = admin.list_invites(session, actor=actor)
     except DomainError as error:
         show_error(error)
         return
-    st.subheader("Recent invites")
+    st.header("Recent invites")
     if not invites:
         st.info("No invites yet.")
         return

@@ -212,4 +212,4 @@ def _show_result() -> None:
         return
     st.success(message, icon=":material/check_circle:")
     if url:
-        st.code(url, language=None)
+        st.code(url, language=None, wrap_lines=True)

@@ -189,21 +189,17 @@ def _hours_text(value: float) -> str:
 
 
 def _funnel(funnel: Funnel) -> None:
-    st.subheader("Application funnel")
+    st.header("Application funnel")
     chart_col, numbers_col = st.columns([3, 2])
     with chart_col:
         charts.draw(charts.funnel_chart(funnel.stages()), "Applications reaching each stage")
     with numbers_col:
-        st.dataframe(
-            arrow_table(funnel.stages(), ["stage", "applications"]),
-            hide_index=True,
-            width="stretch",
-        )
+        st.table(arrow_table(funnel.stages(), ["stage", "applications"]), hide_index=True)
         st.caption(f"Ended early: {funnel.ended_early}. A later stage counts the earlier ones.")
 
 
 def _timing(board: TimingFigures) -> None:
-    st.subheader("Time to match and approval age")
+    st.header("Time to match and approval age")
     median = board.median_days_to_match
     row = metric_row()
     row.metric(
@@ -221,15 +217,11 @@ def _timing(board: TimingFigures) -> None:
             charts.approval_age_chart(rows), "Days accepted applications waited for faculty"
         )
     with numbers_col:
-        st.dataframe(
-            arrow_table(rows, ["days waited", "decided", "still waiting"]),
-            hide_index=True,
-            width="stretch",
-        )
+        st.table(arrow_table(rows, ["days waited", "decided", "still waiting"]), hide_index=True)
 
 
 def _demand(demand: list[TagDemand]) -> None:
-    st.subheader("Demand and supply by interest tag")
+    st.header("Demand and supply by interest tag")
     if not demand:
         st.caption("No tagged projects in this range.")
         return
@@ -253,7 +245,7 @@ def _demand(demand: list[TagDemand]) -> None:
 
 
 def _hours(hours: list[DepartmentHours]) -> None:
-    st.subheader("Mentor hours offered and used")
+    st.header("Mentor hours offered and used")
     if not hours:
         st.caption("No live or finished projects in this range.")
         return
@@ -269,10 +261,13 @@ def _hours(hours: list[DepartmentHours]) -> None:
     with chart_col:
         charts.draw(charts.mentor_hours_chart(rows), "Mentor hours per department")
     with numbers_col:
-        st.dataframe(
-            arrow_table_of_text(rows, ["department", "offered h", "matched h", "logged h"]),
+        # Text cells: st.table would show a float with six decimals.
+        st.table(
+            arrow_table(
+                [(d, _hours_text(o), _hours_text(m), _hours_text(lg)) for d, o, m, lg in rows],
+                ["department", "offered h", "matched h", "logged h"],
+            ),
             hide_index=True,
-            width="stretch",
         )
 
 
@@ -298,7 +293,7 @@ def _at_risk_matches(user: User, department: str | None) -> None:
 
 
 def _workspace(board: WorkspaceFigures) -> None:
-    st.subheader("Sessions and matches at risk")
+    st.header("Sessions and matches at risk")
     risk = board.at_risk
     row = metric_row()
     row.metric("Sessions logged", sum(w.sessions for w in board.sessions))
@@ -317,17 +312,16 @@ def _workspace(board: WorkspaceFigures) -> None:
                 "Sessions logged per week",
             )
         with numbers_col:
-            st.dataframe(
+            st.table(
                 arrow_table(
-                    [(week_label(week), count, round(hours, 2)) for week, count, hours in weeks],
+                    [(week_label(week), count, _hours_text(hours)) for week, count, hours in weeks],
                     ["week", "sessions", "hours"],
                 ),
                 hide_index=True,
-                width="stretch",
             )
     else:
         st.caption("No sessions logged in this range yet.")
-    st.subheader("Leadership self-efficacy")
+    st.header("Leadership self-efficacy")
     change = board.self_efficacy
     if change.start_mean is None or change.close_mean is None or change.change is None:
         st.caption(

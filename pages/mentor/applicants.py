@@ -141,13 +141,13 @@ def _applicants(user: User, project: Project, applicants: list[Applicant]) -> No
     placed = [a for a in applicants if a.status in SEAT_STATUSES]
     # Decided applications, the most recent first (the others keep the order they came in).
     earlier = [a for a in reversed(applicants) if a not in waiting and a not in placed]
-    st.subheader("Waiting for your decision")
+    st.header("Waiting for your decision")
     if not waiting:
         st.caption("Nobody is waiting for a decision right now.")
     for applicant in waiting:
         _card(user, project, applicant)
     if placed:
-        st.subheader("Accepted and matched")
+        st.header("Accepted and matched")
         for applicant in placed:
             _card(user, project, applicant)
     if earlier:

@@ -358,7 +358,7 @@ def _schedule(
     user: User, project_id: int | None, status: ProjectStatus | None, slots: dict[str, Any]
 ) -> None:
     """Dates and hours, redrawn on their own so the preview follows every change."""
-    st.subheader("Schedule and your hours")
+    st.header("Schedule and your hours")
     first, second = st.columns(2)
     with first:
         start = st.date_input("Start date", key="pe_start_date", format="YYYY-MM-DD")
@@ -452,7 +452,7 @@ def _details_form(
     )
     is_draft = project is None or project.status is ProjectStatus.DRAFT
     with st.form("project_form", enter_to_submit=False):
-        st.subheader("About the project")
+        st.header("About the project")
         st.text_input("Title", key="pe_title", max_chars=120, help="5–120 characters.")
         slots["title"] = st.empty()
         st.text_area(
@@ -659,7 +659,7 @@ def _lifecycle(user: User, project: Project) -> None:
     if not (can_start or can_complete or can_close or can_cancel):
         return
     st.divider()
-    st.subheader("Start, complete, close or cancel")
+    st.header("Start, complete, close or cancel")
     pending = st.session_state.get(CONFIRM)
     if pending is not None and pending[1] == project.id and pending[0] in CONFIRMATIONS:
         _confirm(user, project, pending[0])

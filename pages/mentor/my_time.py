@@ -74,26 +74,21 @@ def _projects_in_view(rows: list[MyProjectRow], first: date, last: date) -> None
         )
         link(MY_PROJECTS, "New project", params={PROJECT_PARAM: NEW}, icon=":material/add_circle:")
         return
-    st.subheader("Projects taking your time")
-    st.dataframe(
+    st.header("Projects taking your time")
+    st.table(
         records_table(
             [
                 {
                     "Project": row.title,
                     "Status": status_label(row.status),
-                    "Hours per week": row.mentor_hours,
-                    "From": row.start_date,
-                    "Until": row.end_date,
+                    "Hours per week": hours(row.mentor_hours),
+                    "From": day(row.start_date),
+                    "Until": day(row.end_date),
                 }
                 for row in live
             ]
         ),
         hide_index=True,
-        width="stretch",
-        column_config={
-            "From": st.column_config.DateColumn(format="DD MMM YYYY"),
-            "Until": st.column_config.DateColumn(format="DD MMM YYYY"),
-        },
     )
     drafts = [row for row in rows if row.status is ProjectStatus.DRAFT]
     if drafts:

@@ -150,7 +150,7 @@ def _match_list(user: User) -> None:
 
 def _match_card(match: ws.MatchSummary) -> None:
     with st.container(border=True):
-        st.markdown(f"#### {escape_markdown(match.project_title)}")
+        st.markdown(f"## {escape_markdown(match.project_title)}")
         partner = "Mentor" if match.is_student else "Student"
         unread = f" · **{match.unread} unread**" if match.unread else ""
         st.markdown(

@@ -127,7 +127,7 @@ def _profile_form(user: User) -> None:
 
 
 def _password_form(user: User) -> None:
-    st.subheader("Change password")
+    st.header("Change password")
     with st.form("password_form", clear_on_submit=True):
         current = st.text_input("Current password", type="password", key="password_current")
         new = st.text_input("New password", type="password", key="password_new", help=PASSWORD_HELP)

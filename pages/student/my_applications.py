@@ -108,7 +108,7 @@ def _card(item: MyApplication, timeline: list[TimelineEntry] | None) -> None:
             f"project runs {day(item.start_date)} – {day(item.end_date)}"
         )
         lines = [
-            f"#### {escape_markdown(item.project_title)}",
+            f"## {escape_markdown(item.project_title)}",
             f"{STATUS_ICONS.get(item.status, '')} **{status_text(item.status)}**",
             small(dates),
         ]
@@ -209,7 +209,7 @@ def render() -> None:
         st.info("None of your applications is live right now.")
         link(BROWSE, "Find another project", icon=":material/search:")
     if past:
-        st.subheader("Earlier applications")
+        st.header("Earlier applications")
         _past_table(past)
         shown = next((item for item in past if item.id == chosen), None)
         options = [None, *(item.id for item in past)]

@@ -83,16 +83,16 @@ def _header(detail: ProjectDetail) -> None:
 def _about(detail: ProjectDetail) -> None:
     project = detail.project
     user_text(project.summary)
-    st.subheader("About the project")
+    st.header("About the project")
     user_text(project.description)
-    st.subheader("Your mentor")
+    st.header("Your mentor")
     mentor = detail.mentor
     facts = [ROLE_LABELS.get(mentor.role, mentor.role.value.title())]
     if mentor.department:
         facts.append(escape_markdown(mentor.department))
     st.markdown(f"**{escape_markdown(mentor.display_name)}** · " + " · ".join(facts))
     st.caption("Contact details are shared once a match is approved.")
-    st.subheader("Milestone plan")
+    st.header("Milestone plan")
     if detail.milestones:
         # One list, one element (see the card note in pages/components/ui.py).
         by_week = sorted(detail.milestones, key=lambda milestone: milestone[1])
@@ -105,7 +105,7 @@ def _about(detail: ProjectDetail) -> None:
 def _fit(detail: ProjectDetail) -> None:
     if detail.score is None:
         return
-    st.subheader("How it fits you")
+    st.header("How it fits you")
     if detail.score.reasons:
         st.markdown("\n".join(f"- {escape_markdown(reason)}" for reason in detail.score.reasons))
     adding = {monday: detail.project.student_hours for monday in detail.weeks}
@@ -192,7 +192,7 @@ def _apply_form(detail: ProjectDetail, user_id: int) -> None:
 
 
 def _apply_section(detail: ProjectDetail, user_id: int) -> None:
-    st.subheader("Apply")
+    st.header("Apply")
     mine = detail.my_application
     if mine is not None:
         st.info(

@@ -80,7 +80,7 @@ def test_my_matches_lists_the_running_match_and_offers_the_calendar(logged_in):
     at = open_screen(logged_in("demo-student"), "matches")
     assert not at.exception
     shown = texts(at)
-    assert f"#### {PORTFOLIO}" in shown
+    assert f"## {PORTFOLIO}" in shown
     assert "Mentor: Alex Alumna · Running" in shown
     assert "Open workspace" in [b.label for b in at.button]
     assert "Download my calendar (.ics)" in [d.label for d in at.get("download_button")]
@@ -100,7 +100,7 @@ def test_open_workspace_button_opens_the_match_by_url(logged_in, app_env):
 def test_finished_matches_stay_listed(logged_in):
     at = open_screen(logged_in("demo-faculty"), "matches")
     shown = texts(at)
-    assert f"#### {SQL}" in shown and "Student: Sam Student · Completed" in shown
+    assert f"## {SQL}" in shown and "Student: Sam Student · Completed" in shown
 
 
 def test_finished_matches_show_ten_at_a_time_most_recent_first(logged_in, app_env):
@@ -116,7 +116,7 @@ def test_finished_matches_show_ten_at_a_time_most_recent_first(logged_in, app_en
             h.application(session, student, done, ApplicationStatus.COMPLETED)
 
     def titles(at) -> list[str]:
-        return [m.removeprefix("#### ") for m in unescaped(at.markdown) if m.startswith("#### ")]
+        return [m.removeprefix("## ") for m in unescaped(at.markdown) if m.startswith("## ")]
 
     at = open_screen(logged_in("demo-faculty"), "matches")
     assert "**Finished (11)**" in texts(at)
