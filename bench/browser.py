@@ -503,7 +503,7 @@ def main(argv: list[str] | None = None) -> int:
             f"{os.cpu_count()} CPUs"
         )
         with (
-            serve(ROOT / "app.py", env, BUILD / "bench-browser-app.log") as app_url,
+            serve(ROOT / "serve.py", env, BUILD / "bench-browser-app.log") as app_url,
             serve(BARE_APP, env, BUILD / "bench-browser-bare.log") as bare_url,
             sync_playwright() as playwright,
         ):

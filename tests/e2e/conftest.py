@@ -54,7 +54,8 @@ def _wait_healthy(url: str, process: subprocess.Popen[bytes], log: Path) -> None
 
 @contextmanager
 def serve(database_url: str, folder: Path, *options: str) -> Iterator[Server]:
-    """Run `streamlit run app.py` on a free loopback port until the block ends.
+    """Run `streamlit run serve.py` (the app and its mail endpoint) on a loopback port until the
+    block ends.
 
     `options` are extra `--section.option value` flags (a test may force a client setting).
     """
@@ -77,7 +78,7 @@ def serve(database_url: str, folder: Path, *options: str) -> Iterator[Server]:
                 "-m",
                 "streamlit",
                 "run",
-                "app.py",
+                "serve.py",
                 "--server.address",
                 "127.0.0.1",
                 "--server.port",

@@ -48,5 +48,8 @@ def test_an_old_page_file_name_opened_first_in_a_fresh_process_shows_only_the_lo
         page.wait_for_timeout(1000)
         body = page.inner_text("body")
         assert "Welcome," not in body
+        # A deep link works from a fresh process's first request: no "Page not found" dialog
+        # (it would leave the login form inert behind it).
+        assert "Page not found" not in body
         assert page.locator("[data-testid='stSidebarNav']").count() == 0
         assert page.evaluate("window.sawSidebarNav") is False
