@@ -104,3 +104,22 @@ def test_the_dashboard_charts_quiet_weeks_as_zero_and_rounds_its_figures():
         ("2026-11-23", 1),
     ]
     assert _hours_text(6.583333) == "6.6"
+
+
+def test_forgot_password_is_offered_on_the_login_screen_and_answers_the_same(app_env):
+    from tests.pages.conftest import new_app
+
+    at = new_app().run()
+    next(b for b in at.button if b.label == "Forgot password?").click()
+    at = at.run()
+    assert "Forgot your password?" in [t.value for t in at.title]
+    at.text_input(key="forgot_identifier").input("demo-student")
+    next(b for b in at.button if b.label == "Send me a reset link").click()
+    at = at.run()
+    known = [str(s.value) for s in at.success]
+    at.text_input(key="forgot_identifier").input("nobody-here")
+    next(b for b in at.button if b.label == "Send me a reset link").click()
+    at = at.run()
+    assert not at.exception
+    assert known and [str(s.value) for s in at.success] == known
+    assert "If an account matches" in known[0]
