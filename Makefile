@@ -8,7 +8,7 @@ PG_BIN := /usr/lib/postgresql/15/bin
 STREAMLIT_FLAGS := --server.address 127.0.0.1 --server.port $(PORT) --server.headless true \
 	--browser.gatherUsageStats false --server.fileWatcherType none
 
-.PHONY: run test lint format system-deps migrate lock clean bench bench-pg test-scaleout load
+.PHONY: run test lint format system-deps migrate lock clean bench bench-pg bench-browser test-scaleout load
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -64,6 +64,14 @@ PROFILE ?= medium
 bench: $(VENV)/.dev-installed
 	@mkdir -p build
 	PROFILE=$(PROFILE) $(PY) -m bench.run --profile $(PROFILE)
+
+# What a person waits for (not part of `make test`): the app on the `large` profile (or the
+# PROFILE given: `make bench-browser PROFILE=medium`) and a bare two-page app, timed click →
+# last change of the page in headless Chromium. Results: build/bench-browser.json.
+BROWSER_PROFILE := $(if $(filter command line environment,$(origin PROFILE)),$(PROFILE),large)
+bench-browser: $(VENV)/.dev-installed system-deps
+	@mkdir -p build
+	$(PY) -m bench.browser --profile $(BROWSER_PROFILE)
 
 # The same on a throw-away PostgreSQL 15 server (generated afresh on every run).
 bench-pg: $(VENV)/.dev-installed system-deps

@@ -23,6 +23,23 @@ from pages.components.navigation import (
 from pages.components.ui import escape_markdown, small, unexpected_errors
 from pages.components.unread import mark_opened_note, menu_badges
 
+# Two fixes Streamlit's theme cannot express, in one style-only st.html (it takes no room):
+# - WCAG 2.4.7 (focus visible): a focused st.page_link (the menu, the links on cards) shows
+#   only a 15 % grey tint, about 1.1:1 against the sidebar; buttons and fields get a ring or a
+#   coloured border. Page links get a ring in the theme's primary colour too.
+# - WCAG 2.1.1 / 1.4.10 at phone width: st.table scrolls sideways inside a box the keyboard
+#   cannot reach (axe: scrollable-region-focusable). Below Streamlit's 640 px breakpoint the
+#   table takes the column's width and its cells wrap instead.
+APP_STYLE = (
+    "<style>a[data-testid='stPageLink-NavLink']:focus-visible"
+    "{outline:2px solid #2f6f9f;outline-offset:1px}"
+    "@media (max-width:640px){[data-testid='stTable'] table{width:100%;table-layout:fixed}"
+    "[data-testid='stTable'] :is(th,td){white-space:normal!important;overflow-wrap:anywhere}}"
+    "</style>"
+)
+# Screens that use the width a desktop offers (charts beside their numbers, cards side by
+# side); the others keep Streamlit's centred column, easier to read.
+WIDE_SCREENS = frozenset({"dashboard", "approvals"})
 # The page a visitor asked for before logging in; shown once they are in.
 NEXT_PAGE = "router_next_page"
 
@@ -32,10 +49,8 @@ def _pages(screens: list[Screen]) -> dict[str, st.Page]:
 
 
 def _menu(user: User, pages: dict[str, st.Page], unread: int, messages: int) -> None:
-    # Drawn here rather than by st.navigation(position="sidebar"), which would be cheaper per
-    # rerun: that menu needs client.showSidebarNavigation on, and then the first session of a
-    # fresh process shows Streamlit's listing of the pages/ folder (module names) for a second
-    # or so, until the router's own st.navigation call replaces it.
+    # Drawn here (st.navigation runs with position="hidden") for the badges in the labels and
+    # the user's name and logout button beside the links.
     shown = menu_paths(user.role)
     with st.sidebar:
         st.markdown(
@@ -67,7 +82,11 @@ def main() -> None:
 
 
 def _main() -> None:
-    st.set_page_config(page_title="Micro-mentoring", page_icon=":material/handshake:")
+    """Gate the visitor, then route to the page they asked for among their role's pages."""
+    st.set_page_config(
+        page_title="Micro-mentoring", page_icon=":material/handshake:", layout="centered"
+    )
+    st.html(APP_STYLE)
     settings = get_settings()
     try:
         settings.signing_key()
@@ -106,6 +125,8 @@ def _main() -> None:
     wanted = st.session_state.pop(NEXT_PAGE, None)
     if wanted in pages and wanted != current.url_path:
         st.switch_page(pages[wanted])  # only the page st.navigation returned may run
+    if current.url_path in WIDE_SCREENS:
+        st.set_page_config(layout="wide")
     mark_opened_note(engine, user)  # before the badges, so they count it read
     notes, messages = menu_badges(engine, user, messages="matches" in pages)
     _menu(user, pages, notes, messages)

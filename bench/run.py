@@ -410,10 +410,10 @@ def _own_application(engine: Engine, uid: int) -> Any:
 # they followed. A screen not listed opens as it does from the menu. Each entry names the
 # parameter (the page's own constant) and how to find a heavy, real row for it.
 PAGE_PARAMS: dict[tuple[str, str], tuple[str, Callable[[Engine, int], Any]]] = {
-    ("project", "student"): ("id", _open_project),  # pages/project.py PROJECT_ID_PARAM
+    ("project", "student"): ("id", _open_project),  # pages/student/project.py PROJECT_ID_PARAM
     ("applicants", "alumni"): ("project", _mentor_project),  # pages/components/mentor.py
     ("applicants", "faculty"): ("project", _mentor_project),
-    ("matches", "student"): ("match", _running_match),  # pages/matches.py MATCH_PARAM
+    ("matches", "student"): ("match", _running_match),  # pages/shared/matches.py MATCH_PARAM
     ("matches", "alumni"): ("match", _running_match),
     ("matches", "faculty"): ("match", _running_match),
     ("my-applications", "student"): ("application", _own_application),
@@ -860,7 +860,7 @@ def measure_dashboard_first_view(profile: str, kind: str, runs: int) -> Result:
     computed): what a faculty member waits for on opening the dashboard."""
     from streamlit.util import calc_hash  # noqa: TID251
 
-    from pages.dashboard import KEPT
+    from pages.faculty.dashboard import KEPT
 
     at = log_in(ROLE_USERS["faculty"])
     at._page_hash = calc_hash("dashboard")

@@ -7,6 +7,7 @@ import io
 import logging
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from typing import Any, TextIO
 
 import sqlalchemy as sa
@@ -69,14 +70,39 @@ PROJECT_COLUMNS = (
 )
 
 
-def _export_scope(actor: User) -> list[Any]:
-    """Conditions on Project: everything for admins and program-wide faculty, else the
-    actor's department plus their own projects."""
+@dataclass(frozen=True)
+class ExportScope:
+    """The projects an actor's exports cover: the whole program (admins, program-wide
+    faculty), else the actor's department, if any, plus their own projects."""
+
+    whole_program: bool
+    department: str | None
+    owner_id: int | None
+
+    @property
+    def description(self) -> str:
+        """Return the scope in words, as the actor reads it ("the whole program", ...)."""
+        if self.whole_program:
+            return "the whole program"
+        if self.department:
+            return f"the {self.department} department and your own projects"
+        return "your own projects"
+
+    def conditions(self) -> list[Any]:
+        """Return the conditions on Project that select the scope."""
+        if self.whole_program:
+            return []
+        own = col(Project.owner_id) == self.owner_id
+        if self.department is None:
+            return [own]
+        return [or_(col(Project.department) == self.department, own)]
+
+
+def export_scope(actor: User) -> ExportScope:
+    """Return which projects the actor's exports cover."""
     if is_admin(actor) or actor.program_wide:
-        return []
-    if actor.department is None:
-        return [col(Project.owner_id) == actor.id]
-    return [or_(col(Project.department) == actor.department, col(Project.owner_id) == actor.id)]
+        return ExportScope(whole_program=True, department=None, owner_id=actor.id)
+    return ExportScope(whole_program=False, department=actor.department, owner_id=actor.id)
 
 
 def match_rows(session: Session, *, actor: User) -> Iterator[list[str]]:
@@ -110,7 +136,7 @@ def _match_rows(session: Session, actor: User) -> Iterator[list[str]]:
         .join(Project, col(Project.id) == col(Application.project_id))
         .join(mentor, col(mentor.id) == col(Project.owner_id))
         .join(student, col(student.id) == col(Application.student_id))
-        .where(col(Application.status).in_(MATCH_STATUSES), *_export_scope(actor))
+        .where(col(Application.status).in_(MATCH_STATUSES), *export_scope(actor).conditions())
         .order_by(col(Application.approved_at), col(Application.id))
     )
     yield list(MATCH_COLUMNS)
@@ -137,7 +163,7 @@ def project_rows(session: Session, *, actor: User) -> Iterator[list[str]]:
 
 
 def _project_rows(session: Session, actor: User) -> Iterator[list[str]]:
-    scope = _export_scope(actor)
+    scope = export_scope(actor).conditions()
     tags: dict[int, list[str]] = defaultdict(list)
     for project_id, name in session.execute(
         sa.select(col(ProjectTag.project_id), col(Tag.name))

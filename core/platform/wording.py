@@ -4,6 +4,15 @@ from __future__ import annotations
 
 from datetime import date
 
+from core.models import ProjectMode
+
+# How a project's mode reads on every screen.
+MODE_LABELS = {
+    ProjectMode.REMOTE: "Remote",
+    ProjectMode.HYBRID: "Hybrid",
+    ProjectMode.IN_PERSON: "In person",
+}
+
 
 def counted(count: int, singular: str, plural: str | None = None) -> str:
     """Return the count with the singular or plural noun, e.g. "1 seat" or "1,200 seats"."""

@@ -5,7 +5,7 @@ validates, then applies the rules; it writes one audit row per state change and 
 people concerned, and never commits (the caller owns the transaction)."""
 
 from core.projects.editing import create_project, mentor_commitment, update_project
-from core.projects.guards import ENTITY, MENTOR_ROLES, ProjectNotVisible
+from core.projects.guards import ENTITY, MENTOR_ROLES, ProjectNotVisible, can_manage
 from core.projects.input import (
     MAX_MILESTONES,
     MAX_TAGS,
@@ -21,7 +21,13 @@ from core.projects.lifecycle import (
     publish_project,
     start_project,
 )
-from core.projects.load import check_mentor_budget, mentor_weekly_load
+from core.projects.load import (
+    PREVIEW_MARGIN_WEEKS,
+    BudgetPreview,
+    budget_preview,
+    check_mentor_budget,
+    mentor_weekly_load,
+)
 from core.projects.reads import MyProjectRow, get_project, list_my_projects, milestone_blueprint
 from core.projects.rules import (
     EDITABLE_STATUSES,
@@ -47,6 +53,7 @@ from core.projects.tags import (
 )
 
 __all__ = [
+    "BudgetPreview",
     "EDITABLE_STATUSES",
     "ENTITY",
     "MAX_INTERESTS",
@@ -55,10 +62,13 @@ __all__ = [
     "MENTOR_ROLES",
     "MilestoneInput",
     "MyProjectRow",
+    "PREVIEW_MARGIN_WEEKS",
     "PROJECT_TRANSITIONS",
     "ProjectInput",
     "ProjectNotVisible",
     "TAG_PATTERN",
+    "budget_preview",
+    "can_manage",
     "can_move_project",
     "cancel_project",
     "check_mentor_budget",

@@ -26,17 +26,18 @@ def _hidden(actor: User, project: Project, action: str) -> ProjectNotVisible:
 
 
 def _can_see(actor: User, project: Project) -> bool:
-    return project.status is not ProjectStatus.DRAFT or _manages(actor, project)
+    return project.status is not ProjectStatus.DRAFT or can_manage(actor, project)
 
 
-def _manages(actor: User, project: Project) -> bool:
+def can_manage(actor: User, project: Project) -> bool:
+    """Return whether the actor may edit and move the project: its mentor or an administrator."""
     return actor.id == project.owner_id or is_admin(actor)
 
 
 def _ensure_manages(actor: User, project: Project, action: str) -> None:
     """Refuse unless the actor (active) is the project's mentor or an administrator."""
     ensure_active(actor, action=action, entity=ENTITY, entity_id=project.id)
-    if _manages(actor, project):
+    if can_manage(actor, project):
         return
     if not _can_see(actor, project):
         raise _hidden(actor, project, action)

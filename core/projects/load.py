@@ -2,12 +2,24 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 from sqlmodel import Session, col, select
 
-from core.commitment import Commitment, Overrun, first_overrun, week_start, weekly_load
+from core.commitment import (
+    Commitment,
+    Overrun,
+    first_overrun,
+    occupied_weeks,
+    project_end,
+    week_start,
+    weekly_load,
+)
 from core.models import LIVE_PROJECT_STATUSES, Project, User
+from core.platform.errors import NotFound
+from core.platform.permissions import ensure_role
+from core.projects.guards import ENTITY, MENTOR_ROLES, _ensure_manages
 
 
 def _live_commitments(
@@ -78,3 +90,65 @@ def check_mentor_budget(
         last_day=last_day,
     )
     return first_overrun(existing, project_commitment, mentor.weekly_hours)
+
+
+# Weeks shown either side of a project's own weeks in the budget preview.
+PREVIEW_MARGIN_WEEKS = 2
+
+
+@dataclass(frozen=True)
+class BudgetPreview:
+    """A mentor's weekly load with one project's hours and dates, against their weekly budget."""
+
+    weeks: list[date]  # Mondays: the project's weeks and a margin either side
+    committed: dict[date, float]  # hours per week from the mentor's other live projects
+    adding: dict[date, float]  # this project's hours in each of its weeks
+    budget: float  # the mentor's weekly budget
+    overrun: Overrun | None  # the first week publishing or saving would be refused for
+
+    @property
+    def peak(self) -> float:
+        """Return the busiest of the project's weeks, with the project counted."""
+        return max((self.committed.get(w, 0.0) + h for w, h in self.adding.items()), default=0.0)
+
+
+def budget_preview(
+    session: Session,
+    *,
+    actor: User,
+    start: date,
+    duration_weeks: int,
+    mentor_hours: float,
+    project_id: int | None = None,
+) -> BudgetPreview:
+    """Return the load-vs-budget preview of a new draft or of an edit to `project_id`.
+
+    The load is the project's mentor's (the actor's, for a new draft): an administrator editing
+    someone's project sees that mentor's budget, as the check on publishing and saving uses.
+    """
+    action = "project.preview"
+    if project_id is None:
+        ensure_role(actor, MENTOR_ROLES, action=action, entity=ENTITY)
+        mentor: User | None = actor
+    else:
+        project = session.get(Project, project_id)
+        if project is None:
+            raise NotFound("That project does not exist.")
+        _ensure_manages(actor, project, action)
+        mentor = session.get(User, project.owner_id)
+    assert mentor is not None and mentor.id is not None
+    commitment = Commitment(start, project_end(start, duration_weeks), mentor_hours)
+    margin = timedelta(weeks=PREVIEW_MARGIN_WEEKS)
+    weeks = occupied_weeks(commitment.start - margin, commitment.end + margin)
+    others = mentor_weekly_load(
+        session, mentor_id=mentor.id, weeks=weeks, exclude_project_id=project_id
+    )
+    return BudgetPreview(
+        weeks=weeks,
+        committed=others,
+        adding={monday: mentor_hours for monday in commitment.weeks},
+        budget=mentor.weekly_hours,
+        overrun=check_mentor_budget(
+            session, mentor=mentor, project_commitment=commitment, exclude_project_id=project_id
+        ),
+    )

@@ -64,12 +64,16 @@ from core.workspace.rules import (
     CLOSED_STATUSES,
     FEEDBACK_REVEAL_DAYS,
     at_risk_since,
+    can_log_session,
     feedback_reveal_at,
     is_at_risk,
     is_feedback_revealed,
     is_overdue,
+    last_session_day,
     match_link,
     milestone_due,
+    milestone_rights,
+    session_rights,
 )
 from core.workspace.sessions import confirm_session, delete_session, edit_session, log_session
 from core.workspace.start import start_match_workspace
@@ -82,6 +86,10 @@ from core.workspace.views import (
 )
 
 __all__ = [
+    "session_rights",
+    "milestone_rights",
+    "last_session_day",
+    "can_log_session",
     "AT_RISK_DAYS",
     "AT_RISK_KIND",
     "ActorMatch",

@@ -29,8 +29,12 @@ from core.workspace.rules import (
     CLOSED_STATUSES,
     _approved_on,
     at_risk_since,
+    can_log_session,
     is_at_risk,
     is_overdue,
+    last_session_day,
+    milestone_rights,
+    session_rights,
 )
 from core.workspace.views import FeedbackView, MilestoneView, SessionView, WorkspaceView
 
@@ -66,6 +70,43 @@ def _workspace_view(
     confirmed_minutes = sum(s.minutes for s in sessions if s.confirmed_at is not None)
     last = max((s.held_on for s in sessions), default=None)
     since = at_risk_since(project.start_date, _approved_on(application), last)
+    viewer = actor.id
+
+    def milestone_view(m: MatchMilestone) -> MilestoneView:
+        done, verify, reopen = milestone_rights(
+            viewer, application.status, match.student_id, match.mentor_id, m.status
+        )
+        return MilestoneView(
+            id=m.id or 0,
+            position=m.position,
+            title=m.title,
+            due_date=m.due_date,
+            status=m.status,
+            done_at=m.done_at,
+            verified_at=m.verified_at,
+            note=m.note,
+            overdue=is_overdue(m.status, m.due_date, today),
+            can_mark_done=done,
+            can_verify=verify,
+            can_reopen=reopen,
+        )
+
+    def session_view(s: MatchSession) -> SessionView:
+        confirm, change = session_rights(
+            viewer, application.status, s.author_id, s.confirmed_at is not None
+        )
+        return SessionView(
+            id=s.id or 0,
+            author_id=s.author_id,
+            author_name=names.get(s.author_id, "?"),
+            held_on=s.held_on,
+            minutes=s.minutes,
+            summary=s.summary,
+            confirmed_at=s.confirmed_at,
+            can_confirm=confirm,
+            can_change=change,
+        )
+
     view = WorkspaceView(
         application_id=match.id,
         status=application.status,
@@ -81,35 +122,14 @@ def _workspace_view(
         mentor_email=mentor_row.email,
         hours_planned=project.student_hours * project.duration_weeks,
         hours_logged=round(confirmed_minutes / 60, 2),
-        milestones=[
-            MilestoneView(
-                id=m.id or 0,
-                position=m.position,
-                title=m.title,
-                due_date=m.due_date,
-                status=m.status,
-                done_at=m.done_at,
-                verified_at=m.verified_at,
-                note=m.note,
-                overdue=is_overdue(m.status, m.due_date, today),
-            )
-            for m in milestones
-        ],
-        sessions=[
-            SessionView(
-                id=s.id or 0,
-                author_id=s.author_id,
-                author_name=names.get(s.author_id, "?"),
-                held_on=s.held_on,
-                minutes=s.minutes,
-                summary=s.summary,
-                confirmed_at=s.confirmed_at,
-            )
-            for s in sessions
-        ],
+        milestones=[milestone_view(m) for m in milestones],
+        sessions=[session_view(s) for s in sessions],
         progress=verified / len(milestones) if milestones else 0.0,
         at_risk=application.status is S.APPROVED and is_at_risk(since, today),
         last_session_on=last,
+        can_log_session=can_log_session(application.status, project.start_date, today),
+        log_from=project.start_date,
+        log_until=last_session_day(today),
     )
     return view, match
 

@@ -30,6 +30,47 @@ def is_overdue(status: MilestoneStatus, due_date: date, today: date) -> bool:
     return status is not MilestoneStatus.VERIFIED and due_date < today
 
 
+def last_session_day(today: date) -> date:
+    """Return the latest day a session may be logged for: tomorrow (a meeting set for the
+    morning may be logged the evening before)."""
+    return today + timedelta(days=1)
+
+
+def can_log_session(status: S, start_date: date, today: date) -> bool:
+    """Return whether a session may be logged on a match now (running, started by tomorrow)."""
+    return status is S.APPROVED and start_date <= last_session_day(today)
+
+
+def session_rights(
+    viewer_id: int | None, status: S, author_id: int, confirmed: bool
+) -> tuple[bool, bool]:
+    """Return (may confirm, may edit or delete) a session, as the session services decide.
+
+    A running match's unconfirmed session is confirmed by the other party and changed only by
+    its author; the viewer is one of the match's two parties.
+    """
+    open_ = status is S.APPROVED and not confirmed
+    return open_ and viewer_id != author_id, open_ and viewer_id == author_id
+
+
+def milestone_rights(
+    viewer_id: int | None, status: S, student_id: int, mentor_id: int, milestone: MilestoneStatus
+) -> tuple[bool, bool, bool]:
+    """Return (may mark done, may verify, may reopen) a milestone, as the services decide.
+
+    While the match runs, the student marks a milestone to do as done; the mentor verifies a
+    done one and reopens a done or verified one.
+    """
+    if status is not S.APPROVED:
+        return False, False, False
+    student, mentor = viewer_id == student_id, viewer_id == mentor_id
+    return (
+        student and milestone is MilestoneStatus.TODO,
+        mentor and milestone is MilestoneStatus.DONE,
+        mentor and milestone is not MilestoneStatus.TODO,
+    )
+
+
 def at_risk_since(start_date: date, approved_on: date, last_session_on: date | None) -> date:
     """Return the day from which a match's silence is counted (its latest sign of life)."""
     return max([start_date, approved_on, *([last_session_on] if last_session_on else [])])

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 
 from sqlmodel import Session
@@ -21,7 +21,7 @@ from core.workspace.models import (
     SUMMARY_MAX,
     MatchSession,
 )
-from core.workspace.rules import match_link
+from core.workspace.rules import last_session_day, match_link
 
 
 def _session_problems(
@@ -30,7 +30,7 @@ def _session_problems(
     problems: dict[str, str] = {}
     if not isinstance(held_on, date) or isinstance(held_on, datetime):
         problems["held_on"] = "must be a date"
-    elif held_on > today + timedelta(days=1):
+    elif held_on > last_session_day(today):
         problems["held_on"] = "cannot be later than tomorrow"
     elif held_on < project.start_date:
         problems["held_on"] = f"cannot be before the project starts ({project.start_date:%d %b %Y})"

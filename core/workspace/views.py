@@ -20,6 +20,10 @@ class MilestoneView:
     verified_at: datetime | None
     note: str | None
     overdue: bool
+    # What the viewer may do with it now (the services' own rules, see can_move_milestone).
+    can_mark_done: bool = False
+    can_verify: bool = False
+    can_reopen: bool = False
 
 
 @dataclass(frozen=True)
@@ -31,6 +35,9 @@ class SessionView:
     minutes: int
     summary: str
     confirmed_at: datetime | None
+    # The viewer may confirm it (the other party), or edit and delete it (its author).
+    can_confirm: bool = False
+    can_change: bool = False
 
     @property
     def confirmed(self) -> bool:
@@ -58,6 +65,10 @@ class WorkspaceView:
     progress: float
     at_risk: bool
     last_session_on: date | None
+    # Whether the viewer may log a session now, and the dates one may be held on.
+    can_log_session: bool = False
+    log_from: date | None = None
+    log_until: date | None = None
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ from core.platform.settings import get_settings
 INVITE_PARAM = "invite"
 RESET_PARAM = "reset"
 REGISTER_PARAM = "register"
+FORGOT_PARAM = "forgot"
 FALLBACK_URL = "http://localhost:8501"
 
 

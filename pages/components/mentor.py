@@ -5,17 +5,14 @@ from __future__ import annotations
 import streamlit as st
 
 from core.commitment import week_name as week_name
-from core.models import ProjectStatus
-from core.platform.errors import DomainError
 from core.platform.wording import day as day
 from core.platform.wording import hours as hours
-from core.projects import status_label
 
-# has_screen, flash and show_flash are re-exported for the screens of this role.
+# has_screen, link, flash and show_flash are re-exported for the screens of this role.
 from pages.components.navigation import has_screen as has_screen
-from pages.components.navigation import screen_page
+from pages.components.navigation import link as link
 from pages.components.ui import flash as flash
-from pages.components.ui import id_param, show_error
+from pages.components.ui import id_param
 from pages.components.ui import show_flash as show_flash
 
 MY_PROJECTS = "my-projects"
@@ -25,23 +22,6 @@ PROFILE = "profile"
 # `?project=<id>` picks the project a mentor screen shows; `?project=new` opens a new draft.
 PROJECT_PARAM = "project"
 NEW = "new"
-
-STATUS_ICON = {
-    ProjectStatus.DRAFT: ":material/edit_note:",
-    ProjectStatus.OPEN: ":material/campaign:",
-    ProjectStatus.CLOSED: ":material/lock:",
-    ProjectStatus.IN_PROGRESS: ":material/play_circle:",
-    ProjectStatus.COMPLETED: ":material/task_alt:",
-    ProjectStatus.CANCELLED: ":material/cancel:",
-}
-
-
-def link(
-    url_path: str, label: str, *, project: int | str | None = None, icon: str | None = None
-) -> None:
-    """A real link to another screen (or this one), optionally for one project."""
-    params = {PROJECT_PARAM: str(project)} if project is not None else None
-    st.page_link(screen_page(url_path), label=label, icon=icon, query_params=params)
 
 
 def chosen_project() -> int | str | None:
@@ -58,12 +38,3 @@ def choose_project(project: int | str | None) -> None:
         st.query_params.pop(PROJECT_PARAM, None)
     else:
         st.query_params[PROJECT_PARAM] = str(project)
-
-
-def refusal(error: DomainError) -> None:
-    """Show a refused action's message (escaped: it may quote what a person typed)."""
-    show_error(error)
-
-
-def status_text(status: ProjectStatus) -> str:
-    return status_label(status)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import streamlit as st
@@ -44,13 +45,13 @@ class Screen:
 
 
 SCREENS: tuple[Screen, ...] = (
-    Screen("pages.home", "Home", "home", ":material/home:"),
-    Screen("pages.inbox", "Inbox", "inbox", ":material/inbox:"),
-    Screen("pages.profile", "Profile", "profile", ":material/person:"),
-    Screen("pages.email_settings", "E-mail settings", "email", ":material/mail:"),
-    Screen("pages.browse", "Browse projects", "browse", ":material/search:", STUDENTS),
+    Screen("pages.shared.home", "Home", "home", ":material/home:"),
+    Screen("pages.shared.inbox", "Inbox", "inbox", ":material/inbox:"),
+    Screen("pages.shared.profile", "Profile", "profile", ":material/person:"),
+    Screen("pages.shared.email_settings", "E-mail settings", "email", ":material/mail:"),
+    Screen("pages.student.browse", "Browse projects", "browse", ":material/search:", STUDENTS),
     Screen(
-        "pages.project",
+        "pages.student.project",
         "Project details",
         "project",
         ":material/description:",
@@ -58,19 +59,21 @@ SCREENS: tuple[Screen, ...] = (
         in_menu=False,
     ),
     Screen(
-        "pages.my_applications",
+        "pages.student.my_applications",
         "My applications",
         "my-applications",
         ":material/assignment:",
         STUDENTS,
     ),
-    Screen("pages.my_weeks", "My weeks", "my-weeks", ":material/date_range:", STUDENTS),
-    Screen("pages.my_projects", "My projects", "my-projects", ":material/work:", MENTORS),
-    Screen("pages.applicants", "Applicants", "applicants", ":material/how_to_reg:", MENTORS),
-    Screen("pages.my_time", "My time", "my-time", ":material/schedule:", MENTORS),
-    Screen("pages.matches", "My matches", "matches", ":material/handshake:", PARTIES),
-    Screen("pages.passport", "Passport", "passport", ":material/badge:", PASSPORT_READERS),
-    Screen("pages.approvals", "Approval queue", "approvals", ":material/approval:", APPROVERS),
+    Screen("pages.student.my_weeks", "My weeks", "my-weeks", ":material/date_range:", STUDENTS),
+    Screen("pages.mentor.my_projects", "My projects", "my-projects", ":material/work:", MENTORS),
+    Screen("pages.mentor.applicants", "Applicants", "applicants", ":material/how_to_reg:", MENTORS),
+    Screen("pages.mentor.my_time", "My time", "my-time", ":material/schedule:", MENTORS),
+    Screen("pages.shared.matches", "My matches", "matches", ":material/handshake:", PARTIES),
+    Screen("pages.shared.passport", "Passport", "passport", ":material/badge:", PASSPORT_READERS),
+    Screen(
+        "pages.faculty.approvals", "Approval queue", "approvals", ":material/approval:", APPROVERS
+    ),
     Screen(
         "pages.faculty.verify_alumni",
         "Verify alumni",
@@ -78,7 +81,13 @@ SCREENS: tuple[Screen, ...] = (
         ":material/verified_user:",
         APPROVERS,
     ),
-    Screen("pages.dashboard", "Program dashboard", "dashboard", ":material/monitoring:", APPROVERS),
+    Screen(
+        "pages.faculty.dashboard",
+        "Program dashboard",
+        "dashboard",
+        ":material/monitoring:",
+        APPROVERS,
+    ),
     Screen(
         "pages.faculty.match_overview",
         "Match overview",
@@ -87,12 +96,14 @@ SCREENS: tuple[Screen, ...] = (
         APPROVERS,
         in_menu=False,
     ),
-    Screen("pages.exports", "Exports", "exports", ":material/download:", APPROVERS),
-    Screen("pages.admin_users", "Users", "admin-users", ":material/group:", ADMINS),
-    Screen("pages.admin_invites", "Faculty invites", "admin-invites", ":material/mail:", ADMINS),
-    Screen("pages.admin_import", "Import users", "admin-import", ":material/upload_file:", ADMINS),
-    Screen("pages.admin_audit", "Audit log", "admin-audit", ":material/history:", ADMINS),
-    Screen("pages.admin_mail", "Outbox", "admin-mail", ":material/outbox:", ADMINS),
+    Screen("pages.faculty.exports", "Exports", "exports", ":material/download:", APPROVERS),
+    Screen("pages.admin.users", "Users", "admin-users", ":material/group:", ADMINS),
+    Screen("pages.admin.invites", "Faculty invites", "admin-invites", ":material/mail:", ADMINS),
+    Screen(
+        "pages.admin.import_users", "Import users", "admin-import", ":material/upload_file:", ADMINS
+    ),
+    Screen("pages.admin.audit", "Audit log", "admin-audit", ":material/history:", ADMINS),
+    Screen("pages.admin.mail", "Outbox", "admin-mail", ":material/outbox:", ADMINS),
 )
 
 
@@ -125,3 +136,15 @@ def screen_page(url_path: str) -> st.Page:
             raise KeyError(url_path)
         page = pages[url_path] = screen.page(default=url_path == DEFAULT_SCREEN)
     return page
+
+
+def link(
+    url_path: str,
+    label: str,
+    *,
+    params: Mapping[str, object] | None = None,
+    icon: str | None = None,
+) -> None:
+    """A real link to a screen (or this one), with optional query parameters."""
+    query = {name: str(value) for name, value in params.items()} if params else None
+    st.page_link(screen_page(url_path), label=label, icon=icon, query_params=query)

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import streamlit as st
-
 from core.commitment import week_name as week_name
-from core.models import ApplicationStatus, ProjectMode
+from core.models import ApplicationStatus
 from core.platform.wording import day as day
 from core.platform.wording import hours as hours
 
-# has_screen, flash and show_flash are re-exported for the screens of this role.
+# has_screen, link, flash and show_flash are re-exported for the screens of this role.
 from pages.components.navigation import has_screen as has_screen
-from pages.components.navigation import screen_page
+from pages.components.navigation import link as link
 from pages.components.ui import flash as flash
 from pages.components.ui import show_flash as show_flash
 
@@ -23,11 +21,6 @@ PROFILE = "profile"
 # `?id=<id>` picks the project the detail screen shows.
 PROJECT_ID_PARAM = "id"
 
-MODE_LABELS = {
-    ProjectMode.REMOTE: "Remote",
-    ProjectMode.HYBRID: "Hybrid",
-    ProjectMode.IN_PERSON: "In person",
-}
 
 STATUS_LABELS = {
     ApplicationStatus.SUBMITTED: "Submitted — waiting for the mentor",
@@ -54,17 +47,6 @@ STATUS_ICONS = {
     ApplicationStatus.COMPLETED: ":material/task_alt:",
     ApplicationStatus.ENDED_EARLY: ":material/stop_circle:",
 }
-
-
-def link(
-    url_path: str,
-    label: str,
-    *,
-    params: dict[str, str] | None = None,
-    icon: str | None = None,
-) -> None:
-    """A real link to a screen, with optional query parameters."""
-    st.page_link(screen_page(url_path), label=label, icon=icon, query_params=params)
 
 
 def project_link(project_id: int, label: str = "View", *, icon: str | None = None) -> None:

@@ -14,17 +14,27 @@ from sqlalchemy import Engine
 from core.accounts.registration import (
     EARLIEST_GRADUATION_YEAR,
     LinkNotUsable,
+    LinksUnavailable,
     find_usable_invite,
     find_usable_reset,
     register_account,
     register_faculty,
     set_password_with_link,
 )
+from core.mail.password_reset import request_password_reset
 from core.models import Role
 from core.platform.db import read_session, write_transaction
 from core.platform.errors import DomainError
+from core.platform.settings import get_settings
 from core.projects.tags import list_tags
-from pages.components.links import INVITE_PARAM, REGISTER_PARAM, RESET_PARAM
+from pages.components.auth import client_address
+from pages.components.links import (
+    FORGOT_PARAM,
+    INVITE_PARAM,
+    REGISTER_PARAM,
+    RESET_PARAM,
+    portal_url,
+)
 from pages.components.ui import escape_markdown, show_error
 
 NOTICE = "visitor_notice"
@@ -45,6 +55,8 @@ def render_visitor_screen(engine: Engine) -> bool:
         render_reset(engine, params[RESET_PARAM])
     elif params.get(REGISTER_PARAM) == "1":
         render_registration(engine)
+    elif params.get(FORGOT_PARAM) == "1":
+        render_forgot_password(engine)
     else:
         return False
     return True
@@ -58,9 +70,43 @@ def show_notice() -> None:
 
 
 def offer_registration() -> None:
-    """Offer students and alumni a way to create an account, below the login form."""
+    """Offer a forgotten password's way back, and registration, below the login form."""
+    st.button("Forgot password?", key="visitor_open_forgot", on_click=_open_forgot)
     st.caption("New here? Students and alumni can create their own account.")
     st.button("Create an account", key="visitor_open_register", on_click=_open_registration)
+
+
+def _open_forgot() -> None:
+    st.query_params[FORGOT_PARAM] = "1"
+
+
+def render_forgot_password(engine: Engine) -> None:
+    """Ask for a username or e-mail and send a reset link; answer the same either way."""
+    st.title("Forgot your password?")
+    st.caption(
+        "Enter your username or e-mail address. If an account matches, we e-mail it a link to "
+        "choose a new password."
+    )
+    with st.form("forgot_form", enter_to_submit=True):
+        identifier = st.text_input("Username or e-mail", key="forgot_identifier", max_chars=254)
+        sent = st.form_submit_button("Send me a reset link", type="primary")
+    st.button("Back to log in", key="forgot_back", on_click=_back_to_login)
+    if not sent:
+        return
+    try:
+        base_url = portal_url()
+    except LinksUnavailable as error:
+        st.error(escape_markdown(error.message), icon=":material/link_off:")
+        return
+    with write_transaction(engine) as session:
+        answer = request_password_reset(
+            session,
+            identifier=identifier,
+            base_url=base_url,
+            settings=get_settings(),
+            client=client_address(),
+        )
+    st.success(escape_markdown(answer), icon=":material/mark_email_read:")
 
 
 def _open_registration() -> None:

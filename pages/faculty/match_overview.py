@@ -31,7 +31,7 @@ def render() -> None:
     except DomainError as error:
         show_error(error)
         return
-    st.subheader(escape_markdown(view.project_title))
+    st.header(escape_markdown(view.project_title))
     st.markdown(
         small(
             f"{escape_markdown(view.student_name)} with {escape_markdown(view.mentor_name)} · "
@@ -47,7 +47,7 @@ def render() -> None:
         f"{view.last_activity:%d %b %Y}" if view.last_activity else "none yet",
     )
     st.caption("Messages between the pair are private and not shown here.")
-    st.subheader("Milestones")
+    st.header("Milestones")
     if not view.milestones:
         st.caption("No milestones.")
     for milestone in view.milestones:
@@ -55,7 +55,7 @@ def render() -> None:
             f"{literal(milestone.title)}  \n"
             + small(f"due {milestone.due_date:%d %b %Y} · {milestone.status.value}")
         )
-    st.subheader("Sessions")
+    st.header("Sessions")
     if not view.sessions:
         st.caption("No session logged yet.")
     for logged in view.sessions:

@@ -65,7 +65,7 @@ def _card(user: User, claim: Claim) -> None:
     year = f"class of {claim.graduation_year}" if claim.graduation_year else "no graduation year"
     st.divider()
     st.markdown(
-        f"#### {escape_markdown(claim.display_name)}\n"
+        f"## {escape_markdown(claim.display_name)}\n"
         + small(
             f"{escape_markdown(claim.username)} · {escape_markdown(claim.email)} · "
             f"{escape_markdown(claim.department or 'no department')} · {year} · "

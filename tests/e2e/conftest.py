@@ -10,6 +10,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -51,15 +52,13 @@ def _wait_healthy(url: str, process: subprocess.Popen[bytes], log: Path) -> None
     raise RuntimeError(f"streamlit did not become healthy:\n{log.read_text()[-3000:]}")
 
 
-@pytest.fixture(scope="session")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    """Serve the app on a seeded SQLite database, as `make run` would."""
-    folder = tmp_path_factory.mktemp("e2e")
-    database_url = f"sqlite:///{folder / 'e2e.db'}"
-    engine = create_db_engine(database_url)
-    upgrade_to_head(engine)
-    seed_demo(engine)
-    engine.dispose()
+@contextmanager
+def serve(database_url: str, folder: Path, *options: str) -> Iterator[Server]:
+    """Run `streamlit run serve.py` (the app and its mail endpoint) on a loopback port until the
+    block ends.
+
+    `options` are extra `--section.option value` flags (a test may force a client setting).
+    """
     port = _free_port()
     env = {
         **os.environ,
@@ -71,7 +70,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         "LOGIN_WINDOW_MINUTES": "0.1",
         "LOGIN_MAX_FAILURES": "5",  # the account limit the throttle test counts to
     }
-    log = folder / "streamlit.log"
+    log = folder / f"streamlit-{port}.log"
     with log.open("wb") as out:
         process = subprocess.Popen(
             [
@@ -79,7 +78,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
                 "-m",
                 "streamlit",
                 "run",
-                "app.py",
+                "serve.py",
                 "--server.address",
                 "127.0.0.1",
                 "--server.port",
@@ -90,6 +89,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
                 "false",
                 "--server.fileWatcherType",
                 "none",
+                *options,
             ],
             cwd=ROOT,
             env=env,
@@ -106,6 +106,19 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
             process.wait(timeout=10)
         except subprocess.TimeoutExpired:
             process.kill()
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """Serve the app on a seeded SQLite database, as `make run` would."""
+    folder = tmp_path_factory.mktemp("e2e")
+    database_url = f"sqlite:///{folder / 'e2e.db'}"
+    engine = create_db_engine(database_url)
+    upgrade_to_head(engine)
+    seed_demo(engine)
+    engine.dispose()
+    with serve(database_url, folder) as running:
+        yield running
 
 
 @pytest.fixture

@@ -126,7 +126,7 @@ def accept_applicant(page, title: str, name: str) -> None:
     card = page.get_by_test_id("stVerticalBlock").filter(has_text=name, has=accept_button).last
     card.get_by_role("button", name="Accept").click()
     wait_for_app(page)
-    page.get_by_text(f"Accepted {name}.").first.wait_for()
+    page.get_by_text(f"Accepted {name}.").first.wait_for()  # the flash and its toast
     shot(page, "mentor-applicant-accepted")
 
 

@@ -69,7 +69,9 @@ def test_the_mentors_email_link_opens_the_applicants_screen_after_login(server, 
         answer.fill("Yes, I can: I have done this kind of work before and enjoyed it.")
     page.get_by_role("button", name="Apply").click()
     settle(page)
-    expect(page.get_by_text(f"Application sent for “{project.title}”")).to_be_visible(timeout=WAIT)
+    expect(page.get_by_text(f"Application sent for “{project.title}”").first).to_be_visible(
+        timeout=WAIT
+    )
     student_view.close()
 
     _deliver(server, smtp)

@@ -16,7 +16,7 @@ from pages.components.ui import WORD_JOINER
 def raw_texts(at) -> str:
     """Return the Markdown sources of what the app showed (escapes included)."""
     parts = [m.value for m in at.markdown] + [t.value for t in at.title]
-    parts += [s.value for s in at.subheader] + [e.value for e in at.error]
+    parts += [s.value for s in at.header] + [e.value for e in at.error]
     parts += [s.value for s in at.success] + [w.value for w in at.warning]
     parts += [i.value for i in at.info] + [c.value for c in at.caption]
     parts += [m.label for m in at.metric] + [m.value for m in at.metric]

@@ -7,7 +7,7 @@ import logging
 import re
 import tomllib
 
-import pages.inbox
+import pages.shared.inbox
 from tests.pages.conftest import ROOT
 from tests.pages.screens import open_screen
 
@@ -22,7 +22,7 @@ def _explode() -> None:
 def test_a_page_raising_an_unexpected_error_shows_an_id_and_no_traceback(
     logged_in, monkeypatch, caplog
 ):
-    monkeypatch.setattr(pages.inbox, "render", _explode)
+    monkeypatch.setattr(pages.shared.inbox, "render", _explode)
     caplog.set_level(logging.ERROR)
     at = open_screen(logged_in("demo-student"), "inbox")
     assert not at.exception

@@ -191,7 +191,7 @@ def test_dashboard_renders_with_the_demo_data(logged_in):
 
 
 def test_dashboard_keeps_its_figures_per_filter_until_refreshed(logged_in, monkeypatch):
-    from pages import dashboard
+    from pages.faculty import dashboard
 
     asked: list[list[str]] = []
     real = dashboard.dashboard_parts
@@ -214,7 +214,7 @@ def test_dashboard_keeps_its_figures_per_filter_until_refreshed(logged_in, monke
 
 
 def test_dashboard_counts_again_once_its_figures_expire(logged_in, monkeypatch):
-    from pages import dashboard
+    from pages.faculty import dashboard
 
     clock = [datetime(2030, 6, 10, 12, 0, tzinfo=UTC)]
     monkeypatch.setattr(dashboard, "_clock", lambda: clock[0])

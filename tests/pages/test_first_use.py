@@ -6,7 +6,7 @@ import pytest
 
 from core.models import Role
 from pages.components.navigation import screens_for
-from pages.home import NEXT_STEPS
+from pages.shared.home import NEXT_STEPS
 from tests.pages.screens import open_screen, texts
 
 ROLE_OF = {
@@ -43,3 +43,83 @@ def test_the_match_overview_without_a_match_says_where_to_open_one(logged_in):
     at = open_screen(logged_in("demo-faculty"), "match-overview")
     assert not at.exception
     assert "matches at risk" in texts(at)
+
+
+def test_the_menu_shows_the_new_name_right_after_a_profile_save(logged_in):
+    at = open_screen(logged_in("demo-student"), "profile")
+    at.text_input(key="profile_display_name").input("Dana Renamed")
+    next(b for b in at.button if b.label == "Save profile").click()
+    at = at.run()
+    assert not at.exception
+    assert "Your profile was saved." in texts(at)
+    assert any("Dana Renamed" in str(m.value) for m in at.sidebar.markdown)
+
+
+def test_my_projects_links_say_edit_or_view_with_a_matching_icon(logged_in):
+    at = open_screen(logged_in("demo-alumni"), "my-projects")
+    links = [(str(x.proto.label), x.proto.icon) for x in at.get("page_link")]
+    edits = [icon for label, icon in links if label == "Edit"]
+    views = [icon for label, icon in links if label == "View"]
+    assert edits and set(edits) == {":material/edit:"}
+    assert set(views) <= {":material/visibility:"}
+
+
+def test_the_milestone_plan_reads_in_week_order_whatever_the_entry_order(logged_in, app_env):
+    from core.platform.db import write_transaction
+    from tests.factories import make_open_project, make_user
+
+    with write_transaction(app_env) as session:
+        mentor = make_user(session, Role.ALUMNI, username="plan-mentor", weekly_hours=10)
+        project = make_open_project(
+            session,
+            mentor,
+            title="Plan entered out of order",
+            milestones=[
+                {"title": "Present the results", "due_week": 4},
+                {"title": "Agree on the scope", "due_week": 1},
+            ],
+        )
+    at = open_screen(logged_in("demo-student"), "project", id=project.id)
+    shown = texts(at)
+    assert shown.index("Agree on the scope") < shown.index("Present the results")
+
+
+def test_the_dashboard_charts_quiet_weeks_as_zero_and_rounds_its_figures():
+    from dataclasses import dataclass
+    from datetime import date
+
+    from pages.faculty.dashboard import _hours_text, every_week
+
+    @dataclass
+    class Week:
+        week: date
+        sessions: int
+        hours: float
+
+    weeks = every_week([Week(date(2026, 11, 2), 3, 2.5), Week(date(2026, 11, 23), 1, 1.0)])
+    assert [(w.isoformat(), n) for w, n, _ in weeks] == [
+        ("2026-11-02", 3),
+        ("2026-11-09", 0),
+        ("2026-11-16", 0),
+        ("2026-11-23", 1),
+    ]
+    assert _hours_text(6.583333) == "6.6"
+
+
+def test_forgot_password_is_offered_on_the_login_screen_and_answers_the_same(app_env):
+    from tests.pages.conftest import new_app
+
+    at = new_app().run()
+    next(b for b in at.button if b.label == "Forgot password?").click()
+    at = at.run()
+    assert "Forgot your password?" in [t.value for t in at.title]
+    at.text_input(key="forgot_identifier").input("demo-student")
+    next(b for b in at.button if b.label == "Send me a reset link").click()
+    at = at.run()
+    known = [str(s.value) for s in at.success]
+    at.text_input(key="forgot_identifier").input("nobody-here")
+    next(b for b in at.button if b.label == "Send me a reset link").click()
+    at = at.run()
+    assert not at.exception
+    assert known and [str(s.value) for s in at.success] == known
+    assert "If an account matches" in known[0]

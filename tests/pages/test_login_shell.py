@@ -22,7 +22,7 @@ ROLE_OF = {
 
 def texts(at) -> str:
     parts = [m.value for m in at.markdown] + [t.value for t in at.title]
-    parts += [s.value for s in at.subheader] + [e.value for e in at.error]
+    parts += [s.value for s in at.header] + [e.value for e in at.error]
     return "\n".join(str(p) for p in parts)
 
 

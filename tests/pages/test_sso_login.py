@@ -45,7 +45,9 @@ PASSWORD = "a long enough password 42"
 
 def texts(at: AppTest) -> str:
     parts = [m.value for m in at.markdown] + [t.value for t in at.title]
-    parts += [s.value for s in at.subheader] + [e.value for e in at.error]
+    parts += (
+        [s.value for s in at.subheader] + [h.value for h in at.header] + [e.value for e in at.error]
+    )
     parts += [c.value for c in at.caption] + [s.value for s in at.success]
     return "\n".join(str(p) for p in parts)
 

@@ -47,7 +47,8 @@ def param(at, name: str) -> str | None:
 
 def card_titles(at) -> list[str]:
     cards = (t.removeprefix("---\n") for t in unescaped(at.markdown))
-    return [t[5:].split("\n")[0].rstrip() for t in cards if t.startswith("#### ")]
+    # A card's title is its heading: h3 under a browse section, h2 on My applications.
+    return [t.split("\n")[0].lstrip("#").strip() for t in cards if re.match(r"#{2,3} ", t)]
 
 
 def set_hours(engine, username: str, weekly_hours: float) -> None:
@@ -88,7 +89,7 @@ def test_browse_shows_cards_with_hours_seats_deadline_and_reasons(logged_in):
 
 def test_recommended_for_you_with_reasons(logged_in):
     at = browse(logged_in)
-    assert "Recommended for you" in [s.value for s in at.subheader]
+    assert "Recommended for you" in [s.value for s in at.header]
     shown = texts(at)
     # Projects the student already applied to are not recommended; others come with reasons.
     assert "Genome assembly mini-project" in shown
@@ -103,7 +104,7 @@ def test_a_student_without_interests_is_told_to_add_some(app_env):
     assert not at.exception
     assert "Nothing is recommended for you yet" in texts(at)
     # Projects that fit the hours but share no interest are not called recommendations.
-    assert "Recommended for you" not in [s.value for s in at.subheader]
+    assert "Recommended for you" not in [h.value for h in (*at.subheader, *at.header)]
     assert "Add interests in your profile" in [str(x.label) for x in at.get("page_link")]
 
 
@@ -407,7 +408,7 @@ def test_withdraw_needs_a_confirmation(logged_in, app_env):
     )
     assert status() is ApplicationStatus.WITHDRAWN
     assert DASHBOARD not in card_titles(at)
-    assert "Earlier applications" in [s.value for s in at.subheader]
+    assert "Earlier applications" in [s.value for s in at.header]
     assert DASHBOARD in list(at.dataframe[0].value["Project"])
     picker = next(s for s in at.selectbox if s.label == "Timeline of an earlier application")
     assert picker.value is None and picker.proto.placeholder == "Choose…"
@@ -436,7 +437,7 @@ def test_my_weeks_charts_sixteen_weeks_against_availability(logged_in):
     assert metrics["Busiest week (committed)"] == "3 h"
     assert metrics["Free in the busiest week"] == "7 h"
     assert at.get("vega_lite_chart")
-    table = at.dataframe[0].value
+    table = at.table[0].value
     assert set(table["Project"]) == {"Portfolio website clinic", DASHBOARD, ML}
     assert set(table["Counts as"]) == {"committed", "pending"}
     assert "16 weeks from" in texts(at)

@@ -80,7 +80,7 @@ def test_my_matches_lists_the_running_match_and_offers_the_calendar(logged_in):
     at = open_screen(logged_in("demo-student"), "matches")
     assert not at.exception
     shown = texts(at)
-    assert f"#### {PORTFOLIO}" in shown
+    assert f"## {PORTFOLIO}" in shown
     assert "Mentor: Alex Alumna · Running" in shown
     assert "Open workspace" in [b.label for b in at.button]
     assert "Download my calendar (.ics)" in [d.label for d in at.get("download_button")]
@@ -100,7 +100,7 @@ def test_open_workspace_button_opens_the_match_by_url(logged_in, app_env):
 def test_finished_matches_stay_listed(logged_in):
     at = open_screen(logged_in("demo-faculty"), "matches")
     shown = texts(at)
-    assert f"#### {SQL}" in shown and "Student: Sam Student · Completed" in shown
+    assert f"## {SQL}" in shown and "Student: Sam Student · Completed" in shown
 
 
 def test_finished_matches_show_ten_at_a_time_most_recent_first(logged_in, app_env):
@@ -116,7 +116,7 @@ def test_finished_matches_show_ten_at_a_time_most_recent_first(logged_in, app_en
             h.application(session, student, done, ApplicationStatus.COMPLETED)
 
     def titles(at) -> list[str]:
-        return [m.removeprefix("#### ") for m in unescaped(at.markdown) if m.startswith("#### ")]
+        return [m.removeprefix("## ") for m in unescaped(at.markdown) if m.startswith("## ")]
 
     at = open_screen(logged_in("demo-faculty"), "matches")
     assert "**Finished (11)**" in texts(at)
@@ -361,6 +361,13 @@ def test_faculty_look_a_student_up_and_unknown_names_are_told(logged_in):
     assert list(at.dataframe[0].value["Project"]) == [SQL]
 
 
+def test_faculty_find_a_student_by_part_of_their_e_mail(logged_in):
+    at = open_screen(logged_in("demo-faculty"), "passport")
+    at = at.text_input[0].input("student2@example").run()
+    assert not at.exception
+    assert list(at.dataframe[0].value["Project"]) == [SQL]
+
+
 def test_a_student_with_no_completed_project_is_told_what_fills_it(logged_in):
     at = open_screen(logged_in("demo-student"), "passport")
     assert any("No completed projects yet" in str(i.value) for i in at.info)
@@ -393,7 +400,7 @@ def inbox_links(at) -> list[tuple[str, str]]:
 )
 def test_a_notification_links_only_to_a_screen_the_reader_may_open(role, link, opens):
     from core.models import Role
-    from pages.inbox import link_target
+    from pages.shared.inbox import link_target
 
     assert link_target(User(role=Role(role)), link) == opens
 

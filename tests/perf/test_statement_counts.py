@@ -36,7 +36,7 @@ from core.platform.db import create_db_engine
 from core.platform.migrate import upgrade_to_head
 from core.platform.settings import get_settings
 from pages.components.navigation import SCREENS, screens_for
-from pages.dashboard import KEPT
+from pages.faculty.dashboard import KEPT
 
 MAX_STATEMENTS = 15  # DESIGN §6
 CASES = [(screen.url_path, role) for screen in SCREENS for role in Role if role in screen.roles]

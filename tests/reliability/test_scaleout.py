@@ -150,7 +150,7 @@ def cluster(postgres_server: ThrowawayPostgres) -> Iterator[Cluster]:
         log = prefix / f"streamlit-{port}.log"
         with log.open("wb") as out:
             process = subprocess.Popen(
-                [sys.executable, "-m", "streamlit", "run", "app.py"]
+                [sys.executable, "-m", "streamlit", "run", "serve.py"]
                 + ["--server.address", "127.0.0.1", "--server.port", str(port)]
                 + ["--server.headless", "true", "--browser.gatherUsageStats", "false"]
                 + ["--server.fileWatcherType", "none"],

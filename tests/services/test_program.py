@@ -16,7 +16,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session, select
 
 from core.commitment import project_end
-from core.documents import export_csv, safe_cell
+from core.documents import export_csv, export_scope, safe_cell
 from core.models import (
     Application,
     ApplicationStatus,
@@ -814,6 +814,33 @@ def test_project_export_lists_published_projects_in_scope(engine, world):
         "2",
         "in_progress",
     )
+
+
+def _person(role: Role, *, department: str | None = None, program_wide: bool = False) -> User:
+    return User(
+        id=7,
+        username="x",
+        email="x@example.edu",
+        display_name="X",
+        role=role,
+        password_hash="-",
+        pseudonym="x",
+        department=department,
+        program_wide=program_wide,
+    )
+
+
+def test_the_export_scope_is_the_program_a_department_and_own_projects_or_own_projects():
+    admin = export_scope(_person(Role.ADMIN))
+    wide = export_scope(_person(Role.FACULTY, department=ENG, program_wide=True))
+    eng = export_scope(_person(Role.FACULTY, department=ENG))
+    nowhere = export_scope(_person(Role.FACULTY))
+    assert admin.description == wide.description == "the whole program"
+    assert admin.conditions() == wide.conditions() == []
+    assert eng.description == f"the {ENG} department and your own projects"
+    assert len(eng.conditions()) == 1 and eng.department == ENG
+    assert nowhere.description == "your own projects"
+    assert (nowhere.department, nowhere.owner_id, nowhere.whole_program) == (None, 7, False)
 
 
 def test_exports_refuse_students(engine, world):

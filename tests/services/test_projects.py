@@ -543,6 +543,72 @@ def test_mentor_weekly_load_previews_an_extra_commitment(engine, mentor):
         assert overrun is not None and overrun.committed == 1.5
 
 
+def test_the_budget_preview_shows_the_other_projects_this_one_and_the_first_overrun(engine, mentor):
+    start = week_start(TODAY + timedelta(days=14))  # a Monday: one week is one ISO week
+    with write_transaction(engine) as session:
+        make_open_project(session, mentor, mentor_hours=1.5, start_date=start)
+    first_week = week_start(start)
+    with read_session(engine) as session:
+        fits = projects.budget_preview(
+            session, actor=mentor, start=start, duration_weeks=1, mentor_hours=2.5
+        )
+        over = projects.budget_preview(
+            session, actor=mentor, start=start, duration_weeks=1, mentor_hours=3.0
+        )
+    margin = projects.PREVIEW_MARGIN_WEEKS
+    assert len(fits.weeks) == 1 + 2 * margin and fits.weeks[margin] == first_week
+    assert fits.committed[first_week] == 1.5 and fits.committed[fits.weeks[0]] == 0.0
+    assert fits.adding == {first_week: 2.5}
+    assert (fits.budget, fits.peak, fits.overrun) == (4.0, 4.0, None)
+    assert over.overrun is not None and over.overrun.week == first_week
+
+
+def test_editing_a_project_previews_without_its_own_hours(engine, mentor):
+    start = TODAY + timedelta(days=14)
+    with write_transaction(engine) as session:
+        project = make_open_project(session, mentor, mentor_hours=4.0, start_date=start)
+    with read_session(engine) as session:
+        preview = projects.budget_preview(
+            session,
+            actor=mentor,
+            start=start,
+            duration_weeks=2,
+            mentor_hours=4.0,
+            project_id=project.id,
+        )
+    assert set(preview.committed.values()) == {0.0}
+    assert preview.overrun is None and preview.peak == 4.0
+
+
+def test_an_admin_previews_the_mentors_budget_and_another_mentor_is_refused(engine, mentor):
+    with write_transaction(engine) as session:
+        project = make_open_project(session, mentor, mentor_hours=1.0)
+        admin = make_user(session, Role.ADMIN)
+        other = make_user(session, Role.ALUMNI, weekly_hours=20.0)
+    with read_session(engine) as session:
+        seen = projects.get_project(session, actor=admin, project_id=project.id)
+        assert projects.can_manage(admin, seen) and projects.can_manage(mentor, seen)
+        assert not projects.can_manage(other, seen)
+        preview = projects.budget_preview(
+            session,
+            actor=admin,
+            start=seen.start_date,
+            duration_weeks=seen.duration_weeks,
+            mentor_hours=1.0,
+            project_id=project.id,
+        )
+        assert preview.budget == 4.0
+    with pytest.raises(PermissionDenied), read_session(engine) as session:
+        projects.budget_preview(
+            session,
+            actor=other,
+            start=seen.start_date,
+            duration_weeks=1,
+            mentor_hours=1.0,
+            project_id=project.id,
+        )
+
+
 def test_two_simultaneous_publishes_cannot_both_use_the_last_hours(engine, mentor):
     with write_transaction(engine) as session:
         drafts = [

@@ -12,7 +12,7 @@ import pytest
 from core import documents
 from core.models import ApplicationStatus
 from core.platform.text import spreadsheet_cell
-from pages import admin_import
+from pages.admin import import_users as admin_import
 from pages.components.ui import arrow_table_of_text, records_table
 
 FORMULAS = ["=2+5+cmd|' /C calc'!A0", "+1", "-1+2", "@SUM(A1)", "\t=1", "\r=1"]

@@ -77,9 +77,3 @@ def render() -> None:
         hide_index=True,
         width="stretch",
     )
-
-
-if __name__ == "__main__":
-    from app import main
-
-    main()

@@ -32,27 +32,22 @@ PENDING_LABEL = "pending applications"
 
 
 def _items_table(data: StudentWeeks) -> None:
-    st.subheader("Projects in these weeks")
-    st.dataframe(
+    st.header("Projects in these weeks")
+    st.table(
         records_table(
             [
                 {
                     "Project": item.title,
                     "Status": status_text(item.status),
-                    "Hours per week": item.hours,
+                    "Hours per week": hours(item.hours),
                     "Counts as": "committed" if item.committed else "pending",
-                    "From": item.start_date,
-                    "Until": item.end_date,
+                    "From": day(item.start_date),
+                    "Until": day(item.end_date),
                 }
                 for item in data.items
             ]
         ),
         hide_index=True,
-        width="stretch",
-        column_config={
-            "From": st.column_config.DateColumn(format="DD MMM YYYY"),
-            "Until": st.column_config.DateColumn(format="DD MMM YYYY"),
-        },
     )
 
 
@@ -110,10 +105,3 @@ def render() -> None:
         link(BROWSE, "Browse projects", icon=":material/search:")
         return
     _items_table(data)
-
-
-if __name__ == "__main__":
-    # Opened directly as a legacy page: hand over to the entry script, which gates and routes.
-    from app import main
-
-    main()

@@ -8,10 +8,18 @@ import streamlit as st
 from core.applications import reject
 from core.commitment import week_label, week_name
 from core.models import User
-from core.platform.db import read_session, run_in_transaction
+from core.platform.db import read_session
 from core.platform.errors import DomainError
-from core.platform.wording import hours
-from core.program import ItemResult, QueueRow, WeekLoad, approve_each, queue_with_loads
+from core.platform.wording import counted, hours
+from core.program import (
+    OVERDUE_DAYS,
+    ItemResult,
+    QueueRow,
+    WeekLoad,
+    approve_each,
+    queue_with_loads,
+)
+from pages.components.actions import act
 from pages.components.auth import signed_in_user
 from pages.components.engine import get_engine
 from pages.components.ui import escape_markdown, literal, metric_row, show_error
@@ -65,7 +73,7 @@ def _summary(rows: list[QueueRow], offset: int, more: bool) -> None:
     row = metric_row()
     label = f"{offset + 1}–{offset + len(rows)}" + (" (more follow)" if more else "")
     row.metric("Items shown", label)
-    row.metric("Waiting over 3 days", overdue)
+    row.metric(f"Waiting over {counted(OVERDUE_DAYS, 'day')}", overdue)
     row.metric("Oldest wait (days)", max(row.item.age_days for row in rows))
 
 
@@ -133,7 +141,9 @@ def _card(user: User, row: QueueRow) -> None:
     with st.container(border=True):
         days = "day" if item.age_days == 1 else "days"
         waiting = f"Waiting {item.age_days} {days}"
-        age = f":red[**{waiting}** (over 3 days)]" if row.overdue else waiting
+        age = (
+            f":red[**{waiting}** (over {counted(OVERDUE_DAYS, 'day')})]" if row.overdue else waiting
+        )
         student = escape_markdown(item.student_name)
         if row.blind:
             student += " (pseudonym: blind review)"
@@ -233,19 +243,17 @@ def _reject_form(user: User, row: QueueRow) -> None:
     if not confirmed:
         return
     reason = str(st.session_state.get(f"ap_reason_{number}") or "")
-    try:
-        run_in_transaction(
-            get_engine(),
-            lambda session: reject(session, actor=user, application_id=number, reason=reason),
-        )
-    except DomainError as error:
-        show_error(error)
-        return
-    _stop_rejecting()
-    st.session_state[RESULTS] = [
-        (True, f"Rejected: {_label(row)}. The seat is free again; both were told.")
-    ]
-    st.rerun()
+
+    def done(_: object) -> None:
+        _stop_rejecting()
+        st.session_state[RESULTS] = [
+            (True, f"Rejected: {_label(row)}. The seat is free again; both were told.")
+        ]
+
+    act(
+        lambda session: reject(session, actor=user, application_id=number, reason=reason),
+        on_success=done,
+    )
 
 
 def _pager(offset: int, *, more: bool) -> None:
@@ -256,10 +264,3 @@ def _pager(offset: int, *, more: bool) -> None:
     if more and forward.button("Next page", key="ap_next", icon=":material/chevron_right:"):
         st.session_state[OFFSET] = offset + PAGE_SIZE
         st.rerun()
-
-
-if __name__ == "__main__":
-    # Opened directly as a legacy page: hand over to the entry script, which gates and routes.
-    from app import main
-
-    main()

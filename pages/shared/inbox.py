@@ -7,7 +7,6 @@ import streamlit as st
 
 from core.models import Notification, Role, User
 from core.platform.db import read_session, write_transaction
-from core.platform.errors import DomainError
 from core.platform.notifications import (
     count_notifications,
     kind_label,
@@ -15,10 +14,11 @@ from core.platform.notifications import (
     mark_all_read,
     mark_read,
 )
+from pages.components.actions import act
 from pages.components.auth import signed_in_user
 from pages.components.engine import get_engine
 from pages.components.navigation import screen_page, screens_for
-from pages.components.ui import literal, show_error, show_more_button, shown_in_steps, small
+from pages.components.ui import literal, show_more_button, shown_in_steps, small
 from pages.components.unread import NOTE_PARAM
 
 # Which screen (and query parameter) each kind of notification link opens.
@@ -55,11 +55,9 @@ def link_target(user: User, link: str | None) -> tuple[str, dict[str, str]] | No
 
 
 def _mark_one(notification_id: int) -> None:
-    try:
-        with write_transaction(get_engine()) as session:
-            mark_read(session, actor=signed_in_user(), notification_id=notification_id)
-    except DomainError as error:
-        show_error(error)
+    # A button's callback: Streamlit reruns after it anyway.
+    user = signed_in_user()
+    act(lambda s: mark_read(s, actor=user, notification_id=notification_id), rerun=False)
 
 
 def _note(user: User, note: Notification) -> None:
@@ -114,9 +112,3 @@ def render() -> None:
     show_more_button(
         SHOWN, shown=shown, step=STEP, remaining=total - shown, label="Show more notifications"
     )
-
-
-if __name__ == "__main__":
-    from app import main
-
-    main()

@@ -35,7 +35,7 @@ def render() -> None:
         "optionally department and graduation_year. Nothing is written unless every row is "
         "valid. Each new account gets a set-password link (valid 7 days) instead of a password."
     )
-    st.code(EXAMPLE, language=None)
+    st.code(EXAMPLE, language=None, wrap_lines=True)
     uploaded = st.file_uploader("CSV file", type=["csv"], key="admin_import_file")
     pasted = st.text_area("…or paste the CSV here", key="admin_import_paste", height=150)
     if st.button("Preview", key="admin_import_preview"):
@@ -131,9 +131,3 @@ def links_csv(rows: list[dict[str, str]]) -> str:
     writer.writeheader()
     writer.writerows({name: spreadsheet_cell(value) for name, value in row.items()} for row in rows)
     return out.getvalue()
-
-
-if __name__ == "__main__":
-    from app import main
-
-    main()

@@ -6,32 +6,42 @@ from __future__ import annotations
 import streamlit as st
 from sqlmodel import Session
 
-from core.applications import Applicant, accept, decline, list_applicants, waitlist
-from core.models import ApplicationStatus, Project, ProjectStatus, User
-from core.platform.db import read_session, run_in_transaction
+from core.applications import (
+    UNDECIDED_STATUSES,
+    Applicant,
+    accept,
+    decline,
+    list_applicants,
+    waitlist,
+)
+from core.models import SEAT_STATUSES, ApplicationStatus, Project, ProjectStatus, User
+from core.platform.db import read_session
 from core.platform.errors import DomainError
 from core.platform.wording import counted
-from core.projects import MyProjectRow, get_project, list_my_projects
+from core.projects import MyProjectRow, get_project, list_my_projects, status_label
+from pages.components.actions import act
 from pages.components.auth import signed_in_user
 from pages.components.engine import get_engine
 from pages.components.mentor import (
     MY_PROJECTS,
     NEW,
+    PROJECT_PARAM,
     choose_project,
     chosen_project,
     day,
-    flash,
     hours,
     link,
-    refusal,
     show_flash,
-    status_text,
 )
-from pages.components.ui import escape_markdown, literal, metric_row, show_in_steps, small
+from pages.components.ui import (
+    escape_markdown,
+    literal,
+    metric_row,
+    show_error,
+    show_in_steps,
+    small,
+)
 
-S = ApplicationStatus
-WAITING = (S.SUBMITTED, S.WAITLISTED)
-TAKING_SEATS = (S.ACCEPTED, S.APPROVED)
 # How many earlier (decided) applications the project shows; "Show more" adds as many again.
 EARLIER_SHOWN = "ap_earlier_shown"
 EARLIER_STEP = 10
@@ -51,7 +61,7 @@ def render() -> None:
             "You have no projects yet, so nobody has applied. Post a project in *My projects*; "
             "once it is published, students' applications appear here."
         )
-        link(MY_PROJECTS, "New project", project=NEW, icon=":material/add_circle:")
+        link(MY_PROJECTS, "New project", params={PROJECT_PARAM: NEW}, icon=":material/add_circle:")
         return
     project_id = _pick(rows, chosen if isinstance(chosen, int) else None)
     if project_id is None:
@@ -62,7 +72,7 @@ def render() -> None:
             project = get_project(session, actor=user, project_id=project_id)
             applicants = list_applicants(session, actor=user, project_id=project_id)
     except DomainError as error:
-        refusal(error)
+        show_error(error)
         return
     _header(project, applicants)
     _applicants(user, project, applicants)
@@ -94,12 +104,14 @@ def _pick(rows: list[MyProjectRow], chosen: int | None) -> int | None:
 
 def _header(project: Project, applicants: list[Applicant]) -> None:
     assert project.id is not None
-    link(MY_PROJECTS, "Edit this project", project=project.id, icon=":material/edit:")
-    taken = sum(a.status in TAKING_SEATS for a in applicants)
+    link(
+        MY_PROJECTS, "Edit this project", params={PROJECT_PARAM: project.id}, icon=":material/edit:"
+    )
+    taken = sum(a.status in SEAT_STATUSES for a in applicants)
     row = metric_row()
     row.metric("Seats filled", f"{project.filled} of {project.seats}")
-    row.metric("Waiting for you", sum(a.status in WAITING for a in applicants))
-    row.metric("Project", status_text(project.status).capitalize())
+    row.metric("Waiting for you", sum(a.status in UNDECIDED_STATUSES for a in applicants))
+    row.metric("Project", status_label(project.status).capitalize())
     st.progress(
         min(project.filled / project.seats, 1.0) if project.seats else 0.0,
         text=(
@@ -125,17 +137,17 @@ def _applicants(user: User, project: Project, applicants: list[Applicant]) -> No
                 "they are told as soon as you decide."
             )
         return
-    waiting = [a for a in applicants if a.status in WAITING]
-    placed = [a for a in applicants if a.status in TAKING_SEATS]
+    waiting = [a for a in applicants if a.status in UNDECIDED_STATUSES]
+    placed = [a for a in applicants if a.status in SEAT_STATUSES]
     # Decided applications, the most recent first (the others keep the order they came in).
     earlier = [a for a in reversed(applicants) if a not in waiting and a not in placed]
-    st.subheader("Waiting for your decision")
+    st.header("Waiting for your decision")
     if not waiting:
         st.caption("Nobody is waiting for a decision right now.")
     for applicant in waiting:
         _card(user, project, applicant)
     if placed:
-        st.subheader("Accepted and matched")
+        st.header("Accepted and matched")
         for applicant in placed:
             _card(user, project, applicant)
     if earlier:
@@ -205,9 +217,9 @@ def _fit(applicant: Applicant) -> str:
 
 def _actions(user: User, applicant: Applicant) -> None:
     # Core offers only the moves allowed now (a free seat, hours that fit).
-    can_accept = S.ACCEPTED in applicant.moves
-    can_waitlist = S.WAITLISTED in applicant.moves
-    can_decline = S.DECLINED in applicant.moves
+    can_accept = ApplicationStatus.ACCEPTED in applicant.moves
+    can_waitlist = ApplicationStatus.WAITLISTED in applicant.moves
+    can_decline = ApplicationStatus.DECLINED in applicant.moves
     if not (can_accept or can_waitlist or can_decline):
         return
     number = applicant.application_id
@@ -245,11 +257,6 @@ def _move(user: User, applicant: Applicant, move: str, note: str | None = None) 
         else:
             decline(session, actor=user, application_id=number, note=note)
 
-    try:
-        run_in_transaction(get_engine(), work)
-    except DomainError as error:
-        refusal(error)
-        return
     name = applicant.name
     if move == "accept":
         text = f"Accepted {name}. A faculty member will now review the match; {name} was told."
@@ -258,12 +265,4 @@ def _move(user: User, applicant: Applicant, move: str, note: str | None = None) 
     else:
         with_note = " with your note" if note and note.strip() else ""
         text = f"Declined the application of {name}{with_note}; they were told."
-    flash("success", text)
-    st.rerun()
-
-
-if __name__ == "__main__":
-    # Opened directly as a legacy page: hand over to the entry script, which gates and routes.
-    from app import main
-
-    main()
+    act(work, success=text)

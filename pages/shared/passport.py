@@ -132,10 +132,3 @@ def render() -> None:
         icon=":material/print:",
         help="Open the file in a browser and print it, or save it as PDF.",
     )
-
-
-if __name__ == "__main__":
-    # Opened directly as a legacy page: hand over to the entry script, which gates and routes.
-    from app import main
-
-    main()

@@ -10,21 +10,20 @@ from core.applications import apply
 from core.catalog import ProjectDetail, project_detail
 from core.commitment import week_label
 from core.models import ProjectStatus, Role
-from core.platform.db import read_session, run_in_transaction
-from core.platform.errors import DomainError, ValidationFailed
-from core.platform.wording import counted
+from core.platform.db import read_session
+from core.platform.errors import DomainError
+from core.platform.wording import MODE_LABELS, counted
 from core.projects import status_label
+from pages.components.actions import act
 from pages.components.auth import signed_in_user
 from pages.components.charts import draw, load_vs_limit_chart
 from pages.components.engine import get_engine
 from pages.components.student import (
     BROWSE,
-    MODE_LABELS,
     MY_APPLICATIONS,
     PROFILE,
     PROJECT_ID_PARAM,
     day,
-    flash,
     has_screen,
     hours,
     link,
@@ -84,19 +83,20 @@ def _header(detail: ProjectDetail) -> None:
 def _about(detail: ProjectDetail) -> None:
     project = detail.project
     user_text(project.summary)
-    st.subheader("About the project")
+    st.header("About the project")
     user_text(project.description)
-    st.subheader("Your mentor")
+    st.header("Your mentor")
     mentor = detail.mentor
     facts = [ROLE_LABELS.get(mentor.role, mentor.role.value.title())]
     if mentor.department:
         facts.append(escape_markdown(mentor.department))
     st.markdown(f"**{escape_markdown(mentor.display_name)}** · " + " · ".join(facts))
     st.caption("Contact details are shared once a match is approved.")
-    st.subheader("Milestone plan")
+    st.header("Milestone plan")
     if detail.milestones:
         # One list, one element (see the card note in pages/components/ui.py).
-        plan = [f"- **Week {week}:** {escape_markdown(title)}" for title, week in detail.milestones]
+        by_week = sorted(detail.milestones, key=lambda milestone: milestone[1])
+        plan = [f"- **Week {week}:** {escape_markdown(title)}" for title, week in by_week]
         st.markdown("\n".join(plan))
     else:
         st.caption("The mentor has not listed milestones.")
@@ -105,7 +105,7 @@ def _about(detail: ProjectDetail) -> None:
 def _fit(detail: ProjectDetail) -> None:
     if detail.score is None:
         return
-    st.subheader("How it fits you")
+    st.header("How it fits you")
     if detail.score.reasons:
         st.markdown("\n".join(f"- {escape_markdown(reason)}" for reason in detail.score.reasons))
     adding = {monday: detail.project.student_hours for monday in detail.weeks}
@@ -170,39 +170,29 @@ def _apply_form(detail: ProjectDetail, user_id: int) -> None:
     if not submitted:
         return
     user = signed_in_user()
-    try:
-        run_in_transaction(
-            get_engine(),
-            lambda session: apply(
-                session,
-                actor=user,
-                project_id=project.id,
-                statement=st.session_state.get(statement_key) or "",
-                screening_answer=st.session_state.get(answer_key),
-            ),
-        )
-    except ValidationFailed as error:
-        show_error(error)
-        for field, problem in error.fields.items():
-            if field in messages:
-                label = FIELD_LABELS.get(field, field)
-                messages[field].error(f"{label}: {escape_markdown(problem)}")
-        return
-    except DomainError as error:
-        show_error(error)
-        return
-    for key in (statement_key, answer_key):
-        st.session_state.pop(key, None)
-    flash(
-        "success",
-        f"Application sent for “{project.title}”. The mentor has been notified; follow it in "
-        "My applications.",
+
+    def forget_answers(_: object) -> None:
+        for key in (statement_key, answer_key):
+            st.session_state.pop(key, None)
+
+    act(
+        lambda session: apply(
+            session,
+            actor=user,
+            project_id=project.id,
+            statement=st.session_state.get(statement_key) or "",
+            screening_answer=st.session_state.get(answer_key),
+        ),
+        fields=messages,
+        field_text=lambda field, problem: f"{FIELD_LABELS.get(field, field)}: {problem}",
+        on_success=forget_answers,
+        success=f"Application sent for “{project.title}”. The mentor has been notified; "
+        "follow it in My applications.",
     )
-    st.rerun()
 
 
 def _apply_section(detail: ProjectDetail, user_id: int) -> None:
-    st.subheader("Apply")
+    st.header("Apply")
     mine = detail.my_application
     if mine is not None:
         st.info(
@@ -248,10 +238,3 @@ def render() -> None:
     _about(detail)
     _fit(detail)
     _apply_section(detail, user.id)
-
-
-if __name__ == "__main__":
-    # Opened directly as a legacy page: hand over to the entry script, which gates and routes.
-    from app import main
-
-    main()

@@ -13,7 +13,7 @@ from core.platform.wording import counted
 from core.projects.tags import list_tags, user_interest_names
 from pages.components.auth import SESSION_ID, client_address, signed_in_user
 from pages.components.engine import get_engine
-from pages.components.ui import show_error
+from pages.components.ui import flash, show_error, show_flash
 from pages.components.visitor import PASSWORD_HELP
 
 HOURS_LABEL = {
@@ -34,6 +34,7 @@ def render() -> None:
     """Show and edit the signed-in user's profile and password."""
     user = signed_in_user()
     st.title("Profile")
+    show_flash()
     _profile_form(user)
     st.divider()
     _password_form(user)
@@ -120,11 +121,13 @@ def _profile_form(user: User) -> None:
     except DomainError as error:
         show_error(error)
         return
-    st.success("Your profile was saved.", icon=":material/check_circle:")
+    # Rerun so the whole screen, the menu's name included, shows what was saved.
+    flash("success", "Your profile was saved.")
+    st.rerun()
 
 
 def _password_form(user: User) -> None:
-    st.subheader("Change password")
+    st.header("Change password")
     with st.form("password_form", clear_on_submit=True):
         current = st.text_input("Current password", type="password", key="password_current")
         new = st.text_input("New password", type="password", key="password_new", help=PASSWORD_HELP)
@@ -155,10 +158,3 @@ def _password_form(user: User) -> None:
     verb = "was" if revoked == 1 else "were"
     others = f" {counted(revoked, 'other session')} {verb} signed out." if revoked else ""
     st.success(f"Your password was changed.{others}", icon=":material/check_circle:")
-
-
-if __name__ == "__main__":
-    # Opened directly as a legacy page: hand over to the entry script, which gates and routes.
-    from app import main
-
-    main()

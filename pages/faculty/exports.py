@@ -8,8 +8,8 @@ from datetime import date
 import streamlit as st
 from sqlmodel import Session
 
-from core.documents import export_csv
-from core.models import Role, User
+from core.documents import export_csv, export_scope
+from core.models import User
 from pages.components.auth import signed_in_user
 from pages.components.engine import get_engine
 from pages.components.ui import built_on_click, escape_markdown
@@ -32,15 +32,10 @@ def render() -> None:
     """Offer one download per export; each file is built only when it is asked for."""
     user = signed_in_user()
     st.title("Exports")
-    if user.role is Role.ADMIN or user.program_wide:
-        scope = "the whole program"
-    elif user.department:
-        scope = f"the {escape_markdown(user.department)} department and your own projects"
-    else:
-        scope = "your own projects"
     st.caption(
-        f"CSV files for {scope}. Cells that a spreadsheet could run as a formula are "
-        "prefixed with an apostrophe."
+        f"CSV files for {escape_markdown(export_scope(user).description)}. Cells that a "
+        "spreadsheet could run "
+        "as a formula are prefixed with an apostrophe."
     )
     engine = get_engine()
     for kind, title, description in EXPORTS:
@@ -62,10 +57,3 @@ def _csv(user: User, kind: str) -> Callable[[Session], bytes]:
     """Return how to build one export, run on click (core checks the actor's scope)."""
     # With a byte-order mark, spreadsheets read the names' accents right.
     return lambda session: export_csv(session, actor=user, kind=kind).encode("utf-8-sig")
-
-
-if __name__ == "__main__":
-    # Opened directly as a legacy page: hand over to the entry script, which gates and routes.
-    from app import main
-
-    main()

@@ -6,9 +6,10 @@ import streamlit as st
 
 from core import accounts as admin
 from core.models import FacultyInvite
-from core.platform.db import read_session, write_transaction
+from core.platform.db import read_session
 from core.platform.errors import DomainError
 from core.platform.types import utcnow
+from pages.components.actions import act
 from pages.components.auth import signed_in_user
 from pages.components.engine import get_engine
 from pages.components.links import INVITE_PARAM, link_url, links_available
@@ -37,31 +38,30 @@ def render() -> None:
         )
         submitted = st.form_submit_button("Create invite link", type="primary")
     if submitted and links_available():
-        try:
-            with write_transaction(engine) as session:
-                link = admin.create_faculty_invite(
-                    session,
-                    actor=actor,
-                    email=email,
-                    department=department,
-                    program_wide=program_wide,
-                )
-        except DomainError as error:
-            show_error(error)
-        else:
+        link = act(
+            lambda session: admin.create_faculty_invite(
+                session,
+                actor=actor,
+                email=email,
+                department=department,
+                program_wide=program_wide,
+            ),
+            rerun=False,
+        )
+        if link is not None:
             st.success(
                 f"Invite created for {escape_markdown(email.strip().lower())}. It works once, "
                 f"until {link.expires_at:%d %b %Y %H:%M} UTC. Send this link to them privately:",
                 icon=":material/check_circle:",
             )
-            st.code(link_url(link, INVITE_PARAM), language=None)
+            st.code(link_url(link, INVITE_PARAM), language=None, wrap_lines=True)
     try:
         with read_session(engine) as session:
             invites = admin.list_invites(session, actor=actor)
     except DomainError as error:
         show_error(error)
         return
-    st.subheader("Recent invites")
+    st.header("Recent invites")
     if not invites:
         st.info("No invites yet.")
         return
@@ -93,16 +93,4 @@ def render() -> None:
         key="invite_cancel_choice",
     )
     if col_button.button("Cancel invite", key="invite_cancel"):
-        try:
-            with write_transaction(engine) as session:
-                admin.cancel_invite(session, actor=actor, invite_id=int(chosen))
-        except DomainError as error:
-            show_error(error)
-        else:
-            st.rerun()
-
-
-if __name__ == "__main__":
-    from app import main
-
-    main()
+        act(lambda session: admin.cancel_invite(session, actor=actor, invite_id=int(chosen)))

@@ -44,20 +44,13 @@ def render() -> None:
     """Show the signed-in user's home."""
     user = signed_in_user()
     st.title("Home")
-    st.subheader(f"Welcome, {escape_markdown(user.display_name)}")
+    st.header(f"Welcome, {escape_markdown(user.display_name)}")
     st.write(f"You are signed in as **{user.role.value}**.")
     unread = unread_count(get_engine(), user)
     st.metric("Unread notifications", unread)
     waiting = publishing_refusal(user)
     if waiting:
         st.info(escape_markdown(waiting), icon=":material/hourglass_top:")
-    st.markdown("#### What you can do next")
+    st.markdown("## What you can do next")
     for url_path, label in NEXT_STEPS[user.role]:
         st.page_link(screen_page(url_path), label=label, icon=":material/arrow_forward:")
-
-
-if __name__ == "__main__":
-    # Opened directly as a legacy page: hand over to the entry script, which gates and routes.
-    from app import main
-
-    main()

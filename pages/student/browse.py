@@ -29,13 +29,12 @@ from core.models import ProjectMode, User
 from core.platform.db import read_session
 from core.platform.errors import DomainError
 from core.platform.settings import get_settings
-from core.platform.wording import counted
+from core.platform.wording import MODE_LABELS, counted
 from core.projects.tags import list_tags
 from pages.components.auth import signed_in_user
 from pages.components.engine import get_engine
 from pages.components.saved import save_button, saved_list
 from pages.components.student import (
-    MODE_LABELS,
     PROFILE,
     day,
     has_screen,
@@ -295,7 +294,7 @@ def _facts(
 def _card_text(row: CatalogRow) -> str:
     """Return a card's Markdown: title, facts, summary, dates and tags, reasons, warnings."""
     facts = _facts(row.department, row.mode, row.student_hours, row.duration_weeks, row.seats_left)
-    lines = [f"#### {escape_markdown(row.title)}", facts]
+    lines = [f"### {escape_markdown(row.title)}", facts]
     if row.summary:
         lines += ["", literal(row.summary), ""]
     when = f"Starts {day(row.start_date)} · apply by {day(row.deadline)}" + (
@@ -319,7 +318,7 @@ def _card(row: CatalogRow, *, first: bool, saved: bool = False) -> None:
 
 
 def _recommendations(recommended: list[Recommendation]) -> None:
-    st.subheader("Recommended for you")
+    st.header("Recommended for you")
     if not recommended:
         st.caption(
             "Nothing to recommend right now: every open project either does not fit your free "
@@ -421,7 +420,7 @@ def render() -> None:
     strip = st.container()
     department_options, tag_options = _facet_options(get_settings().effective_database_url)
     _sync_from_url()
-    st.subheader("All open projects")
+    st.header("All open projects")
     filters = _filter_widgets(department_options, tag_options)
     found: SearchPage | None = None
     refusal: DomainError | None = None
@@ -462,10 +461,3 @@ def render() -> None:
         filters = replace(filters, page=found.page)
     _write_url(filters)
     _results(found, filters, frozenset(row.project_id for row in saved))
-
-
-if __name__ == "__main__":
-    # Opened directly as a legacy page: hand over to the entry script, which gates and routes.
-    from app import main
-
-    main()

@@ -15,7 +15,7 @@ import streamlit as st
 from sqlmodel import Session
 
 from core.accounts.verification import publishing_refusal
-from core.commitment import Commitment, describe_mentor_overrun, occupied_weeks, project_end
+from core.commitment import describe_mentor_overrun
 from core.models import (
     FINISHED_PROJECT_STATUSES,
     LIVE_PROJECT_STATUSES,
@@ -24,30 +24,32 @@ from core.models import (
     ProjectStatus,
     User,
 )
-from core.platform.db import read_session, run_in_transaction, write_transaction
-from core.platform.errors import DomainError, ValidationFailed
-from core.platform.wording import counted
+from core.platform.db import read_session, write_transaction
+from core.platform.errors import DomainError
+from core.platform.wording import MODE_LABELS, counted
 from core.projects import (
     EDITABLE_STATUSES,
     MAX_MILESTONES,
     MAX_TAGS,
     MyProjectRow,
+    budget_preview,
+    can_manage,
     can_move_project,
     cancel_project,
-    check_mentor_budget,
     close_project,
     complete_project,
     create_project,
     get_project,
     list_my_projects,
-    mentor_weekly_load,
     milestone_blueprint,
     project_tags,
     publish_project,
     start_project,
+    status_label,
     update_project,
 )
 from core.projects.tags import list_tags
+from pages.components.actions import act
 from pages.components.auth import signed_in_user
 from pages.components.charts import draw, load_vs_limit_chart
 from pages.components.engine import get_engine
@@ -55,20 +57,19 @@ from pages.components.mentor import (
     APPLICANTS,
     MY_PROJECTS,
     NEW,
-    STATUS_ICON,
+    PROJECT_PARAM,
     choose_project,
     chosen_project,
     day,
     flash,
     hours,
     link,
-    refusal,
     show_flash,
-    status_text,
 )
 from pages.components.ui import (
     arrow_table_of_text,
     escape_markdown,
+    show_error,
     show_in_steps,
     small,
     user_text,
@@ -86,13 +87,7 @@ TAG_VOCABULARY = 200
 # Finished projects in the list; "Show more" adds FINISHED_STEP more each time.
 FINISHED_SHOWN = "my_projects_finished_shown"
 FINISHED_STEP = 10
-PREVIEW_MARGIN_WEEKS = 2
 
-MODE_LABEL = {
-    ProjectMode.REMOTE: "Remote",
-    ProjectMode.HYBRID: "Hybrid",
-    ProjectMode.IN_PERSON: "In person",
-}
 # Where each field's message appears (fields not listed only appear in the summary).
 SCHEDULE_FIELDS = ("start_date", "deadline", "duration_weeks", "mentor_hours")
 DETAIL_FIELDS = (
@@ -131,7 +126,7 @@ def _project_list(user: User) -> None:
         st.info(escape_markdown(waiting), icon=":material/hourglass_top:")
     with read_session(get_engine()) as session:
         rows = list_my_projects(session, actor=user)
-    link(MY_PROJECTS, "New project", project=NEW, icon=":material/add_circle:")
+    link(MY_PROJECTS, "New project", params={PROJECT_PARAM: NEW}, icon=":material/add_circle:")
     if not rows:
         st.info(
             "You have no projects yet. A project asks a few hours a week for a few weeks: "
@@ -162,7 +157,7 @@ def _project_list(user: User) -> None:
 def _project_card(row: MyProjectRow) -> None:
     with st.container(border=True):
         when = (
-            f"{status_text(row.status).capitalize()} · {day(row.start_date)} – "
+            f"{status_label(row.status).capitalize()} · {day(row.start_date)} – "
             f"{day(row.end_date)} · apply by {day(row.deadline)} · "
             f"{hours(row.mentor_hours)} h/week from you"
         )
@@ -172,10 +167,23 @@ def _project_card(row: MyProjectRow) -> None:
             f"Seats filled: **{row.filled} of {row.seats}** · Waiting: **{row.waiting}**"
         )
         with st.container(horizontal=True):
-            label = "Edit" if row.status in EDITABLE_STATUSES else "View"
-            link(MY_PROJECTS, label, project=row.id, icon=STATUS_ICON[row.status])
+            # The status is in the text above; the icon says what the link does.
+            if row.status in EDITABLE_STATUSES:
+                link(MY_PROJECTS, "Edit", params={PROJECT_PARAM: row.id}, icon=":material/edit:")
+            else:
+                link(
+                    MY_PROJECTS,
+                    "View",
+                    params={PROJECT_PARAM: row.id},
+                    icon=":material/visibility:",
+                )
             if row.status is not ProjectStatus.DRAFT:
-                link(APPLICANTS, "Applicants", project=row.id, icon=":material/how_to_reg:")
+                link(
+                    APPLICANTS,
+                    "Applicants",
+                    params={PROJECT_PARAM: row.id},
+                    icon=":material/how_to_reg:",
+                )
 
 
 # ---------------------------------------------------------------------------- one project
@@ -195,14 +203,16 @@ def _project_view(user: User, chosen: int | str) -> None:
                 project = get_project(session, actor=user, project_id=chosen)
             except DomainError as error:
                 st.title("My projects")
-                refusal(error)
+                show_error(error)
                 link(MY_PROJECTS, "Back to my projects", icon=":material/arrow_back:")
                 return
             tags = project_tags(session, [chosen])[chosen]
             milestones = [(m.title, m.due_week) for m in milestone_blueprint(session, chosen)]
-    if project is not None and project.owner_id != user.id:
+    if project is not None and not can_manage(user, project):
         st.title("My projects")
-        st.error("This is another mentor's project: only its mentor can edit it.")
+        st.error(
+            "This is another mentor's project: only its mentor or an administrator can edit it."
+        )
         link(MY_PROJECTS, "Back to my projects", icon=":material/arrow_back:")
         return
     _header(project)
@@ -231,16 +241,21 @@ def _header(project: Project | None) -> None:
         return
     st.title(escape_markdown(project.title))
     st.caption(
-        f"{status_text(project.status).capitalize()} · seats filled {project.filled} of "
+        f"{status_label(project.status).capitalize()} · seats filled {project.filled} of "
         f"{project.seats} · {day(project.start_date)} – {day(project.end_date)}"
     )
     if project.status is not ProjectStatus.DRAFT:
         assert project.id is not None
-        link(APPLICANTS, "See the applicants", project=project.id, icon=":material/how_to_reg:")
+        link(
+            APPLICANTS,
+            "See the applicants",
+            params={PROJECT_PARAM: project.id},
+            icon=":material/how_to_reg:",
+        )
 
 
 def _read_only(project: Project, tags: list[str], milestones: list[tuple[str, int]]) -> None:
-    st.info(f"A {status_text(project.status)} project can no longer be edited.")
+    st.info(f"A {status_label(project.status)} project can no longer be edited.")
     st.markdown("**Summary**")
     user_text(project.summary)
     st.markdown("**Description**")
@@ -343,7 +358,7 @@ def _schedule(
     user: User, project_id: int | None, status: ProjectStatus | None, slots: dict[str, Any]
 ) -> None:
     """Dates and hours, redrawn on their own so the preview follows every change."""
-    st.subheader("Schedule and your hours")
+    st.header("Schedule and your hours")
     first, second = st.columns(2)
     with first:
         start = st.date_input("Start date", key="pe_start_date", format="YYYY-MM-DD")
@@ -381,40 +396,32 @@ def _preview(
     duration: int,
     mentor_hours: float,
 ) -> None:
-    assert user.id is not None
-    commitment = Commitment(start, project_end(start, duration), mentor_hours)
-    margin = timedelta(weeks=PREVIEW_MARGIN_WEEKS)
-    weeks = occupied_weeks(commitment.start - margin, commitment.end + margin)
     with read_session(get_engine()) as session:
-        load = mentor_weekly_load(
+        preview = budget_preview(
             session,
-            mentor_id=user.id,
-            weeks=weeks,
-            extra=commitment,
-            exclude_project_id=project_id,
+            actor=user,
+            start=start,
+            duration_weeks=duration,
+            mentor_hours=mentor_hours,
+            project_id=project_id,
         )
-        overrun = check_mentor_budget(
-            session, mentor=user, project_commitment=commitment, exclude_project_id=project_id
-        )
-    adding = {monday: mentor_hours for monday in commitment.weeks}
-    committed = {monday: load.get(monday, 0.0) - adding.get(monday, 0.0) for monday in weeks}
     st.markdown("**Your weekly load with this project**")
     draw(
         load_vs_limit_chart(
-            committed,
-            weeks=weeks,
-            limit=user.weekly_hours,
+            preview.committed,
+            weeks=preview.weeks,
+            limit=preview.budget,
             limit_label="your weekly budget",
-            adding=adding,
+            adding=preview.adding,
         ),
         description="Your weekly load with this project against your weekly budget",
     )
-    budget = hours(user.weekly_hours)
+    budget = hours(preview.budget)
+    overrun = preview.overrun
     if overrun is None:
-        peak = max((load.get(monday, 0.0) for monday in commitment.weeks), default=0.0)
         st.success(
             f"Fits your weekly budget of {budget} hours in every week "
-            f"(busiest week: {hours(peak)} of {budget} hours).",
+            f"(busiest week: {hours(preview.peak)} of {budget} hours).",
             icon=":material/check_circle:",
         )
         return
@@ -445,7 +452,7 @@ def _details_form(
     )
     is_draft = project is None or project.status is ProjectStatus.DRAFT
     with st.form("project_form", enter_to_submit=False):
-        st.subheader("About the project")
+        st.header("About the project")
         st.text_input("Title", key="pe_title", max_chars=120, help="5–120 characters.")
         slots["title"] = st.empty()
         st.text_area(
@@ -479,7 +486,7 @@ def _details_form(
         mode_col, seats_col, hours_col = st.columns(3)
         with mode_col:
             st.selectbox(
-                "Mode", list(ProjectMode), key="pe_mode", format_func=lambda m: MODE_LABEL[m]
+                "Mode", list(ProjectMode), key="pe_mode", format_func=lambda m: MODE_LABELS[m]
             )
             slots["mode"] = st.empty()
         with seats_col:
@@ -566,25 +573,18 @@ def _submit(
     publish: bool,
     slots: dict[str, Any],
 ) -> None:
-    engine = get_engine()
-    try:
-        with write_transaction(engine) as session:
-            if project is None:
-                saved = create_project(session, actor=user, data=data)
-            else:
-                assert project.id is not None
-                saved = update_project(session, actor=user, project_id=project.id, data=data)
-            saved_id, title = saved.id, saved.title
-    except ValidationFailed as error:
-        for field, problem in error.fields.items():
-            slot = slots.get(field)
-            if slot is not None:
-                slot.error(escape_markdown(f"{field.replace('_', ' ').capitalize()} {problem}"))
-        refusal(error)
+    def save(session: Session) -> tuple[int | None, str]:
+        if project is None:
+            saved = create_project(session, actor=user, data=data)
+        else:
+            assert project.id is not None
+            saved = update_project(session, actor=user, project_id=project.id, data=data)
+        return saved.id, saved.title
+
+    outcome = act(save, fields=slots, rerun=False)
+    if outcome is None:
         return
-    except DomainError as error:
-        refusal(error)
-        return
+    saved_id, title = outcome
     assert saved_id is not None
     if project is None:
         message = f"Saved “{title}” as a draft. Publish it when you are ready."
@@ -594,7 +594,7 @@ def _submit(
         message = f"Saved your changes to “{title}”."
     if publish:
         try:
-            with write_transaction(engine) as session:
+            with write_transaction(get_engine()) as session:
                 published = publish_project(session, actor=user, project_id=saved_id)
                 deadline = published.deadline
         except DomainError as error:
@@ -659,7 +659,7 @@ def _lifecycle(user: User, project: Project) -> None:
     if not (can_start or can_complete or can_close or can_cancel):
         return
     st.divider()
-    st.subheader("Start, complete, close or cancel")
+    st.header("Start, complete, close or cancel")
     pending = st.session_state.get(CONFIRM)
     if pending is not None and pending[1] == project.id and pending[0] in CONFIRMATIONS:
         _confirm(user, project, pending[0])
@@ -722,11 +722,6 @@ def _run_move(user: User, project: Project, move: str, reason: str | None = None
         else:
             cancel_project(session, actor=user, project_id=number, reason=reason)
 
-    try:
-        run_in_transaction(get_engine(), work)
-    except DomainError as error:
-        refusal(error)
-        return
     if move == "start":
         text = (
             f"Started “{project.title}”: it is now in progress and its approved students were told."
@@ -745,14 +740,9 @@ def _run_move(user: User, project: Project, move: str, reason: str | None = None
         )
     else:
         text = f"Cancelled “{project.title}”; the students concerned were told."
-    flash("success", text)
-    st.session_state.pop(CONFIRM, None)
-    _forget_editor()
-    st.rerun()
 
+    def done(_: None) -> None:
+        st.session_state.pop(CONFIRM, None)
+        _forget_editor()
 
-if __name__ == "__main__":
-    # Opened directly as a legacy page: hand over to the entry script, which gates and routes.
-    from app import main
-
-    main()
+    act(work, success=text, on_success=done)

@@ -4,7 +4,8 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import date
+from typing import Any, TypeVar
 
 import streamlit as st
 from sqlmodel import Session
@@ -13,7 +14,7 @@ from core import applications as apps
 from core import documents
 from core import workspace as ws
 from core.models import ApplicationStatus, Role, User
-from core.platform.db import read_session, run_in_transaction, write_transaction
+from core.platform.db import read_session, write_transaction
 from core.platform.errors import DomainError
 from core.platform.wording import day
 from core.workspace.models import (
@@ -27,13 +28,13 @@ from core.workspace.models import (
     MilestoneStatus,
     SelfEfficacyPhase,
 )
+from pages.components import actions
 from pages.components.auth import signed_in_user
 from pages.components.engine import get_engine
 from pages.components.navigation import has_screen, screen_page
 from pages.components.ui import (
     built_on_click,
     escape_markdown,
-    flash,
     id_param,
     literal,
     mail_link,
@@ -52,9 +53,10 @@ EDITING = "matches_editing_session"
 SENT = "matches_sent_count"
 # (match, how many messages were new) for the run after the thread was marked read.
 JUST_READ = "matches_just_read"
-# The workspace tab the person last acted on, and the tab being drawn (which _act records).
+# The workspace tab the person last acted on, and the tab being drawn (which act records).
 ACTIVE_TAB = "matches_active_tab"
 DRAWING_TAB = "matches_drawing_tab"
+T = TypeVar("T")
 
 # How many finished matches the list shows; "Show more" adds as many again.
 FINISHED_SHOWN = "matches_finished_shown"
@@ -86,16 +88,10 @@ def _close() -> None:
     st.query_params.pop(MATCH_PARAM, None)
 
 
-def _act(success: str, action: Callable[[Session], object]) -> None:
-    """Run one write; on success keep `success` for the next run and rerun, else show why."""
-    try:
-        run_in_transaction(get_engine(), action)
-    except DomainError as error:
-        show_error(error)
-        return
+def act(action: Callable[[Session], T], **options: Any) -> T | None:
+    """Run one workspace write (components.actions.act), staying on the tab where it was made."""
     _stay_on_this_tab()
-    flash("success", success)
-    st.rerun()
+    return actions.act(action, **options)
 
 
 def _stay_on_this_tab() -> None:
@@ -155,7 +151,7 @@ def _match_list(user: User) -> None:
 
 def _match_card(match: ws.MatchSummary) -> None:
     with st.container(border=True):
-        st.markdown(f"#### {escape_markdown(match.project_title)}")
+        st.markdown(f"## {escape_markdown(match.project_title)}")
         partner = "Mentor" if match.is_student else "Student"
         unread = f" · **{match.unread} unread**" if match.unread else ""
         st.markdown(
@@ -199,22 +195,21 @@ def _session_fields(
 
 
 def _log_form(user: User, view: ws.WorkspaceView) -> None:
-    today = date.today()
-    if view.start_date > today + timedelta(days=1):
+    if not view.can_log_session:
         st.info(f"Sessions can be logged from the project's start, {day(view.start_date)}.")
         return
+    today = date.today()
     with st.form(f"log_session_{view.application_id}"):
         st.markdown("**Log a session**")
         held_on, minutes, summary = _session_fields(
             held_on=max(view.start_date, min(today, view.end_date)),
             minutes=60,
             summary="",
-            earliest=view.start_date,
-            latest=today + timedelta(days=1),
+            earliest=view.log_from,
+            latest=view.log_until,
         )
         if st.form_submit_button("Log session", type="primary"):
-            _act(
-                "Session logged. The other party is asked to confirm it.",
+            act(
                 lambda s: ws.log_session(
                     s,
                     actor=user,
@@ -223,6 +218,7 @@ def _log_form(user: User, view: ws.WorkspaceView) -> None:
                     minutes=minutes,
                     summary=summary,
                 ),
+                success="Session logged. The other party is asked to confirm it.",
             )
 
 
@@ -234,8 +230,7 @@ def _edit_form(user: User, item: ws.SessionView) -> None:
         save, cancel = st.columns(2)
         if save.form_submit_button("Save changes", type="primary"):
             st.session_state.pop(EDITING, None)
-            _act(
-                "Session updated.",
+            act(
                 lambda s: ws.edit_session(
                     s,
                     actor=user,
@@ -244,6 +239,7 @@ def _edit_form(user: User, item: ws.SessionView) -> None:
                     minutes=minutes,
                     summary=summary,
                 ),
+                success="Session updated.",
             )
         if cancel.form_submit_button("Cancel"):
             st.session_state.pop(EDITING, None)
@@ -268,14 +264,14 @@ def _sessions(user: User, view: ws.WorkspaceView) -> None:
                 f"**{day(item.held_on)}** · {item.minutes} min · logged by "
                 f"{escape_markdown(item.author_name)} · {state}{summary}"
             )
-            if not running or item.confirmed:
-                continue
-            if item.author_id != user.id:
+            if item.can_confirm:
                 if st.button("Confirm", key=f"confirm_{item.id}", icon=":material/check:"):
-                    _act(
-                        f"You confirmed the session of {day(item.held_on)}.",
+                    act(
                         lambda s, i=item.id: ws.confirm_session(s, actor=user, session_id=i),
+                        success=f"You confirmed the session of {day(item.held_on)}.",
                     )
+                continue
+            if not item.can_change:
                 continue
             if st.session_state.get(EDITING) == item.id:
                 _edit_form(user, item)
@@ -285,9 +281,9 @@ def _sessions(user: User, view: ws.WorkspaceView) -> None:
                 st.session_state[EDITING] = item.id
                 st.rerun()
             if delete.button("Delete", key=f"delete_{item.id}", icon=":material/delete:"):
-                _act(
-                    f"The session of {day(item.held_on)} was deleted.",
+                act(
                     lambda s, i=item.id: ws.delete_session(s, actor=user, session_id=i),
+                    success=f"The session of {day(item.held_on)} was deleted.",
                 )
 
 
@@ -298,8 +294,6 @@ def _milestones(user: User, view: ws.WorkspaceView) -> None:
     if not view.milestones:
         st.info("This project has no milestones; track progress through your sessions.")
         return
-    running = view.status is ApplicationStatus.APPROVED
-    is_student = user.id == view.student_id
     for item in view.milestones:
         with st.container(border=True):
             overdue = " · :red[**Overdue**]" if item.overdue else ""
@@ -310,35 +304,29 @@ def _milestones(user: User, view: ws.WorkspaceView) -> None:
                 f"**{escape_markdown(item.title)}** · due {day(item.due_date)}{overdue}  \n"
                 f"{MILESTONE_TEXT[item.status]}{note}"
             )
-            if not running:
-                continue
-            if (
-                is_student
-                and item.status is MilestoneStatus.TODO
-                and st.button("Mark done", key=f"done_{item.id}", icon=":material/done:")
+            if item.can_mark_done and st.button(
+                "Mark done", key=f"done_{item.id}", icon=":material/done:"
             ):
-                _act(
-                    f"“{item.title}” marked done. Your mentor is asked to verify it.",
+                act(
                     lambda s, i=item.id: ws.mark_milestone_done(s, actor=user, milestone_id=i),
+                    success=f"“{item.title}” marked done. Your mentor is asked to verify it.",
                 )
-            if is_student:
-                continue
-            if item.status is MilestoneStatus.DONE and st.button(
+            if item.can_verify and st.button(
                 "Verify", key=f"verify_{item.id}", icon=":material/verified:"
             ):
-                _act(
-                    f"“{item.title}” verified.",
+                act(
                     lambda s, i=item.id: ws.verify_milestone(s, actor=user, milestone_id=i),
+                    success=f"“{item.title}” verified.",
                 )
-            if item.status is not MilestoneStatus.TODO:
+            if item.can_reopen:
                 with st.form(f"reopen_{item.id}"):
                     note = st.text_input("Why reopen it?", max_chars=NOTE_MAX)
                     if st.form_submit_button("Reopen"):
-                        _act(
-                            f"“{item.title}” reopened; the student sees your note.",
+                        act(
                             lambda s, i=item.id, n=note: ws.reopen_milestone(
                                 s, actor=user, milestone_id=i, note=n
                             ),
+                            success=f"“{item.title}” reopened; the student sees your note.",
                         )
 
 
@@ -362,17 +350,12 @@ def _messages(user: User, view: ws.WorkspaceView, thread: list[MatchMessage]) ->
     with st.form(f"message_{view.application_id}_{sent}"):
         body = st.text_area("Message", max_chars=MESSAGE_MAX, placeholder="Plain text")
         if st.form_submit_button("Send", icon=":material/send:"):
-            try:
-                with write_transaction(get_engine()) as session:
-                    ws.send_message(
-                        session, actor=user, application_id=view.application_id, body=body
-                    )
-            except DomainError as error:
-                show_error(error)
-                return
-            st.session_state[SENT] = sent + 1
-            _stay_on_this_tab()
-            st.rerun()
+            act(
+                lambda s: ws.send_message(
+                    s, actor=user, application_id=view.application_id, body=body
+                ),
+                on_success=lambda _: st.session_state.update({SENT: sent + 1}),
+            )
 
 
 # ---------------------------------------------------------------------------- close-out
@@ -398,8 +381,7 @@ def _scale_form(user: User, view: ws.WorkspaceView, phase: SelfEfficacyPhase) ->
             if any(score is None for score in scores):
                 st.error("Answer all five statements, then save.")
                 return
-            _act(
-                "Thank you: your answers are saved.",
+            act(
                 lambda s: ws.record_self_efficacy(
                     s,
                     actor=user,
@@ -407,6 +389,7 @@ def _scale_form(user: User, view: ws.WorkspaceView, phase: SelfEfficacyPhase) ->
                     phase=phase,
                     scores=[int(score or 0) for score in scores],
                 ),
+                success="Thank you: your answers are saved.",
             )
 
 
@@ -428,8 +411,7 @@ def _feedback(user: User, view: ws.WorkspaceView, feedback: ws.FeedbackView) -> 
                 "the match ended."
             )
             if st.form_submit_button("Give feedback", type="primary"):
-                _act(
-                    "Thank you: your feedback is saved.",
+                act(
                     lambda s: ws.give_feedback(
                         s,
                         actor=user,
@@ -437,6 +419,7 @@ def _feedback(user: User, view: ws.WorkspaceView, feedback: ws.FeedbackView) -> 
                         rating=int(rating or 0),
                         comment=comment,
                     ),
+                    success="Thank you: your feedback is saved.",
                 )
     else:
         st.markdown(f"You gave {'★' * feedback.mine.rating} ({feedback.mine.rating}/5):")
@@ -470,11 +453,11 @@ def _close_out(
             st.markdown("**Complete the match**")
             st.caption(f"Possible from the end date, {day(view.end_date)}.")
             if st.button("Complete match", type="primary", icon=":material/task_alt:"):
-                _act(
-                    "The match is completed. Both of you can now give feedback.",
+                act(
                     lambda s: apps.complete_match(
                         s, actor=user, application_id=view.application_id
                     ),
+                    success="The match is completed. Both of you can now give feedback.",
                 )
         with st.form(f"end_early_{view.application_id}"):
             st.markdown("**End the match early**")
@@ -484,11 +467,11 @@ def _close_out(
                 if not sure:
                     st.error("Tick the box to confirm that the match should end now.")
                     return
-                _act(
-                    "The match was ended early; the seat is free for the next student.",
+                act(
                     lambda s: apps.end_early(
                         s, actor=user, application_id=view.application_id, reason=reason
                     ),
+                    success="The match was ended early; the seat is free for the next student.",
                 )
         return
     if feedback is not None:
@@ -578,10 +561,3 @@ def render() -> None:
         _match_list(user)
     else:
         _workspace(user, chosen)
-
-
-if __name__ == "__main__":
-    # Opened directly as a legacy page: hand over to the entry script, which gates and routes.
-    from app import main
-
-    main()

@@ -213,10 +213,4 @@ def _show_result() -> None:
         return
     st.success(message, icon=":material/check_circle:")
     if url:
-        st.code(url, language=None)
-
-
-if __name__ == "__main__":
-    from app import main
-
-    main()
+        st.code(url, language=None, wrap_lines=True)

@@ -14,9 +14,11 @@ from core.models import User
 from core.platform.db import read_session
 from core.platform.errors import DomainError
 from core.platform.types import utcnow
+from core.platform.wording import counted
 from core.program import (
     DASHBOARD_PARTS,
     FIGURES_MAX_AGE,
+    OVERDUE_DAYS,
     DashboardFilter,
     DashboardPart,
     DepartmentHours,
@@ -172,36 +174,42 @@ def _range(picked: object) -> tuple[date | None, date | None]:
     return None, None
 
 
+def every_week(weeks: list[Any]) -> list[tuple[date, int, float]]:
+    """Return (Monday, sessions, hours) for every week from the first to the last, quiet ones
+    included: a week without sessions is a zero on the chart, not a missing bar."""
+    found = {w.week: (w.sessions, w.hours) for w in weeks}
+    first, last = min(found), max(found)
+    count = (last - first).days // 7 + 1
+    mondays = [first + timedelta(weeks=n) for n in range(count)]
+    return [(monday, *found.get(monday, (0, 0.0))) for monday in mondays]
+
+
 def _hours_text(value: float) -> str:
     return f"{value:,.1f}".rstrip("0").rstrip(".")
 
 
 def _funnel(funnel: Funnel) -> None:
-    st.subheader("Application funnel")
+    st.header("Application funnel")
     chart_col, numbers_col = st.columns([3, 2])
     with chart_col:
         charts.draw(charts.funnel_chart(funnel.stages()), "Applications reaching each stage")
     with numbers_col:
-        st.dataframe(
-            arrow_table(funnel.stages(), ["stage", "applications"]),
-            hide_index=True,
-            width="stretch",
-        )
+        st.table(arrow_table(funnel.stages(), ["stage", "applications"]), hide_index=True)
         st.caption(f"Ended early: {funnel.ended_early}. A later stage counts the earlier ones.")
 
 
 def _timing(board: TimingFigures) -> None:
-    st.subheader("Time to match and approval age")
+    st.header("Time to match and approval age")
     median = board.median_days_to_match
     row = metric_row()
     row.metric(
         "Median days to match",
-        "–" if median is None else f"{median:g}",
+        "–" if median is None else _hours_text(median),
         help="submission → approval",
     )
     row.metric("Matches", board.matches)
     waiting_late = sum(b.waiting for b in board.approval_ages[2:])
-    row.metric("Waiting over 3 days now", waiting_late)
+    row.metric(f"Waiting over {counted(OVERDUE_DAYS, 'day')} now", waiting_late)
     chart_col, numbers_col = st.columns([3, 2])
     rows = [(b.label, b.decided, b.waiting) for b in board.approval_ages]
     with chart_col:
@@ -209,15 +217,11 @@ def _timing(board: TimingFigures) -> None:
             charts.approval_age_chart(rows), "Days accepted applications waited for faculty"
         )
     with numbers_col:
-        st.dataframe(
-            arrow_table(rows, ["days waited", "decided", "still waiting"]),
-            hide_index=True,
-            width="stretch",
-        )
+        st.table(arrow_table(rows, ["days waited", "decided", "still waiting"]), hide_index=True)
 
 
 def _demand(demand: list[TagDemand]) -> None:
-    st.subheader("Demand and supply by interest tag")
+    st.header("Demand and supply by interest tag")
     if not demand:
         st.caption("No tagged projects in this range.")
         return
@@ -241,7 +245,7 @@ def _demand(demand: list[TagDemand]) -> None:
 
 
 def _hours(hours: list[DepartmentHours]) -> None:
-    st.subheader("Mentor hours offered and used")
+    st.header("Mentor hours offered and used")
     if not hours:
         st.caption("No live or finished projects in this range.")
         return
@@ -257,10 +261,13 @@ def _hours(hours: list[DepartmentHours]) -> None:
     with chart_col:
         charts.draw(charts.mentor_hours_chart(rows), "Mentor hours per department")
     with numbers_col:
-        st.dataframe(
-            arrow_table_of_text(rows, ["department", "offered h", "matched h", "logged h"]),
+        # Text cells: st.table would show a float with six decimals.
+        st.table(
+            arrow_table(
+                [(d, _hours_text(o), _hours_text(m), _hours_text(lg)) for d, o, m, lg in rows],
+                ["department", "offered h", "matched h", "logged h"],
+            ),
             hide_index=True,
-            width="stretch",
         )
 
 
@@ -286,7 +293,7 @@ def _at_risk_matches(user: User, department: str | None) -> None:
 
 
 def _workspace(board: WorkspaceFigures) -> None:
-    st.subheader("Sessions and matches at risk")
+    st.header("Sessions and matches at risk")
     risk = board.at_risk
     row = metric_row()
     row.metric("Sessions logged", sum(w.sessions for w in board.sessions))
@@ -297,24 +304,24 @@ def _workspace(board: WorkspaceFigures) -> None:
         help="counted from the latest of project start, approval and last session",
     )
     if board.sessions:
+        weeks = every_week(board.sessions)
         chart_col, numbers_col = st.columns([3, 2])
         with chart_col:
             charts.draw(
-                charts.sessions_per_week_chart([(w.week, w.sessions) for w in board.sessions]),
+                charts.sessions_per_week_chart([(week, count) for week, count, _ in weeks]),
                 "Sessions logged per week",
             )
         with numbers_col:
-            st.dataframe(
+            st.table(
                 arrow_table(
-                    [(week_label(w.week), w.sessions, round(w.hours, 2)) for w in board.sessions],
+                    [(week_label(week), count, _hours_text(hours)) for week, count, hours in weeks],
                     ["week", "sessions", "hours"],
                 ),
                 hide_index=True,
-                width="stretch",
             )
     else:
         st.caption("No sessions logged in this range yet.")
-    st.subheader("Leadership self-efficacy")
+    st.header("Leadership self-efficacy")
     change = board.self_efficacy
     if change.start_mean is None or change.close_mean is None or change.change is None:
         st.caption(
@@ -333,10 +340,3 @@ def _workspace(board: WorkspaceFigures) -> None:
         f"Mean self-efficacy {change.start_mean:.2f} at start, {change.close_mean:.2f} at close",
     )
     st.caption(escape_markdown(f"Mean at start: {change.start_mean:.2f} (scale 1–5)."))
-
-
-if __name__ == "__main__":
-    # Opened directly as a legacy page: hand over to the entry script, which gates and routes.
-    from app import main
-
-    main()

@@ -51,9 +51,3 @@ def render() -> None:
             on_change=_changed,
             args=(row.kind,),
         )
-
-
-if __name__ == "__main__":
-    from app import main
-
-    main()

@@ -10,7 +10,7 @@ from core.commitment import occupied_weeks, week_start
 from core.models import LIVE_PROJECT_STATUSES, ProjectStatus
 from core.platform.db import read_session
 from core.platform.wording import counted
-from core.projects import MyProjectRow, list_my_projects, mentor_weekly_load
+from core.projects import MyProjectRow, list_my_projects, mentor_weekly_load, status_label
 from pages.components.auth import signed_in_user
 from pages.components.charts import draw, load_vs_limit_chart
 from pages.components.engine import get_engine
@@ -18,11 +18,11 @@ from pages.components.mentor import (
     MY_PROJECTS,
     NEW,
     PROFILE,
+    PROJECT_PARAM,
     day,
     has_screen,
     hours,
     link,
-    status_text,
     week_name,
 )
 from pages.components.ui import metric_row, records_table
@@ -72,28 +72,23 @@ def _projects_in_view(rows: list[MyProjectRow], first: date, last: date) -> None
             "Nothing takes your time in these weeks yet. Post a project in *My projects*: "
             "the editor shows how it fits this budget before you publish."
         )
-        link(MY_PROJECTS, "New project", project=NEW, icon=":material/add_circle:")
+        link(MY_PROJECTS, "New project", params={PROJECT_PARAM: NEW}, icon=":material/add_circle:")
         return
-    st.subheader("Projects taking your time")
-    st.dataframe(
+    st.header("Projects taking your time")
+    st.table(
         records_table(
             [
                 {
                     "Project": row.title,
-                    "Status": status_text(row.status),
-                    "Hours per week": row.mentor_hours,
-                    "From": row.start_date,
-                    "Until": row.end_date,
+                    "Status": status_label(row.status),
+                    "Hours per week": hours(row.mentor_hours),
+                    "From": day(row.start_date),
+                    "Until": day(row.end_date),
                 }
                 for row in live
             ]
         ),
         hide_index=True,
-        width="stretch",
-        column_config={
-            "From": st.column_config.DateColumn(format="DD MMM YYYY"),
-            "Until": st.column_config.DateColumn(format="DD MMM YYYY"),
-        },
     )
     drafts = [row for row in rows if row.status is ProjectStatus.DRAFT]
     if drafts:
@@ -103,10 +98,3 @@ def _projects_in_view(rows: list[MyProjectRow], first: date, last: date) -> None
             else f"{counted(len(drafts), 'draft')} do not count yet; they will when you publish "
             "them."
         )
-
-
-if __name__ == "__main__":
-    # Opened directly as a legacy page: hand over to the entry script, which gates and routes.
-    from app import main
-
-    main()

@@ -15,9 +15,10 @@ from core.applications import (
     withdraw,
 )
 from core.models import LIVE_STATUSES, ApplicationStatus
-from core.platform.db import read_session, run_in_transaction
+from core.platform.db import read_session
 from core.platform.errors import DomainError
 from core.platform.wording import counted
+from pages.components.actions import act
 from pages.components.auth import signed_in_user
 from pages.components.engine import get_engine
 from pages.components.student import (
@@ -25,7 +26,6 @@ from pages.components.student import (
     MY_APPLICATIONS,
     STATUS_ICONS,
     day,
-    flash,
     link,
     project_link,
     show_flash,
@@ -67,20 +67,13 @@ def _withdrawable(status: ApplicationStatus) -> bool:
 
 def _do_withdraw(item: MyApplication) -> None:
     user = signed_in_user()
-    try:
-        run_in_transaction(
-            get_engine(), lambda session: withdraw(session, actor=user, application_id=item.id)
-        )
-    except DomainError as error:
-        st.session_state.pop(CONFIRM, None)
-        show_error(error)
-        return
-    st.session_state.pop(CONFIRM, None)
-    flash(
-        "success",
-        f"You withdrew your application to “{item.project_title}”. The mentor has been told.",
+    act(
+        lambda session: withdraw(session, actor=user, application_id=item.id),
+        on_error=lambda _: _cancel_withdraw(),
+        on_success=lambda _: _cancel_withdraw(),
+        success=f"You withdrew your application to “{item.project_title}”. "
+        "The mentor has been told.",
     )
-    st.rerun()
 
 
 def _entry_line(entry: TimelineEntry) -> str:
@@ -115,7 +108,7 @@ def _card(item: MyApplication, timeline: list[TimelineEntry] | None) -> None:
             f"project runs {day(item.start_date)} – {day(item.end_date)}"
         )
         lines = [
-            f"#### {escape_markdown(item.project_title)}",
+            f"## {escape_markdown(item.project_title)}",
             f"{STATUS_ICONS.get(item.status, '')} **{status_text(item.status)}**",
             small(dates),
         ]
@@ -216,7 +209,7 @@ def render() -> None:
         st.info("None of your applications is live right now.")
         link(BROWSE, "Find another project", icon=":material/search:")
     if past:
-        st.subheader("Earlier applications")
+        st.header("Earlier applications")
         _past_table(past)
         shown = next((item for item in past if item.id == chosen), None)
         options = [None, *(item.id for item in past)]
@@ -234,10 +227,3 @@ def render() -> None:
             st.rerun()
         if shown is not None and timeline is not None:
             _timeline(shown, timeline)
-
-
-if __name__ == "__main__":
-    # Opened directly as a legacy page: hand over to the entry script, which gates and routes.
-    from app import main
-
-    main()

@@ -64,9 +64,3 @@ def render() -> None:
             )
             if row.status == OutboxStatus.FAILED.value:
                 st.button("Resend", key=f"resend_{row.id}", on_click=_resend, args=(row.id,))
-
-
-if __name__ == "__main__":
-    from app import main
-
-    main()

@@ -1,0 +1,62 @@
+"""One write from a screen: run it, show a refusal next to the control, or report and rerun."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
+
+import streamlit as st
+from sqlmodel import Session
+
+from core.platform.db import run_in_transaction
+from core.platform.errors import DomainError, ValidationFailed
+from pages.components.engine import get_engine
+from pages.components.ui import escape_markdown, flash, show_error
+
+T = TypeVar("T")
+
+
+def field_sentence(field: str, problem: str) -> str:
+    """Return a field's problem as a sentence, e.g. `Start date must be a date`."""
+    return f"{field.replace('_', ' ').capitalize()} {problem}"
+
+
+def act(
+    action: Callable[[Session], T],
+    *,
+    success: str | Callable[[T], str] | None = None,
+    fields: Mapping[str, Any] | None = None,
+    field_text: Callable[[str, str], str] = field_sentence,
+    on_error: Callable[[DomainError], None] | None = None,
+    on_success: Callable[[T], None] | None = None,
+    rerun: bool = True,
+) -> T | None:
+    """Run one write in its own transaction (retried on deadlocks) and report the outcome.
+
+    - Refused (any DomainError): the message is shown here, next to the control; with
+      `fields` (field name → an st.empty() slot), each field a ValidationFailed names gets
+      its own message (`field_text(field, problem)`) in its slot too. `on_error` runs, and
+      None is returned.
+    - Done: `on_success(result)` runs, `success` (text, or made from the result) is kept for
+      the next run's `show_flash`, and the script reruns; with `rerun=False` the result is
+      returned instead (for a screen that shows the outcome in place).
+    """
+    try:
+        result = run_in_transaction(get_engine(), action)
+    except DomainError as error:
+        if fields and isinstance(error, ValidationFailed):
+            for field, problem in error.fields.items():
+                slot = fields.get(field)
+                if slot is not None:
+                    slot.error(escape_markdown(field_text(field, problem)))
+        show_error(error)
+        if on_error is not None:
+            on_error(error)
+        return None
+    if on_success is not None:
+        on_success(result)
+    if success is not None:
+        flash("success", success if isinstance(success, str) else success(result))
+    if rerun:
+        st.rerun()
+    return result
