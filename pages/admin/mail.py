@@ -42,7 +42,7 @@ def render() -> None:
     """Show the outbox by state; failed rows can be queued again."""
     actor = signed_in_user()
     st.title("Outbox")
-    st.caption("E-mail written by the portal and delivered by `python -m core send-mail`.")
+    st.caption("E-mail written by the portal and delivered by the send-mail job.")
     st.button("Send me a test message", on_click=_test_message, icon=":material/send:")
     chosen = st.segmented_control("Show", list(FILTERS), default="All", key="outbox_filter")
     with read_session(get_engine()) as session:
