@@ -19,14 +19,13 @@ from typing import Any
 
 import pytest
 from playwright.sync_api import expect
-from tests.services.workspace_helpers import make_pair
 
 from core.models import Role
 from core.platform.db import create_db_engine, write_transaction
 from core.projects import create_project, publish_project
 from core.seed import DEMO_PASSWORD, STATEMENT
 from tests.e2e.helpers import open_page, settle, wait_for_app
-from tests.factories import PASSWORD, make_user, project_input_data
+from tests.factories import PASSWORD, make_pair, make_user, project_input_data
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(600)]
 
