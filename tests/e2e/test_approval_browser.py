@@ -84,9 +84,11 @@ def test_faculty_approves_and_the_student_sees_the_match(server, page):
     page.wait_for_function(
         "() => document.querySelectorAll('[data-testid=stVegaLiteChart] svg.marks').length >= 5"
     )
-    # The tables of numbers beside the charts paint their canvases a moment after they mount.
+    # The tables of numbers beside the charts (small ones as st.table, the sortable tag table
+    # as a canvas grid that paints a moment after it mounts).
     page.wait_for_function(
-        "() => document.querySelectorAll('[data-testid=stDataFrame] canvas').length >= 5"
+        "() => document.querySelectorAll("
+        "'[data-testid=stDataFrame] canvas, [data-testid=stTable] table').length >= 5"
     )
     page.wait_for_timeout(1000)
     shot(page, "faculty-dashboard")

@@ -215,7 +215,7 @@ def test_main_flows_by_keyboard_alone(browser, server, people):
         page.get_by_text(STUDENT_NAME).first.wait_for()
         tab_to(page, page.get_by_role("button", name="Accept"))
         press(page, "Enter")
-        page.get_by_text(f"Accepted {STUDENT_NAME}.").wait_for()
+        page.get_by_text(f"Accepted {STUDENT_NAME}.").first.wait_for()  # flash and its toast
     finally:
         context.close()
 
