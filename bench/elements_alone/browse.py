@@ -20,7 +20,7 @@ CARD = (
 def content(detail: st.Page) -> None:
     st.title("Browse projects")
     strip = st.container()
-    st.subheader("All open projects")
+    st.header("All open projects")
     left, right = st.columns([3, 1])
     left.text_input("Search projects", key="q", placeholder="Words in the title or tags")
     right.selectbox("Sort by", ["Best match", "Newest", "Deadline"], key="sort")
@@ -39,7 +39,7 @@ def content(detail: st.Page) -> None:
     for column, label in zip(st.columns(3), limits, strict=True):
         column.number_input(label, min_value=1, max_value=40, step=1, value=None, key=label)
     with strip:
-        st.subheader("Recommended for you")
+        st.header("Recommended for you")
         for number, column in enumerate(st.columns(3)):
             with column, st.container(border=True):
                 st.markdown(

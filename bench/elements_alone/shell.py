@@ -4,6 +4,8 @@ from collections.abc import Callable
 
 import streamlit as st  # noqa: TID251 (a page, like those in pages/)
 
+from app import APP_STYLE
+
 
 def _elsewhere() -> None:
     """Stand in for the screens the menu links to; never opened."""
@@ -23,6 +25,7 @@ def run_with_menu(content: Callable[[st.Page], None], *, url_path: str, menu_siz
         icon=":material/science:",
     )
     st.container()
+    st.html(APP_STYLE)  # the router's style block (focus ring, phone-width tables)
     others = [
         st.Page(_elsewhere, title=f"Screen {i}", url_path=f"other-{i}")
         for i in range(menu_size - 1)

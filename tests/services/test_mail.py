@@ -277,7 +277,11 @@ def _asgi(web, method: str, query: str, body: bytes = b"") -> tuple[int, str]:
     async def send(event):
         sent.append(event)
 
-    asyncio.run(app(scope, receive, send))
+    # In a thread of its own: after the browser tests, Playwright keeps an event loop running
+    # in this one, and asyncio.run refuses to start inside it.
+    worker = threading.Thread(target=asyncio.run, args=(app(scope, receive, send),))
+    worker.start()
+    worker.join(timeout=30)
     status = next(event["status"] for event in sent if event["type"] == "http.response.start")
     page = b"".join(e.get("body", b"") for e in sent if e["type"] == "http.response.body")
     return status, page.decode()
