@@ -6,7 +6,6 @@ and publish / start / complete / close / cancel.
 
 from __future__ import annotations
 
-import math
 from datetime import date, timedelta
 from typing import Any
 
@@ -34,17 +33,12 @@ from core.projects import (
     MyProjectRow,
     budget_preview,
     can_manage,
-    can_move_project,
-    cancel_project,
-    close_project,
-    complete_project,
     create_project,
     get_project,
     list_my_projects,
     milestone_blueprint,
     project_tags,
     publish_project,
-    start_project,
     status_label,
     update_project,
 )
@@ -74,6 +68,8 @@ from pages.components.ui import (
     small,
     user_text,
 )
+from pages.mentor.milestone_rows import milestones_from_rows
+from pages.mentor.project_lifecycle import lifecycle
 
 # Every widget of the editor has a key with this prefix, so a half-typed draft survives an
 # error and is dropped when another project is opened.
@@ -82,7 +78,6 @@ LOADED = "pe_loaded"  # which project the editor's widgets hold: an id, or NEW
 VERSION = "pe_version"  # bumps on every load, so the milestone table starts from its base
 MILESTONE_BASE = "pe_milestone_base"
 # ("close" | "cancel" | "complete", project id) while a confirmation is on screen
-CONFIRM = "pe_confirm"
 TAG_VOCABULARY = 200
 # Finished projects in the list; "Show more" adds FINISHED_STEP more each time.
 FINISHED_SHOWN = "my_projects_finished_shown"
@@ -227,7 +222,7 @@ def _project_view(user: User, chosen: int | str) -> None:
     _schedule(user, None if project is None else project.id, status, slots)
     _details_form(user, project, vocabulary, slots)
     if project is not None:
-        _lifecycle(user, project)
+        lifecycle(user, project, on_done=_forget_editor)
 
 
 def _header(project: Project | None) -> None:
@@ -325,29 +320,6 @@ def _load(marker: int | str | None, values: dict[str, Any], milestones: list[Any
 
 def _forget_editor() -> None:
     st.session_state.pop(LOADED, None)
-
-
-def milestones_from_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Turn the milestone table's rows into service input; blank rows are skipped."""
-    found = []
-    for row in rows:
-        title = _cell(row.get("title"))
-        week = _cell(row.get("due_week"))
-        if title is None and week is None:
-            continue
-        due_week: Any = week
-        if isinstance(week, float) and week.is_integer():
-            due_week = int(week)
-        found.append({"title": "" if title is None else str(title), "due_week": due_week})
-    return found
-
-
-def _cell(value: Any) -> Any:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return None
-    if isinstance(value, str) and not value.strip():
-        return None
-    return value
 
 
 # ---------------------------------------------------------------------------- schedule + preview
@@ -611,138 +583,3 @@ def _submit(
     _forget_editor()
     choose_project(saved_id)
     st.rerun()
-
-
-# ------------------------------------------------------------ start / complete / close / cancel
-
-
-# move → (question, yes, no); {title} is the escaped project title.
-CONFIRMATIONS = {
-    "start": (
-        "Start “{title}” now? Applications still waiting for your decision expire and their "
-        "students are told; approved students are told the project has started.",
-        "Yes, start it",
-        "Not yet",
-    ),
-    "complete": (
-        "Mark “{title}” as completed? This cannot be undone. Its approved students are told "
-        "and asked for their feedback.",
-        "Yes, mark it completed",
-        "Keep it in progress",
-    ),
-    "close": (
-        "Close “{title}” to new applications? Applications still waiting for your decision "
-        "expire and their students are told. Accepted students keep their places.",
-        "Yes, close applications",
-        "Keep it open",
-    ),
-    "cancel": (
-        "Cancel “{title}”? This cannot be undone. Open and accepted applications expire, "
-        "running matches end early with your reason (their students' hours are freed), and "
-        "every student concerned is told.",
-        "Yes, cancel the project",
-        "Keep the project",
-    ),
-}
-
-
-def _ask(move: str, project_id: int) -> None:
-    st.session_state[CONFIRM] = (move, project_id)
-
-
-def _lifecycle(user: User, project: Project) -> None:
-    assert project.id is not None
-    can_start = can_move_project(project.status, ProjectStatus.IN_PROGRESS)
-    can_complete = can_move_project(project.status, ProjectStatus.COMPLETED)
-    can_close = can_move_project(project.status, ProjectStatus.CLOSED)
-    can_cancel = can_move_project(project.status, ProjectStatus.CANCELLED)
-    if not (can_start or can_complete or can_close or can_cancel):
-        return
-    st.divider()
-    st.header("Start, complete, close or cancel")
-    pending = st.session_state.get(CONFIRM)
-    if pending is not None and pending[1] == project.id and pending[0] in CONFIRMATIONS:
-        _confirm(user, project, pending[0])
-        return
-    move_col, close_col, cancel_col = st.columns(3)
-    if can_start and project.status is ProjectStatus.OPEN:
-        # Starting an open project expires the applications still waiting: ask first.
-        _ask_button(move_col, "Start project…", "start", ":material/play_circle:", project.id)
-    elif can_start and move_col.button(
-        "Start project",
-        key="pe_start",
-        icon=":material/play_circle:",
-        help="Mark the project in progress; its approved students are told.",
-    ):
-        _run_move(user, project, "start")
-    if can_complete:
-        _ask_button(move_col, "Mark completed…", "complete", ":material/task_alt:", project.id)
-    if can_close:
-        _ask_button(close_col, "Close applications…", "close", ":material/lock:", project.id)
-    if can_cancel:
-        label = "Cancel draft…" if project.status is ProjectStatus.DRAFT else "Cancel project…"
-        _ask_button(cancel_col, label, "cancel", ":material/cancel:", project.id)
-
-
-def _ask_button(where: Any, label: str, move: str, icon: str, project_id: int) -> None:
-    """A button that asks to confirm `move` (see CONFIRMATIONS) before doing it."""
-    where.button(label, key=f"pe_{move}", icon=icon, on_click=_ask, args=(move, project_id))
-
-
-def _confirm(user: User, project: Project, move: str) -> None:
-    question, yes_label, no_label = CONFIRMATIONS[move]
-    with st.container(border=True):
-        st.warning(question.format(title=escape_markdown(project.title)))
-        reason = None
-        if move == "cancel":
-            reason = st.text_input(
-                "Reason (shown to the students; required while matches run)",
-                key="pe_cancel_reason",
-                max_chars=500,
-            )
-        yes, no = st.columns(2)
-        if yes.button(yes_label, key=f"pe_confirm_{move}", type="primary"):
-            _run_move(user, project, move, reason)
-        if no.button(no_label, key=f"pe_keep_{move}"):
-            st.session_state.pop(CONFIRM, None)
-            st.rerun()
-
-
-def _run_move(user: User, project: Project, move: str, reason: str | None = None) -> None:
-    assert project.id is not None
-    number = project.id
-
-    def work(session: Session) -> None:
-        if move == "start":
-            start_project(session, actor=user, project_id=number)
-        elif move == "complete":
-            complete_project(session, actor=user, project_id=number)
-        elif move == "close":
-            close_project(session, actor=user, project_id=number)
-        else:
-            cancel_project(session, actor=user, project_id=number, reason=reason)
-
-    if move == "start":
-        text = (
-            f"Started “{project.title}”: it is now in progress and its approved students were told."
-        )
-        if project.status is ProjectStatus.OPEN:
-            text += " Students still waiting were told their applications expired."
-    elif move == "complete":
-        text = (
-            f"Marked “{project.title}” as completed; its approved students were told and asked "
-            "for their feedback."
-        )
-    elif move == "close":
-        text = (
-            f"Closed “{project.title}” to new applications; "
-            "students still waiting were told it expired."
-        )
-    else:
-        text = f"Cancelled “{project.title}”; the students concerned were told."
-
-    def done(_: None) -> None:
-        st.session_state.pop(CONFIRM, None)
-        _forget_editor()
-
-    act(work, success=text, on_success=done)
