@@ -231,27 +231,12 @@ def deactivation_impact(session: Session, *, actor: User, user_id: int) -> Deact
 
 def _close_mentor_projects(session: Session, actor: User, user_id: int) -> None:
     """Close a leaving mentor's open projects; expire what waits on them, with the reason."""
-    from core.projects.lifecycle import expire_open_applications  # projects build on accounts
+    from core.projects.lifecycle import close_for_departed_mentor  # projects build on accounts
 
     # Projects before the user (the global lock order); the user is locked by the caller after.
-    for project in lock_rows(
-        session, project_ids=_mentor_projects(session, user_id)
-    ).projects.values():
-        if project.status is ProjectStatus.OPEN:
-            project.status = ProjectStatus.CLOSED
-            project.updated_at = utcnow()
-            session.add(project)
-            audit.record(
-                session,
-                actor=actor,
-                action="project.close",
-                entity="project",
-                entity_id=project.id,
-                before={"status": ProjectStatus.OPEN.value},
-                after={"status": ProjectStatus.CLOSED.value},
-                detail=MENTOR_LEFT,
-            )
-        expire_open_applications(session, project, actor, include_accepted=True, reason=MENTOR_LEFT)
+    held = lock_rows(session, project_ids=_mentor_projects(session, user_id))
+    for project in held.projects.values():
+        close_for_departed_mentor(session, actor=actor, project=project, reason=MENTOR_LEFT)
 
 
 def set_department(

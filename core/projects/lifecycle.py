@@ -164,6 +164,27 @@ def _end_running_matches(session: Session, project: Project, actor: User, *, rea
         session.flush()
 
 
+def close_for_departed_mentor(
+    session: Session, *, actor: User, project: Project, reason: str
+) -> None:
+    """Close a locked project whose mentor left the portal; expire everything waiting on it.
+
+    Unlike a mentor's own close, accepted applications lapse too: nobody is left to run them.
+    """
+    if project.status is ProjectStatus.OPEN:
+        before = _move(project, ProjectStatus.CLOSED)
+        session.add(project)
+        _record_move(
+            session,
+            actor=actor,
+            project=project,
+            action="project.close",
+            before=before,
+            detail=reason,
+        )
+    expire_open_applications(session, project, actor, include_accepted=True, reason=reason)
+
+
 def close_project(session: Session, *, actor: User, project_id: int) -> Project:
     """Stop taking applications; pending ones expire and their students are told."""
     action = "project.close"
