@@ -304,6 +304,81 @@ class Application(SQLModel, table=True):
     approved_by: int | None = Field(default=None, foreign_key="app_user.id")
 
 
+# ---------------------------------------------------------------------------- mentors
+
+
+class MentorProfile(SQLModel, table=True):
+    """What a mentor tells students about themselves; one row per mentor who wrote one."""
+
+    __tablename__ = "mentor_profile"
+
+    user_id: int = Field(foreign_key="app_user.id", primary_key=True)
+    # "Data engineer at Acme, class of 2014"
+    headline: str = Field(default="", max_length=120)
+    bio: str = Field(default="", max_length=1000)
+    # Up to three https URLs, one per line (validated by core.mentors.profiles).
+    links: str = Field(default="", max_length=1000)
+    # A mentor may keep out of the directory; their projects still name them.
+    hidden: bool = Field(default=False)
+    updated_at: datetime = Field(default_factory=_created, sa_type=UTCDateTime)
+
+
+class MentorExpertise(SQLModel, table=True):
+    """A tag of the shared vocabulary a mentor offers expertise in."""
+
+    __tablename__ = "mentor_expertise"
+
+    user_id: int = Field(foreign_key="app_user.id", primary_key=True)
+    tag_id: int = Field(foreign_key="tag.id", primary_key=True, index=True)
+
+
+class MentorFollow(SQLModel, table=True):
+    """A student asked to hear when this mentor publishes a project."""
+
+    __tablename__ = "mentor_follow"
+
+    student_id: int = Field(foreign_key="app_user.id", primary_key=True)
+    mentor_id: int = Field(foreign_key="app_user.id", primary_key=True, index=True)
+    created_at: datetime = Field(default_factory=_created, sa_type=UTCDateTime)
+
+
+class ProjectQuestion(SQLModel, table=True):
+    """A student's question about an open project, and the mentor's answer."""
+
+    __tablename__ = "project_question"
+    __table_args__ = (
+        sa.Index("ix_project_question_project", "project_id", "answered_at"),
+        sa.Index("ix_project_question_asker", "asker_id", "project_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    project_id: int = Field(foreign_key="project.id")
+    asker_id: int = Field(foreign_key="app_user.id")
+    text: str = Field(max_length=500)
+    asked_at: datetime = Field(default_factory=_created, sa_type=UTCDateTime)
+    answer: str | None = Field(default=None, max_length=2000)
+    answered_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    answered_by: int | None = Field(default=None, foreign_key="app_user.id")
+    # Published on the project page (question and answer, never the asker) or kept private.
+    public: bool = Field(default=False)
+
+
+# ---------------------------------------------------------------------------- program terms
+
+
+class ProgramTerm(SQLModel, table=True):
+    """A named period of the program ("Spring 2027"); a project belongs to the term its start
+    date falls in. Terms do not overlap."""
+
+    __tablename__ = "program_term"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=40, sa_column_kwargs={"unique": True})
+    start_date: date = Field(index=True)
+    end_date: date
+    created_at: datetime = Field(default_factory=_created, sa_type=UTCDateTime)
+
+
 # ---------------------------------------------------------------------------- invites and resets
 
 
