@@ -39,8 +39,10 @@ from core.applications import NO_LONGER_FITS
 from core.models import (
     Application,
     AuditEntry,
+    MentorExpertise,
     MilestoneBlueprint,
     Notification,
+    PersonProfile,
     Project,
     ProjectTag,
     Tag,
@@ -182,6 +184,27 @@ LAST_NAMES = [
     "Moreau",
     "Park",
     "Santos",
+]
+JOBS = [
+    "Data engineer",
+    "Product manager",
+    "Research scientist",
+    "Software developer",
+    "Policy analyst",
+    "Science journalist",
+    "Founder",
+    "Associate professor",
+    "Lab manager",
+    "UX designer",
+]
+BIO_SENTENCES = [
+    "I enjoy short projects with a clear goal.",
+    "Happy to review code, writing or a business plan.",
+    "I meet weekly and answer messages within a day.",
+    "Most of my work is with data and the people who use it.",
+    "I studied here and like to give back to the program.",
+    "Ask me about careers outside academia.",
+    "I prefer remote sessions but can meet on campus.",
 ]
 VERBS = (
     "Build",
@@ -484,6 +507,8 @@ class _Generator:
         self.w = writer
         self.p = profile
         self.rng = random.Random(seed)
+        # Profiles draw from their own stream: adding them left every other row as it was.
+        self.profile_rng = random.Random(f"profiles-{seed}")
         self.today = today
         self.now = datetime.combine(today, datetime.min.time()) + timedelta(hours=9)
         self.password_hash = hash_password(DEMO_PASSWORD)
@@ -495,6 +520,9 @@ class _Generator:
     # -------------------------------------------------------------- helpers
     def pick_department(self) -> str:
         return self.rng.choices(self.departments, cum_weights=self.dept_cum)[0]
+
+    def _expertise(self, rng: random.Random) -> list[int]:
+        return list(dict.fromkeys(rng.choices(self.tag_ids, k=rng.randint(2, 5))))
 
     def pick_tags(self, low: int, high: int) -> list[int]:
         wanted = self.rng.randint(low, high)
@@ -640,6 +668,32 @@ class _Generator:
                     yield (person.id, tag)
 
         w.insert(interests, ["user_id", "tag_id"], interest_rows())
+        self.mentor_profiles()
+
+    def mentor_profiles(self) -> None:
+        """Most mentors write a profile and list expertise; a few hide from the directory."""
+        rng, w = self.profile_rng, self.w
+        writers = [person for person in self.mentors if rng.random() < 0.8]
+        w.insert(
+            PersonProfile,
+            ["user_id", "headline", "bio", "links", "hidden", "updated_at"],
+            (
+                (
+                    person.id,
+                    f"{rng.choice(JOBS)}, {person.department}",
+                    " ".join(rng.choice(BIO_SENTENCES) for _ in range(rng.randint(2, 6))),
+                    f"https://example.org/people/{person.id}" if rng.random() < 0.5 else "",
+                    rng.random() < 0.05,
+                    w.dt(self.now - timedelta(days=rng.uniform(0, 300))),
+                )
+                for person in writers
+            ),
+        )
+        w.insert(
+            MentorExpertise,
+            ["user_id", "tag_id"],
+            ((person.id, tag) for person in writers for tag in self._expertise(rng)),
+        )
 
     # -------------------------------------------------------------- projects
     def _project_dates(self) -> tuple[str, date, int, date]:
@@ -1184,8 +1238,11 @@ def generate(
     return counts
 
 
-def verify(engine: Engine) -> list[str]:
-    """Check the domain rules over the whole database; return what is broken (empty when fine)."""
+def verify(engine: Engine, *, today: date | None = None) -> list[str]:
+    """Check the domain rules over the whole database; return what is broken (empty when fine).
+
+    `today` is the day the data was generated for (the expiry rule depends on it).
+    """
     from core.applications import expire_due_exists
     from core.platform.db import read_session
 
@@ -1231,6 +1288,6 @@ def verify(engine: Engine) -> list[str]:
         for who, count in sorted(over.items()):
             problems.append(f"{count} {who}(s) over their weekly hours")
     with read_session(engine) as session:
-        if expire_due_exists(session):
+        if expire_due_exists(session, today=today):
             problems.append("some applications are due to expire")
     return problems

@@ -409,6 +409,10 @@ def _own_application(engine: Engine, uid: int) -> Any:
 # The query parameters a real user arrives with, per screen (url_path) and role: the link
 # they followed. A screen not listed opens as it does from the menu. Each entry names the
 # parameter (the page's own constant) and how to find a heavy, real row for it.
+def _busiest_mentor(engine: Engine, _uid: int) -> int:
+    return _user_id(engine, ROLE_USERS["alumni"])
+
+
 PAGE_PARAMS: dict[tuple[str, str], tuple[str, Callable[[Engine, int], Any]]] = {
     ("project", "student"): ("id", _open_project),  # pages/student/project.py PROJECT_ID_PARAM
     ("applicants", "alumni"): ("project", _mentor_project),  # pages/components/mentor.py
@@ -419,6 +423,8 @@ PAGE_PARAMS: dict[tuple[str, str], tuple[str, Callable[[Engine, int], Any]]] = {
     ("my-applications", "student"): ("application", _own_application),
     ("passport", "faculty"): ("student", lambda _engine, _uid: "demo-student"),
     ("passport", "admin"): ("student", lambda _engine, _uid: "demo-student"),
+    # The busiest mentor's profile (pages/shared/mentor.py MENTOR_ID_PARAM), for every role.
+    **{("mentor", role): ("id", _busiest_mentor) for role in ROLE_USERS},
 }
 # Screens that only make sense with their parameter: without a row for it they are skipped.
 NEEDS_PARAM = {"project", "applicants"}

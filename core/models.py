@@ -307,10 +307,11 @@ class Application(SQLModel, table=True):
 # ---------------------------------------------------------------------------- mentors
 
 
-class MentorProfile(SQLModel, table=True):
-    """What a mentor tells students about themselves; one row per mentor who wrote one."""
+class PersonProfile(SQLModel, table=True):
+    """What a person tells others about themselves: a mentor to students, a student to the
+    mentors of projects they apply to. One row per person who wrote one."""
 
-    __tablename__ = "mentor_profile"
+    __tablename__ = "person_profile"
 
     user_id: int = Field(foreign_key="app_user.id", primary_key=True)
     # "Data engineer at Acme, class of 2014"
@@ -318,7 +319,7 @@ class MentorProfile(SQLModel, table=True):
     bio: str = Field(default="", max_length=1000)
     # Up to three https URLs, one per line (validated by core.mentors.profiles).
     links: str = Field(default="", max_length=1000)
-    # A mentor may keep out of the directory; their projects still name them.
+    # A mentor may keep out of the mentor directory; their projects still name them.
     hidden: bool = Field(default=False)
     updated_at: datetime = Field(default_factory=_created, sa_type=UTCDateTime)
 

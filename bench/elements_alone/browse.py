@@ -59,4 +59,4 @@ def content(detail: st.Page) -> None:
     forward.button("Next page", icon=":material/chevron_right:", key="next")
 
 
-run_with_menu(content, url_path="browse", menu_size=9)
+run_with_menu(content, url_path="browse", menu_size=10)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any
 
@@ -14,6 +14,7 @@ from core.applications.guards import in_approval_scope
 from core.applications.loads import _span, approved_commitments, approved_matches
 from core.applications.rules import mentor_moves
 from core.commitment import least_free_hours
+from core.mentors.profiles import About, abouts
 from core.models import (
     Application,
     ApplicationStatus,
@@ -75,6 +76,8 @@ class Applicant:
     hours_needed: float
     # The moves the mentor can make now (state table, a free seat, the student's hours).
     moves: tuple[ApplicationStatus, ...] = ()
+    # What the student wrote about themselves; no links under blind review (they name people).
+    about: About = About()
 
     @property
     def fits(self) -> bool:
@@ -203,6 +206,7 @@ def list_applicants(session: Session, *, actor: User, project_id: int) -> list[A
     ).all()
     student_ids = [user.id or 0 for _, user in rows]
     interests = user_interests(session, student_ids)
+    written = abouts(session, student_ids)
     wanted = set(project_tags(session, [project_id])[project_id])
     loads = approved_matches(session, student_ids)
     span = _span(project)
@@ -214,13 +218,14 @@ def list_applicants(session: Session, *, actor: User, project_id: int) -> list[A
         # A match on this very project is not a competing commitment.
         existing = [c for pid, c in loads.get(sid, []) if pid != project_id]
         name = _name(student, application.status)
+        blind = name != student.display_name
         free = least_free_hours(existing, span, student.weekly_hours)
         applicants.append(
             Applicant(
                 application_id=application.id or 0,
                 student_id=sid,
                 name=name,
-                blind=name != student.display_name,
+                blind=blind,
                 status=application.status,
                 statement=application.statement,
                 screening_answer=application.screening_answer,
@@ -234,6 +239,7 @@ def list_applicants(session: Session, *, actor: User, project_id: int) -> list[A
                     seat_free=seat_free,
                     fits=free + 1e-9 >= project.student_hours,
                 ),
+                about=replace(written[sid], links=()) if blind else written[sid],
             )
         )
     return applicants

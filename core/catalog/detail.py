@@ -18,6 +18,7 @@ from core.models import (
     Application,
     ApplicationStatus,
     MilestoneBlueprint,
+    PersonProfile,
     Project,
     ProjectStatus,
     Role,
@@ -31,9 +32,11 @@ from core.projects.reads import get_project
 class MentorProfile:
     """What any signed-in user may see of a mentor (never the e-mail address)."""
 
+    user_id: int
     display_name: str
     department: str | None
     role: Role
+    headline: str
 
 
 @dataclass(frozen=True)
@@ -87,7 +90,14 @@ def project_detail(
     project = get_project(session, actor=actor, project_id=project_id)
     owner = session.get(User, project.owner_id)
     assert owner is not None
-    mentor = MentorProfile(owner.display_name, owner.department, owner.role)
+    written = session.get(PersonProfile, project.owner_id)
+    mentor = MentorProfile(
+        project.owner_id,
+        owner.display_name,
+        owner.department,
+        owner.role,
+        written.headline if written is not None else "",
+    )
     tagged = tags_with_interest(session, [project_id], actor).get(project_id, [])
     milestones = tuple(
         (title, int(week))

@@ -21,6 +21,7 @@ KIND_LABELS = {
     "account.active": "Account reactivated",
     "account.department": "Department changed",
     "account.locked": "Account locked",
+    "mentor.posted": "New project from a mentor you follow",
 }
 
 

@@ -9,6 +9,7 @@ from sqlmodel import Session, col, select
 from core.accounts.verification import publishing_refusal
 from core.applications.common import notification_link
 from core.applications.rules import Actor, can_move
+from core.mentors.follows import tell_followers
 from core.models import Application, ApplicationStatus, Project, ProjectStatus, User
 from core.platform import audit
 from core.platform.errors import InvalidTransition, ValidationFailed
@@ -53,6 +54,7 @@ def publish_project(
         exclude_project_id=project.id,
     )
     before = _move(project, ProjectStatus.OPEN)
+    first_publication = project.published_at is None
     project.published_at = utcnow()
     session.add(project)
     _record_move(session, actor=actor, project=project, action=action, before=before)
@@ -63,6 +65,8 @@ def publish_project(
         "project.published",
         f"An administrator published “{project.title}”.",
     )
+    if first_publication and owner is not None:
+        tell_followers(session, project, owner)
     session.flush()
     return project
 

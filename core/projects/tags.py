@@ -10,7 +10,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, delete, select
 
-from core.models import ProjectTag, Tag, User, UserInterest
+from core.models import MentorExpertise, ProjectTag, Tag, User, UserInterest
 from core.platform import audit
 from core.platform.errors import NotFound, ValidationFailed
 from core.platform.notifications import notify
@@ -92,9 +92,18 @@ def user_interest_names(session: Session, user_id: int) -> list[str]:
 
 def replace_interests(session: Session, user_id: int, names: Sequence[str]) -> list[str]:
     """Replace a user's interests without permission checks (callers check); return names."""
+    return _replace_user_tags(session, UserInterest, user_id, names)
+
+
+def _replace_user_tags(
+    session: Session,
+    link: type[UserInterest] | type[MentorExpertise],
+    user_id: int,
+    names: Sequence[str],
+) -> list[str]:
     tags = get_or_create_tags(session, names)
-    session.exec(delete(UserInterest).where(col(UserInterest.user_id) == user_id))
-    session.add_all(UserInterest(user_id=user_id, tag_id=tag.id) for tag in tags if tag.id)
+    session.exec(delete(link).where(col(link.user_id) == user_id))
+    session.add_all(link(user_id=user_id, tag_id=tag.id) for tag in tags if tag.id)
     session.flush()
     return sorted(tag.name for tag in tags)
 
@@ -180,3 +189,13 @@ def project_tags(session: Session, project_ids: Iterable[int]) -> dict[int, list
 def user_interests(session: Session, user_ids: Iterable[int]) -> dict[int, list[str]]:
     """Return the interest tag names of several users in one query (every id present)."""
     return _tag_names(session, UserInterest, col(UserInterest.user_id), user_ids)
+
+
+def mentor_expertise(session: Session, user_ids: Iterable[int]) -> dict[int, list[str]]:
+    """Return the expertise tag names of several mentors in one query (every id present)."""
+    return _tag_names(session, MentorExpertise, col(MentorExpertise.user_id), user_ids)
+
+
+def replace_expertise(session: Session, user_id: int, names: Sequence[str]) -> list[str]:
+    """Replace a mentor's expertise tags without permission checks (callers check)."""
+    return _replace_user_tags(session, MentorExpertise, user_id, names)

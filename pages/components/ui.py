@@ -107,6 +107,16 @@ def tinted(colour: str, markdown: str, icon: str | None = None) -> str:
     return f":{colour}[{mark}{markdown}]"
 
 
+def markdown_link(url: str) -> str:
+    """Return a validated https address as a Markdown link that shows the address itself.
+
+    Streamlit opens such links in a new tab with rel="noopener noreferrer".
+    """
+    # Parentheses and brackets would end the Markdown link early: written as %-escapes.
+    target = quote(url, safe=":/?#@!$&'*+,;=%-._~")
+    return f"[{escape_markdown(url)}]({target})"
+
+
 def user_text(text: str | None) -> None:
     """Show user-written text literally, keeping its line breaks."""
     if text:

@@ -36,6 +36,7 @@ from pages.components.mentor import (
 from pages.components.ui import (
     escape_markdown,
     literal,
+    markdown_link,
     metric_row,
     show_error,
     show_in_steps,
@@ -192,9 +193,25 @@ def _card_text(project: Project, applicant: Applicant) -> str:
             answer or small("No answer."),
             "",
         ]
+    lines += _about_lines(applicant)
     interests = ", ".join(applicant.interests) or "none given"
     lines.append(small(f"Interests: {escape_markdown(interests)}"))
     return "\n".join(lines)
+
+
+def _about_lines(applicant: Applicant) -> list[str]:
+    """Return what the student wrote about themselves (no links under blind review)."""
+    about = applicant.about
+    if not (about.headline or about.bio or about.links):
+        return []
+    lines = ["**About the student**  "]
+    if about.headline:
+        lines.append(escape_markdown(about.headline) + "  ")
+    if about.bio:
+        lines.append(literal(about.bio))
+    if about.links:
+        lines.append("Links: " + " · ".join(markdown_link(url) for url in about.links))
+    return [*lines, ""]
 
 
 def status_text_of(status: ApplicationStatus) -> str:

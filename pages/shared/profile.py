@@ -1,4 +1,4 @@
-"""Profile: name, department, interests, weekly hours, blind review, and the password."""
+"""Profile: name, department, interests, weekly hours, blind review, about you, password."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from core.platform.db import read_session, write_transaction
 from core.platform.errors import DomainError
 from core.platform.wording import counted
 from core.projects.tags import list_tags, user_interest_names
+from pages.components.about import about_form
 from pages.components.auth import SESSION_ID, client_address, signed_in_user
 from pages.components.engine import get_engine
 from pages.components.ui import flash, show_error, show_flash
@@ -36,6 +37,8 @@ def render() -> None:
     st.title("Profile")
     show_flash()
     _profile_form(user)
+    st.divider()
+    about_form(user)
     st.divider()
     _password_form(user)
 

@@ -90,7 +90,16 @@ def _about(detail: ProjectDetail) -> None:
     facts = [ROLE_LABELS.get(mentor.role, mentor.role.value.title())]
     if mentor.department:
         facts.append(escape_markdown(mentor.department))
-    st.markdown(f"**{escape_markdown(mentor.display_name)}** · " + " · ".join(facts))
+    lines = [f"**{escape_markdown(mentor.display_name)}** · " + " · ".join(facts)]
+    if mentor.headline:
+        lines.append(escape_markdown(mentor.headline))
+    st.markdown("  \n".join(lines))
+    link(
+        "mentor",
+        "Read the mentor's profile",
+        params={"id": mentor.user_id},
+        icon=":material/badge:",
+    )
     st.caption("Contact details are shared once a match is approved.")
     st.header("Milestone plan")
     if detail.milestones:

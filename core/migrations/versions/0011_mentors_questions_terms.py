@@ -72,7 +72,7 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_mentor_follow_mentor_id"), ["mentor_id"], unique=False)
 
     op.create_table(
-        "mentor_profile",
+        "person_profile",
         sa.Column("user_id", sa.Integer(), nullable=False),
         sa.Column("headline", sqlmodel.sql.sqltypes.AutoString(length=120), nullable=False),
         sa.Column("bio", sqlmodel.sql.sqltypes.AutoString(length=1000), nullable=False),
@@ -126,7 +126,7 @@ def downgrade() -> None:
         batch_op.drop_index("ix_project_question_asker")
 
     op.drop_table("project_question")
-    op.drop_table("mentor_profile")
+    op.drop_table("person_profile")
     with op.batch_alter_table("mentor_follow", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_mentor_follow_mentor_id"))
 
