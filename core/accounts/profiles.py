@@ -12,10 +12,10 @@ from core.applications.loads import approved_commitments
 from core.commitment import Commitment, Overrun, first_overrun, week_start, weekly_load
 from core.models import Role, User
 from core.platform import audit
-from core.platform.errors import NotFound, OverBudget, OverCommitted, ValidationFailed
+from core.platform.errors import OverBudget, OverCommitted, ValidationFailed
 from core.platform.locks import lock_user
 from core.platform.notifications import notify
-from core.platform.permissions import deny, ensure_active, is_admin
+from core.platform.permissions import deny, ensure_self_or_admin
 from core.platform.text import text_problem
 from core.platform.types import utcnow
 from core.platform.wording import day, hours
@@ -132,19 +132,8 @@ def update_profile(
 ) -> User:
     """Update a profile (the user themself or an admin); a mentor's budget must cover their load."""
     action = "user.update_profile"
-    ensure_active(actor, action=action, entity="user", entity_id=user_id)
-    if actor.id != user_id and not is_admin(actor):
-        raise deny(
-            actor,
-            "You may only change your own profile.",
-            action=action,
-            entity="user",
-            entity_id=user_id,
-        )
-    try:
-        user = lock_user(session, user_id)
-    except NotFound:
-        raise NotFound("That account does not exist.") from None
+    ensure_self_or_admin(actor, user_id, action=action, what="profile")
+    user = lock_user(session, user_id)
     problems = _profile_problems(
         user.role,
         display_name=display_name,

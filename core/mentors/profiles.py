@@ -31,7 +31,7 @@ from core.models import (
 from core.platform import audit
 from core.platform.errors import NotFound, ValidationFailed
 from core.platform.locks import lock_user
-from core.platform.permissions import deny, ensure_active, is_admin
+from core.platform.permissions import ensure_active, ensure_self_or_admin, is_admin
 from core.platform.text import character_problem, field_problem, normalise_text
 from core.platform.types import utcnow
 from core.projects.tags import (
@@ -321,19 +321,8 @@ def update_about(
 ) -> About:
     """Save what a person tells others about themselves (the person or an admin)."""
     action = "user.update_about"
-    ensure_active(actor, action=action, entity="user", entity_id=user_id)
-    if actor.id != user_id and not is_admin(actor):
-        raise deny(
-            actor,
-            "You may only change your own profile.",
-            action=action,
-            entity="user",
-            entity_id=user_id,
-        )
-    try:
-        user = lock_user(session, user_id)
-    except NotFound:
-        raise NotFound("That account does not exist.") from None
+    ensure_self_or_admin(actor, user_id, action=action, what="profile")
+    user = lock_user(session, user_id)
     problems = _about_problems(
         user.role, headline=headline, bio=bio, links=list(links), expertise=list(expertise)
     )

@@ -46,3 +46,16 @@ def ensure_role(
 
 def is_admin(actor: User) -> bool:
     return actor.role is Role.ADMIN
+
+
+def ensure_self_or_admin(actor: User, user_id: int, *, action: str, what: str) -> None:
+    """Refuse unless the actor is active and is the person `user_id`, or an admin."""
+    ensure_active(actor, action=action, entity="user", entity_id=user_id)
+    if actor.id != user_id and not is_admin(actor):
+        raise deny(
+            actor,
+            f"You may only change your own {what}.",
+            action=action,
+            entity="user",
+            entity_id=user_id,
+        )

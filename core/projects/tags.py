@@ -14,7 +14,7 @@ from core.models import MentorExpertise, ProjectTag, Tag, User, UserInterest
 from core.platform import audit
 from core.platform.errors import NotFound, ValidationFailed
 from core.platform.notifications import notify
-from core.platform.permissions import deny, ensure_active, is_admin
+from core.platform.permissions import ensure_self_or_admin
 
 TAG_PATTERN = re.compile(r"^[a-z0-9+#.-]{2,40}$")
 MAX_INTERESTS = 20
@@ -126,15 +126,7 @@ def set_user_interests(
 ) -> list[str]:
     """Replace a user's interest tags (the user themself or an admin); return the names."""
     action = "user.set_interests"
-    ensure_active(actor, action=action, entity="user", entity_id=user_id)
-    if actor.id != user_id and not is_admin(actor):
-        raise deny(
-            actor,
-            "You may only change your own interests.",
-            action=action,
-            entity="user",
-            entity_id=user_id,
-        )
+    ensure_self_or_admin(actor, user_id, action=action, what="interests")
     if session.get(User, user_id) is None:
         raise NotFound("That account does not exist.")
     problem = interests_problem(names)

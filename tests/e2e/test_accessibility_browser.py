@@ -57,6 +57,11 @@ DEEP: tuple[tuple[Role, str, str], ...] = (
         "ON a.project_id = p.id WHERE p.owner_id = :me GROUP BY p.id ORDER BY COUNT(*) DESC "
         "LIMIT 1",
     ),
+    (
+        Role.STUDENT,
+        "mentor-profile",
+        "SELECT 'mentor?id=' || id FROM app_user WHERE username = 'demo-alumni'",
+    ),
     (Role.ALUMNI, "project-editor", "SELECT 'my-projects?project=new'"),
     (
         Role.ALUMNI,
