@@ -57,7 +57,7 @@ def clean_line(text: str, limit: int = SUBJECT_MAX) -> str:
 def screen_address(role: Role, link: str | None) -> tuple[str, dict[str, str]] | None:
     """Return the screen (URL path) and query a notification link opens for this role.
 
-    The same targets as the inbox (pages/inbox.py `link_target`), without Streamlit.
+    The inbox and the e-mails open the same screens (the inbox also checks the menu).
     """
     kind, _, value = (link or "").partition(":")
     if not value.isdigit():

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from core.models import Notification, Role, User
+from core.mail.messages import screen_address
+from core.models import Notification, User
 from core.platform.db import read_session, write_transaction
 from core.platform.notifications import (
     count_notifications,
@@ -22,11 +23,6 @@ from pages.components.ui import literal, show_more_button, shown_in_steps, small
 from pages.components.unread import NOTE_PARAM
 
 # Which screen (and query parameter) each kind of notification link opens.
-LINK_TARGETS = {
-    "match": ("matches", "match"),
-    "application": ("my-applications", "application"),
-    "applicants": ("applicants", "project"),
-}
 # How many notifications the inbox shows at first; "Show more" adds as many again.
 SHOWN = "inbox_shown"
 STEP = 10
@@ -37,21 +33,10 @@ def link_target(user: User, link: str | None) -> tuple[str, dict[str, str]] | No
 
     None when the link names nothing, or a screen this user's role may not open.
     """
-    kind, _, value = (link or "").partition(":")
-    if not value.isdigit():
+    target = screen_address(user.role, link)
+    if target is None or not any(s.url_path == target[0] for s in screens_for(user.role)):
         return None
-    target: tuple[str, dict[str, str]]
-    if kind == "project" and user.role is Role.STUDENT:
-        target = ("project", {"id": value})  # students read the project; its owner manages it
-    elif kind == "project":
-        target = ("my-projects", {"project": value})
-    elif kind in LINK_TARGETS:
-        url_path, param = LINK_TARGETS[kind]
-        target = (url_path, {param: value})
-    else:
-        return None
-    opens = any(screen.url_path == target[0] for screen in screens_for(user.role))
-    return target if opens else None
+    return target
 
 
 def _mark_one(notification_id: int) -> None:
