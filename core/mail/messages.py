@@ -177,11 +177,8 @@ def build_message(session: Session, row: MailOutbox, user: User, context: Contex
     footer_plain = [f"— {PORTAL}"]
     footer_html = [html.escape(PORTAL)]
     if not is_always_sent(row.kind):
-        kinds = {row.kind} if row.kind != "digest" else set()
-        unsubscribe = (
-            unsubscribe_url(base, make_token(context.signing_key, user_id=user.id, kind=row.kind))
-            if kinds
-            else None
+        unsubscribe = unsubscribe_url(
+            base, make_token(context.signing_key, user_id=user.id, kind=row.kind)
         )
         about = "your daily summary" if row.kind == "digest" else f"“{kind_title(row.kind)}”"
         footer_plain.append(
@@ -191,11 +188,10 @@ def build_message(session: Session, row: MailOutbox, user: User, context: Contex
             f"You get this e-mail for {html.escape(about)}. "
             f'<a href="{html.escape(settings_url)}">Your e-mail settings</a>'
         )
-        if unsubscribe:
-            message["List-Unsubscribe"] = f"<{unsubscribe}>"
-            message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
-            footer_plain.append(f"Turn these e-mails off: {unsubscribe}")
-            footer_html.append(f'<a href="{html.escape(unsubscribe)}">Turn these e-mails off</a>')
+        message["List-Unsubscribe"] = f"<{unsubscribe}>"
+        message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+        footer_plain.append(f"Turn these e-mails off: {unsubscribe}")
+        footer_html.append(f'<a href="{html.escape(unsubscribe)}">Turn these e-mails off</a>')
     intro = "Here is what happened since your last summary:" if row.kind == "digest" else ""
     plain = [f"Hello {user.display_name},", ""]
     if intro:

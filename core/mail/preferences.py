@@ -31,6 +31,9 @@ SECURITY_KINDS = frozenset(
 )
 # Messages sent on request (an admin's test message): always at once, no unsubscribe link.
 DIRECT_KINDS = frozenset({"mail.test"})
+# The daily summary of every kind a person chose to get as a digest.
+DIGEST_KIND = "digest"
+DIGEST_TITLE = "The daily summary"
 # The preference row that covers every kind not listed in MAIL_KINDS.
 OTHER = "other"
 
@@ -81,8 +84,9 @@ _BY_KIND = {item.kind: item for item in MAIL_KINDS}
 
 
 def preference_key(kind: str) -> str:
-    """Return the preference that governs a notification kind (its own, or `other`)."""
-    return kind if kind in _BY_KIND else OTHER
+    """Return the preference that governs a notification kind (its own, or `other`); the
+    daily summary is governed by every kind it gathers."""
+    return kind if kind in _BY_KIND or kind == DIGEST_KIND else OTHER
 
 
 def default_mode(kind: str) -> MailMode:
@@ -91,6 +95,8 @@ def default_mode(kind: str) -> MailMode:
 
 def kind_title(kind: str) -> str:
     """Return how the preferences screen names the e-mail of a kind."""
+    if kind == DIGEST_KIND:
+        return DIGEST_TITLE
     return _BY_KIND[preference_key(kind)].label
 
 
@@ -160,8 +166,16 @@ def _store(session: Session, *, user_id: int, kind: str, mode: MailMode) -> None
 
 
 def turn_off(session: Session, *, user_id: int, kind: str) -> None:
-    """Turn one kind of e-mail off for a person (the one-click unsubscribe; no login)."""
-    _store(session, user_id=user_id, kind=preference_key(kind), mode=M.OFF)
+    """Turn one kind of e-mail off for a person (the one-click unsubscribe; no login).
+
+    The daily summary is turned off by turning off every kind it gathers for the person.
+    """
+    if kind != DIGEST_KIND:
+        _store(session, user_id=user_id, kind=preference_key(kind), mode=M.OFF)
+        return
+    for item in MAIL_KINDS:
+        if mode_for(session, user_id=user_id, kind=item.kind) is M.DIGEST:
+            _store(session, user_id=user_id, kind=item.kind, mode=M.OFF)
 
 
 def chosen_modes(session: Session, user_id: int) -> dict[str, MailMode]:

@@ -8,6 +8,7 @@ import json
 import threading
 from collections import Counter
 from datetime import date, timedelta
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from sqlmodel import Session, col, select
@@ -17,7 +18,7 @@ from core.mail import admin as mail_admin
 from core.mail.jobs import run_digest, run_reminders
 from core.mail.messages import Context, build_message
 from core.mail.models import MailMode, MailOutbox, OutboxStatus, SavedProject
-from core.mail.preferences import set_preference
+from core.mail.preferences import mode_for, set_preference
 from core.mail.sender import LEASE, claim_due, send_pass
 from core.mail.transport import FileTransport, SmtpTransport, transport_from_settings
 from core.mail.unsubscribe import (
@@ -28,7 +29,7 @@ from core.mail.unsubscribe import (
     read_token,
 )
 from core.models import ApplicationStatus, Role, User
-from core.platform.db import write_transaction
+from core.platform.db import read_session, write_transaction
 from core.platform.errors import PermissionDenied
 from core.platform.notifications import notify
 from core.platform.types import utcnow
@@ -443,3 +444,27 @@ def test_without_smtp_url_messages_are_written_as_eml_files(engine, tmp_path):
     [written] = list((tmp_path / "outbox").glob("*.eml"))
     assert f"To: {mentor.display_name} <{mentor.email}>" in written.read_text()
     assert json.dumps  # the .eml is a complete message a mail program can open
+
+
+def test_the_digest_carries_a_one_click_unsubscribe_that_stops_the_summary(engine, smtp):
+    _, student, _ = _people(engine)
+    with write_transaction(engine) as session:
+        notify(session, user_id=student.id, kind="application.expired", text="Held for later.")
+    assert run_digest(engine, today=date.today()) == 1
+    send_pass(engine, _transport(smtp), CONTEXT)
+    [message] = smtp.recorder.messages()
+    header = message["List-Unsubscribe"]
+    assert header.startswith("<https://portal.example.edu/mail/unsubscribe?t=")
+    assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    token = parse_qs(urlsplit(header.strip("<>")).query)["t"][0]
+    with write_transaction(engine) as session:
+        assert apply_unsubscribe(session, KEY, token) == "The daily summary"
+    with read_session(engine) as session:
+        # Every kind the summary gathered is off; what came at once still does.
+        assert mode_for(session, user_id=student.id, kind="application.expired") is MailMode.OFF
+        assert mode_for(session, user_id=student.id, kind="workspace.message") is MailMode.OFF
+        accepted = mode_for(session, user_id=student.id, kind="application.accepted")
+        assert accepted is MailMode.IMMEDIATELY
+    with write_transaction(engine) as session:
+        notify(session, user_id=student.id, kind="application.expired", text="Not held.")
+    assert run_digest(engine, today=date.today() + timedelta(days=1)) == 0
