@@ -26,6 +26,7 @@ LINK_TARGETS = {
     "match": ("matches", "match"),
     "application": ("my-applications", "application"),
     "applicants": ("applicants", "project"),
+    "questions": ("questions", "project"),
 }
 # How many notifications the inbox shows at first; "Show more" adds as many again.
 SHOWN = "inbox_shown"
