@@ -9,8 +9,7 @@ import streamlit as st
 from core.platform.db import read_session
 from core.platform.errors import DomainError
 from core.platform.wording import counted
-from core.projects import MentorQuestion, answer_question, mentor_questions
-from core.projects.questions import ANSWER_MAX
+from core.projects import ANSWER_MAX, MentorQuestion, answer_question, mentor_questions
 from pages.components.actions import act
 from pages.components.auth import signed_in_user
 from pages.components.engine import get_engine
@@ -109,7 +108,7 @@ def _answer_form(question: MentorQuestion) -> None:
     number = question.id
     answer_key, public_key = f"qa_answer_{number}", f"qa_public_{number}"
     editing = question.answered
-    with st.form(f"qa_form_{number}", enter_to_submit=False):
+    with st.form(f"qa_form_{number}", border=False, enter_to_submit=False):
         st.text_area(
             "Change your answer" if editing else "Your answer",
             value=question.answer or "",

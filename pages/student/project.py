@@ -1,6 +1,7 @@
 """Project details: the description, the mentor's public profile, the milestone plan, the
-student's weekly load with this project added, and the application form. `?id=<id>` chooses
-the project."""
+student's weekly load with this project added, questions to the mentor (the published answers,
+the student's own questions, a form to ask) and the application form. `?id=<id>` chooses the
+project."""
 
 from __future__ import annotations
 
@@ -15,8 +16,13 @@ from core.models import ProjectStatus, Role
 from core.platform.db import read_session
 from core.platform.errors import DomainError
 from core.platform.wording import MODE_LABELS, counted
-from core.projects import ProjectQuestions, ask_question, project_questions, status_label
-from core.projects.questions import QUESTION_MAX
+from core.projects import (
+    QUESTION_MAX,
+    ProjectQuestions,
+    ask_question,
+    project_questions,
+    status_label,
+)
 from pages.components.actions import act
 from pages.components.auth import signed_in_user
 from pages.components.charts import draw, load_vs_limit_chart
