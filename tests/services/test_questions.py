@@ -4,7 +4,9 @@ the asker stays anonymous; the limits; the text policy; notifications, e-mail an
 from __future__ import annotations
 
 import dataclasses
+import threading
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -12,13 +14,13 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import Engine, func
+from sqlalchemy import Engine, create_engine, func
 from sqlmodel import Session, SQLModel, col, select
 
 from core import projects
 from core.mail.models import MailOutbox
 from core.models import ProjectQuestion, ProjectStatus, Role, User
-from core.platform.db import read_session, write_transaction
+from core.platform.db import is_sqlite, read_session, write_transaction
 from core.platform.errors import InvalidTransition, NotFound, PermissionDenied, ValidationFailed
 from core.platform.text import normalise_text
 from core.platform.types import utcnow
@@ -488,3 +490,45 @@ def test_the_kinds_are_in_the_mail_preferences_for_their_roles(engine):
     assert kinds["question.answered"].roles == frozenset({Role.STUDENT})
     assert default_mode("question.asked").value == "immediately"
     assert kind_title("question.answered") == "A mentor answers my question"
+
+
+# ---------------------------------------------------------------------------- concurrency
+
+RACERS = 8
+
+
+@pytest.fixture
+def racing_engine(engine: Engine):
+    """The test database, with a pool big enough that every thread holds its own connection."""
+    if is_sqlite(engine):
+        yield engine
+        return
+    wide = create_engine(
+        engine.url.render_as_string(hide_password=False), pool_size=RACERS + 2, max_overflow=0
+    )
+    yield wide
+    wide.dispose()
+
+
+def test_simultaneous_questions_never_pass_the_limit(racing_engine, engine):
+    w = _world(engine)
+    barrier = threading.Barrier(RACERS)
+
+    def ask(n: int) -> object:
+        barrier.wait(timeout=30)
+        try:
+            return _ask(racing_engine, w.student, w.project_id, f"Question {n}?")
+        except TooManyQuestions as refused:
+            return refused
+
+    with ThreadPoolExecutor(RACERS) as pool:
+        outcomes = list(pool.map(ask, range(RACERS)))
+    stored = [o for o in outcomes if isinstance(o, int)]
+    assert len(stored) == OPEN_QUESTIONS_LIMIT, outcomes
+    assert all(isinstance(o, (int, TooManyQuestions)) for o in outcomes), outcomes
+    assert len(_row_questions(engine)) == OPEN_QUESTIONS_LIMIT
+
+
+def _row_questions(engine: Engine) -> list[ProjectQuestion]:
+    with Session(engine) as session:
+        return list(session.exec(select(ProjectQuestion)).all())
