@@ -417,6 +417,8 @@ PAGE_PARAMS: dict[tuple[str, str], tuple[str, Callable[[Engine, int], Any]]] = {
     ("project", "student"): ("id", _open_project),  # pages/student/project.py PROJECT_ID_PARAM
     ("applicants", "alumni"): ("project", _mentor_project),  # pages/components/mentor.py
     ("applicants", "faculty"): ("project", _mentor_project),
+    ("questions", "alumni"): ("project", _mentor_project),  # pages/components/mentor.py
+    ("questions", "faculty"): ("project", _mentor_project),
     ("matches", "student"): ("match", _running_match),  # pages/shared/matches.py MATCH_PARAM
     ("matches", "alumni"): ("match", _running_match),
     ("matches", "faculty"): ("match", _running_match),

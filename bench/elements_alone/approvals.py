@@ -48,4 +48,4 @@ def content(detail: st.Page) -> None:
     del detail  # the queue's cards link nowhere
 
 
-run_with_menu(content, url_path="approvals", menu_size=13)
+run_with_menu(content, url_path="approvals", menu_size=14)

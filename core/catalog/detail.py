@@ -88,15 +88,14 @@ def project_detail(
     ensure_active(actor, action="project.view", entity="project", entity_id=project_id)
     today = today or date.today()
     project = get_project(session, actor=actor, project_id=project_id)
-    owner = session.get(User, project.owner_id)
-    assert owner is not None
-    written = session.get(PersonProfile, project.owner_id)
+    # The mentor and their headline in one statement (the page has a statement budget).
+    owner, headline = session.execute(
+        sa_select(User, col(PersonProfile.headline))
+        .outerjoin(PersonProfile, col(PersonProfile.user_id) == col(User.id))
+        .where(col(User.id) == project.owner_id)
+    ).one()
     mentor = MentorProfile(
-        project.owner_id,
-        owner.display_name,
-        owner.department,
-        owner.role,
-        written.headline if written is not None else "",
+        project.owner_id, owner.display_name, owner.department, owner.role, headline or ""
     )
     tagged = tags_with_interest(session, [project_id], actor).get(project_id, [])
     milestones = tuple(

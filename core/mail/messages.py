@@ -73,6 +73,8 @@ def screen_address(role: Role, link: str | None) -> tuple[str, dict[str, str]] |
         return "my-applications", {"application": value}
     if kind == "applicants" and mentor:
         return "applicants", {"project": value}
+    if kind == "questions" and mentor:
+        return "questions", {"project": value}
     if kind == "approval" and role in (Role.FACULTY, Role.ADMIN):
         return "approvals", {"application": value}
     return None
@@ -94,7 +96,7 @@ def project_title(session: Session, link: str | None) -> str | None:
     if not value.isdigit():
         return None
     project_id: int | None = None
-    if kind in ("project", "applicants"):
+    if kind in ("project", "applicants", "questions"):
         project_id = int(value)
     elif kind in ("match", "application"):
         application = session.get(Application, int(value))

@@ -61,6 +61,8 @@ MAIL_KINDS: tuple[MailKind, ...] = (
     MailKind("application.completed", "A match is completed", M.DIGEST, _STUDENT),
     MailKind("application.ended_early", "A match ends early", M.DIGEST, _PARTY),
     MailKind("mentor.posted", "A mentor I follow posts a project", M.IMMEDIATELY, _STUDENT),
+    MailKind("question.asked", "A student asks about my project", M.IMMEDIATELY, _MENTOR),
+    MailKind("question.answered", "A mentor answers my question", M.IMMEDIATELY, _STUDENT),
     MailKind("workspace.session_to_confirm", "A session to confirm", M.IMMEDIATELY, _PARTY),
     MailKind("workspace.session_confirmed", "A session is confirmed", M.DIGEST, _PARTY),
     MailKind("workspace.milestone_to_verify", "A milestone to verify", M.DIGEST, _MENTOR),

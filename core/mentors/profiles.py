@@ -23,7 +23,6 @@ from core.models import (
     ApplicationStatus,
     PersonProfile,
     Project,
-    ProjectQuestion,
     ProjectStatus,
     Role,
     User,
@@ -34,6 +33,7 @@ from core.platform.locks import lock_user
 from core.platform.permissions import ensure_active, ensure_self_or_admin, is_admin
 from core.platform.text import character_problem, field_problem, normalise_text
 from core.platform.types import utcnow
+from core.projects.questions import answered_question_counts
 from core.projects.tags import (
     interests_problem,
     mentor_expertise,
@@ -246,14 +246,9 @@ def mentor_facts(session: Session, mentor_id: int) -> MentorFacts:
             col(MatchFeedback.author_id) != mentor_id,
         )
     ).one()
-    answered = session.execute(
-        sa_select(func.count())
-        .select_from(ProjectQuestion)
-        .where(
-            col(ProjectQuestion.answered_by) == mentor_id,
-            col(ProjectQuestion.answered_at).is_not(None),
-        )
-    ).scalar_one()
+    answered, _last = answered_question_counts(session, mentor_ids=[mentor_id]).get(
+        mentor_id, (0, None)
+    )
     ratings = int(count or 0)
     return MentorFacts(
         projects_run=int(projects_run),

@@ -28,6 +28,27 @@ from core.projects.load import (
     check_mentor_budget,
     mentor_weekly_load,
 )
+from core.projects.questions import (
+    ANSWER_MAX,
+    DAILY_QUESTIONS_LIMIT,
+    OPEN_QUESTIONS_LIMIT,
+    QUESTION_MAX,
+    MentorQuestion,
+    MyQuestion,
+    ProjectQuestions,
+    PublicAnswer,
+    TooManyQuestions,
+    answer_question,
+    answered_question_counts,
+    ask_question,
+    can_answer_question,
+    can_ask_question,
+    ensure_can_answer,
+    ensure_can_ask,
+    mentor_questions,
+    project_questions,
+    read_question,
+)
 from core.projects.reads import MyProjectRow, get_project, list_my_projects, milestone_blueprint
 from core.projects.rules import (
     EDITABLE_STATUSES,
@@ -53,6 +74,25 @@ from core.projects.tags import (
 )
 
 __all__ = [
+    "ANSWER_MAX",
+    "DAILY_QUESTIONS_LIMIT",
+    "OPEN_QUESTIONS_LIMIT",
+    "QUESTION_MAX",
+    "MentorQuestion",
+    "MyQuestion",
+    "ProjectQuestions",
+    "PublicAnswer",
+    "TooManyQuestions",
+    "answer_question",
+    "answered_question_counts",
+    "ask_question",
+    "can_answer_question",
+    "can_ask_question",
+    "ensure_can_answer",
+    "ensure_can_ask",
+    "mentor_questions",
+    "project_questions",
+    "read_question",
     "BudgetPreview",
     "EDITABLE_STATUSES",
     "ENTITY",

@@ -77,6 +77,7 @@ SCREENS: tuple[Screen, ...] = (
     ),
     Screen("pages.mentor.my_projects", "My projects", "my-projects", ":material/work:", MENTORS),
     Screen("pages.mentor.applicants", "Applicants", "applicants", ":material/how_to_reg:", MENTORS),
+    Screen("pages.mentor.questions", "Questions", "questions", ":material/help:", MENTORS),
     Screen("pages.mentor.my_time", "My time", "my-time", ":material/schedule:", MENTORS),
     Screen("pages.shared.matches", "My matches", "matches", ":material/handshake:", PARTIES),
     Screen("pages.shared.passport", "Passport", "passport", ":material/badge:", PASSPORT_READERS),

@@ -22,7 +22,6 @@ from pages.components.navigation import screen_page, screens_for
 from pages.components.ui import literal, show_more_button, shown_in_steps, small
 from pages.components.unread import NOTE_PARAM
 
-# Which screen (and query parameter) each kind of notification link opens.
 # How many notifications the inbox shows at first; "Show more" adds as many again.
 SHOWN = "inbox_shown"
 STEP = 10

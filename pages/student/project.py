@@ -1,8 +1,11 @@
 """Project details: the description, the mentor's public profile, the milestone plan, the
-student's weekly load with this project added, and the application form. `?id=<id>` chooses
-the project."""
+student's weekly load with this project added, questions to the mentor (the published answers,
+the student's own questions, a form to ask) and the application form. `?id=<id>` chooses the
+project."""
 
 from __future__ import annotations
+
+from datetime import date
 
 import streamlit as st
 
@@ -13,7 +16,13 @@ from core.models import ProjectStatus, Role
 from core.platform.db import read_session
 from core.platform.errors import DomainError
 from core.platform.wording import MODE_LABELS, counted
-from core.projects import status_label
+from core.projects import (
+    QUESTION_MAX,
+    ProjectQuestions,
+    ask_question,
+    project_questions,
+    status_label,
+)
 from pages.components.actions import act
 from pages.components.auth import signed_in_user
 from pages.components.charts import draw, load_vs_limit_chart
@@ -30,7 +39,7 @@ from pages.components.student import (
     show_flash,
     status_text,
 )
-from pages.components.ui import escape_markdown, id_param, show_error, user_text
+from pages.components.ui import escape_markdown, id_param, literal, show_error, small, user_text
 
 ROLE_LABELS = {Role.ALUMNI: "Alumni mentor", Role.FACULTY: "Faculty mentor"}
 FIELD_LABELS = {"statement": "Your statement", "screening_answer": "Your answer"}
@@ -226,6 +235,79 @@ def _apply_section(detail: ProjectDetail, user_id: int) -> None:
     _apply_form(detail, user_id)
 
 
+QUESTION_KEY = "ask_question_{}"
+
+
+def _question_state(asked: date, answered: date | None, public: bool) -> str:
+    if answered is None:
+        return f"Asked {day(asked)} · waiting for the mentor's answer"
+    where = "published on this page without your name" if public else "only you can see it"
+    return f"Asked {day(asked)} · answered {day(answered)}, {where}"
+
+
+def _questions_section(detail: ProjectDetail, questions: ProjectQuestions) -> None:
+    project_id = detail.project.id
+    assert project_id is not None
+    st.header("Questions")
+    if questions.public:
+        # One Markdown element for the whole list (see the card note in ui.py).
+        st.markdown(
+            "\n\n".join(
+                f"**Q:** {literal(q.text)}  \n**A:** {literal(q.answer)}" for q in questions.public
+            )
+        )
+    else:
+        st.caption("No answered questions on this project yet.")
+    if questions.mine:
+        st.subheader("Your questions")
+        st.markdown(
+            "\n\n".join(
+                f"{literal(q.text)}  \n"
+                + small(
+                    _question_state(
+                        q.asked_at.date(),
+                        q.answered_at.date() if q.answered_at else None,
+                        q.public,
+                    )
+                )
+                + (f"  \n**Answer:** {literal(q.answer)}" if q.answer else "")
+                for q in questions.mine
+            )
+        )
+    if not questions.can_ask:
+        if questions.why_not:
+            st.caption(escape_markdown(questions.why_not))
+        return
+    key = QUESTION_KEY.format(project_id)
+    with st.form("ask_form"):
+        st.markdown("**Ask the mentor**")
+        st.text_area(
+            "Your question",
+            key=key,
+            max_chars=QUESTION_MAX,
+            height=100,
+            placeholder="Something the description does not say (up to 500 characters).",
+        )
+        slot = st.empty()
+        st.caption(
+            "The mentor may publish the answer on this page with your question, "
+            "never with your name."
+        )
+        submitted = st.form_submit_button("Ask the mentor", icon=":material/help:")
+    if not submitted:
+        return
+    user = signed_in_user()
+    act(
+        lambda session: ask_question(
+            session, actor=user, project_id=project_id, text=st.session_state.get(key) or ""
+        ),
+        fields={"question": slot},
+        field_text=lambda field, problem: f"Your question {problem}",
+        on_success=lambda _: st.session_state.pop(key, None),
+        success="Question sent. The mentor has been notified; the answer will appear here.",
+    )
+
+
 def render() -> None:
     """Show one project and, to a student it fits, the application form."""
     user = signed_in_user()
@@ -237,6 +319,7 @@ def render() -> None:
     try:
         with read_session(get_engine()) as session:
             detail = project_detail(session, actor=user, project_id=project_id)
+            questions = project_questions(session, actor=user, project_id=project_id)
     except DomainError as error:
         st.title("Project details")
         show_error(error)
@@ -246,4 +329,5 @@ def render() -> None:
     show_flash()
     _about(detail)
     _fit(detail)
+    _questions_section(detail, questions)
     _apply_section(detail, user.id)

@@ -204,7 +204,64 @@ class Visits:
 
 
 @pytest.fixture(scope="module")
-def visits(browser, server):
+def questions(server):
+    """Questions to draw: the demo has none, and an empty screen checks neither the answer forms
+    nor the published Q&A. Rows only (no notifications): other browser tests share the server."""
+    from sqlmodel import Session, col, select
+
+    from core.models import Project, ProjectQuestion, ProjectStatus, User
+    from core.platform.types import utcnow
+
+    engine = create_db_engine(server.database_url)
+    try:
+        with Session(engine) as session:
+            if session.exec(select(ProjectQuestion)).first() is not None:
+                return
+            ids = {
+                u.username: u.id
+                for u in session.exec(select(User).where(col(User.username).like("demo-%")))
+            }
+            mentor_project = session.exec(
+                select(Project).where(
+                    Project.owner_id == ids["demo-alumni"], Project.status == ProjectStatus.OPEN
+                )
+            ).first()
+            assert mentor_project is not None
+            deep = _deep_path(server.database_url, "demo-student", DEEP[0][2]).split("=")[1]
+            now = utcnow()
+            for target in {mentor_project.id, int(deep)}:
+                session.add_all(
+                    [
+                        ProjectQuestion(
+                            project_id=target,
+                            asker_id=ids["demo-student2"],
+                            text="Is the **data** set public?",
+                            answer="Yes: it is published by the city.",
+                            answered_at=now,
+                            public=True,
+                        ),
+                        ProjectQuestion(
+                            project_id=target,
+                            asker_id=ids["demo-student"],
+                            text="Can we meet in the evening?",
+                            answer="Usually, yes.",
+                            answered_at=now,
+                            public=False,
+                        ),
+                        ProjectQuestion(
+                            project_id=target,
+                            asker_id=ids["demo-student"],
+                            text="Which tools do we use?",
+                        ),
+                    ]
+                )
+            session.commit()
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def visits(browser, server, questions):
     shared = Visits(browser, server.url, server.database_url)
     yield shared
     shared.close()

@@ -386,6 +386,9 @@ def inbox_links(at) -> list[tuple[str, str]]:
         ("student", "project:7", ("project", {"id": "7"})),
         ("alumni", "project:7", ("my-projects", {"project": "7"})),
         ("faculty", "applicants:7", ("applicants", {"project": "7"})),
+        ("alumni", "questions:7", ("questions", {"project": "7"})),
+        ("student", "questions:7", None),
+        ("admin", "questions:7", None),
         ("student", "match:3", ("matches", {"match": "3"})),
         ("student", "application:5", ("my-applications", {"application": "5"})),
         # Admins post no projects and have no matches: such links are not offered to them.

@@ -248,6 +248,23 @@ CASES: dict[str, tuple[str, Call]] = {
             s, actor=w.mentor, application_id=w.closed_match_id, rating=5, comment="Good" + v
         ),
     ),
+    "project question": (
+        "question",
+        lambda s, w, v: projects.ask_question(
+            s, actor=w.student, project_id=w.project_id, text="Why" + v
+        ),
+    ),
+    "answer to a question": (
+        "answer",
+        lambda s, w, v: projects.answer_question(
+            s,
+            actor=w.mentor,
+            question_id=projects.ask_question(
+                s, actor=w.student, project_id=w.project_id, text="Why?"
+            ).id,
+            answer="Because" + v,
+        ),
+    ),
     "invite e-mail": (
         "email",
         lambda s, w, v: admin.create_faculty_invite(
