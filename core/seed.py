@@ -17,8 +17,9 @@ from core import applications as apps
 from core import projects
 from core import workspace as ws
 from core.accounts.users import create_user, find_user_by_username
-from core.models import Project, ProjectMode, Role, User
+from core.models import ProgramTerm, Project, ProjectMode, Role, User
 from core.platform.db import write_transaction
+from core.program import terms as program_terms
 from core.projects.tags import set_user_interests
 from core.workspace.models import MatchMilestone, SelfEfficacyPhase
 
@@ -575,6 +576,27 @@ def seed_demo_content(session: Session, people: dict[str, User], today: date) ->
     )
 
 
+# The demo's terms: the current one holds every demo project's start (70 days back to 40
+# ahead), the one before it lies just behind, so the dashboard has a term to compare with.
+TERM_DAYS_BEFORE, TERM_DAYS_AFTER, TERM_LENGTH_DAYS = 91, 91, 183
+
+
+def demo_terms(today: date) -> list[tuple[str, date, date]]:
+    """Return the demo's terms (name, first day, last day): the previous and the current one."""
+    current = (today - timedelta(days=TERM_DAYS_BEFORE), today + timedelta(days=TERM_DAYS_AFTER))
+    previous_end = current[0] - timedelta(days=1)
+    previous = (previous_end - timedelta(days=TERM_LENGTH_DAYS - 1), previous_end)
+    return [(f"{start:%b %Y} – {end:%b %Y}", start, end) for start, end in (previous, current)]
+
+
+def seed_terms(session: Session, admin: User, today: date) -> None:
+    """Add the demo terms with the demo content, unless terms are defined already."""
+    if session.exec(select(func.count()).select_from(ProgramTerm)).one():
+        return
+    for name, start, end in demo_terms(today):
+        program_terms.create_term(session, actor=admin, name=name, start_date=start, end_date=end)
+
+
 def seed_demo(engine: Engine, *, today: date | None = None) -> None:
     """Create the demo accounts and demo content, leaving existing rows alone."""
     today = today or date.today()
@@ -585,4 +607,5 @@ def seed_demo(engine: Engine, *, today: date | None = None) -> None:
             select(Project.id).where(Project.title == DEMO_PROJECTS[0].title)
         ).first()
         if already is None:
+            seed_terms(session, people["demo-admin"], today)
             seed_demo_content(session, people, today)
