@@ -483,3 +483,17 @@ def test_exports_refuse_an_unknown_term_and_students(engine, world_with_terms):
         export_csv(
             session, actor=world.users["s1"], kind="projects", term_id=terms["Spring 2030"].id
         )
+
+
+def test_the_export_command_takes_a_term_by_name(sqlite_engine, tmp_path):
+    from tests.cli import run_core
+
+    world = h.build(sqlite_engine, build_world)
+    add(sqlite_engine, world.users["admin"], *SPRING)
+    admin = world.users["admin"].username
+    where = {"database_url": str(sqlite_engine.url), "data_dir": tmp_path}
+    done = run_core("export", "projects", "--as", admin, "--term", "spring 2030", **where)
+    assert done.returncode == 0, done.stderr
+    assert [r["project"] for r in _rows(done.stdout)] == ["Project A"]
+    unknown = run_core("export", "projects", "--as", admin, "--term", "Fall 2031", **where)
+    assert unknown.returncode == 1 and "No term named 'Fall 2031'" in unknown.stderr
