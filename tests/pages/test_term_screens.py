@@ -198,3 +198,20 @@ def test_exports_offer_a_term_select_and_build_the_chosen_term(app_env, logged_i
         everything = _csv(admin, "projects")(session)
     assert current.count(b"\r\n") > 1 and current == everything
     assert previous.count(b"\r\n") == 1  # the header only: no demo project in that term
+
+
+def test_a_deleted_term_chosen_on_a_screen_falls_back_to_the_current_term(app_env, logged_in):
+    import streamlit as st
+
+    student = open_screen(logged_in("demo-student"), "browse")
+    faculty = open_screen(logged_in("demo-faculty"), "dashboard")
+    previous = str(term_id(app_env, PREVIOUS[0]))
+    student.selectbox(key="browse_term").select(previous).run()
+    faculty.selectbox(key="db_term").select(previous).run()
+    with write_transaction(app_env) as session:
+        session.exec(delete(ProgramTerm).where(ProgramTerm.name == PREVIOUS[0]))  # type: ignore[call-overload]
+    st.cache_data.clear()  # as once the kept list is a minute old
+    current = str(term_id(app_env, CURRENT[0]))
+    for at, key in ((student.run(), "browse_term"), (faculty.run(), "db_term")):
+        assert not at.exception
+        assert at.selectbox(key=key).value == current

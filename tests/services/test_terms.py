@@ -497,3 +497,45 @@ def test_the_export_command_takes_a_term_by_name(sqlite_engine, tmp_path):
     assert [r["project"] for r in _rows(done.stdout)] == ["Project A"]
     unknown = run_core("export", "projects", "--as", admin, "--term", "Fall 2031", **where)
     assert unknown.returncode == 1 and "No term named 'Fall 2031'" in unknown.stderr
+
+
+def test_two_admins_adding_overlapping_terms_at_once_get_one_term(engine, people):
+    import threading
+
+    from core.platform.db import run_in_transaction
+
+    both = threading.Barrier(2, timeout=20)
+    outcomes: list[str] = []
+
+    def add_one(name: str, start: date) -> None:
+        def work(session):
+            both.wait()
+            return create_term(
+                session,
+                actor=people["admin"],
+                name=name,
+                start_date=start,
+                end_date=start + timedelta(days=60),
+            )
+
+        try:
+            run_in_transaction(engine, work)
+            outcomes.append("added")
+        except ValidationFailed:
+            outcomes.append("refused")
+        except threading.BrokenBarrierError:
+            outcomes.append("broken")
+
+    if engine.dialect.name == "sqlite":
+        # BEGIN IMMEDIATE lets one writer in at a time: the two cannot meet at the barrier.
+        both = threading.Barrier(1)
+    threads = [
+        threading.Thread(target=add_one, args=("First", date(2031, 1, 1))),
+        threading.Thread(target=add_one, args=("Second", date(2031, 2, 1))),
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert sorted(outcomes) == ["added", "refused"]
+    assert len(stored(engine)) == 1
