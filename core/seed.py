@@ -17,10 +17,10 @@ from core import applications as apps
 from core import projects
 from core import workspace as ws
 from core.accounts.users import create_user, find_user_by_username
-from core.models import ProgramTerm, Project, ProjectMode, Role, User
+from core.models import Project, ProjectMode, Role, User
 from core.platform.db import write_transaction
-from core.program import terms as program_terms
 from core.projects.tags import set_user_interests
+from core.seed_terms import seed_terms
 from core.workspace.models import MatchMilestone, SelfEfficacyPhase
 
 # Demo data only: these accounts exist for trying the portal out, never in production.
@@ -574,27 +574,6 @@ def seed_demo_content(session: Session, people: dict[str, User], today: date) ->
     projects.cancel_project(
         session, actor=who["tom-alumnus"], project_id=p["ux"].id, reason="The app was shelved."
     )
-
-
-# The demo's terms: the current one holds every demo project's start (70 days back to 40
-# ahead), the one before it lies just behind, so the dashboard has a term to compare with.
-TERM_DAYS_BEFORE, TERM_DAYS_AFTER, TERM_LENGTH_DAYS = 91, 91, 183
-
-
-def demo_terms(today: date) -> list[tuple[str, date, date]]:
-    """Return the demo's terms (name, first day, last day): the previous and the current one."""
-    current = (today - timedelta(days=TERM_DAYS_BEFORE), today + timedelta(days=TERM_DAYS_AFTER))
-    previous_end = current[0] - timedelta(days=1)
-    previous = (previous_end - timedelta(days=TERM_LENGTH_DAYS - 1), previous_end)
-    return [(f"{start:%b %Y} – {end:%b %Y}", start, end) for start, end in (previous, current)]
-
-
-def seed_terms(session: Session, admin: User, today: date) -> None:
-    """Add the demo terms with the demo content, unless terms are defined already."""
-    if session.exec(select(func.count()).select_from(ProgramTerm)).one():
-        return
-    for name, start, end in demo_terms(today):
-        program_terms.create_term(session, actor=admin, name=name, start_date=start, end_date=end)
 
 
 def seed_demo(engine: Engine, *, today: date | None = None) -> None:

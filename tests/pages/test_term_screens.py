@@ -9,7 +9,7 @@ from sqlmodel import delete, select
 
 from core.models import ProgramTerm
 from core.platform.db import read_session, write_transaction
-from core.seed import demo_terms
+from core.seed_terms import demo_terms
 from tests import factories as h
 from tests.pages.screens import click, open_screen, texts, user_named
 
