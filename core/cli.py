@@ -154,7 +154,8 @@ def _account(engine: Engine, username: str) -> User | None:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    """Write matches or projects as CSV, in the scope of a faculty or admin account."""
+    """Write matches or projects as CSV, in the scope of a faculty or admin account (optionally
+    of one program term)."""
     from core.documents.exports import EXPORTS, write_csv
     from core.platform.db import read_session
 
@@ -163,7 +164,18 @@ def cmd_export(args: argparse.Namespace) -> int:
     if actor is None:
         return 1
     with read_session(engine) as session:
-        rows = EXPORTS[args.kind](session, actor=actor)
+        term_id = None
+        if args.term:
+            from core.program.terms import list_terms
+
+            named = {term.name.lower(): term for term in list_terms(session, actor=actor)}
+            term = named.get(args.term.strip().lower())
+            if term is None:
+                known = ", ".join(t.name for t in named.values()) or "none defined"
+                print(f"No term named {args.term!r} (terms: {known}).", file=sys.stderr)
+                return 1
+            term_id = term.id
+        rows = EXPORTS[args.kind](session, actor=actor, term_id=term_id)
         if args.out in (None, "-"):
             count = write_csv(rows, sys.stdout)
         else:
@@ -228,6 +240,9 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("kind", choices=["matches", "projects"])
     _acting_account(export)
     export.add_argument("--out", help="file to write (default: standard output)")
+    export.add_argument(
+        "--term", metavar="NAME", help="only projects starting in this program term (by name)"
+    )
     export.set_defaults(func=cmd_export)
     refresh = commands.add_parser("refresh-figures", help=cmd_refresh_figures.__doc__)
     _acting_account(refresh)

@@ -21,6 +21,7 @@ from core.mentors.profiles import update_about
 from core.models import Project, ProjectMode, Role, User
 from core.platform.db import write_transaction
 from core.projects.tags import set_user_interests
+from core.seed_terms import seed_terms
 from core.workspace.models import MatchMilestone, SelfEfficacyPhase
 
 # Demo data only: these accounts exist for trying the portal out, never in production.
@@ -637,4 +638,5 @@ def seed_demo(engine: Engine, *, today: date | None = None) -> None:
             select(Project.id).where(Project.title == DEMO_PROJECTS[0].title)
         ).first()
         if already is None:
+            seed_terms(session, people["demo-admin"], today)
             seed_demo_content(session, people, today)

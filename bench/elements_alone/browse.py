@@ -1,4 +1,5 @@
-"""Browse's elements alone, as at `large`: three recommendations, nine filters, 25 cards."""
+"""Browse's elements alone, as at `large`: three recommendations, ten filters (the term
+select among them), 25 cards."""
 
 import streamlit as st  # noqa: TID251 (a page, like those in pages/)
 
@@ -21,6 +22,7 @@ def content(detail: st.Page) -> None:
     st.title("Browse projects")
     strip = st.container()
     st.header("All open projects")
+    st.selectbox("Term", ["Sep 2026 – Mar 2027 · current", "All terms"], key="term")
     left, right = st.columns([3, 1])
     left.text_input("Search projects", key="q", placeholder="Words in the title or tags")
     right.selectbox("Sort by", ["Best match", "Newest", "Deadline"], key="sort")

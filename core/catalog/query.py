@@ -112,6 +112,9 @@ class _Filters:
     sort: str
     page: int
     per_page: int
+    # A term's start dates (both inclusive), or None for any start date.
+    starts_from: date | None = None
+    starts_until: date | None = None
 
 
 def _number(value: object) -> bool:
@@ -141,6 +144,8 @@ def _validate(
     sort: object,
     page: object,
     per_page: object,
+    starts_from: object = None,
+    starts_until: object = None,
 ) -> _Filters:
     problems: dict[str, str] = {}
     text = query.strip() if isinstance(query, str) else None
@@ -191,6 +196,17 @@ def _validate(
         problems["page"] = "must be a whole number from 1"
     if not (_whole(per_page) and 1 <= per_page <= MAX_PER_PAGE):  # type: ignore[operator]
         problems["per_page"] = f"must be a whole number from 1 to {MAX_PER_PAGE}"
+    for name, value in (("starts_from", starts_from), ("starts_until", starts_until)):
+        if value is not None and (not isinstance(value, date) or isinstance(value, datetime)):
+            problems[name] = "must be a date"
+    if (
+        isinstance(starts_from, date)
+        and isinstance(starts_until, date)
+        and "starts_from" not in problems
+        and "starts_until" not in problems
+        and starts_until < starts_from
+    ):
+        problems["starts_until"] = "must not be before the first start date"
     if problems:
         raise ValidationFailed.from_fields(problems)
     return _Filters(
@@ -204,6 +220,8 @@ def _validate(
         sort=str(sort),
         page=page,  # type: ignore[arg-type]
         per_page=per_page,  # type: ignore[arg-type]
+        starts_from=starts_from,  # type: ignore[arg-type]
+        starts_until=starts_until,  # type: ignore[arg-type]
     )
 
 
@@ -275,6 +293,10 @@ def _open_conditions(filters: _Filters, today: date) -> list[Any]:
     if filters.starts_within_weeks is not None:
         last_start = today + timedelta(weeks=filters.starts_within_weeks)
         conditions.append(col(Project.start_date) <= last_start)
+    if filters.starts_from is not None:
+        conditions.append(col(Project.start_date) >= filters.starts_from)
+    if filters.starts_until is not None:
+        conditions.append(col(Project.start_date) <= filters.starts_until)
     return conditions
 
 

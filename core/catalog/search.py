@@ -230,6 +230,8 @@ def search_projects(
     max_hours: float | None = None,
     max_weeks: int | None = None,
     starts_within_weeks: int | None = None,
+    starts_from: date | None = None,
+    starts_until: date | None = None,
     sort: str = "best",
     page: int = 1,
     per_page: int = PER_PAGE,
@@ -241,8 +243,10 @@ def search_projects(
     Text matches every word against title, summary, description and tag names; `tags` keeps
     projects carrying any of them. Sorts: "best" (most tags shared with the actor's interests,
     then starting soonest), "newest" (most recently published) and "deadline" (closing
-    soonest). A page past the last one shows the last page. With a `memo`, the best-match
-    order of the first HORIZON projects is computed once a minute per student and filter.
+    soonest). `starts_from`/`starts_until` keep projects starting on or between those days
+    (a program term's dates). A page past the last one shows the last page. With a `memo`,
+    the best-match order of the first HORIZON projects is computed once a minute per student
+    and filter.
     """
     ensure_active(actor, action="project.search", entity="project")
     filters = _validate(
@@ -256,6 +260,8 @@ def search_projects(
         sort,
         page,
         per_page,
+        starts_from,
+        starts_until,
     )
     today = today or date.today()
     conditions = _open_conditions(filters, today)

@@ -20,12 +20,14 @@ from core.models import (
     MATCH_STATUSES,
     Application,
     ApplicationStatus,
+    ProgramTerm,
     Project,
     ProjectStatus,
     ProjectTag,
     Tag,
     User,
 )
+from core.platform.errors import NotFound
 from core.platform.permissions import is_admin
 from core.program.approval_queue import _ensure_faculty
 from core.program.dashboard import PUBLISHED
@@ -105,13 +107,28 @@ def export_scope(actor: User) -> ExportScope:
     return ExportScope(whole_program=False, department=actor.department, owner_id=actor.id)
 
 
-def match_rows(session: Session, *, actor: User) -> Iterator[list[str]]:
-    """Return the header and one row per match in the actor's scope, oldest approval first."""
+def _term_conditions(session: Session, term_id: int | None) -> list[Any]:
+    """Return the conditions on Project for the projects of a term (none without a term)."""
+    if term_id is None:
+        return []
+    term = session.get(ProgramTerm, term_id)
+    if term is None:
+        raise NotFound("This term no longer exists: choose another one.")
+    return [
+        col(Project.start_date) >= term.start_date,
+        col(Project.start_date) <= term.end_date,
+    ]
+
+
+def match_rows(session: Session, *, actor: User, term_id: int | None = None) -> Iterator[list[str]]:
+    """Return the header and one row per match in the actor's scope, oldest approval first.
+
+    With a term, only the matches on projects that start within it."""
     _ensure_faculty(actor, "program.export_matches")
-    return _match_rows(session, actor)
+    return _match_rows(session, actor, _term_conditions(session, term_id))
 
 
-def _match_rows(session: Session, actor: User) -> Iterator[list[str]]:
+def _match_rows(session: Session, actor: User, term: list[Any]) -> Iterator[list[str]]:
     mentor = aliased(User)
     student = aliased(User)
     logged = (
@@ -136,7 +153,9 @@ def _match_rows(session: Session, actor: User) -> Iterator[list[str]]:
         .join(Project, col(Project.id) == col(Application.project_id))
         .join(mentor, col(mentor.id) == col(Project.owner_id))
         .join(student, col(student.id) == col(Application.student_id))
-        .where(col(Application.status).in_(MATCH_STATUSES), *export_scope(actor).conditions())
+        .where(
+            col(Application.status).in_(MATCH_STATUSES), *export_scope(actor).conditions(), *term
+        )
         .order_by(col(Application.approved_at), col(Application.id))
     )
     yield list(MATCH_COLUMNS)
@@ -156,14 +175,18 @@ def _match_rows(session: Session, actor: User) -> Iterator[list[str]]:
         ]
 
 
-def project_rows(session: Session, *, actor: User) -> Iterator[list[str]]:
-    """Return the header and one row per published project in the actor's scope."""
+def project_rows(
+    session: Session, *, actor: User, term_id: int | None = None
+) -> Iterator[list[str]]:
+    """Return the header and one row per published project in the actor's scope.
+
+    With a term, only the projects that start within it."""
     _ensure_faculty(actor, "program.export_projects")
-    return _project_rows(session, actor)
+    return _project_rows(session, actor, _term_conditions(session, term_id))
 
 
-def _project_rows(session: Session, actor: User) -> Iterator[list[str]]:
-    scope = export_scope(actor).conditions()
+def _project_rows(session: Session, actor: User, term: list[Any]) -> Iterator[list[str]]:
+    scope = [*export_scope(actor).conditions(), *term]
     tags: dict[int, list[str]] = defaultdict(list)
     for project_id, name in session.execute(
         sa.select(col(ProjectTag.project_id), col(Tag.name))
@@ -229,10 +252,11 @@ def write_csv(rows: Iterable[Sequence[str]], out: TextIO) -> int:
     return max(count, 0)
 
 
-def export_csv(session: Session, *, actor: User, kind: str) -> str:
-    """Return the CSV text of one export (`matches` or `projects`) for the actor's scope."""
+def export_csv(session: Session, *, actor: User, kind: str, term_id: int | None = None) -> str:
+    """Return the CSV text of one export (`matches` or `projects`) for the actor's scope,
+    narrowed to the projects starting within a term when `term_id` is given."""
     if kind not in EXPORTS:
         raise ValueError(f"unknown export {kind!r}")
     buffer = io.StringIO()
-    write_csv(EXPORTS[kind](session, actor=actor), buffer)
+    write_csv(EXPORTS[kind](session, actor=actor, term_id=term_id), buffer)
     return buffer.getvalue()

@@ -60,6 +60,22 @@ from core.program.oversight import (
     find_students,
     match_overview,
 )
+from core.program.term_comparison import COMPARED_PARTS, ComparedFigure, compare_terms
+from core.program.terms import (
+    TermRange,
+    create_term,
+    current_term,
+    default_dashboard_filter,
+    delete_term,
+    describe,
+    find_current_term,
+    list_terms,
+    previous_term,
+    term_filter,
+    term_of,
+    term_range,
+    update_term,
+)
 
 __all__ = [
     "AGE_BUCKETS",
@@ -111,4 +127,20 @@ __all__ = [
     "refresh_figures",
     "timing_figures",
     "workspace_figures",
+    "COMPARED_PARTS",
+    "ComparedFigure",
+    "compare_terms",
+    "TermRange",
+    "create_term",
+    "current_term",
+    "default_dashboard_filter",
+    "delete_term",
+    "describe",
+    "find_current_term",
+    "list_terms",
+    "previous_term",
+    "term_filter",
+    "term_of",
+    "term_range",
+    "update_term",
 ]

@@ -45,6 +45,7 @@ from core.program.dashboard import (
     default_filter,
     median_of_histogram,
 )
+from core.program.terms import _all_terms, current_term, previous_term, term_filter
 
 log = logging.getLogger(__name__)
 
@@ -287,13 +288,23 @@ def dashboard_parts(
 def refresh_figures(engine: Engine, *, actor: User, today: date | None = None) -> int:
     """Count and keep the default filter's figures, for the program and each department.
 
+    With terms defined, the default is the current term, and the term before it is counted
+    too (the dashboard compares the two).
+
     Run from cron every few minutes (well within FIGURES_MAX_AGE), it spares every viewer of
     the default filters the wait for a count. Returns how many filters were counted.
     """
-    default = default_filter(today)
+    today = today or date.today()
     with read_session(engine) as session:
         names = departments(session, actor=actor)
-    filters = [default, *(replace(default, department=name) for name in names)]
+        terms = _all_terms(session)
+    current = current_term(terms, today=today)
+    bases = [default_filter(today)]
+    if current is not None:
+        # With terms, the dashboard opens on the current term, compared with the one before.
+        previous = previous_term(terms, current)
+        bases = [term_filter(t) for t in (current, previous) if t is not None]
+    filters = [f for b in bases for f in (b, *(replace(b, department=name) for name in names))]
     for each in filters:
         for _ in dashboard_parts(engine, actor=actor, filters=each, max_age=timedelta(0)):
             pass

@@ -113,6 +113,9 @@ SCREENS: tuple[Screen, ...] = (
         "pages.admin.import_users", "Import users", "admin-import", ":material/upload_file:", ADMINS
     ),
     Screen("pages.admin.audit", "Audit log", "admin-audit", ":material/history:", ADMINS),
+    Screen(
+        "pages.admin.terms", "Program terms", "admin-terms", ":material/calendar_month:", ADMINS
+    ),
     Screen("pages.admin.mail", "Outbox", "admin-mail", ":material/outbox:", ADMINS),
 )
 

@@ -1,5 +1,5 @@
-"""Program dashboard: the program's health for a department and a range of project start
-dates, each chart with its numbers beside it."""
+"""Program dashboard: the program's health for a department and a term (or a range of project
+start dates), each chart with its numbers beside it, and a term compared with the one before."""
 
 from __future__ import annotations
 
@@ -10,12 +10,13 @@ from typing import Any
 import streamlit as st
 
 from core.commitment import week_label
-from core.models import User
+from core.models import ProgramTerm, User
 from core.platform.db import read_session
 from core.platform.errors import DomainError
 from core.platform.types import utcnow
 from core.platform.wording import counted
 from core.program import (
+    COMPARED_PARTS,
     DASHBOARD_PARTS,
     FIGURES_MAX_AGE,
     OVERDUE_DAYS,
@@ -26,9 +27,13 @@ from core.program import (
     TagDemand,
     TimingFigures,
     WorkspaceFigures,
+    compare_terms,
+    current_term,
     dashboard_parts,
     default_filter,
     departments,
+    previous_term,
+    term_filter,
 )
 from core.program.oversight import at_risk_list
 from core.workspace import AT_RISK_DAYS
@@ -36,6 +41,8 @@ from pages.components import charts
 from pages.components.auth import signed_in_user
 from pages.components.engine import get_engine
 from pages.components.navigation import screen_page
+from pages.components.terms import by_choice, term_label, today
+from pages.components.terms import terms as program_terms
 from pages.components.ui import (
     arrow_table,
     arrow_table_of_text,
@@ -45,6 +52,8 @@ from pages.components.ui import (
 )
 
 ALL = "All departments"
+# The term select's last choice: the date range of the dashboard without terms.
+OTHER_DATES = "dates"
 
 
 # The figures are kept in the database for every viewer (core.program.FIGURES_MAX_AGE); a
@@ -93,7 +102,8 @@ def render() -> None:
     assert user.id is not None
     scope = (user.role.value, user.department, user.program_wide)
     try:
-        filters = _filters(_department_names(str(engine.url), user.role.value))
+        terms = program_terms()
+        filters, term = _filters(_department_names(str(engine.url), user.role.value), terms)
         key = (str(engine.url), user.id, scope, filters.department, filters.start, filters.end)
 
         left, right = st.columns([3, 1])
@@ -135,7 +145,10 @@ def render() -> None:
             _hours(hours)
             workspace: WorkspaceFigures = figures("workspace", "sessions")
             _workspace(workspace)
-            _at_risk_matches(user, filters.department)
+            previous = previous_term(terms, term) if term is not None else None
+        if term is not None and previous is not None:
+            _comparison(user, term, previous, filters, kept, key, refresh)
+        _at_risk_matches(user, filters.department)
     except DomainError as error:
         show_error(error)
         return
@@ -146,10 +159,40 @@ def render() -> None:
         )
 
 
-def _filters(names: list[str]) -> DashboardFilter:
+def _filters(
+    names: list[str], terms: list[ProgramTerm]
+) -> tuple[DashboardFilter, ProgramTerm | None]:
+    """Read the department and the term (or, without terms or by choice, a date range)."""
     default = default_filter()
-    left, right = st.columns([1, 2])
+    if not terms:
+        left, right = st.columns([1, 2])
+    else:
+        left, middle, right = st.columns([1, 1, 1])
     department = left.selectbox("Department", [ALL, *names], key="db_department")
+    chosen_department = None if department == ALL else department
+    term: ProgramTerm | None = None
+    if terms:
+        current = current_term(terms, today=today())
+        choices = by_choice(terms)
+        labels = {choice: term_label(t, current=current) for choice, t in choices.items()}
+        labels[OTHER_DATES] = "Other dates…"
+        options = list(labels)
+        choice = middle.selectbox(
+            "Term",
+            options,
+            index=options.index(str(current.id)) if current is not None else 0,
+            key="db_term",
+            format_func=lambda c: labels.get(c, c),
+            help="Projects whose start date falls in the term.",
+        )
+        term = choices.get(str(choice))
+        if term is not None:
+            right.caption(
+                escape_markdown(
+                    f"Projects starting {term.start_date:%d %b %Y} – {term.end_date:%d %b %Y}."
+                )
+            )
+            return term_filter(term, chosen_department), term
     picked = right.date_input(
         "Projects starting between",
         value=(default.start, default.end),
@@ -157,9 +200,7 @@ def _filters(names: list[str]) -> DashboardFilter:
         format="YYYY-MM-DD",
     )
     start, end = _range(picked)
-    return DashboardFilter(
-        department=None if department == ALL else department, start=start, end=end
-    )
+    return DashboardFilter(department=chosen_department, start=start, end=end), None
 
 
 def _range(picked: object) -> tuple[date | None, date | None]:
@@ -340,3 +381,53 @@ def _workspace(board: WorkspaceFigures) -> None:
         f"Mean self-efficacy {change.start_mean:.2f} at start, {change.close_mean:.2f} at close",
     )
     st.caption(escape_markdown(f"Mean at start: {change.start_mean:.2f} (scale 1–5)."))
+
+
+def _comparison(
+    user: User,
+    term: ProgramTerm,
+    previous: ProgramTerm,
+    filters: DashboardFilter,
+    kept: dict[str, DashboardPart],
+    key: tuple[Any, ...],
+    refresh: bool,
+) -> None:
+    """Show the term's figures beside the term before it (counted and kept like any filter)."""
+    st.header("Compared with the term before")
+    before = term_filter(previous, filters.department)
+    before_key = (*key[:3], before.department, before.start, before.end)
+    earlier = _kept(before_key)
+    missing = [part for part in COMPARED_PARTS if part not in earlier]
+    if missing:
+        with (
+            st.spinner(f"Counting {escape_markdown(previous.name)}…"),
+            closing(
+                dashboard_parts(
+                    get_engine(),
+                    actor=user,
+                    filters=before,
+                    parts=missing,
+                    now=_clock(),
+                    max_age=timedelta(0) if refresh else FIGURES_MAX_AGE,
+                )
+            ) as arriving,
+        ):
+            for part in arriving:
+                earlier[part.name] = part
+    rows = compare_terms(
+        {part: kept[part].figures for part in COMPARED_PARTS},
+        {part: earlier[part].figures for part in COMPARED_PARTS},
+    )
+    st.caption(
+        escape_markdown(
+            f"{term.name} against {previous.name}: the same figures for the projects starting "
+            "in each term; the change is this term minus the one before."
+        )
+    )
+    st.table(
+        arrow_table(
+            [(r.label, r.text(r.this_term), r.text(r.previous), r.change_text) for r in rows],
+            ["figure", term.name, previous.name, "change"],
+        ),
+        hide_index=True,
+    )

@@ -1,12 +1,14 @@
 """Browse: search open projects with facets and sorts, 25 per page, under a strip of projects
 recommended for the student. Every filter lives in the query string, so a view can be
 bookmarked: `?q=…&tags=a,b&dept=…&mode=remote&max_hours=4&max_weeks=6&starts_within=4&sort=
-newest&page=2`."""
+newest&page=2`; with program terms defined, `term=<id>` or `term=all` (no `term`: the current
+term)."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
+from datetime import date
 from typing import Any
 
 import streamlit as st
@@ -44,6 +46,8 @@ from pages.components.student import (
     show_flash,
     status_text,
 )
+from pages.components.terms import ALL_TERMS, by_choice, default_choice, term_label
+from pages.components.terms import terms as program_terms
 from pages.components.ui import escape_markdown, literal, show_error, small, tinted
 
 RECOMMENDED = 3
@@ -60,6 +64,7 @@ K_HOURS = "browse_max_hours"
 K_WEEKS = "browse_max_weeks"
 K_STARTS = "browse_starts"
 K_SORT = "browse_sort"
+K_TERM = "browse_term"
 K_PAGE = "browse_page"
 # The filters last written to (or read from) the URL, and the filters the page number is for.
 URL_SEEN = "browse_url_seen"
@@ -79,13 +84,56 @@ class Filters:
     starts_within: int | None = None
     sort: str = "best"
     page: int = 1
+    # A term's id as text, ALL_TERMS, or None for the current term (the default).
+    term: str | None = None
 
     def without_page(self) -> Filters:
         return replace(self, page=1)
 
     @property
     def narrowed(self) -> bool:
-        return self.without_page() != replace(Filters(), sort=self.sort)
+        """Whether a facet or words narrow the search (the term is told apart: see _results)."""
+        return replace(self.without_page(), term=None) != replace(Filters(), sort=self.sort)
+
+
+@dataclass(frozen=True)
+class TermChoices:
+    """The term select's choices: ALL_TERMS and each term's id, and the default one."""
+
+    labels: dict[str, str]
+    default: str | None
+    ranges: dict[str, tuple[date, date]]
+
+    def valid(self, choice: str | None) -> str | None:
+        """Return a choice the select holds (None, the default, for anything else)."""
+        return choice if choice in self.labels and choice != self.default else None
+
+    def chosen(self, term: str | None) -> str | None:
+        """Return the select's value for a filter's term."""
+        return self.valid(term) or self.default
+
+    def range_of(self, term: str | None) -> tuple[date, date] | None:
+        """Return the start dates a filter's term keeps (None: every start date)."""
+        choice = self.chosen(term)
+        return self.ranges.get(choice) if choice is not None else None
+
+
+NO_TERMS = TermChoices(labels={}, default=None, ranges={})
+
+
+def term_choices() -> TermChoices:
+    """Return the term select's choices (none when no term is defined)."""
+    found = program_terms()
+    if not found:
+        return NO_TERMS
+    default = default_choice(found)
+    current = next((t for t in found if str(t.id) == default), None)
+    terms = by_choice(found)
+    labels = {ALL_TERMS: "All terms"} | {
+        choice: term_label(term, current=current) for choice, term in terms.items()
+    }
+    ranges = {choice: (term.start_date, term.end_date) for choice, term in terms.items()}
+    return TermChoices(labels=labels, default=default, ranges=ranges)
 
 
 # ---------------------------------------------------------------------------- URL
@@ -117,6 +165,7 @@ def filters_from_params(params: Mapping[str, str]) -> Filters:
         starts_within=_whole(params.get("starts_within"), 1, MAX_STARTS_WITHIN),
         sort=sort if sort in SORTS else "best",
         page=_whole(params.get("page"), 1, 1_000_000) or 1,
+        term=(params.get("term") or "").strip()[:12] or None,
     )
 
 
@@ -139,11 +188,14 @@ def params_of(filters: Filters) -> dict[str, str]:
         found["sort"] = filters.sort
     if filters.page > 1:
         found["page"] = str(filters.page)
+    if filters.term is not None:
+        found["term"] = filters.term
     return found
 
 
-def _widget_values(filters: Filters) -> dict[str, Any]:
+def _widget_values(filters: Filters, choices: TermChoices) -> dict[str, Any]:
     return {
+        K_TERM: choices.chosen(filters.term),
         K_QUERY: filters.q,
         K_TAGS: list(filters.tags),
         K_DEPT: filters.dept,
@@ -156,11 +208,12 @@ def _widget_values(filters: Filters) -> dict[str, Any]:
     }
 
 
-def _sync_from_url() -> None:
+def _sync_from_url(choices: TermChoices) -> None:
     """A new URL (first visit, a bookmark, a shared link) sets the widgets; otherwise the
     widgets keep what the student chose (and get the URL's values back if they were dropped)."""
     from_url = filters_from_params({k: st.query_params[k] for k in st.query_params})
-    values = _widget_values(from_url)
+    from_url = replace(from_url, term=choices.valid(from_url.term))
+    values = _widget_values(from_url, choices)
     if st.session_state.get(URL_SEEN) != from_url:
         st.session_state.update(values)
         st.session_state[URL_SEEN] = from_url
@@ -178,8 +231,14 @@ def _write_url(filters: Filters) -> None:
     st.session_state[URL_SEEN] = filters
 
 
-def _clear_filters() -> None:
-    st.session_state.update(_widget_values(Filters(sort=st.session_state.get(K_SORT, "best"))))
+def _clear_filters(choices: TermChoices) -> None:
+    """Clear every facet and the words; with terms, show every term."""
+    cleared = Filters(sort=st.session_state.get(K_SORT, "best"), term=choices.valid(ALL_TERMS))
+    st.session_state.update(_widget_values(cleared, choices))
+
+
+def _show_all_terms() -> None:
+    st.session_state[K_TERM] = ALL_TERMS
 
 
 def _go_to(page: int) -> None:
@@ -189,7 +248,17 @@ def _go_to(page: int) -> None:
 # ---------------------------------------------------------------------------- widgets
 
 
-def _filter_widgets(department_options: list[str], tag_options: list[str]) -> Filters:
+def _filter_widgets(
+    department_options: list[str], tag_options: list[str], choices: TermChoices
+) -> Filters:
+    if choices.labels:
+        st.selectbox(
+            "Term",
+            list(choices.labels),
+            key=K_TERM,
+            format_func=lambda choice: choices.labels.get(choice, choice),
+            help="Projects whose start date falls in the term.",
+        )
     left, right = st.columns([3, 1])
     left.text_input(
         "Search projects",
@@ -266,6 +335,7 @@ def _filter_widgets(department_options: list[str], tag_options: list[str]) -> Fi
         max_weeks=number(K_WEEKS),
         starts_within=number(K_STARTS),
         sort=str(state.get(K_SORT) or "best"),
+        term=choices.valid(state.get(K_TERM)),
     )
     if state.get(FILTERS_SEEN) != chosen:
         # New filters start from the first page.
@@ -361,15 +431,30 @@ def _pager(found: SearchPage) -> None:
     )
 
 
-def _results(found: SearchPage, filters: Filters, saved: frozenset[int] = frozenset()) -> None:
+def _results(
+    found: SearchPage,
+    filters: Filters,
+    saved: frozenset[int] = frozenset(),
+    choices: TermChoices = NO_TERMS,
+) -> None:
     if found.total == 0:
-        if filters.narrowed:
+        term = choices.chosen(filters.term)
+        if term is not None and term != ALL_TERMS and not filters.narrowed:
+            st.info(
+                f"No open project starts in {escape_markdown(choices.labels[term])}. "
+                "Projects of other terms may still take applications."
+            )
+            st.button("Show all terms", on_click=_show_all_terms, icon=":material/event:")
+        elif filters.narrowed:
             st.info(
                 "No open project matches these filters. Widen them: remove a tag, clear the "
                 "search words, or raise the maximum hours or weeks."
             )
             st.button(
-                "Clear all filters", on_click=_clear_filters, icon=":material/filter_alt_off:"
+                "Clear all filters",
+                on_click=_clear_filters,
+                args=(choices,),
+                icon=":material/filter_alt_off:",
             )
         else:
             st.info(
@@ -419,9 +504,11 @@ def render() -> None:
     show_flash()
     strip = st.container()
     department_options, tag_options = _facet_options(get_settings().effective_database_url)
-    _sync_from_url()
+    choices = term_choices()
+    _sync_from_url(choices)
     st.header("All open projects")
-    filters = _filter_widgets(department_options, tag_options)
+    filters = _filter_widgets(department_options, tag_options, choices)
+    starts = choices.range_of(filters.term)
     found: SearchPage | None = None
     refusal: DomainError | None = None
     with read_session(get_engine()) as session:
@@ -438,6 +525,8 @@ def render() -> None:
                 max_hours=filters.max_hours,
                 max_weeks=filters.max_weeks,
                 starts_within_weeks=filters.starts_within,
+                starts_from=starts[0] if starts else None,
+                starts_until=starts[1] if starts else None,
                 sort=filters.sort,
                 page=filters.page,
                 per_page=PER_PAGE,
@@ -460,4 +549,4 @@ def render() -> None:
         st.session_state[K_PAGE] = found.page
         filters = replace(filters, page=found.page)
     _write_url(filters)
-    _results(found, filters, frozenset(row.project_id for row in saved))
+    _results(found, filters, frozenset(row.project_id for row in saved), choices)

@@ -165,3 +165,25 @@ def test_a_users_matches_are_found_through_their_indexes(big_sqlite, username):
     # PostgreSQL read every match at `large` (0.24 s, twice per render of My matches).
     assert any("owner_id" in s for s, _ in statements), "the matches query was not seen"
     assert full_scans(big_sqlite, statements) == []
+
+
+@pytest.mark.parametrize("sort", ["best", "newest", "deadline"])
+def test_browse_within_a_term_uses_indexes(big_sqlite, sort):
+    from datetime import date, timedelta
+
+    from core.catalog import search_projects
+
+    student = _user(big_sqlite, "demo-student")
+    today = date.today()
+    statements = captured(
+        big_sqlite,
+        lambda s: search_projects(
+            s,
+            actor=student,
+            sort=sort,
+            starts_from=today - timedelta(days=91),
+            starts_until=today + timedelta(days=91),
+        ),
+    )
+    assert any("start_date >=" in s for s, _ in statements), "the term condition was not seen"
+    assert full_scans(big_sqlite, statements) == []

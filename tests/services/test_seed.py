@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from sqlmodel import func, select
 
 from core.models import Application, ApplicationStatus, Project, ProjectStatus, User
@@ -50,3 +52,23 @@ def test_seeded_projects_never_oversell_seats(engine):
                 )
             ).one()
             assert taken == project.filled <= project.seats
+
+
+def test_the_demo_has_a_current_term_holding_its_projects_and_one_before(engine):
+    from datetime import date
+
+    from core.models import ProgramTerm
+    from core.program import current_term, previous_term
+
+    today = date(2030, 6, 10)
+    seed_demo(engine, today=today)
+    seed_demo(engine, today=today)  # once only
+    with read_session(engine) as session:
+        terms = list(session.exec(select(ProgramTerm).order_by(ProgramTerm.start_date)))
+        starts = set(session.exec(select(Project.start_date)))
+    assert len(terms) == 2
+    current = current_term(terms, today=today)
+    assert current is not None and current.start_date <= today <= current.end_date
+    assert all(current.start_date <= start <= current.end_date for start in starts)
+    before = previous_term(terms, current)
+    assert before is not None and before.end_date == current.start_date - timedelta(days=1)
