@@ -17,10 +17,10 @@ from core import applications as apps
 from core import projects
 from core import workspace as ws
 from core.accounts.users import create_user, find_user_by_username
-from core.mentors.profiles import update_about
 from core.models import Project, ProjectMode, Role, User
 from core.platform.db import write_transaction
 from core.projects.tags import set_user_interests
+from core.seed_profiles import seed_demo_profiles
 from core.seed_terms import seed_terms
 from core.workspace.models import MatchMilestone, SelfEfficacyPhase
 
@@ -510,59 +510,9 @@ def _close_out(session: Session, who: dict[str, User], match_id: int) -> None:
     )
 
 
-# What demo people wrote about themselves: headline, bio, expertise (mentors only).
-DEMO_ABOUT: dict[str, tuple[str, str, tuple[str, ...]]] = {
-    "demo-alumni": (
-        "Data engineer at a logistics firm, class of 2014",
-        "I build data pipelines and dashboards for a living and review a lot of Python. "
-        "I like short projects with a demo at the end.",
-        ("python", "data-science", "web"),
-    ),
-    "demo-faculty": (
-        "Associate professor, machine learning",
-        "I run the department's reading group and supervise final-year projects.",
-        ("machine-learning", "python"),
-    ),
-    "maria-alumna": (
-        "Science journalist, class of 2011",
-        "I write about research for a general audience and edit student pieces.",
-        ("writing", "genomics"),
-    ),
-    "prof-chen": (
-        "Professor of genomics",
-        "My lab assembles plant genomes; students join for a few weeks at a time.",
-        ("genomics", "data-science"),
-    ),
-    "tom-alumnus": (
-        "Founder of a payments start-up, class of 2016",
-        "Happy to help with market sizing and first business plans.",
-        ("finance", "entrepreneurship"),
-    ),
-    "demo-student": (
-        "Third-year computer science student",
-        "I like turning messy data into something people can use.",
-        (),
-    ),
-}
-
-
-def _seed_about(session: Session, people: dict[str, User]) -> None:
-    for username, (headline, bio, expertise) in DEMO_ABOUT.items():
-        person = people[username]
-        update_about(
-            session,
-            actor=person,
-            user_id=person.id or 0,
-            headline=headline,
-            bio=bio,
-            links=[],
-            expertise=list(expertise),
-        )
-
-
 def seed_demo_content(session: Session, people: dict[str, User], today: date) -> None:
     """Create the demo projects and applications in every state."""
-    _seed_about(session, people)
+    seed_demo_profiles(session, people)
     made = {spec.key: (spec, _create(session, people, spec, today)) for spec in DEMO_PROJECTS}
     for key, (spec, project) in made.items():
         if key != "accessibility":  # stays a draft

@@ -109,9 +109,7 @@ def student_reads_the_answer_and_applies(page) -> None:
     page.get_by_label("Your statement", exact=True).fill(STATEMENT)
     page.get_by_role("button", name="Apply").click()
     settle(page)
-    expect(page.get_by_text(f"Application sent for “{TITLE}”").first).to_be_visible(
-        timeout=WAIT
-    )
+    expect(page.get_by_text(f"Application sent for “{TITLE}”").first).to_be_visible(timeout=WAIT)
     shot(page, "student-applied-after-question")
 
 
