@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
@@ -14,11 +14,12 @@ from core.applications.guards import in_approval_scope
 from core.applications.loads import _span, approved_commitments, approved_matches
 from core.applications.rules import mentor_moves
 from core.commitment import least_free_hours
-from core.mentors.profiles import About, abouts
+from core.mentors.profiles import About, about_of
 from core.models import (
     Application,
     ApplicationStatus,
     AuditEntry,
+    PersonProfile,
     Project,
     Role,
     User,
@@ -199,20 +200,20 @@ def list_applicants(session: Session, *, actor: User, project_id: int) -> list[A
             entity_id=project_id,
         )
     rows = session.exec(
-        select(Application, User)
+        select(Application, User, PersonProfile)
         .join(User, col(User.id) == Application.student_id)
+        .outerjoin(PersonProfile, col(PersonProfile.user_id) == col(User.id))
         .where(Application.project_id == project_id)
         .order_by(col(Application.created_at), col(Application.id))
     ).all()
-    student_ids = [user.id or 0 for _, user in rows]
+    student_ids = [user.id or 0 for _, user, _ in rows]
     interests = user_interests(session, student_ids)
-    written = abouts(session, student_ids)
     wanted = set(project_tags(session, [project_id])[project_id])
     loads = approved_matches(session, student_ids)
     span = _span(project)
     seat_free = project.filled < project.seats
     applicants = []
-    for application, student in rows:
+    for application, student, written in rows:
         sid = student.id or 0
         own = interests.get(sid, [])
         # A match on this very project is not a competing commitment.
@@ -239,7 +240,7 @@ def list_applicants(session: Session, *, actor: User, project_id: int) -> list[A
                     seat_free=seat_free,
                     fits=free + 1e-9 >= project.student_hours,
                 ),
-                about=replace(written[sid], links=()) if blind else written[sid],
+                about=about_of(written, with_links=not blind),
             )
         )
     return applicants

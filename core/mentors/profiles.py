@@ -8,13 +8,13 @@ read model, which hides the name and links under blind review until a match is a
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from urllib.parse import urlsplit
 
 from sqlalchemy import select as sa_select
-from sqlmodel import Session, col, func, select
+from sqlmodel import Session, col, func
 
 from core.mentors.follows import is_following
 from core.mentors.listing import is_listed_mentor
@@ -180,28 +180,19 @@ def _about_problems(
 # ---------------------------------------------------------------------------- reading
 
 
-def _about_of(row: PersonProfile | None) -> About:
+def about_of(row: PersonProfile | None, *, with_links: bool = True) -> About:
+    """Return what a profile row says (links left out when they would name the person)."""
     if row is None:
         return About()
-    return About(row.headline, row.bio, tuple(filter(None, row.links.split("\n"))), row.hidden)
-
-
-def abouts(session: Session, user_ids: Iterable[int]) -> dict[int, About]:
-    """Return what several people wrote about themselves, in one query (every id present)."""
-    wanted = list(dict.fromkeys(user_ids))
-    found = {user_id: About() for user_id in wanted}
-    if wanted:
-        rows = session.exec(select(PersonProfile).where(col(PersonProfile.user_id).in_(wanted)))
-        for row in rows:
-            found[row.user_id] = _about_of(row)
-    return found
+    links = tuple(filter(None, row.links.split("\n"))) if with_links else ()
+    return About(row.headline, row.bio, links, row.hidden)
 
 
 def my_about(session: Session, *, actor: User) -> tuple[About, tuple[str, ...]]:
     """Return what the actor wrote about themselves and their expertise tags."""
     ensure_active(actor, action="profile.about", entity="user", entity_id=actor.id)
     assert actor.id is not None
-    about = _about_of(session.get(PersonProfile, actor.id))
+    about = about_of(session.get(PersonProfile, actor.id))
     return about, tuple(mentor_expertise(session, [actor.id])[actor.id])
 
 
@@ -291,7 +282,7 @@ def mentor_page(
         role=mentor.role,
         department=mentor.department,
         graduation_year=mentor.graduation_year if mentor.role is Role.ALUMNI else None,
-        about=_about_of(session.get(PersonProfile, mentor_id)),
+        about=about_of(session.get(PersonProfile, mentor_id)),
         expertise=tuple(mentor_expertise(session, [mentor_id])[mentor_id]),
         facts=mentor_facts(session, mentor_id),
         open_projects=tuple(OpenProject(int(i), str(t), d) for i, t, d in open_rows),
@@ -324,7 +315,7 @@ def update_about(
     if problems:
         raise ValidationFailed.from_fields(problems)
     row = session.get(PersonProfile, user_id)
-    before_about = _about_of(row)
+    before_about = about_of(row)
     before_expertise = mentor_expertise(session, [user_id])[user_id]
     new_links = tuple(link.strip() for link in links if link.strip())
     about = About(
