@@ -13,7 +13,8 @@ CARD = (
     "#### A project title of some length\n"
     "Computer Science · Remote · **4 h/week × 8 weeks** · 2 seats left\n\n"
     f"{SUMMARY}\n\n"
-    ":small[:gray[Starts 5 Jan 2027 · apply by 12 Dec 2026 · tags: python, data, writing]]  \n"
+    ":small[:gray[Mentor: A Mentor · starts 5 Jan 2027 · apply by 12 Dec 2026 · "
+    "tags: python, data]]  \n"
     ":small[:gray[• Shares 2 of your interests: python, data]]"
 )
 

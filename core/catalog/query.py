@@ -63,6 +63,7 @@ class CatalogRow:
     my_status: ApplicationStatus | None
     # Students only: the transparent match score (interest, time fit, timing).
     score: MatchScore | None
+    mentor_name: str = ""
 
     @property
     def seats_left(self) -> int:

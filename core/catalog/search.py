@@ -120,6 +120,9 @@ def _card_columns(actor: User) -> list[Any]:
         col(Project.deadline),
         col(Project.published_at),
         _my_status(actor),
+        sa_select(col(User.display_name))
+        .where(col(User.id) == col(Project.owner_id))
+        .scalar_subquery(),
     ]
 
 
@@ -307,6 +310,7 @@ def search_projects(
                 tags=tuple(name for name, _ in project_tagged),
                 shared_tags=tuple(name for name, is_mine in project_tagged if is_mine),
                 my_status=ApplicationStatus(row[13]) if row[13] is not None else None,
+                mentor_name=str(row[14]),
                 score=_score(
                     project_tagged,
                     committed,

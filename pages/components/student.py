@@ -20,6 +20,9 @@ MY_WEEKS = "my-weeks"
 PROFILE = "profile"
 # `?id=<id>` picks the project the detail screen shows.
 PROJECT_ID_PARAM = "id"
+# `mentor?id=<user id>` shows a mentor's profile.
+MENTOR = "mentor"
+MENTOR_ID_PARAM = "id"
 
 
 STATUS_LABELS = {

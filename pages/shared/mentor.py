@@ -14,7 +14,7 @@ from pages.components.actions import act
 from pages.components.auth import signed_in_user
 from pages.components.engine import get_engine
 from pages.components.navigation import link
-from pages.components.student import project_link
+from pages.components.student import MENTOR_ID_PARAM, project_link
 from pages.components.ui import (
     escape_markdown,
     id_param,
@@ -25,7 +25,6 @@ from pages.components.ui import (
 )
 
 ROLE_LABELS = {Role.ALUMNI: "Alumni mentor", Role.FACULTY: "Faculty mentor"}
-MENTOR_ID_PARAM = "id"
 
 
 def render() -> None:

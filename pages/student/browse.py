@@ -367,8 +367,10 @@ def _card_text(row: CatalogRow) -> str:
     lines = [f"### {escape_markdown(row.title)}", facts]
     if row.summary:
         lines += ["", literal(row.summary), ""]
-    when = f"Starts {day(row.start_date)} · apply by {day(row.deadline)}" + (
-        f" · tags: {escape_markdown(', '.join(row.tags))}" if row.tags else ""
+    when = (
+        f"Mentor: {escape_markdown(row.mentor_name)} · starts {day(row.start_date)} · "
+        f"apply by {day(row.deadline)}"
+        + (f" · tags: {escape_markdown(', '.join(row.tags))}" if row.tags else "")
     )
     reasons = _reason_lines(row.reasons) if row.score is not None else []
     lines += [small(line) for line in (when, *reasons)]

@@ -29,6 +29,8 @@ from pages.components.charts import draw, load_vs_limit_chart
 from pages.components.engine import get_engine
 from pages.components.student import (
     BROWSE,
+    MENTOR,
+    MENTOR_ID_PARAM,
     MY_APPLICATIONS,
     PROFILE,
     PROJECT_ID_PARAM,
@@ -104,9 +106,9 @@ def _about(detail: ProjectDetail) -> None:
         lines.append(escape_markdown(mentor.headline))
     st.markdown("  \n".join(lines))
     link(
-        "mentor",
+        MENTOR,
         "Read the mentor's profile",
-        params={"id": mentor.user_id},
+        params={MENTOR_ID_PARAM: mentor.user_id},
         icon=":material/badge:",
     )
     st.caption("Contact details are shared once a match is approved.")
