@@ -62,6 +62,15 @@ OTHER_DATES = "dates"
 # of role.
 KEPT = "db_kept_figures"
 MAX_KEPT = 32  # filters kept per session; the oldest goes first
+# The dashboard's tabs; the open one is kept in the session (and drawn alone).
+TAB = "db_tab"
+OVERVIEW = "Funnel and time to match"
+DEMAND = "Demand by tag"
+HOURS = "Mentor hours"
+SESSIONS = "Sessions and at risk"
+GROWTH = "Self-efficacy"
+COMPARED = "Compared with the term before"
+TABS = (OVERVIEW, DEMAND, HOURS, SESSIONS, GROWTH, COMPARED)
 
 
 def _clock() -> datetime:
@@ -138,17 +147,28 @@ def render() -> None:
                 f"Figures as of {kept['funnel'].computed_at:%H:%M} UTC, counted again once "
                 f"{FIGURES_MAX_AGE.seconds // 60} minutes old or when you refresh them."
             )
-            _funnel(funnel)
-            _timing(figures("timing", "days to match"))
-            _demand(figures("demand", "applications and seats per tag"))
+            timing: TimingFigures = figures("timing", "days to match")
+            demand: list[TagDemand] = figures("demand", "applications and seats per tag")
             hours: list[DepartmentHours] = figures("hours", "mentor hours")
-            _hours(hours)
             workspace: WorkspaceFigures = figures("workspace", "sessions")
-            _workspace(workspace)
-            previous = previous_term(terms, term) if term is not None else None
-        if term is not None and previous is not None:
-            _comparison(user, term, previous, filters, kept, key, refresh)
-        _at_risk_matches(user, filters.department)
+        previous = previous_term(terms, term) if term is not None else None
+        compared = term is not None and previous is not None
+        # Only the open tab is drawn: six charts and their tables at once took the browser
+        # several times longer than any other screen to draw.
+        labels = [label for label in TABS if compared or label != COMPARED]
+        opened = dict(zip(labels, st.tabs(labels, key=TAB, on_change="rerun"), strict=True))
+        draw = {
+            OVERVIEW: lambda: (_funnel(funnel), _timing(timing)),
+            DEMAND: lambda: _demand(demand),
+            HOURS: lambda: _hours(hours),
+            SESSIONS: lambda: (_sessions(workspace), _at_risk_matches(user, filters.department)),
+            GROWTH: lambda: _self_efficacy(workspace),
+            COMPARED: lambda: _comparison(user, term, previous, filters, kept, key, refresh),
+        }
+        for label, tab in opened.items():
+            if tab.open:
+                with tab:
+                    draw[label]()
     except DomainError as error:
         show_error(error)
         return
@@ -333,7 +353,7 @@ def _at_risk_matches(user: User, department: str | None) -> None:
             st.caption(f"The 50 longest silent of {len(rows)}.")
 
 
-def _workspace(board: WorkspaceFigures) -> None:
+def _sessions(board: WorkspaceFigures) -> None:
     st.header("Sessions and matches at risk")
     risk = board.at_risk
     row = metric_row()
@@ -362,6 +382,9 @@ def _workspace(board: WorkspaceFigures) -> None:
             )
     else:
         st.caption("No sessions logged in this range yet.")
+
+
+def _self_efficacy(board: WorkspaceFigures) -> None:
     st.header("Leadership self-efficacy")
     change = board.self_efficacy
     if change.start_mean is None or change.close_mean is None or change.change is None:
@@ -385,14 +408,15 @@ def _workspace(board: WorkspaceFigures) -> None:
 
 def _comparison(
     user: User,
-    term: ProgramTerm,
-    previous: ProgramTerm,
+    term: ProgramTerm | None,
+    previous: ProgramTerm | None,
     filters: DashboardFilter,
     kept: dict[str, DashboardPart],
     key: tuple[Any, ...],
     refresh: bool,
 ) -> None:
     """Show the term's figures beside the term before it (counted and kept like any filter)."""
+    assert term is not None and previous is not None
     st.header("Compared with the term before")
     before = term_filter(previous, filters.department)
     before_key = (*key[:3], before.department, before.start, before.end)

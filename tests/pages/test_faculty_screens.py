@@ -170,21 +170,33 @@ def test_students_have_no_faculty_screens(logged_in):
 
 
 def test_dashboard_renders_with_the_demo_data(logged_in):
+    from pages.faculty import dashboard
+
     at = open_screen(logged_in("demo-faculty"), "dashboard")
     assert not at.exception
-    shown = texts(at)
-    for heading in (
-        "Application funnel",
-        "Time to match and approval age",
-        "Demand and supply by interest tag",
-        "Mentor hours offered and used",
-        "Sessions and matches at risk",
-        "Leadership self-efficacy",
+    assert [tab.label for tab in at.tabs] == list(dashboard.TABS)
+    charts = 0
+    for tab, headings in (
+        (dashboard.OVERVIEW, ("Application funnel", "Time to match and approval age")),
+        (dashboard.DEMAND, ("Demand and supply by interest tag",)),
+        (dashboard.HOURS, ("Mentor hours offered and used",)),
+        (dashboard.SESSIONS, ("Sessions and matches at risk",)),
+        (dashboard.GROWTH, ("Leadership self-efficacy",)),
     ):
-        assert heading in shown
+        at.session_state[dashboard.TAB] = tab
+        at.run()
+        shown = texts(at)
+        for heading in headings:
+            assert heading in shown, (tab, heading)
+        # Only the open tab is drawn.
+        others = {"Demand and supply by interest tag", "Leadership self-efficacy"} - {*headings}
+        assert not [heading for heading in others if heading in shown]
+        charts += len(at.get("vega_lite_chart"))
+    assert charts >= 4
+    at.session_state[dashboard.TAB] = dashboard.OVERVIEW
+    at.run()
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Matches"] == "3"  # portfolio (now and ended early) and the SQL course
-    assert len(at.get("vega_lite_chart")) >= 4
     at.selectbox(key="db_department").select("Biology").run()
     assert not at.exception
     assert {m.label: m.value for m in at.metric}["Matches"] == "0"
@@ -201,18 +213,22 @@ def test_dashboard_keeps_its_figures_per_filter_until_refreshed(logged_in, monke
         return real(engine, **kwargs)
 
     monkeypatch.setattr(dashboard, "dashboard_parts", counting)
-    # The demo has terms: each filter's parts, then the term before's compared parts.
-    counted = [list(dashboard.DASHBOARD_PARTS), list(dashboard.COMPARED_PARTS)]
+    # Each filter's parts; the term before's are counted only when its tab is opened.
+    counted = [list(dashboard.DASHBOARD_PARTS)]
     at = open_screen(logged_in("demo-faculty"), "dashboard")
-    assert asked[-2:] == counted
+    assert asked[-1:] == counted
+    at.session_state[dashboard.TAB] = dashboard.COMPARED
+    at.run()
+    assert asked[-1] == list(dashboard.COMPARED_PARTS)
+    at.session_state[dashboard.TAB] = dashboard.OVERVIEW
     at.run()
     assert asked[-1] == []  # a rerun shows the kept figures
     at.selectbox(key="db_department").select("Biology").run()
-    assert asked[-2:] == counted  # another filter is counted afresh
+    assert asked[-1:] == counted  # another filter is counted afresh
     at.selectbox(key="db_department").select(dashboard.ALL).run()
     assert asked[-1] == []  # and the first one is still kept
     next(b for b in at.button if b.label == "Refresh figures").click().run()
-    assert asked[-2:] == counted and not at.exception
+    assert asked[-1:] == counted and not at.exception
 
 
 def test_dashboard_counts_again_once_its_figures_expire(logged_in, monkeypatch):
@@ -247,15 +263,15 @@ def test_a_second_faculty_member_sees_the_figures_the_first_counted(logged_in, m
         return real(*args, **kwargs)
 
     monkeypatch.setattr(core.program.kept_figures, "funnel_figures", counting)
-    # The demo has terms: the current term's funnel and the one before's, for comparison.
+    # The current term's funnel (the term before's only once its tab is opened).
     first = open_screen(logged_in("demo-faculty"), "dashboard")
-    assert counted == ["funnel"] * 2
+    assert counted == ["funnel"]
     second = open_screen(logged_in("demo-admin"), "dashboard")
-    assert counted == ["funnel"] * 2 and not second.exception
+    assert counted == ["funnel"] and not second.exception
     assert [m.value for m in second.metric] == [m.value for m in first.metric]
     # Refresh counts them again, for everyone after.
     next(b for b in second.button if b.label == "Refresh figures").click().run()
-    assert counted == ["funnel"] * 4
+    assert counted == ["funnel"] * 2
 
 
 def in_page_order(node):

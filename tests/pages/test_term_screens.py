@@ -143,10 +143,15 @@ def test_without_terms_browse_has_no_term_select(app_env, logged_in):
 
 
 def test_the_dashboard_opens_on_the_current_term_beside_the_one_before(app_env, logged_in):
+    from pages.faculty import dashboard
+
     at = open_screen(logged_in("demo-faculty"), "dashboard")
     assert not at.exception
     assert at.selectbox(key="db_term").value == str(term_id(app_env, CURRENT[0]))
     assert {m.label: m.value for m in at.metric}["Matches"] == "3"
+    assert dashboard.COMPARED in [tab.label for tab in at.tabs]
+    at.session_state[dashboard.TAB] = dashboard.COMPARED
+    at.run()
     shown = texts(at)
     assert "Compared with the term before" in shown
     assert f"{CURRENT[0]} against {PREVIOUS[0]}" in shown
@@ -157,6 +162,9 @@ def test_the_dashboard_opens_on_the_current_term_beside_the_one_before(app_env, 
     # The term before has no demo project: its own figures are zeros, with nothing to compare.
     at.selectbox(key="db_term").select(str(term_id(app_env, PREVIOUS[0]))).run()
     assert not at.exception
+    assert dashboard.COMPARED not in [tab.label for tab in at.tabs]
+    at.session_state[dashboard.TAB] = dashboard.OVERVIEW
+    at.run()
     assert {m.label: m.value for m in at.metric}["Matches"] == "0"
     assert "Compared with the term before" not in texts(at)
 
