@@ -13,6 +13,7 @@ from datetime import date
 import sqlalchemy as sa
 from sqlmodel import Session, col, func, or_, select
 
+from core.accounts.users import find_user_by_username
 from core.applications.guards import in_approval_scope
 from core.models import MATCH_STATUSES, Application, ApplicationStatus, Project, Role, User
 from core.platform.errors import NotFound
@@ -48,8 +49,19 @@ def find_students(
     ensure_role(actor, READERS, action="oversight.find_students", entity="app_user")
     text = query.strip().lower()
     # Nothing to search for; text no name can hold (a NUL would also break PostgreSQL).
-    if len(text) < 2 or character_problem(text):
+    if not text or character_problem(text):
         return []
+    found: list[User] = []
+    if len(text) >= 2:  # one letter would match nearly everyone
+        found = _students_like(session, actor, text, limit)
+    # A username typed in full finds its student first: a passport link names them so.
+    exact = find_user_by_username(session, text)
+    if exact is not None and exact.role is Role.STUDENT and exact not in found:
+        found.insert(0, exact)
+    return [StudentHit(u.id or 0, u.username, u.display_name, u.email, u.department) for u in found]
+
+
+def _students_like(session: Session, actor: User, text: str, limit: int) -> list[User]:
     like = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
     statement = select(User).where(
         User.role == Role.STUDENT,
@@ -66,8 +78,7 @@ def find_students(
             col(Project.department) == actor.department,
         )
         statement = statement.where(or_(col(User.department) == actor.department, applied_here))
-    rows = session.exec(statement.order_by(col(User.display_name), col(User.id)).limit(limit))
-    return [StudentHit(u.id or 0, u.username, u.display_name, u.email, u.department) for u in rows]
+    return list(session.exec(statement.order_by(col(User.display_name), col(User.id)).limit(limit)))
 
 
 @dataclass(frozen=True)

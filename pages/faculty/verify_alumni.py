@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import streamlit as st
-from sqlmodel import Session
 
 from core.accounts.verification import (
     Claim,
@@ -15,12 +12,13 @@ from core.accounts.verification import (
     verify_many,
 )
 from core.models import User
-from core.platform.db import read_session, run_in_transaction
+from core.platform.db import read_session
 from core.platform.errors import DomainError
 from core.platform.wording import counted
+from pages.components.actions import act
 from pages.components.auth import signed_in_user
 from pages.components.engine import get_engine
-from pages.components.ui import escape_markdown, flash, show_error, small
+from pages.components.ui import escape_markdown, show_error, small
 
 PICK = "va_pick_"
 REFUSING = "va_refusing"
@@ -53,9 +51,10 @@ def render() -> None:
         disabled=not chosen,
         icon=":material/done_all:",
     ):
-        _act(
+        act(
             lambda s: verify_many(s, actor=user, user_ids=chosen),
-            f"Verified {counted(len(chosen), 'account')}; each was told.",
+            success=f"Verified {counted(len(chosen), 'account')}; each was told.",
+            on_success=_close_refusal,
         )
     for claim in claims:
         _card(user, claim)
@@ -74,9 +73,10 @@ def _card(user: User, claim: Claim) -> None:
     )
     buttons = st.container(horizontal=True)
     if buttons.button("Verify", key=f"va_verify_{claim.user_id}", type="primary"):
-        _act(
+        act(
             lambda s: verify_alumni(s, actor=user, user_id=claim.user_id),
-            f"Verified {claim.display_name}; they can publish now and were told.",
+            success=f"Verified {claim.display_name}; they can publish now and were told.",
+            on_success=_close_refusal,
         )
     buttons.button(
         "Refuse…",
@@ -100,19 +100,12 @@ def _refuse_form(user: User, claim: Claim) -> None:
         st.session_state.pop(REFUSING, None)
         st.rerun()
     if confirmed:
-        _act(
+        act(
             lambda s: refuse_alumni(s, actor=user, user_id=claim.user_id, reason=reason),
-            f"Refused to verify {claim.display_name}; they were told why.",
+            success=f"Refused to verify {claim.display_name}; they were told why.",
+            on_success=_close_refusal,
         )
 
 
-def _act(work: Callable[[Session], object], success: str) -> None:
-    """Run one write; on success keep the outcome for the next run (shown as a toast too)."""
-    try:
-        run_in_transaction(get_engine(), work)
-    except DomainError as error:
-        show_error(error)
-        return
+def _close_refusal(_: object) -> None:
     st.session_state.pop(REFUSING, None)
-    flash("success", success)
-    st.rerun()

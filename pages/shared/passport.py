@@ -8,11 +8,10 @@ from __future__ import annotations
 import streamlit as st
 
 from core import documents
-from core.accounts import find_user_by_username
 from core.models import Role, User
 from core.platform.db import read_session
 from core.platform.errors import DomainError
-from core.program.oversight import StudentHit, find_students
+from core.program.oversight import find_students
 from pages.components.auth import signed_in_user
 from pages.components.engine import get_engine
 from pages.components.ui import escape_markdown, records_table, show_error
@@ -34,19 +33,7 @@ def _student_for(user: User) -> User | None:
         st.info("Type part of a student's name, username or e-mail to read their passport.")
         return None
     with read_session(get_engine()) as session:
-        exact = find_user_by_username(session, asked)
         hits = find_students(session, actor=user, query=asked)
-    if (
-        exact is not None
-        and exact.role is Role.STUDENT
-        and exact.id not in {h.user_id for h in hits}
-    ):
-        hits.insert(
-            0,
-            StudentHit(
-                exact.id or 0, exact.username, exact.display_name, exact.email, exact.department
-            ),
-        )
     if not hits:
         st.warning(f"No student in your scope matches “{escape_markdown(asked)}”.")
         return None

@@ -113,6 +113,19 @@ def test_faculty_find_students_by_name_or_email_within_their_scope(engine):
         assert find_students(session, actor=faculty, query="a") == []  # too short to search
 
 
+def test_a_full_username_finds_its_student_first_as_a_passport_link_does(engine):
+    with write_transaction(engine) as session:
+        elsewhere = h.user(session, Role.STUDENT, username="zed", department="Physics")
+        h.user(session, Role.STUDENT, display_name="Zed Biology", department="Biology")
+        faculty = h.user(session, Role.FACULTY, department="Biology")
+    with read_session(engine) as session:
+        found = find_students(session, actor=faculty, query=" ZED ")
+    # The passport is the student's to show anyone in the program; the name search stays scoped.
+    assert found[0].user_id == elsewhere.id
+    assert [hit.username for hit in found[1:]] != ["zed"]
+    assert len(found) == 2
+
+
 def test_students_cannot_search_for_other_students(engine):
     with write_transaction(engine) as session:
         student = h.user(session, Role.STUDENT)
