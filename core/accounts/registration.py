@@ -406,6 +406,10 @@ def change_own_password(
             entity="user",
             entity_id=actor.id,
         )
+    # An account its university signs in owns no password of its own to change.
+    sso_only = sso.password_refusal(user, settings)
+    if sso_only is not None:
+        raise sso_only
     problems = {
         "new_password": password_problem(new_password, personal=(user.username, user.email))
         or ("must differ from the current password" if new_password == current_password else None),

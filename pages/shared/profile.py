@@ -6,6 +6,7 @@ import streamlit as st
 
 from core.accounts.profiles import update_profile
 from core.accounts.registration import change_own_password
+from core.accounts.sso import password_refusal
 from core.models import Role, User
 from core.platform.db import read_session, write_transaction
 from core.platform.errors import DomainError
@@ -14,7 +15,7 @@ from core.projects.tags import list_tags, user_interest_names
 from pages.components.about import about_form
 from pages.components.auth import SESSION_ID, client_address, signed_in_user
 from pages.components.engine import get_engine
-from pages.components.ui import flash, show_error, show_flash
+from pages.components.ui import escape_markdown, flash, show_error, show_flash
 from pages.components.visitor import PASSWORD_HELP
 
 HOURS_LABEL = {
@@ -131,6 +132,10 @@ def _profile_form(user: User) -> None:
 
 def _password_form(user: User) -> None:
     st.header("Change password")
+    sso_only = password_refusal(user)
+    if sso_only is not None:
+        st.info(escape_markdown(sso_only.message), icon=":material/key:")
+        return
     with st.form("password_form", clear_on_submit=True):
         current = st.text_input("Current password", type="password", key="password_current")
         new = st.text_input("New password", type="password", key="password_new", help=PASSWORD_HELP)

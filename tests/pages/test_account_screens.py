@@ -412,3 +412,16 @@ def test_every_screen_says_demo_data_while_demo_accounts_exist(app_env):
     _demo_data_present.clear()
     fresh = new_app().run()
     assert "Demo data" not in " ".join(warning.value for warning in fresh.warning)
+
+
+def test_an_sso_only_account_gets_no_password_form(logged_in, monkeypatch):
+    from core.platform.settings import get_settings
+
+    at = logged_in("demo-faculty")
+    # The university now signs in everyone at the demo's domain.
+    monkeypatch.setenv("OIDC_REQUIRED_DOMAINS", "example.edu")
+    get_settings.cache_clear()
+    at = open_screen(at, "profile")
+    assert "sign in with the university account" in texts(at)
+    assert "Change password" not in [b.label for b in at.button]
+    get_settings.cache_clear()

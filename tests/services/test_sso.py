@@ -10,7 +10,13 @@ from sqlalchemy import Engine
 from sqlmodel import select
 
 from core.accounts import attempt_login, create_user, sso
-from core.accounts.registration import LinkNotUsable, find_usable_reset, make_set_password_link
+from core.accounts.passwords import is_correct_password
+from core.accounts.registration import (
+    LinkNotUsable,
+    change_own_password,
+    find_usable_reset,
+    make_set_password_link,
+)
 from core.models import AuditEntry, AuthSession, FacultyInvite, Role, User
 from core.platform.db import read_session, write_transaction
 from core.platform.errors import PermissionDenied
@@ -234,6 +240,25 @@ def test_required_domains_refuse_a_correct_password_and_a_reset_link(engine, mon
         assert fine.user is not None
     finally:
         get_settings.cache_clear()
+
+
+def test_an_sso_only_account_has_no_password_of_its_own_to_change(engine):
+    user = account(engine, "ora@staff.uni.example", Role.FACULTY)
+    new = "a brand new passphrase for ora"
+    with (
+        pytest.raises(sso.SsoRequired, match="university account"),
+        write_transaction(engine) as session,
+    ):
+        change_own_password(
+            session,
+            actor=user,
+            current_password=PASSWORD,
+            new_password=new,
+            password_confirmation=new,
+            settings=settings(),
+        )
+    with read_session(engine) as session:
+        assert is_correct_password(PASSWORD, session.get(User, user.id).password_hash)
 
 
 def test_an_admin_sees_how_each_account_signs_in_and_can_unlink_sso(engine):
