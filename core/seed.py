@@ -20,7 +20,7 @@ from core.accounts.users import create_user, find_user_by_username
 from core.models import Project, ProjectMode, Role, User
 from core.platform.db import write_transaction
 from core.projects.tags import set_user_interests
-from core.seed_profiles import seed_demo_profiles
+from core.seed_profiles import seed_demo_profiles, seed_demo_questions
 from core.seed_terms import seed_terms
 from core.workspace.models import MatchMilestone, SelfEfficacyPhase
 
@@ -571,6 +571,7 @@ def seed_demo_content(session: Session, people: dict[str, User], today: date) ->
     withdrawn = _apply(session, people, "ana-student", p["housing"])
     apps.withdraw(session, actor=who["ana-student"], application_id=withdrawn)
     _apply(session, people, "lee-student", p["raspberry"])
+    seed_demo_questions(session, people, p)
     assert p["raspberry"].id is not None and p["ux"].id is not None
     projects.close_project(session, actor=who["prof-chen"], project_id=p["raspberry"].id)  # expires
     projects.cancel_project(

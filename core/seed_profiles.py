@@ -1,11 +1,12 @@
-"""What the demo people wrote about themselves: headlines, bios and mentors' expertise."""
+"""What the demo people wrote about themselves, and the questions students asked before applying."""
 
 from __future__ import annotations
 
 from sqlmodel import Session
 
 from core.mentors.profiles import update_about
-from core.models import User
+from core.models import Project, User
+from core.projects.questions import answer_question, ask_question
 
 # What demo people wrote about themselves: headline, bio, expertise (mentors only).
 DEMO_ABOUT: dict[str, tuple[str, str, tuple[str, ...]]] = {
@@ -56,3 +57,28 @@ def seed_demo_profiles(session: Session, people: dict[str, User]) -> None:
             links=[],
             expertise=list(expertise),
         )
+
+
+def seed_demo_questions(
+    session: Session, people: dict[str, User], projects: dict[str, Project]
+) -> None:
+    """Ask the demo mentors a few questions: one answered on the project page, one waiting."""
+    answered = ask_question(
+        session,
+        actor=people["ana-student"],
+        project_id=projects["ml-reading"].id or 0,
+        text="Do I need to know linear algebra already, or is the first-year course enough?",
+    )
+    answer_question(
+        session,
+        actor=people["demo-faculty"],
+        question_id=answered.id or 0,
+        answer="The first-year course is enough: we revise what we need in the first session.",
+        public=True,
+    )
+    ask_question(
+        session,
+        actor=people["lee-student"],
+        project_id=projects["ml-reading"].id or 0,
+        text="Are the readings in English only, and how long is each one?",
+    )
