@@ -14,7 +14,7 @@ from core.models import User
 from core.platform.db import read_session
 from core.platform.errors import DomainError
 from core.platform.types import utcnow
-from core.platform.wording import counted
+from core.platform.wording import counted, local_clock
 from core.program import (
     DASHBOARD_PARTS,
     FIGURES_MAX_AGE,
@@ -36,6 +36,7 @@ from pages.components import charts
 from pages.components.auth import signed_in_user
 from pages.components.engine import get_engine
 from pages.components.navigation import screen_page
+from pages.components.times import viewer_zone
 from pages.components.ui import (
     arrow_table,
     arrow_table_of_text,
@@ -125,7 +126,8 @@ def render() -> None:
             notice = st.empty()
             funnel: Funnel = figures("funnel", "applications")
             left.caption(
-                f"Figures as of {kept['funnel'].computed_at:%H:%M} UTC, counted again once "
+                f"Figures as of {local_clock(kept['funnel'].computed_at, viewer_zone())}, counted "
+                "again once "
                 f"{FIGURES_MAX_AGE.seconds // 60} minutes old or when you refresh them."
             )
             _funnel(funnel)
@@ -154,7 +156,7 @@ def _filters(names: list[str]) -> DashboardFilter:
         "Projects starting between",
         value=(default.start, default.end),
         key="db_range",
-        format="YYYY-MM-DD",
+        format="DD/MM/YYYY",
     )
     start, end = _range(picked)
     return DashboardFilter(
