@@ -15,6 +15,7 @@ from pages.components.engine import get_engine, show_demo_banner
 from pages.components.navigation import (
     DEFAULT_SCREEN,
     SCREENS,
+    WIDE_SCREENS,
     Screen,
     menu_paths,
     screen_page,
@@ -27,19 +28,22 @@ from pages.components.unread import mark_opened_note, menu_badges
 # - WCAG 2.4.7 (focus visible): a focused st.page_link (the menu, the links on cards) shows
 #   only a 15 % grey tint, about 1.1:1 against the sidebar; buttons and fields get a ring or a
 #   coloured border. Page links get a ring in the theme's primary colour too.
-# - WCAG 2.1.1 / 1.4.10 at phone width: st.table scrolls sideways inside a box the keyboard
-#   cannot reach (axe: scrollable-region-focusable). Below Streamlit's 640 px breakpoint the
-#   table takes the column's width and its cells wrap instead.
+# - Tables cut off (WCAG 1.4.10): st.table keeps each cell on one line, so a long note, an
+#   import problem or an audit entry's before/after pushed columns out of view, and at phone
+#   width the table scrolled sideways inside a box the keyboard cannot reach (axe:
+#   scrollable-region-focusable). Cells wrap at every width instead, breaking long words
+#   (JSON, addresses) where they must; below Streamlit's 640 px breakpoint the table also
+#   takes exactly the column's width.
 APP_STYLE = (
     "<style>a[data-testid='stPageLink-NavLink']:focus-visible"
     "{outline:2px solid #2f6f9f;outline-offset:1px}"
+    "[data-testid='stTable'] td{white-space:normal!important;overflow-wrap:anywhere;"
+    "word-break:break-word}"
+    "[data-testid='stTable'] th{white-space:normal!important;overflow-wrap:break-word}"
     "@media (max-width:640px){[data-testid='stTable'] table{width:100%;table-layout:fixed}"
-    "[data-testid='stTable'] :is(th,td){white-space:normal!important;overflow-wrap:anywhere}}"
+    "[data-testid='stTable'] th{overflow-wrap:anywhere}}"
     "</style>"
 )
-# Screens that use the width a desktop offers (charts beside their numbers, cards side by
-# side); the others keep Streamlit's centred column, easier to read.
-WIDE_SCREENS = frozenset({"dashboard", "approvals"})
 # The page a visitor asked for before logging in; shown once they are in.
 NEXT_PAGE = "router_next_page"
 
@@ -126,7 +130,7 @@ def _main() -> None:
     if wanted in pages and wanted != current.url_path:
         st.switch_page(pages[wanted])  # only the page st.navigation returned may run
     if current.url_path in WIDE_SCREENS:
-        st.set_page_config(layout="wide")
+        st.set_page_config(layout="wide")  # tables and charts side by side get the room
     mark_opened_note(engine, user)  # before the badges, so they count it read
     notes, messages = menu_badges(engine, user, messages="matches" in pages)
     _menu(user, pages, notes, messages)

@@ -123,3 +123,10 @@ def test_forgot_password_is_offered_on_the_login_screen_and_answers_the_same(app
     assert not at.exception
     assert known and [str(s.value) for s in at.success] == known
     assert "If an account matches" in known[0]
+
+
+def test_screens_with_wide_tables_use_the_wide_layout():
+    from pages.components.navigation import WIDE_SCREENS
+
+    assert {"admin-users", "admin-invites", "admin-import", "admin-audit"} <= WIDE_SCREENS
+    assert "profile" not in WIDE_SCREENS  # reading screens keep the centred column
