@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 import streamlit as st
 
 from core.applications import expire_if_due
@@ -17,6 +19,7 @@ from pages.components.navigation import (
     SCREENS,
     WIDE_SCREENS,
     Screen,
+    has_screen,
     menu_paths,
     screen_page,
     screens_for,
@@ -74,6 +77,22 @@ def _menu(user: User, pages: dict[str, st.Page], unread: int, messages: int) -> 
         st.button("Log out", on_click=request_logout, key="menu_logout", icon=":material/logout:")
 
 
+def _screen_in_address() -> str | None:
+    """Return the screen named by the address the browser shows, read before st.navigation.
+
+    A fresh process's first session can have its first run cut short (the login gate's
+    cookie component asks for a rerun while the app is still importing); the rerun it asks
+    for names the entry script, not the page in the address, and st.navigation then resolves
+    Home, so the deep link (/project?id=…) was lost at login. The address itself still names
+    the page. (After st.navigation, st.context.url has the page's name trimmed off.)
+    """
+    url = st.context.url
+    if not isinstance(url, str):
+        return None
+    name = urlsplit(url).path.rstrip("/").rsplit("/", 1)[-1]
+    return name if name != DEFAULT_SCREEN and has_screen(name) else None
+
+
 def _welcome() -> None:
     st.title("Micro-mentoring portal")
     st.caption("Short projects with alumni and professors, a few hours a week.")
@@ -111,8 +130,9 @@ def _main() -> None:
         st.session_state[NEXT_PAGE] = DEFAULT_SCREEN
     if user is None:
         # Visitors see no menu; the page they asked for is remembered for after login.
+        typed = None if NEXT_PAGE in st.session_state else _screen_in_address()
         asked = st.navigation(list(_pages(list(SCREENS)).values()), position="hidden")
-        st.session_state.setdefault(NEXT_PAGE, asked.url_path)
+        st.session_state.setdefault(NEXT_PAGE, typed or asked.url_path)
         with gate.screen:
             # Registration, invite and password links replace the login form when asked for.
             if visitor.render_visitor_screen(engine):
@@ -128,7 +148,8 @@ def _main() -> None:
     current = st.navigation(list(pages.values()), position="hidden")
     wanted = st.session_state.pop(NEXT_PAGE, None)
     if wanted in pages and wanted != current.url_path:
-        st.switch_page(pages[wanted])  # only the page st.navigation returned may run
+        # Only the page st.navigation returned may run; the link's parameters (?id=…) go along.
+        st.switch_page(pages[wanted], query_params=st.query_params.to_dict())
     if current.url_path in WIDE_SCREENS:
         st.set_page_config(layout="wide")  # tables and charts side by side get the room
     mark_opened_note(engine, user)  # before the badges, so they count it read

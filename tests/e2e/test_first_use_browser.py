@@ -22,11 +22,12 @@ import pytest
 from playwright.sync_api import expect
 from sqlmodel import select
 
-from core.models import AuditEntry, Notification, Role, User
+from core.models import AuditEntry, Notification, Project, ProjectStatus, Role, User
 from core.platform.db import create_db_engine, write_transaction
 from core.projects.editing import create_project
 from core.seed import DEMO_PASSWORD
 from core.workspace.messages import send_message
+from tests.e2e.conftest import serve
 from tests.e2e.helpers import log_in, open_page, settle, wait_for_app, wait_for_login_cookie
 from tests.e2e.test_journey_browser import menu
 from tests.e2e.test_workspace_browser import _log_out, _until
@@ -383,3 +384,29 @@ def test_times_follow_the_browsers_time_zone_with_the_zone_named(server, browser
         expect(page.get_by_text("15:30 UTC")).to_have_count(0)
     finally:
         context.close()
+
+
+# ---------------------------------------------------------------------------- deep links
+
+
+def test_a_deep_link_survives_the_login_on_a_fresh_processs_first_session(
+    server, context, tmp_path
+):
+    """The first browser session of a newly started process used to land on Home after the
+    login instead of the project its link named."""
+    engine = create_db_engine(server.database_url)
+    try:
+        with write_transaction(engine) as session:
+            project = session.exec(
+                select(Project).where(Project.status == ProjectStatus.OPEN).order_by(Project.id)
+            ).first()
+            assert project is not None
+            project_id, title = project.id, project.title
+    finally:
+        engine.dispose()
+    with serve(server.database_url, tmp_path) as fresh:
+        page = context.new_page()
+        open_page(page, f"{fresh.url}/project?id={project_id}")
+        log_in(page, "demo-student")
+        expect(page.get_by_role("heading", name=title).first).to_be_visible(timeout=WAIT)
+        assert f"id={project_id}" in page.url
