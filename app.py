@@ -145,7 +145,13 @@ def _main() -> None:
     expire_if_due(engine)
     flag_at_risk_if_due(engine)
     pages = _pages(screens_for(user.role))
-    current = st.navigation(list(pages.values()), position="hidden")
+    # Every screen is registered, so an address naming another role's screen (a forwarded
+    # link, an old bookmark) leads Home instead of to Streamlit's "Page not found" dialog;
+    # only the role's own screens ever run.
+    current = st.navigation(list(_pages(list(SCREENS)).values()), position="hidden")
+    if current.url_path and current.url_path not in pages:
+        st.session_state.pop(NEXT_PAGE, None)
+        st.switch_page(pages[DEFAULT_SCREEN])
     wanted = st.session_state.pop(NEXT_PAGE, None)
     if wanted in pages and wanted != current.url_path:
         # Only the page st.navigation returned may run; the link's parameters (?id=…) go along.

@@ -69,7 +69,8 @@ def _no_page_not_found(page) -> None:
 
 def test_old_and_mistyped_addresses_show_home_without_page_not_found(server, page):
     _sign_in(page, server.url, "demo-student")
-    for address in ("/home", "/home?note=0", "/no-such-screen"):
+    # An old bookmark, a typo, and another role's screen (an administrator's link).
+    for address in ("/home", "/home?note=0", "/no-such-screen", "/admin-audit"):
         open_page(page, f"{server.url}{address}")
         expect(page.get_by_role("heading", name="Home", exact=True)).to_be_visible(timeout=WAIT)
         expect(
