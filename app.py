@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 import streamlit as st
 
 from core.applications import expire_if_due
@@ -15,7 +17,9 @@ from pages.components.engine import get_engine, show_demo_banner
 from pages.components.navigation import (
     DEFAULT_SCREEN,
     SCREENS,
+    WIDE_SCREENS,
     Screen,
+    has_screen,
     menu_paths,
     screen_page,
     screens_for,
@@ -27,19 +31,22 @@ from pages.components.unread import mark_opened_note, menu_badges
 # - WCAG 2.4.7 (focus visible): a focused st.page_link (the menu, the links on cards) shows
 #   only a 15 % grey tint, about 1.1:1 against the sidebar; buttons and fields get a ring or a
 #   coloured border. Page links get a ring in the theme's primary colour too.
-# - WCAG 2.1.1 / 1.4.10 at phone width: st.table scrolls sideways inside a box the keyboard
-#   cannot reach (axe: scrollable-region-focusable). Below Streamlit's 640 px breakpoint the
-#   table takes the column's width and its cells wrap instead.
+# - Tables cut off (WCAG 1.4.10): st.table keeps each cell on one line, so a long note, an
+#   import problem or an audit entry's before/after pushed columns out of view, and at phone
+#   width the table scrolled sideways inside a box the keyboard cannot reach (axe:
+#   scrollable-region-focusable). Cells wrap at every width instead, breaking long words
+#   (JSON, addresses) where they must; below Streamlit's 640 px breakpoint the table also
+#   takes exactly the column's width.
 APP_STYLE = (
     "<style>a[data-testid='stPageLink-NavLink']:focus-visible"
     "{outline:2px solid #2f6f9f;outline-offset:1px}"
+    "[data-testid='stTable'] td{white-space:normal!important;overflow-wrap:anywhere;"
+    "word-break:break-word}"
+    "[data-testid='stTable'] th{white-space:normal!important;overflow-wrap:break-word}"
     "@media (max-width:640px){[data-testid='stTable'] table{width:100%;table-layout:fixed}"
-    "[data-testid='stTable'] :is(th,td){white-space:normal!important;overflow-wrap:anywhere}}"
+    "[data-testid='stTable'] th{overflow-wrap:anywhere}}"
     "</style>"
 )
-# Screens that use the width a desktop offers (charts beside their numbers, cards side by
-# side); the others keep Streamlit's centred column, easier to read.
-WIDE_SCREENS = frozenset({"dashboard", "approvals"})
 # The page a visitor asked for before logging in; shown once they are in.
 NEXT_PAGE = "router_next_page"
 
@@ -68,6 +75,22 @@ def _menu(user: User, pages: dict[str, st.Page], unread: int, messages: int) -> 
             st.page_link(page, label=label)
         st.divider()
         st.button("Log out", on_click=request_logout, key="menu_logout", icon=":material/logout:")
+
+
+def _screen_in_address() -> str | None:
+    """Return the screen named by the address the browser shows, read before st.navigation.
+
+    A fresh process's first session can have its first run cut short (the login gate's
+    cookie component asks for a rerun while the app is still importing); the rerun it asks
+    for names the entry script, not the page in the address, and st.navigation then resolves
+    Home, so the deep link (/project?id=…) was lost at login. The address itself still names
+    the page. (After st.navigation, st.context.url has the page's name trimmed off.)
+    """
+    url = st.context.url
+    if not isinstance(url, str):
+        return None
+    name = urlsplit(url).path.rstrip("/").rsplit("/", 1)[-1]
+    return name if name != DEFAULT_SCREEN and has_screen(name) else None
 
 
 def _welcome() -> None:
@@ -107,8 +130,9 @@ def _main() -> None:
         st.session_state[NEXT_PAGE] = DEFAULT_SCREEN
     if user is None:
         # Visitors see no menu; the page they asked for is remembered for after login.
+        typed = None if NEXT_PAGE in st.session_state else _screen_in_address()
         asked = st.navigation(list(_pages(list(SCREENS)).values()), position="hidden")
-        st.session_state.setdefault(NEXT_PAGE, asked.url_path)
+        st.session_state.setdefault(NEXT_PAGE, typed or asked.url_path)
         with gate.screen:
             # Registration, invite and password links replace the login form when asked for.
             if visitor.render_visitor_screen(engine):
@@ -121,12 +145,19 @@ def _main() -> None:
     expire_if_due(engine)
     flag_at_risk_if_due(engine)
     pages = _pages(screens_for(user.role))
-    current = st.navigation(list(pages.values()), position="hidden")
+    # Every screen is registered, so an address naming another role's screen (a forwarded
+    # link, an old bookmark) leads Home instead of to Streamlit's "Page not found" dialog;
+    # only the role's own screens ever run.
+    current = st.navigation(list(_pages(list(SCREENS)).values()), position="hidden")
+    if current.url_path and current.url_path not in pages:
+        st.session_state.pop(NEXT_PAGE, None)
+        st.switch_page(pages[DEFAULT_SCREEN])
     wanted = st.session_state.pop(NEXT_PAGE, None)
     if wanted in pages and wanted != current.url_path:
-        st.switch_page(pages[wanted])  # only the page st.navigation returned may run
+        # Only the page st.navigation returned may run; the link's parameters (?id=…) go along.
+        st.switch_page(pages[wanted], query_params=st.query_params.to_dict())
     if current.url_path in WIDE_SCREENS:
-        st.set_page_config(layout="wide")
+        st.set_page_config(layout="wide")  # tables and charts side by side get the room
     mark_opened_note(engine, user)  # before the badges, so they count it read
     notes, messages = menu_badges(engine, user, messages="matches" in pages)
     _menu(user, pages, notes, messages)

@@ -4,9 +4,12 @@
 """
 
 import streamlit as st
+from starlette.middleware import Middleware
 from streamlit.runtime.pages_manager import PagesManager
 
 from core.mail.web import mail_routes
+from core.platform.addresses import UnknownAddressesLeadHome
+from pages.components.navigation import DEFAULT_SCREEN, SCREENS
 
 # pages/ holds only sub-folders of screens, routed by st.navigation in app.py. Streamlit decides
 # once per process, at its first session, whether a pages/ folder means legacy pages; until the
@@ -15,4 +18,12 @@ from core.mail.web import mail_routes
 # form. Saying so before any session starts keeps deep links working from the first request.
 PagesManager.uses_pages_directory = False
 
-app = st.App("app.py", routes=mail_routes())
+# The default screen is served at "/": its own name ("/home") and addresses that name no screen
+# are redirected there rather than answered with Streamlit's "Page not found" dialog.
+SCREEN_ADDRESSES = frozenset(s.url_path for s in SCREENS if s.url_path != DEFAULT_SCREEN)
+
+app = st.App(
+    "app.py",
+    routes=mail_routes(),
+    middleware=[Middleware(UnknownAddressesLeadHome, screens=SCREEN_ADDRESSES)],
+)

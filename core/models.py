@@ -111,6 +111,8 @@ class User(SQLModel, table=True):
         default=Verification.VERIFIED, sa_type=enum_type(Verification), index=True
     )
     verification_note: str | None = Field(default=None, max_length=500)
+    # An IANA time-zone name chosen in Profile; None shows times in the browser's zone.
+    time_zone: str | None = Field(default=None, max_length=64)
     created_at: datetime = Field(default_factory=_created, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=_created, sa_type=UTCDateTime)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy.orm import aliased
@@ -14,6 +14,7 @@ from core.accounts.admin import _page_bounds, ensure_admin
 from core.accounts.users import normalise_username
 from core.models import AuditEntry, User
 from core.platform.text import clean_text
+from core.platform.wording import day_start
 
 
 @dataclass(frozen=True)
@@ -49,10 +50,6 @@ AUDIT_COUNT_CAP = 10_000
 AUDIT_ACTIONS_WINDOW = 5_000
 
 
-def _day_start(day: date) -> datetime:
-    return datetime.combine(day, time.min, tzinfo=UTC)
-
-
 def query_audit_log(
     session: Session,
     *,
@@ -65,10 +62,12 @@ def query_audit_log(
     refused_only: bool = False,
     page: int = 1,
     page_size: int = 50,
+    zone: str | None = None,
 ) -> AuditPage:
     """Return a page of audit entries, newest first, filtered by actor, action, entity and dates.
 
-    `action` matches a prefix ("login" finds login.failed); dates are inclusive UTC days.
+    `action` matches a prefix ("login" finds login.failed); dates are inclusive days in `zone`
+    (the reader's time zone; UTC when None).
     """
     ensure_admin(actor, action="admin.query_audit_log", entity="audit_log")
     page, page_size = _page_bounds(page, page_size)
@@ -88,9 +87,9 @@ def query_audit_log(
     if entity.strip():
         conditions.append(col(AuditEntry.entity) == entity.strip().lower())
     if start is not None:
-        conditions.append(col(AuditEntry.at) >= _day_start(start))
+        conditions.append(col(AuditEntry.at) >= day_start(start, zone))
     if end is not None:
-        conditions.append(col(AuditEntry.at) < _day_start(end + timedelta(days=1)))
+        conditions.append(col(AuditEntry.at) < day_start(end + timedelta(days=1), zone))
     if refused_only:
         conditions.append(col(AuditEntry.outcome) == "refused")
     capped = select(AuditEntry.id).where(*conditions).limit(AUDIT_COUNT_CAP + 1).subquery()

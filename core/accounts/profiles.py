@@ -1,10 +1,11 @@
-"""Profiles: name, department, weekly hours, blind review and interests."""
+"""Profiles: name, department, weekly hours, blind review, interests and time zone."""
 
 from __future__ import annotations
 
 import math
 from collections.abc import Sequence
 from datetime import date
+from enum import Enum
 
 from sqlmodel import Session
 
@@ -18,7 +19,7 @@ from core.platform.notifications import notify
 from core.platform.permissions import deny, ensure_self_or_admin
 from core.platform.text import text_problem
 from core.platform.types import utcnow
-from core.platform.wording import day, hours
+from core.platform.wording import day, hours, is_time_zone
 from core.projects.load import mentor_weekly_load
 from core.projects.tags import interests_problem, replace_interests, user_interest_names
 
@@ -45,6 +46,24 @@ def hours_problem(role: Role, weekly_hours: object) -> str | None:
     return None
 
 
+class Keep(Enum):
+    """Leave a profile field as it is (a call that does not mention it)."""
+
+    FIELD = "keep"
+
+
+KEEP = Keep.FIELD
+
+
+def time_zone_problem(time_zone: object) -> str | None:
+    """Return what is wrong with a chosen time zone (None or "" follows the browser), or None."""
+    if time_zone is None or time_zone == "":
+        return None
+    if not isinstance(time_zone, str) or len(time_zone) > 64 or not is_time_zone(time_zone):
+        return "must be a time zone from the list, such as Europe/Berlin"
+    return None
+
+
 def _profile_problems(
     role: Role,
     *,
@@ -52,8 +71,13 @@ def _profile_problems(
     department: str | None,
     weekly_hours: float,
     interests: Sequence[str],
+    time_zone: str | None | Keep = KEEP,
 ) -> dict[str, str]:
     problems: dict[str, str] = {}
+    if time_zone is not KEEP:
+        problem = time_zone_problem(time_zone)
+        if problem:
+            problems["time_zone"] = problem
     if not isinstance(display_name, str):
         problems["display_name"] = "must be text"
     else:
@@ -128,9 +152,14 @@ def update_profile(
     weekly_hours: float,
     blind_review: bool,
     interests: Sequence[str],
+    time_zone: str | None | Keep = KEEP,
     today: date | None = None,
 ) -> User:
-    """Update a profile (the user themself or an admin); a mentor's budget must cover their load."""
+    """Update a profile (the user themself or an admin); a mentor's budget must cover their load.
+
+    `time_zone` is an IANA name, or None (or "") to show times in the browser's zone; left out,
+    the stored choice stays.
+    """
     action = "user.update_profile"
     ensure_self_or_admin(actor, user_id, action=action, what="profile")
     user = lock_user(session, user_id)
@@ -140,6 +169,7 @@ def update_profile(
         department=department,
         weekly_hours=weekly_hours,
         interests=interests,
+        time_zone=time_zone,
     )
     if problems:
         raise ValidationFailed.from_fields(problems)
@@ -170,11 +200,14 @@ def update_profile(
         "weekly_hours": user.weekly_hours,
         "blind_review": user.blind_review,
         "interests": user_interest_names(session, user_id),
+        "time_zone": user.time_zone,
     }
     user.display_name = display_name.strip()
     user.department = new_department
     user.weekly_hours = new_hours
     user.blind_review = bool(blind_review)
+    if time_zone is not KEEP:
+        user.time_zone = time_zone or None
     interest_names = replace_interests(session, user_id, interests)
     after = {
         "display_name": user.display_name,
@@ -182,6 +215,7 @@ def update_profile(
         "weekly_hours": user.weekly_hours,
         "blind_review": user.blind_review,
         "interests": interest_names,
+        "time_zone": user.time_zone,
     }
     changed = [name for name in before if before[name] != after[name]]
     if not changed:

@@ -7,12 +7,18 @@ import streamlit as st
 from core import accounts as admin
 from core.platform.db import read_session
 from core.platform.errors import DomainError
+from core.platform.wording import local_time
 from pages.components.auth import signed_in_user
 from pages.components.engine import get_engine
-from pages.components.ui import records_table, show_error
+from pages.components.times import viewer_zone
+from pages.components.ui import show_error, text_table
 
 PAGE_SIZE = 50
 ALL_ACTIONS = "All actions"
+
+
+def _day_help(zone: str) -> str:
+    return f"Whole days in your time zone, {zone} (set in Profile)."
 
 
 def render() -> None:
@@ -29,9 +35,14 @@ def render() -> None:
     actor_username = first.text_input("Actor (username)", key="audit_actor", max_chars=40)
     action = second.selectbox("Action", [ALL_ACTIONS, *actions], key="audit_action")
     entity = third.text_input("Entity (e.g. user, project)", key="audit_entity", max_chars=40)
+    zone = viewer_zone()
     start_col, end_col, refused_col, page_col = st.columns([2, 2, 2, 1])
-    start = start_col.date_input("From (UTC)", value=None, key="audit_start")
-    end = end_col.date_input("To (UTC)", value=None, key="audit_end")
+    start = start_col.date_input(
+        "From", value=None, key="audit_start", format="DD/MM/YYYY", help=_day_help(zone)
+    )
+    end = end_col.date_input(
+        "To", value=None, key="audit_end", format="DD/MM/YYYY", help=_day_help(zone)
+    )
     refused_only = refused_col.checkbox("Refused only", key="audit_refused")
     page = page_col.number_input("Page", min_value=1, step=1, key="audit_page")
     try:
@@ -47,33 +58,32 @@ def render() -> None:
                 refused_only=refused_only,
                 page=int(page),
                 page_size=PAGE_SIZE,
+                zone=zone,
             )
     except DomainError as error:
         show_error(error)
         return
     entries = "entry" if found.total == 1 and not found.more else "entries"
-    st.caption(f"{found.total_label} {entries} · page {found.page} of {found.pages}")
+    st.caption(
+        f"{found.total_label} {entries} · page {found.page} of {found.pages} · times in {zone}"
+    )
     if not found.rows:
         st.info("No audit entries match these filters.")
         return
-    st.dataframe(
-        records_table(
-            [
-                {
-                    "Time (UTC)": f"{row.entry.at:%Y-%m-%d %H:%M:%S}",
-                    "Actor": row.actor_username or "system",
-                    "Role": row.entry.actor_role or "",
-                    "Action": row.entry.action,
-                    "Entity": row.entry.entity,
-                    "Id": row.entry.entity_id,
-                    "Outcome": row.entry.outcome,
-                    "Before": row.entry.before or "",
-                    "After": row.entry.after or "",
-                    "Detail": row.entry.detail or "",
-                }
-                for row in found.rows
-            ]
-        ),
-        hide_index=True,
-        width="stretch",
+    text_table(
+        [
+            {
+                f"Time ({zone})": local_time(row.entry.at, zone, named=False, seconds=True),
+                "Actor": row.actor_username or "system",
+                "Role": row.entry.actor_role or "",
+                "Action": row.entry.action,
+                "Entity": row.entry.entity,
+                "Id": "" if row.entry.entity_id is None else str(row.entry.entity_id),
+                "Outcome": row.entry.outcome,
+                "Before": row.entry.before or "",
+                "After": row.entry.after or "",
+                "Detail": row.entry.detail or "",
+            }
+            for row in found.rows
+        ]
     )

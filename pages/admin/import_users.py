@@ -11,11 +11,12 @@ from core import accounts as admin
 from core.platform.db import read_session, write_transaction
 from core.platform.errors import DomainError
 from core.platform.text import spreadsheet_cell
-from core.platform.wording import counted
+from core.platform.wording import counted, local_time
 from pages.components.auth import signed_in_user
 from pages.components.engine import get_engine
 from pages.components.links import RESET_PARAM, link_url, links_available
-from pages.components.ui import records_table, show_error
+from pages.components.times import viewer_zone
+from pages.components.ui import records_table, show_error, text_table
 
 PREVIEWED = "admin_import_text"
 EXAMPLE = (
@@ -56,27 +57,23 @@ def render() -> None:
     for problem in preview.problems:
         st.error(problem)
     if preview.rows:
-        st.dataframe(
-            records_table(
-                [
-                    {
-                        "Line": row.line,
-                        "Username": row.username,
-                        "E-mail": row.email,
-                        "Display name": row.display_name,
-                        "Role": row.role,
-                        "Department": row.department,
-                        "Graduation year": row.graduation_year,
-                        "Problems": "; ".join(
-                            f"{field.replace('_', ' ')}: {problem}"
-                            for field, problem in row.errors.items()
-                        ),
-                    }
-                    for row in preview.rows
-                ]
-            ),
-            hide_index=True,
-            width="stretch",
+        text_table(
+            [
+                {
+                    "Line": str(row.line),
+                    "Username": row.username or "",
+                    "E-mail": row.email or "",
+                    "Display name": row.display_name or "",
+                    "Role": row.role or "",
+                    "Department": row.department or "",
+                    "Graduation year": str(row.graduation_year or ""),
+                    "Problems": "; ".join(
+                        f"{field.replace('_', ' ')}: {problem}"
+                        for field, problem in row.errors.items()
+                    ),
+                }
+                for row in preview.rows
+            ]
         )
     if not preview.is_valid:
         st.warning(
@@ -97,12 +94,13 @@ def render() -> None:
         show_error(error)
         return
     st.session_state.pop(PREVIEWED, None)
+    zone = viewer_zone()
     rows = [
         {
             "Username": account.username,
             "E-mail": account.email,
             "Set-password link": link_url(account.link, RESET_PARAM),
-            "Valid until (UTC)": f"{account.link.expires_at:%Y-%m-%d %H:%M}",
+            f"Valid until ({zone})": local_time(account.link.expires_at, zone, named=False),
         }
         for account in created
     ]

@@ -9,16 +9,18 @@ from core.models import FacultyInvite
 from core.platform.db import read_session
 from core.platform.errors import DomainError
 from core.platform.types import utcnow
+from core.platform.wording import local_day, local_time
 from pages.components.actions import act
 from pages.components.auth import signed_in_user
 from pages.components.engine import get_engine
 from pages.components.links import INVITE_PARAM, link_url, links_available
+from pages.components.times import viewer_zone
 from pages.components.ui import escape_markdown, records_table, show_error
 
 
-def _status(invite: FacultyInvite) -> str:
+def _status(invite: FacultyInvite, zone: str) -> str:
     if invite.used_at is not None:
-        return f"used {invite.used_at:%d %b %Y}"
+        return f"used {local_day(invite.used_at, zone)}"
     if invite.expires_at <= utcnow():
         return "expired or cancelled"
     return "open"
@@ -28,6 +30,7 @@ def render() -> None:
     """Create faculty invites and list the recent ones."""
     actor = signed_in_user()
     engine = get_engine()
+    zone = viewer_zone()
     st.title("Faculty invites")
     st.caption("Professors join only through an invite: the link works once, for 7 days.")
     with st.form("invite_create_form"):
@@ -51,7 +54,7 @@ def render() -> None:
         if link is not None:
             st.success(
                 f"Invite created for {escape_markdown(email.strip().lower())}. It works once, "
-                f"until {link.expires_at:%d %b %Y %H:%M} UTC. Send this link to them privately:",
+                f"until {local_time(link.expires_at, zone)}. Send this link to them privately:",
                 icon=":material/check_circle:",
             )
             st.code(link_url(link, INVITE_PARAM), language=None, wrap_lines=True)
@@ -72,9 +75,9 @@ def render() -> None:
                     "E-mail": invite.email,
                     "Department": invite.department or "",
                     "Program-wide": invite.program_wide,
-                    "Created": f"{invite.created_at:%Y-%m-%d %H:%M}",
-                    "Expires": f"{invite.expires_at:%Y-%m-%d %H:%M}",
-                    "Status": _status(invite),
+                    f"Created ({zone})": local_time(invite.created_at, zone, named=False),
+                    f"Expires ({zone})": local_time(invite.expires_at, zone, named=False),
+                    "Status": _status(invite, zone),
                 }
                 for invite in invites
             ]
@@ -82,7 +85,7 @@ def render() -> None:
         hide_index=True,
         width="stretch",
     )
-    open_invites = {i.id: i for i in invites if _status(i) == "open"}
+    open_invites = {i.id: i for i in invites if _status(i, zone) == "open"}
     if not open_invites:
         return
     col_pick, col_button = st.columns([3, 1], vertical_alignment="bottom")

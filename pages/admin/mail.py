@@ -8,8 +8,10 @@ from core.mail import admin as mail_admin
 from core.mail.models import OutboxStatus
 from core.platform.db import read_session, run_in_transaction
 from core.platform.errors import DomainError
+from core.platform.wording import local_time
 from pages.components.auth import signed_in_user
 from pages.components.engine import get_engine
+from pages.components.times import viewer_zone
 from pages.components.ui import escape_markdown, literal, show_error
 
 FILTERS = {"All": None, **{status.value.capitalize(): status for status in OutboxStatus}}
@@ -53,12 +55,13 @@ def render() -> None:
         )
         or "The outbox is empty."
     )
+    zone = viewer_zone()
     for row in view.rows:
         with st.container(border=True):
-            sent = f" · sent {row.sent_at:%d %b %Y %H:%M} UTC" if row.sent_at else ""
+            sent = f" · sent {local_time(row.sent_at, zone)}" if row.sent_at else ""
             st.markdown(
                 f"**{escape_markdown(row.status)}** · {escape_markdown(row.kind)} to "
-                f"{escape_markdown(row.recipient)} · {row.created_at:%d %b %Y %H:%M} UTC"
+                f"{escape_markdown(row.recipient)} · {local_time(row.created_at, zone)}"
                 f" · {row.attempts} attempt(s){sent}"
                 + (f"  \nServer's answer: {literal(row.last_error)}" if row.last_error else "")
             )

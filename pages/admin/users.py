@@ -11,10 +11,11 @@ from core.accounts import sso
 from core.models import Role, User
 from core.platform.db import read_session, write_transaction
 from core.platform.errors import DomainError
-from core.platform.wording import counted
+from core.platform.wording import counted, local_time
 from pages.components.auth import signed_in_user
 from pages.components.engine import get_engine
 from pages.components.links import RESET_PARAM, link_url, links_available
+from pages.components.times import viewer_zone
 from pages.components.ui import escape_markdown, records_table, show_error
 
 RESULT = "admin_users_result"
@@ -157,7 +158,7 @@ def _actions(actor: User, target: User, signs_in: str = "") -> None:
                 lambda s: admin.issue_reset_link(s, actor=actor, user_id=user_id),
                 lambda link: (
                     f"A password reset link for {name} was created. It works once, until "
-                    f"{link.expires_at:%d %b %Y %H:%M} UTC. Send it to them privately:"
+                    f"{local_time(link.expires_at, viewer_zone())}. Send it to them privately:"
                 ),
                 link=lambda link: link_url(link, RESET_PARAM),
             )

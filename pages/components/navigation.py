@@ -36,6 +36,9 @@ class Screen:
     # Screens about one thing (a project, a match) open from links, not from the menu, where
     # they would be a dead end with nothing chosen.
     in_menu: bool = True
+    # Screens whose tables and charts need the width a desktop offers (Streamlit's wide
+    # layout); the others keep its centred column, easier to read.
+    wide: bool = False
 
     def page(self, *, default: bool = False) -> st.Page:
         render = importlib.import_module(self.module).render
@@ -82,7 +85,12 @@ SCREENS: tuple[Screen, ...] = (
     Screen("pages.shared.matches", "My matches", "matches", ":material/handshake:", PARTIES),
     Screen("pages.shared.passport", "Passport", "passport", ":material/badge:", PASSPORT_READERS),
     Screen(
-        "pages.faculty.approvals", "Approval queue", "approvals", ":material/approval:", APPROVERS
+        "pages.faculty.approvals",
+        "Approval queue",
+        "approvals",
+        ":material/approval:",
+        APPROVERS,
+        wide=True,
     ),
     Screen(
         "pages.faculty.verify_alumni",
@@ -97,6 +105,7 @@ SCREENS: tuple[Screen, ...] = (
         "dashboard",
         ":material/monitoring:",
         APPROVERS,
+        wide=True,
     ),
     Screen(
         "pages.faculty.match_overview",
@@ -107,17 +116,35 @@ SCREENS: tuple[Screen, ...] = (
         in_menu=False,
     ),
     Screen("pages.faculty.exports", "Exports", "exports", ":material/download:", APPROVERS),
-    Screen("pages.admin.users", "Users", "admin-users", ":material/group:", ADMINS),
-    Screen("pages.admin.invites", "Faculty invites", "admin-invites", ":material/mail:", ADMINS),
+    Screen("pages.admin.users", "Users", "admin-users", ":material/group:", ADMINS, wide=True),
     Screen(
-        "pages.admin.import_users", "Import users", "admin-import", ":material/upload_file:", ADMINS
+        "pages.admin.invites",
+        "Faculty invites",
+        "admin-invites",
+        ":material/mail:",
+        ADMINS,
+        wide=True,
     ),
-    Screen("pages.admin.audit", "Audit log", "admin-audit", ":material/history:", ADMINS),
+    Screen(
+        "pages.admin.import_users",
+        "Import users",
+        "admin-import",
+        ":material/upload_file:",
+        ADMINS,
+        wide=True,
+    ),
+    Screen(
+        "pages.admin.audit", "Audit log", "admin-audit", ":material/history:", ADMINS, wide=True
+    ),
     Screen(
         "pages.admin.terms", "Program terms", "admin-terms", ":material/calendar_month:", ADMINS
     ),
     Screen("pages.admin.mail", "Outbox", "admin-mail", ":material/outbox:", ADMINS),
 )
+
+
+# Screens drawn in Streamlit's wide layout, by URL path.
+WIDE_SCREENS = frozenset(screen.url_path for screen in SCREENS if screen.wide)
 
 
 def screens_for(role: Role) -> list[Screen]:

@@ -7,6 +7,7 @@ import streamlit as st
 from core.catalog.saved_projects import SavedRow, save_project, unsave_project
 from core.platform.db import run_in_transaction
 from core.platform.errors import DomainError
+from core.platform.wording import day
 from pages.components.auth import signed_in_user
 from pages.components.engine import get_engine
 from pages.components.student import project_link
@@ -41,7 +42,5 @@ def saved_list(rows: list[SavedRow]) -> None:
     with st.expander(f"Saved ({len(rows)})", icon=":material/bookmarks:"):
         for row in rows:
             state = "" if row.status.value == "open" else f" · {row.status.value.replace('_', ' ')}"
-            st.markdown(
-                f"**{escape_markdown(row.title)}** · apply by {row.deadline:%d %b %Y}{state}"
-            )
+            st.markdown(f"**{escape_markdown(row.title)}** · apply by {day(row.deadline)}{state}")
             project_link(row.project_id, "View", icon=":material/visibility:")

@@ -240,6 +240,30 @@ def records_table(records: Sequence[Mapping[str, Any]]) -> pa.Table:
     )
 
 
+def text_table(records: Sequence[Mapping[str, Any]]) -> None:
+    """Show rows given as dicts as a static table whose long cells wrap (see APP_STYLE).
+
+    For tables a person reads rather than sorts: every column stays in view (a notice, a
+    problem, an audit entry's before and after wrap instead of being cut off), and st.table
+    costs far less to draw than st.dataframe's grid. st.table reads its cells (and headers) as
+    Markdown, so text is escaped and shows literally.
+    """
+    st.table(
+        pa.Table.from_pylist(
+            [
+                {
+                    escape_markdown(name): escape_markdown(value)
+                    if isinstance(value, str)
+                    else value
+                    for name, value in row.items()
+                }
+                for row in records
+            ]
+        ),
+        hide_index=True,
+    )
+
+
 def arrow_table_of_text(rows: Sequence[Sequence[Any]], columns: Sequence[str]) -> pa.Table:
     """Return rows as an Arrow table for st.dataframe, text neutralised like `records_table`."""
     return arrow_table([[_text_cell(value) for value in row] for row in rows], columns)

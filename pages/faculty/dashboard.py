@@ -14,7 +14,7 @@ from core.models import ProgramTerm, User
 from core.platform.db import read_session
 from core.platform.errors import DomainError
 from core.platform.types import utcnow
-from core.platform.wording import counted
+from core.platform.wording import counted, local_clock
 from core.program import (
     COMPARED_PARTS,
     DASHBOARD_PARTS,
@@ -43,6 +43,7 @@ from pages.components.engine import get_engine
 from pages.components.navigation import screen_page
 from pages.components.terms import by_choice, term_label, today
 from pages.components.terms import terms as program_terms
+from pages.components.times import viewer_zone
 from pages.components.ui import (
     arrow_table,
     arrow_table_of_text,
@@ -144,7 +145,8 @@ def render() -> None:
             notice = st.empty()
             funnel: Funnel = figures("funnel", "applications")
             left.caption(
-                f"Figures as of {kept['funnel'].computed_at:%H:%M} UTC, counted again once "
+                f"Figures as of {local_clock(kept['funnel'].computed_at, viewer_zone())}, counted "
+                "again once "
                 f"{FIGURES_MAX_AGE.seconds // 60} minutes old or when you refresh them."
             )
             timing: TimingFigures = figures("timing", "days to match")
@@ -217,7 +219,7 @@ def _filters(
         "Projects starting between",
         value=(default.start, default.end),
         key="db_range",
-        format="YYYY-MM-DD",
+        format="DD/MM/YYYY",
     )
     start, end = _range(picked)
     return DashboardFilter(department=chosen_department, start=start, end=end), None

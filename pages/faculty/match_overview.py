@@ -6,6 +6,7 @@ import streamlit as st
 
 from core.platform.db import read_session
 from core.platform.errors import DomainError
+from core.platform.wording import day
 from core.program.oversight import match_overview
 from pages.components.auth import signed_in_user
 from pages.components.engine import get_engine
@@ -35,8 +36,8 @@ def render() -> None:
     st.markdown(
         small(
             f"{escape_markdown(view.student_name)} with {escape_markdown(view.mentor_name)} · "
-            f"{escape_markdown(view.department)} · {view.start_date:%d %b %Y} to "
-            f"{view.end_date:%d %b %Y} · {view.status.value.replace('_', ' ')}"
+            f"{escape_markdown(view.department)} · {day(view.start_date)} to "
+            f"{day(view.end_date)} · {view.status.value.replace('_', ' ')}"
         )
     )
     row = metric_row()
@@ -44,7 +45,7 @@ def render() -> None:
     row.metric("Sessions logged", len(view.sessions))
     row.metric(
         "Last session",
-        f"{view.last_activity:%d %b %Y}" if view.last_activity else "none yet",
+        day(view.last_activity) if view.last_activity else "none yet",
     )
     st.caption("Messages between the pair are private and not shown here.")
     st.header("Milestones")
@@ -53,7 +54,7 @@ def render() -> None:
     for milestone in view.milestones:
         st.markdown(
             f"{literal(milestone.title)}  \n"
-            + small(f"due {milestone.due_date:%d %b %Y} · {milestone.status.value}")
+            + small(f"due {day(milestone.due_date)} · {milestone.status.value}")
         )
     st.header("Sessions")
     if not view.sessions:
@@ -61,6 +62,6 @@ def render() -> None:
     for logged in view.sessions:
         state = "confirmed" if logged.confirmed else "waiting for confirmation"
         st.markdown(
-            small(f"{logged.held_on:%d %b %Y} · {logged.minutes} min · {state}")
+            small(f"{day(logged.held_on)} · {logged.minutes} min · {state}")
             + f"  \n{literal(logged.summary)}"
         )

@@ -14,10 +14,11 @@ from core.accounts.verification import (
 from core.models import User
 from core.platform.db import read_session
 from core.platform.errors import DomainError
-from core.platform.wording import counted
+from core.platform.wording import counted, local_day
 from pages.components.actions import act
 from pages.components.auth import signed_in_user
 from pages.components.engine import get_engine
+from pages.components.times import viewer_zone
 from pages.components.ui import escape_markdown, show_error, small
 
 PICK = "va_pick_"
@@ -68,7 +69,7 @@ def _card(user: User, claim: Claim) -> None:
         + small(
             f"{escape_markdown(claim.username)} · {escape_markdown(claim.email)} · "
             f"{escape_markdown(claim.department or 'no department')} · {year} · "
-            f"registered {claim.registered_at:%d %b %Y}"
+            f"registered {local_day(claim.registered_at, viewer_zone())}"
         )
     )
     buttons = st.container(horizontal=True)

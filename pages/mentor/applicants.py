@@ -17,7 +17,7 @@ from core.applications import (
 from core.models import SEAT_STATUSES, ApplicationStatus, Project, ProjectStatus, User
 from core.platform.db import read_session
 from core.platform.errors import DomainError
-from core.platform.wording import counted
+from core.platform.wording import counted, local_day
 from core.projects import MyProjectRow, get_project, list_my_projects, status_label
 from pages.components.actions import act
 from pages.components.auth import signed_in_user
@@ -33,6 +33,7 @@ from pages.components.mentor import (
     link,
     show_flash,
 )
+from pages.components.times import viewer_zone
 from pages.components.ui import (
     escape_markdown,
     literal,
@@ -173,7 +174,7 @@ def _card_text(project: Project, applicant: Applicant) -> str:
     """Return the card's Markdown: who, fit, statement, screening answer, interests."""
     lines = [
         f"**{escape_markdown(applicant.name)}** · {status_text_of(applicant.status)} · "
-        f"applied {day(applicant.created_at.date())}  "
+        f"applied {local_day(applicant.created_at, viewer_zone())}  "
     ]
     if applicant.blind:
         lines.append(

@@ -333,7 +333,7 @@ def _schedule(
     st.header("Schedule and your hours")
     first, second = st.columns(2)
     with first:
-        start = st.date_input("Start date", key="pe_start_date", format="YYYY-MM-DD")
+        start = st.date_input("Start date", key="pe_start_date", format="DD/MM/YYYY")
         slots["start_date"] = st.empty()
         duration = st.number_input(
             "Duration (weeks)", min_value=1, max_value=12, step=1, key="pe_duration_weeks"
@@ -343,7 +343,7 @@ def _schedule(
         st.date_input(
             "Application deadline",
             key="pe_deadline",
-            format="YYYY-MM-DD",
+            format="DD/MM/YYYY",
             help="On or before the start date; students can apply until then.",
         )
         slots["deadline"] = st.empty()

@@ -15,10 +15,12 @@ from core.platform.notifications import (
     mark_all_read,
     mark_read,
 )
+from core.platform.wording import local_time
 from pages.components.actions import act
 from pages.components.auth import signed_in_user
 from pages.components.engine import get_engine
 from pages.components.navigation import screen_page, screens_for
+from pages.components.times import viewer_zone
 from pages.components.ui import literal, show_more_button, shown_in_steps, small
 from pages.components.unread import NOTE_PARAM
 
@@ -47,7 +49,7 @@ def _mark_one(notification_id: int) -> None:
 def _note(user: User, note: Notification) -> None:
     with st.container(border=True):
         marker = "**New** · " if note.read_at is None else ""
-        when = f"{note.created_at:%d %b %Y %H:%M} UTC · {kind_label(note.kind)}"
+        when = f"{local_time(note.created_at, viewer_zone())} · {kind_label(note.kind)}"
         # The line about the note and its text are one element (a page shows ten notes).
         st.markdown(f"{small(marker + when)}  \n{literal(note.text)}")
         target = link_target(user, note.link)

@@ -16,7 +16,7 @@ from core import workspace as ws
 from core.models import ApplicationStatus, Role, User
 from core.platform.db import read_session, write_transaction
 from core.platform.errors import DomainError
-from core.platform.wording import day
+from core.platform.wording import day, local_time
 from core.workspace.models import (
     MESSAGE_MAX,
     NOTE_MAX,
@@ -32,6 +32,7 @@ from pages.components import actions
 from pages.components.auth import signed_in_user
 from pages.components.engine import get_engine
 from pages.components.navigation import has_screen, screen_page
+from pages.components.times import viewer_zone
 from pages.components.ui import (
     built_on_click,
     escape_markdown,
@@ -337,10 +338,11 @@ def _messages(user: User, view: ws.WorkspaceView, thread: list[MatchMessage]) ->
     names = {view.student_id: view.student_name, view.mentor_id: view.mentor_name}
     if not thread:
         st.caption("No messages yet. Say hello and agree on your first meeting.")
+    zone = viewer_zone()
     for message in thread:
         with st.container(border=True):
             who = "You" if message.sender_id == user.id else names.get(message.sender_id, "?")
-            when = f"{escape_markdown(who)} · {message.created_at:%d %b %Y %H:%M} UTC"
+            when = f"{escape_markdown(who)} · {local_time(message.created_at, zone)}"
             # Who, when and what are one element: a thread grows for the whole match.
             st.markdown(f"{small(when)}  \n{literal(message.body)}")
     if view.status is not ApplicationStatus.APPROVED:

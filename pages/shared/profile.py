@@ -10,11 +10,12 @@ from core.accounts.sso import password_refusal
 from core.models import Role, User
 from core.platform.db import read_session, write_transaction
 from core.platform.errors import DomainError
-from core.platform.wording import counted
+from core.platform.wording import counted, time_zone_names
 from core.projects.tags import list_tags, user_interest_names
 from pages.components.about import about_form
 from pages.components.auth import SESSION_ID, client_address, signed_in_user
 from pages.components.engine import get_engine
+from pages.components.times import browser_zone
 from pages.components.ui import escape_markdown, flash, show_error, show_flash
 from pages.components.visitor import PASSWORD_HELP
 
@@ -107,6 +108,7 @@ def _profile_form(user: User) -> None:
                 value=user.blind_review,
                 key="profile_blind_review",
             )
+        time_zone = _time_zone_select(user)
         submitted = st.form_submit_button("Save profile", type="primary")
     if not submitted:
         return
@@ -121,6 +123,7 @@ def _profile_form(user: User) -> None:
                 weekly_hours=float(weekly_hours),
                 blind_review=bool(blind_review),
                 interests=interests,
+                time_zone=time_zone,
             )
     except DomainError as error:
         show_error(error)
@@ -128,6 +131,30 @@ def _profile_form(user: User) -> None:
     # Rerun so the whole screen, the menu's name included, shows what was saved.
     flash("success", "Your profile was saved.")
     st.rerun()
+
+
+def _time_zone_select(user: User) -> str:
+    """Offer the browser's zone (the default) or any named zone; return "" for the browser's."""
+    browser = browser_zone()
+    options = ["", *sorted(time_zone_names())]
+
+    def label(name: str) -> str:
+        if name:
+            return name.replace("_", " ")
+        return f"As my browser says ({browser})" if browser else "As my browser says"
+
+    current = user.time_zone if user.time_zone in time_zone_names() else ""
+    return str(
+        st.selectbox(
+            "Time zone",
+            options,
+            index=options.index(current),
+            format_func=label,
+            key="profile_time_zone",
+            help="Times in the portal (inbox, messages, timelines, the audit log) are shown in "
+            "this zone.",
+        )
+    )
 
 
 def _password_form(user: User) -> None:

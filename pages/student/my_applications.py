@@ -17,7 +17,7 @@ from core.applications import (
 from core.models import LIVE_STATUSES, ApplicationStatus
 from core.platform.db import read_session
 from core.platform.errors import DomainError
-from core.platform.wording import counted
+from core.platform.wording import counted, local_day, local_time
 from pages.components.actions import act
 from pages.components.auth import signed_in_user
 from pages.components.engine import get_engine
@@ -31,7 +31,8 @@ from pages.components.student import (
     show_flash,
     status_text,
 )
-from pages.components.ui import escape_markdown, id_param, records_table, show_error, small
+from pages.components.times import viewer_zone
+from pages.components.ui import escape_markdown, id_param, show_error, small, text_table
 
 APPLICATION_PARAM = "application"
 CONFIRM = "my_apps_confirm_withdraw"
@@ -76,7 +77,7 @@ def _do_withdraw(item: MyApplication) -> None:
     )
 
 
-def _entry_line(entry: TimelineEntry) -> str:
+def _entry_line(entry: TimelineEntry, zone: str) -> str:
     who = ACTOR_NAMES.get(entry.actor_role or "system", entry.actor_role or "the portal")
     if entry.before is None and entry.after:
         move = f"**{entry.after}**"
@@ -84,7 +85,7 @@ def _entry_line(entry: TimelineEntry) -> str:
         move = f"{entry.before} → **{entry.after}**"
     else:
         move = escape_markdown(entry.action)
-    return f"{entry.at:%d %b %Y, %H:%M} UTC — {move} by {who}"
+    return f"{local_time(entry.at, zone)} — {move} by {who}"
 
 
 def _timeline(item: MyApplication, entries: list[TimelineEntry]) -> None:
@@ -93,8 +94,9 @@ def _timeline(item: MyApplication, entries: list[TimelineEntry]) -> None:
         lines = [f"**Timeline:** {escape_markdown(item.project_title)}", ""]
         if not entries:
             lines.append(small("No recorded moves yet."))
+        zone = viewer_zone()
         for entry in entries:
-            lines.append(f"- {_entry_line(entry)}")
+            lines.append(f"- {_entry_line(entry, zone)}")
             if entry.detail:
                 lines.append(f"  {small(escape_markdown(entry.detail))}")
         st.markdown("\n".join(lines))
@@ -102,9 +104,11 @@ def _timeline(item: MyApplication, entries: list[TimelineEntry]) -> None:
 
 
 def _card(item: MyApplication, timeline: list[TimelineEntry] | None) -> None:
+    zone = viewer_zone()
     with st.container(border=True):
         dates = (
-            f"Applied {day(item.created_at.date())} · last change {day(item.updated_at.date())} · "
+            f"Applied {local_day(item.created_at, zone)} · "
+            f"last change {local_day(item.updated_at, zone)} · "
             f"project runs {day(item.start_date)} – {day(item.end_date)}"
         )
         lines = [
@@ -153,25 +157,19 @@ def _card(item: MyApplication, timeline: list[TimelineEntry] | None) -> None:
 
 
 def _past_table(items: list[MyApplication]) -> None:
-    st.dataframe(
-        records_table(
-            [
-                {
-                    "Project": item.project_title,
-                    "Status": status_text(item.status),
-                    "Applied": item.created_at.date(),
-                    "Last change": item.updated_at.date(),
-                    "Reason": item.reason or "",
-                }
-                for item in items
-            ]
-        ),
-        hide_index=True,
-        width="stretch",
-        column_config={
-            "Applied": st.column_config.DateColumn(format="DD MMM YYYY"),
-            "Last change": st.column_config.DateColumn(format="DD MMM YYYY"),
-        },
+    zone = viewer_zone()
+    # A table that wraps: a mentor's decline note is read in full, not cut off.
+    text_table(
+        [
+            {
+                "Project": item.project_title,
+                "Status": status_text(item.status),
+                "Applied": local_day(item.created_at, zone),
+                "Last change": local_day(item.updated_at, zone),
+                "Reason": item.reason or "",
+            }
+            for item in items
+        ]
     )
 
 

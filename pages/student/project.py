@@ -15,7 +15,7 @@ from core.commitment import week_label
 from core.models import ProjectStatus, Role
 from core.platform.db import read_session
 from core.platform.errors import DomainError
-from core.platform.wording import MODE_LABELS, counted
+from core.platform.wording import MODE_LABELS, counted, local_day
 from core.projects import (
     QUESTION_MAX,
     ProjectQuestions,
@@ -41,6 +41,7 @@ from pages.components.student import (
     show_flash,
     status_text,
 )
+from pages.components.times import viewer_zone
 from pages.components.ui import escape_markdown, id_param, literal, show_error, small, user_text
 
 ROLE_LABELS = {Role.ALUMNI: "Alumni mentor", Role.FACULTY: "Faculty mentor"}
@@ -216,7 +217,8 @@ def _apply_section(detail: ProjectDetail, user_id: int) -> None:
     mine = detail.my_application
     if mine is not None:
         st.info(
-            f"You applied on {day(mine.created_at.date())}: {status_text(mine.status)}.",
+            f"You applied on {local_day(mine.created_at, viewer_zone())}: "
+            f"{status_text(mine.status)}.",
             icon=":material/send:",
         )
         if has_screen(MY_APPLICATIONS):

@@ -33,6 +33,13 @@ def texts(at) -> str:
     return readable(raw_texts(at))
 
 
+def table_column(table, name: str) -> list[str]:
+    """Return a column of an st.table as a reader sees it (its cells are escaped Markdown)."""
+    frame = table.value
+    column = next(c for c in frame.columns if readable(str(c)) == name)
+    return [readable(str(value)) for value in frame[column]]
+
+
 def unescaped(elements) -> list[str]:
     return [readable(str(e.value)) for e in elements]
 

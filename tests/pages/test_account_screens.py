@@ -24,7 +24,7 @@ from core.platform.db import read_session, write_transaction
 from core.projects.tags import user_interest_names
 from core.seed import DEMO_PASSWORD
 from tests.pages.conftest import log_in, new_app
-from tests.pages.screens import open_screen, raw_texts, texts
+from tests.pages.screens import open_screen, raw_texts, table_column, texts
 
 NEW_PASSWORD = "a fresh passphrase 2026"
 XSS = ["<img src=x onerror=alert(1)>", "[x](javascript:alert(1))"]
@@ -341,7 +341,7 @@ def test_admin_import_previews_errors_then_imports(logged_in, app_env):
     widget(at, "text_area", "admin_import_paste").input(bad)
     at = submit(at, "Preview")
     assert "Nothing has been imported" in texts(at)
-    problems = at.dataframe[0].value["Problems"].tolist()
+    problems = table_column(at.table[0], "Problems")
     assert problems[0] == "" and "role: must be student, alumni or faculty" in problems[1]
     good = "username,email,display_name,role\nok-one,ok1@example.edu,Ok One,student\n"
     widget(at, "text_area", "admin_import_paste").input(good)
@@ -360,9 +360,8 @@ def test_admin_audit_log_filters(logged_in, app_env):
     assert not at.exception
     widget(at, "checkbox", "audit_refused").check()
     at.run()
-    frame = at.dataframe[0].value
-    assert set(frame["Outcome"]) == {"refused"}
-    assert "login.failed" in set(frame["Action"])
+    assert set(table_column(at.table[0], "Outcome")) == {"refused"}
+    assert "login.failed" in set(table_column(at.table[0], "Action"))
     with read_session(app_env) as session:
         assert session.exec(select(AuditEntry)).first() is not None
 

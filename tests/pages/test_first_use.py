@@ -123,3 +123,23 @@ def test_forgot_password_is_offered_on_the_login_screen_and_answers_the_same(app
     assert not at.exception
     assert known and [str(s.value) for s in at.success] == known
     assert "If an account matches" in known[0]
+
+
+def test_screens_with_wide_tables_use_the_wide_layout():
+    from pages.components.navigation import WIDE_SCREENS
+
+    assert {"admin-users", "admin-invites", "admin-import", "admin-audit"} <= WIDE_SCREENS
+    assert "profile" not in WIDE_SCREENS  # reading screens keep the centred column
+
+
+@pytest.mark.parametrize(
+    ("username", "foreign"),
+    [("demo-student", "admin-audit"), ("demo-alumni", "browse"), ("demo-faculty", "admin-users")],
+)
+def test_another_roles_screen_leads_home_and_never_runs(logged_in, username, foreign):
+    # Every screen is registered with st.navigation (no "Page not found" dialog, checked in
+    # tests/e2e/test_first_use_browser.py); the router must still never run a foreign one.
+    at = open_screen(logged_in(username), foreign)
+    assert not at.exception
+    titles = [t.value for t in at.title]
+    assert titles == ["Home"]

@@ -21,6 +21,7 @@ from tests.pages.screens import (
     open_screen,
     project_id,
     raw_texts,
+    table_column,
     texts,
     unescaped,
     user_named,
@@ -409,7 +410,7 @@ def test_withdraw_needs_a_confirmation(logged_in, app_env):
     assert status() is ApplicationStatus.WITHDRAWN
     assert DASHBOARD not in card_titles(at)
     assert "Earlier applications" in [s.value for s in at.header]
-    assert DASHBOARD in list(at.dataframe[0].value["Project"])
+    assert DASHBOARD in table_column(at.table[0], "Project")
     picker = next(s for s in at.selectbox if s.label == "Timeline of an earlier application")
     assert picker.value is None and picker.proto.placeholder == "Choose…"
 

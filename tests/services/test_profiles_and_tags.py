@@ -189,3 +189,42 @@ def test_a_mentor_cannot_lower_the_budget_below_the_load_of_live_projects(engine
             session, actor=mentor, user_id=mentor.id, **_profile(mentor, weekly_hours=5)
         )
     assert lowered.weekly_hours == 5
+
+
+def test_a_time_zone_is_chosen_kept_when_not_mentioned_and_cleared(engine):
+    with write_transaction(engine) as session:
+        student = make_user(session, Role.STUDENT)
+    with write_transaction(engine) as session:
+        chosen = update_profile(
+            session,
+            actor=student,
+            user_id=student.id,
+            **_profile(student, time_zone="America/New_York"),
+        )
+        assert chosen.time_zone == "America/New_York"
+    with write_transaction(engine) as session:
+        kept = update_profile(
+            session, actor=student, user_id=student.id, **_profile(student, weekly_hours=9)
+        )
+        assert kept.time_zone == "America/New_York"
+    with read_session(engine) as session:
+        changes = session.exec(
+            select(AuditEntry).where(AuditEntry.action == "user.update_profile")
+        ).all()
+        assert json.loads(changes[0].after) == {"time_zone": "America/New_York"}
+    with write_transaction(engine) as session:
+        cleared = update_profile(
+            session, actor=student, user_id=student.id, **_profile(student, time_zone="")
+        )
+        assert cleared.time_zone is None
+
+
+@pytest.mark.parametrize("zone", ["Mars/Olympus", "EST5EDT ", "../../etc/passwd", "x" * 80, 5])
+def test_a_time_zone_that_is_not_a_known_name_is_refused(engine, zone):
+    with write_transaction(engine) as session:
+        student = make_user(session, Role.STUDENT)
+    with pytest.raises(ValidationFailed) as refused, write_transaction(engine) as session:
+        update_profile(
+            session, actor=student, user_id=student.id, **_profile(student, time_zone=zone)
+        )
+    assert "time_zone" in refused.value.fields
