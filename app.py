@@ -43,6 +43,8 @@ APP_STYLE = (
     "[data-testid='stTable'] td{white-space:normal!important;overflow-wrap:anywhere;"
     "word-break:break-word}"
     "[data-testid='stTable'] th{white-space:normal!important;overflow-wrap:break-word}"
+    # The cell's own Markdown block resets the wrapping it would inherit.
+    "[data-testid='stTable'] :is(th,td) *{overflow-wrap:inherit!important}"
     "@media (max-width:640px){[data-testid='stTable'] table{width:100%;table-layout:fixed}"
     "[data-testid='stTable'] th{overflow-wrap:anywhere}}"
     "</style>"
