@@ -5,13 +5,11 @@ from __future__ import annotations
 import streamlit as st
 
 from core import accounts as admin
-from core.platform.db import read_session
-from core.platform.errors import DomainError
 from core.platform.wording import local_time
+from pages.components.actions import read
 from pages.components.auth import signed_in_user
-from pages.components.engine import get_engine
 from pages.components.times import viewer_zone
-from pages.components.ui import show_error, text_table
+from pages.components.ui import text_table
 
 PAGE_SIZE = 50
 ALL_ACTIONS = "All actions"
@@ -25,11 +23,8 @@ def render() -> None:
     """Filter and page through the audit log, newest first."""
     actor = signed_in_user()
     st.title("Audit log")
-    try:
-        with read_session(get_engine()) as session:
-            actions = admin.list_audit_actions(session, actor=actor)
-    except DomainError as error:
-        show_error(error)
+    actions = read(lambda session: admin.list_audit_actions(session, actor=actor))
+    if actions is None:
         return
     first, second, third = st.columns(3)
     actor_username = first.text_input("Actor (username)", key="audit_actor", max_chars=40)
@@ -45,23 +40,22 @@ def render() -> None:
     )
     refused_only = refused_col.checkbox("Refused only", key="audit_refused")
     page = page_col.number_input("Page", min_value=1, step=1, key="audit_page")
-    try:
-        with read_session(get_engine()) as session:
-            found = admin.query_audit_log(
-                session,
-                actor=actor,
-                actor_username=actor_username,
-                action="" if action == ALL_ACTIONS else action,
-                entity=entity,
-                start=start,
-                end=end,
-                refused_only=refused_only,
-                page=int(page),
-                page_size=PAGE_SIZE,
-                zone=zone,
-            )
-    except DomainError as error:
-        show_error(error)
+    found = read(
+        lambda session: admin.query_audit_log(
+            session,
+            actor=actor,
+            actor_username=actor_username,
+            action="" if action == ALL_ACTIONS else action,
+            entity=entity,
+            start=start,
+            end=end,
+            refused_only=refused_only,
+            page=int(page),
+            page_size=PAGE_SIZE,
+            zone=zone,
+        )
+    )
+    if found is None:
         return
     entries = "entry" if found.total == 1 and not found.more else "entries"
     st.caption(

@@ -8,10 +8,11 @@ import io
 import streamlit as st
 
 from core import accounts as admin
-from core.platform.db import read_session, write_transaction
+from core.platform.db import write_transaction
 from core.platform.errors import DomainError
 from core.platform.text import spreadsheet_cell
 from core.platform.wording import counted, local_time
+from pages.components.actions import read
 from pages.components.auth import signed_in_user
 from pages.components.engine import get_engine
 from pages.components.links import RESET_PARAM, link_url, links_available
@@ -48,11 +49,8 @@ def render() -> None:
     text = st.session_state.get(PREVIEWED)
     if not text:
         return
-    try:
-        with read_session(engine) as session:
-            preview = admin.preview_user_import(session, actor=actor, csv_text=text)
-    except DomainError as error:
-        show_error(error)
+    preview = read(lambda session: admin.preview_user_import(session, actor=actor, csv_text=text))
+    if preview is None:
         return
     for problem in preview.problems:
         st.error(problem)

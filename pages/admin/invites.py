@@ -6,16 +6,13 @@ import streamlit as st
 
 from core import accounts as admin
 from core.models import FacultyInvite
-from core.platform.db import read_session
-from core.platform.errors import DomainError
 from core.platform.types import utcnow
 from core.platform.wording import local_day, local_time
-from pages.components.actions import act
+from pages.components.actions import act, read
 from pages.components.auth import signed_in_user
-from pages.components.engine import get_engine
 from pages.components.links import INVITE_PARAM, link_url, links_available
 from pages.components.times import viewer_zone
-from pages.components.ui import escape_markdown, records_table, show_error
+from pages.components.ui import escape_markdown, records_table
 
 
 def _status(invite: FacultyInvite, zone: str) -> str:
@@ -29,7 +26,6 @@ def _status(invite: FacultyInvite, zone: str) -> str:
 def render() -> None:
     """Create faculty invites and list the recent ones."""
     actor = signed_in_user()
-    engine = get_engine()
     zone = viewer_zone()
     st.title("Faculty invites")
     st.caption("Professors join only through an invite: the link works once, for 7 days.")
@@ -58,11 +54,8 @@ def render() -> None:
                 icon=":material/check_circle:",
             )
             st.code(link_url(link, INVITE_PARAM), language=None, wrap_lines=True)
-    try:
-        with read_session(engine) as session:
-            invites = admin.list_invites(session, actor=actor)
-    except DomainError as error:
-        show_error(error)
+    invites = read(lambda session: admin.list_invites(session, actor=actor))
+    if invites is None:
         return
     st.header("Recent invites")
     if not invites:

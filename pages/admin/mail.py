@@ -6,38 +6,33 @@ import streamlit as st
 
 from core.mail import admin as mail_admin
 from core.mail.models import OutboxStatus
-from core.platform.db import read_session, run_in_transaction
-from core.platform.errors import DomainError
+from core.platform.db import read_session
 from core.platform.wording import local_time
+from pages.components.actions import act
 from pages.components.auth import signed_in_user
 from pages.components.engine import get_engine
 from pages.components.times import viewer_zone
-from pages.components.ui import escape_markdown, literal, show_error
+from pages.components.ui import escape_markdown, literal
 
 FILTERS = {"All": None, **{status.value.capitalize(): status for status in OutboxStatus}}
 
 
 def _resend(outbox_id: int) -> None:
     actor = signed_in_user()
-    try:
-        run_in_transaction(
-            get_engine(),
-            lambda session: mail_admin.resend(session, actor=actor, outbox_id=outbox_id),
-        )
-        st.toast("Queued again: the next send-mail pass tries it.")
-    except DomainError as error:
-        show_error(error)
+    act(
+        lambda session: mail_admin.resend(session, actor=actor, outbox_id=outbox_id),
+        on_success=lambda _: st.toast("Queued again: the next send-mail pass tries it."),
+        rerun=False,
+    )
 
 
 def _test_message() -> None:
     actor = signed_in_user()
-    try:
-        run_in_transaction(
-            get_engine(), lambda session: mail_admin.send_test_message(session, actor=actor)
-        )
-        st.toast(f"Test message queued to {actor.email}.")
-    except DomainError as error:
-        show_error(error)
+    act(
+        lambda session: mail_admin.send_test_message(session, actor=actor),
+        on_success=lambda _: st.toast(f"Test message queued to {actor.email}."),
+        rerun=False,
+    )
 
 
 def render() -> None:

@@ -7,16 +7,13 @@ from datetime import date
 import streamlit as st
 
 from core.models import ProgramTerm, User
-from core.platform.db import read_session
-from core.platform.errors import DomainError
 from core.platform.wording import day
 from core.program import create_term, current_term, delete_term, list_terms, update_term
 from core.program.terms import MAX_NAME
-from pages.components.actions import act
+from pages.components.actions import act, read
 from pages.components.auth import signed_in_user
-from pages.components.engine import get_engine
 from pages.components.terms import forget_terms, today
-from pages.components.ui import escape_markdown, records_table, show_error, show_flash
+from pages.components.ui import escape_markdown, records_table, show_flash
 
 
 def _status(term: ProgramTerm, current: ProgramTerm | None, on: date) -> str:
@@ -41,11 +38,8 @@ def render() -> None:
         "Browse, the program dashboard and the exports open on the current term (the one "
         "holding today; else the next one, else the latest). Terms cannot overlap."
     )
-    try:
-        with read_session(get_engine()) as session:
-            terms = list_terms(session, actor=actor)
-    except DomainError as error:
-        show_error(error)
+    terms = read(lambda session: list_terms(session, actor=actor))
+    if terms is None:
         return
     on = today()
     current = current_term(terms, today=on)

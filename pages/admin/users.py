@@ -12,6 +12,7 @@ from core.models import Role, User
 from core.platform.db import read_session, write_transaction
 from core.platform.errors import DomainError
 from core.platform.wording import counted, local_time
+from pages.components.actions import read
 from pages.components.auth import signed_in_user
 from pages.components.engine import get_engine
 from pages.components.links import RESET_PARAM, link_url, links_available
@@ -168,11 +169,8 @@ def _actions(actor: User, target: User, signs_in: str = "") -> None:
 
 def _confirm_deactivation(actor: User, user_id: int, name: str) -> None:
     """Say what deactivating does (projects closed, applications expired) and ask first."""
-    try:
-        with read_session(get_engine()) as session:
-            impact = admin.deactivation_impact(session, actor=actor, user_id=user_id)
-    except DomainError as error:
-        show_error(error)
+    impact = read(lambda session: admin.deactivation_impact(session, actor=actor, user_id=user_id))
+    if impact is None:
         return
     st.warning(impact.describe(name), icon=":material/warning:")
     yes, no = st.columns(2)

@@ -1,4 +1,4 @@
-"""One write from a screen: run it, show a refusal next to the control, or report and rerun."""
+"""One read or write from a screen: run it, and show a refusal where the screen stands."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Any, TypeVar
 import streamlit as st
 from sqlmodel import Session
 
-from core.platform.db import run_in_transaction
+from core.platform.db import read_session, run_in_transaction
 from core.platform.errors import DomainError, ValidationFailed
 from pages.components.engine import get_engine
 from pages.components.ui import escape_markdown, flash, show_error
@@ -60,3 +60,17 @@ def act(
     if rerun:
         st.rerun()
     return result
+
+
+def read(load: Callable[[Session], T]) -> T | None:
+    """Run one read in a read-only session; show a refusal in its place and return None.
+
+    For reads whose result is never None (a list, a read model): None then means "refused,
+    and already said so".
+    """
+    try:
+        with read_session(get_engine()) as session:
+            return load(session)
+    except DomainError as error:
+        show_error(error)
+        return None

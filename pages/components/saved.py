@@ -5,24 +5,18 @@ from __future__ import annotations
 import streamlit as st
 
 from core.catalog.saved_projects import SavedRow, save_project, unsave_project
-from core.platform.db import run_in_transaction
-from core.platform.errors import DomainError
 from core.platform.wording import day
+from pages.components.actions import act
 from pages.components.auth import signed_in_user
-from pages.components.engine import get_engine
 from pages.components.student import project_link
-from pages.components.ui import escape_markdown, show_error
+from pages.components.ui import escape_markdown
 
 
 def _toggle(project_id: int, saved: bool) -> None:
     actor = signed_in_user()
     change = unsave_project if saved else save_project
-    try:
-        run_in_transaction(
-            get_engine(), lambda session: change(session, actor=actor, project_id=project_id)
-        )
-    except DomainError as error:
-        show_error(error)
+    # A button's callback: Streamlit reruns after it anyway.
+    act(lambda session: change(session, actor=actor, project_id=project_id), rerun=False)
 
 
 def save_button(project_id: int, *, saved: bool) -> None:

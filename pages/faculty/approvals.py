@@ -8,8 +8,6 @@ import streamlit as st
 from core.applications import reject
 from core.commitment import week_label, week_name
 from core.models import User
-from core.platform.db import read_session
-from core.platform.errors import DomainError
 from core.platform.wording import counted, hours
 from core.program import (
     OVERDUE_DAYS,
@@ -19,10 +17,10 @@ from core.program import (
     approve_each,
     queue_with_loads,
 )
-from pages.components.actions import act
+from pages.components.actions import act, read
 from pages.components.auth import signed_in_user
 from pages.components.engine import get_engine
-from pages.components.ui import escape_markdown, literal, metric_row, show_error
+from pages.components.ui import escape_markdown, literal, metric_row
 
 # Each item shows its statement, both loads and a week-by-week table: ten keep a page quick
 # to scan and to render.
@@ -46,11 +44,10 @@ def render() -> None:
     )
     _show_results()
     offset = max(int(st.session_state.get(OFFSET, 0)), 0)
-    try:
-        with read_session(get_engine()) as session:
-            rows = queue_with_loads(session, actor=user, limit=PAGE_SIZE + 1, offset=offset)
-    except DomainError as error:
-        show_error(error)
+    rows = read(
+        lambda session: queue_with_loads(session, actor=user, limit=PAGE_SIZE + 1, offset=offset)
+    )
+    if rows is None:
         return
     more = len(rows) > PAGE_SIZE
     rows = rows[:PAGE_SIZE]

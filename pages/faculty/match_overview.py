@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import streamlit as st
 
-from core.platform.db import read_session
-from core.platform.errors import DomainError
 from core.platform.wording import day
 from core.program.oversight import match_overview
+from pages.components.actions import read
 from pages.components.auth import signed_in_user
-from pages.components.engine import get_engine
-from pages.components.ui import escape_markdown, id_param, literal, metric_row, show_error, small
+from pages.components.ui import escape_markdown, id_param, literal, metric_row, small
 
 MATCH_PARAM = "match"
 
@@ -26,11 +24,8 @@ def render() -> None:
             "student's passport."
         )
         return
-    try:
-        with read_session(get_engine()) as session:
-            view = match_overview(session, actor=user, application_id=number)
-    except DomainError as error:
-        show_error(error)
+    view = read(lambda session: match_overview(session, actor=user, application_id=number))
+    if view is None:
         return
     st.header(escape_markdown(view.project_title))
     st.markdown(

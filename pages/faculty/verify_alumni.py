@@ -12,14 +12,11 @@ from core.accounts.verification import (
     verify_many,
 )
 from core.models import User
-from core.platform.db import read_session
-from core.platform.errors import DomainError
 from core.platform.wording import counted, local_day
-from pages.components.actions import act
+from pages.components.actions import act, read
 from pages.components.auth import signed_in_user
-from pages.components.engine import get_engine
 from pages.components.times import viewer_zone
-from pages.components.ui import escape_markdown, show_error, small
+from pages.components.ui import escape_markdown, small
 
 PICK = "va_pick_"
 REFUSING = "va_refusing"
@@ -35,11 +32,8 @@ def render() -> None:
         "(for example against the alumni office's records). Refusing needs a reason, which "
         "they read."
     )
-    try:
-        with read_session(get_engine()) as session:
-            claims = verification_queue(session, actor=user)
-    except DomainError as error:
-        show_error(error)
+    claims = read(lambda session: verification_queue(session, actor=user))
+    if claims is None:
         return
     if not claims:
         st.success("Nobody is waiting for verification.")

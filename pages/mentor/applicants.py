@@ -16,10 +16,9 @@ from core.applications import (
 )
 from core.models import SEAT_STATUSES, ApplicationStatus, Project, ProjectStatus, User
 from core.platform.db import read_session
-from core.platform.errors import DomainError
 from core.platform.wording import counted, local_day
 from core.projects import MyProjectRow, get_project, list_my_projects, status_label
-from pages.components.actions import act
+from pages.components.actions import act, read
 from pages.components.auth import signed_in_user
 from pages.components.engine import get_engine
 from pages.components.mentor import (
@@ -39,7 +38,6 @@ from pages.components.ui import (
     literal,
     markdown_link,
     metric_row,
-    show_error,
     show_in_steps,
     small,
 )
@@ -69,13 +67,15 @@ def render() -> None:
     if project_id is None:
         st.info("Choose one of your projects to see who applied.")
         return
-    try:
-        with read_session(engine) as session:
-            project = get_project(session, actor=user, project_id=project_id)
-            applicants = list_applicants(session, actor=user, project_id=project_id)
-    except DomainError as error:
-        show_error(error)
+    loaded = read(
+        lambda session: (
+            get_project(session, actor=user, project_id=project_id),
+            list_applicants(session, actor=user, project_id=project_id),
+        )
+    )
+    if loaded is None:
         return
+    project, applicants = loaded
     _header(project, applicants)
     _applicants(user, project, applicants)
 

@@ -6,13 +6,10 @@ from __future__ import annotations
 
 import streamlit as st
 
-from core.platform.db import read_session
-from core.platform.errors import DomainError
 from core.platform.wording import counted
 from core.projects import ANSWER_MAX, MentorQuestion, answer_question, mentor_questions
-from pages.components.actions import act
+from pages.components.actions import act, read
 from pages.components.auth import signed_in_user
-from pages.components.engine import get_engine
 from pages.components.mentor import (
     APPLICANTS,
     MY_PROJECTS,
@@ -22,7 +19,7 @@ from pages.components.mentor import (
     link,
     show_flash,
 )
-from pages.components.ui import escape_markdown, literal, show_error, show_in_steps, small
+from pages.components.ui import escape_markdown, literal, show_in_steps, small
 
 QUESTIONS = "questions"
 ANSWERED_SHOWN = "qa_answered_shown"
@@ -36,11 +33,8 @@ def render() -> None:
     show_flash()
     chosen = chosen_project()
     project_id = chosen if isinstance(chosen, int) else None
-    try:
-        with read_session(get_engine()) as session:
-            questions = mentor_questions(session, actor=user, project_id=project_id)
-    except DomainError as error:
-        show_error(error)
+    questions = read(lambda session: mentor_questions(session, actor=user, project_id=project_id))
+    if questions is None:
         link(QUESTIONS, "All questions", icon=":material/help:")
         return
     st.caption(

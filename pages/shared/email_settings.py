@@ -6,11 +6,11 @@ import streamlit as st
 
 from core.mail.models import MailMode
 from core.mail.preferences import list_preferences, set_preference
-from core.platform.db import read_session, run_in_transaction
-from core.platform.errors import DomainError
+from core.platform.db import read_session
+from pages.components.actions import act
 from pages.components.auth import signed_in_user
 from pages.components.engine import get_engine
-from pages.components.ui import escape_markdown, show_error
+from pages.components.ui import escape_markdown
 
 MODES = {
     MailMode.IMMEDIATELY: "Immediately",
@@ -22,12 +22,8 @@ MODES = {
 def _changed(kind: str) -> None:
     actor = signed_in_user()
     mode = st.session_state[f"mail_pref_{kind}"]
-    try:
-        run_in_transaction(
-            get_engine(), lambda session: set_preference(session, actor=actor, kind=kind, mode=mode)
-        )
-    except DomainError as error:
-        show_error(error)
+    # A widget's callback: Streamlit reruns after it anyway.
+    act(lambda session: set_preference(session, actor=actor, kind=kind, mode=mode), rerun=False)
 
 
 def render() -> None:

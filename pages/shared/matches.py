@@ -15,7 +15,6 @@ from core import documents
 from core import workspace as ws
 from core.models import ApplicationStatus, Role, User
 from core.platform.db import read_session, write_transaction
-from core.platform.errors import DomainError
 from core.platform.wording import day, local_time
 from core.workspace.models import (
     MESSAGE_MAX,
@@ -29,6 +28,7 @@ from core.workspace.models import (
     SelfEfficacyPhase,
 )
 from pages.components import actions
+from pages.components.actions import read
 from pages.components.auth import signed_in_user
 from pages.components.engine import get_engine
 from pages.components.navigation import has_screen, screen_page
@@ -40,7 +40,6 @@ from pages.components.ui import (
     literal,
     mail_link,
     metric_row,
-    show_error,
     show_flash,
     show_in_steps,
     small,
@@ -513,11 +512,8 @@ def _header(user: User, view: ws.WorkspaceView) -> None:
 
 def _workspace(user: User, match_id: int) -> None:
     engine = get_engine()
-    try:
-        with read_session(engine) as session:
-            page = ws.open_workspace(session, actor=user, application_id=match_id)
-    except DomainError as error:
-        show_error(error)
+    page = read(lambda session: ws.open_workspace(session, actor=user, application_id=match_id))
+    if page is None:
         st.button("All my matches", on_click=_close, icon=":material/arrow_back:")
         return
     view, thread = page.view, page.thread

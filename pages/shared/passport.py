@@ -10,11 +10,11 @@ import streamlit as st
 from core import documents
 from core.models import Role, User
 from core.platform.db import read_session
-from core.platform.errors import DomainError
 from core.program.oversight import find_students
+from pages.components.actions import read
 from pages.components.auth import signed_in_user
 from pages.components.engine import get_engine
-from pages.components.ui import escape_markdown, records_table, show_error
+from pages.components.ui import escape_markdown, records_table
 
 STUDENT_PARAM = "student"
 LOOKUP = "passport_lookup"
@@ -83,11 +83,10 @@ def render() -> None:
     student = _student_for(user)
     if student is None or student.id is None:
         return
-    try:
-        with read_session(get_engine()) as session:
-            entries = documents.student_passport(session, actor=user, student_id=student.id)
-    except DomainError as error:
-        show_error(error)
+    entries = read(
+        lambda session: documents.student_passport(session, actor=user, student_id=student.id)
+    )
+    if entries is None:
         return
     csv_text = documents.passport_csv_text(entries)
     printable = documents.passport_html_text(student.display_name, entries)

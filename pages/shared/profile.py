@@ -13,10 +13,11 @@ from core.platform.errors import DomainError
 from core.platform.wording import counted, time_zone_names
 from core.projects.tags import list_tags, user_interest_names
 from pages.components.about import about_form
+from pages.components.actions import act
 from pages.components.auth import SESSION_ID, client_address, signed_in_user
 from pages.components.engine import get_engine
 from pages.components.times import browser_zone
-from pages.components.ui import escape_markdown, flash, show_error, show_flash
+from pages.components.ui import escape_markdown, show_error, show_flash
 from pages.components.visitor import PASSWORD_HELP
 
 HOURS_LABEL = {
@@ -112,25 +113,21 @@ def _profile_form(user: User) -> None:
         submitted = st.form_submit_button("Save profile", type="primary")
     if not submitted:
         return
-    try:
-        with write_transaction(engine) as session:
-            update_profile(
-                session,
-                actor=user,
-                user_id=user.id,
-                display_name=display_name,
-                department=department,
-                weekly_hours=float(weekly_hours),
-                blind_review=bool(blind_review),
-                interests=interests,
-                time_zone=time_zone,
-            )
-    except DomainError as error:
-        show_error(error)
-        return
-    # Rerun so the whole screen, the menu's name included, shows what was saved.
-    flash("success", "Your profile was saved.")
-    st.rerun()
+    # act() reruns, so the whole screen, the menu's name included, shows what was saved.
+    act(
+        lambda session: update_profile(
+            session,
+            actor=user,
+            user_id=user.id or 0,
+            display_name=display_name,
+            department=department,
+            weekly_hours=float(weekly_hours),
+            blind_review=bool(blind_review),
+            interests=interests,
+            time_zone=time_zone,
+        ),
+        success="Your profile was saved.",
+    )
 
 
 def _time_zone_select(user: User) -> str:

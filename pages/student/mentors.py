@@ -7,13 +7,13 @@ import streamlit as st
 from core.mentors import DirectoryRow, find_mentors, mentor_departments
 from core.models import Role
 from core.platform.db import read_session
-from core.platform.errors import DomainError
 from core.platform.wording import counted
 from core.projects.tags import list_tags
+from pages.components.actions import read
 from pages.components.auth import signed_in_user
 from pages.components.engine import get_engine
 from pages.components.navigation import link
-from pages.components.ui import escape_markdown, show_error, small
+from pages.components.ui import escape_markdown, small
 
 ROLE_LABELS = {Role.ALUMNI: "Alumni", Role.FACULTY: "Faculty"}
 PAGE = "mentors_page"
@@ -42,18 +42,17 @@ def render() -> None:
         if st.form_submit_button("Search", icon=":material/search:"):
             st.session_state[PAGE] = 1
     page = int(st.session_state.get(PAGE, 1))
-    try:
-        with read_session(engine) as session:
-            found = find_mentors(
-                session,
-                actor=user,
-                name=name,
-                tag="" if tag == ANY else tag,
-                department="" if department == ANY else department,
-                page=page,
-            )
-    except DomainError as error:
-        show_error(error)
+    found = read(
+        lambda session: find_mentors(
+            session,
+            actor=user,
+            name=name,
+            tag="" if tag == ANY else tag,
+            department="" if department == ANY else department,
+            page=page,
+        )
+    )
+    if found is None:
         return
     if not found.rows:
         st.info(

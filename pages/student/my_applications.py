@@ -4,6 +4,7 @@ and withdraw (with a confirmation). `?application=<id>` opens that application's
 from __future__ import annotations
 
 import streamlit as st
+from sqlmodel import Session
 
 from core.applications import (
     Actor,
@@ -14,13 +15,10 @@ from core.applications import (
     list_my_applications,
     withdraw,
 )
-from core.models import LIVE_STATUSES, ApplicationStatus
-from core.platform.db import read_session
-from core.platform.errors import DomainError
+from core.models import LIVE_STATUSES, ApplicationStatus, User
 from core.platform.wording import counted, local_day, local_time
-from pages.components.actions import act
+from pages.components.actions import act, read
 from pages.components.auth import signed_in_user
-from pages.components.engine import get_engine
 from pages.components.student import (
     BROWSE,
     MY_APPLICATIONS,
@@ -32,7 +30,14 @@ from pages.components.student import (
     status_text,
 )
 from pages.components.times import viewer_zone
-from pages.components.ui import escape_markdown, id_param, show_error, small, text_table
+from pages.components.ui import (
+    escape_markdown,
+    id_param,
+    show_more_button,
+    shown_in_steps,
+    small,
+    text_table,
+)
 
 APPLICATION_PARAM = "application"
 CONFIRM = "my_apps_confirm_withdraw"
@@ -43,6 +48,9 @@ ACTOR_NAMES = {
     "admin": "an administrator",
     "system": "the portal",
 }
+# Earlier applications shown at first; "Show more" adds as many again.
+PAST_SHOWN = "my_applications_past_shown"
+PAST_STEP = 20
 
 
 def chosen_application() -> int | None:
@@ -158,7 +166,9 @@ def _card(item: MyApplication, timeline: list[TimelineEntry] | None) -> None:
 
 def _past_table(items: list[MyApplication]) -> None:
     zone = viewer_zone()
-    # A table that wraps: a mentor's decline note is read in full, not cut off.
+    # A table that wraps: a mentor's decline note is read in full, not cut off. Shown a step
+    # at a time: every row of an st.table is drawn, and a long-time student has hundreds.
+    shown = shown_in_steps(PAST_SHOWN, PAST_STEP)
     text_table(
         [
             {
@@ -168,9 +178,25 @@ def _past_table(items: list[MyApplication]) -> None:
                 "Last change": local_day(item.updated_at, zone),
                 "Reason": item.reason or "",
             }
-            for item in items
+            for item in items[:shown]
         ]
     )
+    show_more_button(
+        PAST_SHOWN,
+        shown=shown,
+        step=PAST_STEP,
+        remaining=len(items) - shown,
+        label="Show more earlier applications",
+    )
+
+
+def _applications_and_timeline(
+    session: Session, user: User, chosen: int | None
+) -> tuple[list[MyApplication], list[TimelineEntry] | None]:
+    items = list_my_applications(session, actor=user)
+    if chosen is None or not any(item.id == chosen for item in items):
+        return items, None
+    return items, application_timeline(session, actor=user, application_id=chosen)
 
 
 def render() -> None:
@@ -179,15 +205,10 @@ def render() -> None:
     st.title("My applications")
     show_flash()
     chosen = chosen_application()
-    timeline: list[TimelineEntry] | None = None
-    try:
-        with read_session(get_engine()) as session:
-            items = list_my_applications(session, actor=user)
-            if chosen is not None and any(item.id == chosen for item in items):
-                timeline = application_timeline(session, actor=user, application_id=chosen)
-    except DomainError as error:
-        show_error(error)
+    loaded = read(lambda session: _applications_and_timeline(session, user, chosen))
+    if loaded is None:
         return
+    items, timeline = loaded
     if not items:
         st.info(
             "You have not applied to any project yet. Browse the open projects, open one that "

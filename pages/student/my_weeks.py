@@ -9,12 +9,10 @@ import streamlit as st
 
 from core.applications.student_load import StudentWeeks, student_weeks
 from core.commitment import occupied_weeks, week_start
-from core.platform.db import read_session
-from core.platform.errors import DomainError
 from core.platform.wording import counted
+from pages.components.actions import read
 from pages.components.auth import signed_in_user
 from pages.components.charts import draw, load_vs_limit_chart
-from pages.components.engine import get_engine
 from pages.components.student import (
     BROWSE,
     PROFILE,
@@ -25,7 +23,7 @@ from pages.components.student import (
     status_text,
     week_name,
 )
-from pages.components.ui import metric_row, records_table, show_error
+from pages.components.ui import metric_row, records_table
 
 HORIZON_WEEKS = 16
 PENDING_LABEL = "pending applications"
@@ -57,11 +55,8 @@ def render() -> None:
     st.title("My weeks")
     first = week_start(date.today())
     weeks = occupied_weeks(first, first + timedelta(weeks=HORIZON_WEEKS) - timedelta(days=1))
-    try:
-        with read_session(get_engine()) as session:
-            data = student_weeks(session, actor=user, weeks=weeks)
-    except DomainError as error:
-        show_error(error)
+    data = read(lambda session: student_weeks(session, actor=user, weeks=weeks))
+    if data is None:
         return
     st.caption(
         f"Hours a week your approved matches take, against your availability of "
