@@ -316,7 +316,7 @@ def measure_screens(probe: Probe, role: str, rounds: int) -> list[Timing]:
     from core.models import Role
     from pages.components.navigation import screens_for
 
-    screens = screens_for(Role(role))
+    screens = [s for s in screens_for(Role(role)) if s.in_menu]  # the others open from links
     timings = {s.url_path: Timing(f"{s.url_path}", role, "screen") for s in screens}
     for turn in range(rounds + 1):
         for screen in screens:
@@ -342,6 +342,7 @@ def student_interactions(probe: Probe, engine: Engine, rounds: int) -> list[Timi
     facet = Timing("browse: filter change (mode)", "student", "interaction")
     opened = Timing("browse: open a project", "student", "interaction")
     applied = Timing("project: apply", "student", "interaction")
+    mentor = Timing("project: open the mentor's profile", "student", "interaction")
     me = _user_id(engine, "demo-student")
     candidates = _ids(
         engine,
@@ -359,13 +360,23 @@ def student_interactions(probe: Probe, engine: Engine, rounds: int) -> list[Timi
         box = page.get_by_role("textbox", name="Search projects")
         box.fill(("data", "community")[turn % 2])
         record(search, probe.timed(lambda box=box: box.press("Enter")), counted)
-        page.get_by_role("combobox", name=re.compile("^Mode")).click()
         option = page.get_by_role("option", name=("Remote", "Hybrid")[turn % 2])
-        option.wait_for()
+        for attempt in range(3):  # a click during the search's rerun may not open the list
+            probe.wait_idle()
+            page.get_by_role("combobox", name=re.compile("^Mode")).click()
+            try:
+                option.wait_for(timeout=10_000)
+                break
+            except Exception:
+                if attempt == 2:
+                    raise
         record(facet, probe.timed(option.click), counted)
         view = page.get_by_test_id("stMain").get_by_role("link", name="View").first
         if view.count():
             record(opened, probe.timed(view.click), counted)
+            profile = page.get_by_role("link", name="Read the mentor's profile")
+            profile.wait_for()
+            record(mentor, probe.timed(profile.click), counted)
         else:
             record(opened, None, False, "no card to open after the search and filter")
         if turn < len(candidates):
@@ -375,7 +386,7 @@ def student_interactions(probe: Probe, engine: Engine, rounds: int) -> list[Timi
             record(applied, probe.timed(button.click), counted)
             if not page.get_by_text("Application sent").count():
                 applied.notes.append("an apply was refused (shown as an error)")
-    return [search, facet, opened, applied]
+    return [search, facet, opened, mentor, applied]
 
 
 def mentor_interactions(probe: Probe, engine: Engine, rounds: int) -> list[Timing]:
