@@ -37,7 +37,7 @@ def test_the_admin_screen_lists_the_terms_with_their_status(app_env, logged_in):
     at = open_screen(logged_in("demo-admin"), "admin-terms")
     assert not at.exception
     assert "Program terms" in [t.value for t in at.title]
-    table = at.dataframe[0].value
+    table = at.table[0].value
     assert list(table["Term"]) == [CURRENT[0], PREVIOUS[0]]
     assert list(table["Status"]) == ["current", "past"]
     labels = [link.label for link in at.sidebar.get("page_link")]
@@ -54,7 +54,7 @@ def test_an_admin_adds_a_term_and_an_overlap_is_refused(app_env, logged_in):
     assert not at.exception
     assert "Term “Next term” added." in texts(at)
     assert stored(app_env)[-1] == ("Next term", first, first + timedelta(days=120))
-    assert list(at.dataframe[0].value["Term"])[0] == "Next term"
+    assert list(at.table[0].value["Term"])[0] == "Next term"
     # Overlapping the current term's last day: refused, with the reason, nothing written.
     before = stored(app_env)
     at.text_input(key="term_create_name").input("Clash")
