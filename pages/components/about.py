@@ -11,6 +11,7 @@ from core.projects.tags import list_tags
 from pages.components.actions import act
 from pages.components.engine import get_engine
 from pages.components.navigation import link
+from pages.components.student import MENTOR, MENTOR_ID_PARAM
 
 AUDIENCE = {
     Role.STUDENT: (
@@ -89,4 +90,9 @@ def about_form(user: User) -> None:
             success="What you wrote about yourself was saved.",
         )
     if user.role.is_mentor:
-        link("mentor", "See my mentor profile", params={"id": user.id}, icon=":material/badge:")
+        link(
+            MENTOR,
+            "See my mentor profile",
+            params={MENTOR_ID_PARAM: user.id},
+            icon=":material/badge:",
+        )

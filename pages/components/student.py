@@ -23,6 +23,8 @@ PROJECT_ID_PARAM = "id"
 # `mentor?id=<user id>` shows a mentor's profile.
 MENTOR = "mentor"
 MENTOR_ID_PARAM = "id"
+# The mentor directory.
+MENTORS = "mentors"
 
 
 STATUS_LABELS = {

@@ -14,7 +14,7 @@ from pages.components.actions import act
 from pages.components.auth import signed_in_user
 from pages.components.engine import get_engine
 from pages.components.navigation import link
-from pages.components.student import MENTOR_ID_PARAM, project_link
+from pages.components.student import MENTOR_ID_PARAM, MENTORS, project_link
 from pages.components.ui import (
     escape_markdown,
     id_param,
@@ -53,18 +53,19 @@ def render() -> None:
     if not page.open_projects:
         st.markdown(small("No project is taking applications right now."))
     for project in page.open_projects:
-        label = f"{project.title} · apply by {day(project.deadline)}"
+        # Shown as typed, in a link's Markdown label as in a block.
+        label = escape_markdown(f"{project.title} · apply by {day(project.deadline)}")
         if user.role is Role.STUDENT:
             project_link(project.id, label, icon=":material/description:")
         else:
-            st.markdown(escape_markdown(label))
+            st.markdown(label)
 
 
 def _nothing_chosen(role: Role, message: str | None = None) -> None:
     st.title("Mentor profile")
     st.info(message or "Choose a mentor from a project page or the mentor directory.")
     if role is Role.STUDENT:
-        link("mentors", "Find a mentor", icon=":material/groups:")
+        link(MENTORS, "Find a mentor", icon=":material/groups:")
 
 
 def _summary(page: MentorPage) -> str:

@@ -13,6 +13,7 @@ from pages.components.actions import read
 from pages.components.auth import signed_in_user
 from pages.components.engine import get_engine
 from pages.components.navigation import link
+from pages.components.student import MENTOR, MENTOR_ID_PARAM
 from pages.components.ui import escape_markdown, small
 
 ROLE_LABELS = {Role.ALUMNI: "Alumni", Role.FACULTY: "Faculty"}
@@ -75,7 +76,12 @@ def _row(row: DirectoryRow) -> None:
         lines.insert(0, escape_markdown(row.headline))
     if row.expertise:
         lines.append("Expertise: " + escape_markdown(", ".join(row.expertise)))
-    link("mentor", row.display_name, params={"id": row.mentor_id}, icon=":material/person:")
+    link(
+        MENTOR,
+        escape_markdown(row.display_name),  # a link's label is Markdown
+        params={MENTOR_ID_PARAM: row.mentor_id},
+        icon=":material/person:",
+    )
     st.markdown(small("  \n".join(lines)))
 
 

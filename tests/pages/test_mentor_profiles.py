@@ -97,3 +97,21 @@ def test_a_refused_link_is_named_and_nothing_saved(logged_in, app_env):
 def test_the_directory_is_a_students_screen(logged_in):
     at = open_screen(logged_in("demo-alumni"), "mentors")
     assert "Find a mentor" not in [t.value for t in at.title]
+
+
+def test_names_and_titles_in_links_show_as_typed(logged_in, app_env):
+    from core.models import Project, User
+    from core.platform.db import write_transaction
+    from pages.components.ui import escape_markdown
+
+    alex = user_named(app_env, "demo-alumni")
+    with write_transaction(app_env) as session:
+        session.get(User, alex.id).display_name = "[Alex](javascript:alert(1))"
+        for project in session.exec(select(Project).where(Project.owner_id == alex.id)):
+            project.title = "**Bold** [x](javascript:alert(1))"
+    at = open_screen(logged_in("demo-student"), "mentors")
+    labels = [link.proto.label for link in at.get("page_link")]
+    assert escape_markdown("[Alex](javascript:alert(1))") in labels
+    at = open_screen(at, "mentor", id=alex.id)
+    labels = [link.proto.label for link in at.get("page_link")]
+    assert any(label.startswith(escape_markdown("**Bold** [x]")) for label in labels), labels
