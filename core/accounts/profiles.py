@@ -217,20 +217,14 @@ def update_profile(
         "interests": interest_names,
         "time_zone": user.time_zone,
     }
-    changed = [name for name in before if before[name] != after[name]]
-    if not changed:
+    was, now = audit.changed_fields(before, after)
+    if not was:
         return user
     user.updated_at = utcnow()
     session.add(user)
     session.flush()
     audit.record(
-        session,
-        actor=actor,
-        action=action,
-        entity="user",
-        entity_id=user_id,
-        before={name: before[name] for name in changed},
-        after={name: after[name] for name in changed},
+        session, actor=actor, action=action, entity="user", entity_id=user_id, before=was, after=now
     )
     if actor.id != user_id:
         notify(

@@ -9,7 +9,7 @@ read model, which hides the name and links under blind review until a match is a
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import date
 from urllib.parse import urlsplit
 
@@ -338,16 +338,11 @@ def update_about(
     row.updated_at = utcnow()
     session.add(row)
     session.flush()
-    before = {**before_about.__dict__, "links": list(before_about.links)}
-    after = {**about.__dict__, "links": list(about.links)}
-    changed = [name for name in before if before[name] != after[name]]
+    was, now = audit.changed_fields(
+        {**asdict(before_about), "expertise": before_expertise},
+        {**asdict(about), "expertise": after_expertise},
+    )
     audit.record(
-        session,
-        actor=actor,
-        action=action,
-        entity="user",
-        entity_id=user_id,
-        before={**{name: before[name] for name in changed}, "expertise": before_expertise},
-        after={**{name: after[name] for name in changed}, "expertise": after_expertise},
+        session, actor=actor, action=action, entity="user", entity_id=user_id, before=was, after=now
     )
     return about

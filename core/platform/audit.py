@@ -49,6 +49,14 @@ def record(
     return entry
 
 
+def changed_fields(
+    before: Mapping[str, Any], after: Mapping[str, Any]
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Return the before and after values of only the fields that differ (empty: no change)."""
+    names = [name for name in before if before[name] != after[name]]
+    return {name: before[name] for name in names}, {name: after[name] for name in names}
+
+
 def record_refusal(
     session: Session,
     *,
