@@ -3,10 +3,15 @@
 `streamlit run serve.py` (same flags as app.py) serves both on one port. See docs/email.md.
 """
 
+import gc
+
+import altair  # noqa: F401 - loaded before the freeze below, see there
+import pandas  # noqa: F401
 import streamlit as st
 from starlette.middleware import Middleware
 from streamlit.runtime.pages_manager import PagesManager
 
+import core.models  # noqa: F401 - loaded before the freeze below, see there
 from core.mail.web import mail_routes
 from core.platform.addresses import UnknownAddressesLeadHome
 from pages.components.navigation import DEFAULT_SCREEN, SCREENS
@@ -27,3 +32,9 @@ app = st.App(
     routes=mail_routes(),
     middleware=[Middleware(UnknownAddressesLeadHome, screens=SCREEN_ADDRESSES)],
 )
+
+# The modules loaded above live as long as the process. Freezing them keeps Python's full
+# garbage collections, which hold the interpreter while they run (and so hold back the
+# messages of every session's run), to the objects the sessions themselves create.
+# (.streamlit/config.toml also turns off Streamlit's collection after every run.)
+gc.freeze()

@@ -70,9 +70,26 @@ STATEMENT = (
 # first click or key press after the benchmark arms it.
 RECORDER = """
 (() => {
-  const bench = (window.__bench = { armed: false, start: null, last: 0, changes: 0 });
+  const bench = (window.__bench = { armed: false, start: null, last: 0, changes: 0,
+                                    reply: null });
   const trigger = () => {
-    if (bench.armed) { bench.armed = false; bench.start = performance.now(); }
+    if (bench.armed) { bench.armed = false; bench.start = performance.now(); bench.reply = null; }
+  };
+  // The server's share: when the run's last message (script finished) arrived.
+  const Native = window.WebSocket;
+  window.WebSocket = class extends Native {
+    constructor(...args) {
+      super(...args);
+      this.addEventListener('message', (event) => {
+        if (bench.start === null) return;
+        bench.reply = performance.now();
+        if (bench.debug) {
+          const size = event.data.byteLength ?? event.data.size ?? String(event.data).length;
+          bench.log = (bench.log || []).slice(-60);
+          bench.log.push(`${Math.round(bench.reply - bench.start)} message:${size}B`);
+        }
+      });
+    }
   };
   window.addEventListener('pointerdown', trigger, true);
   window.addEventListener('keydown', trigger, true);
@@ -84,7 +101,7 @@ RECORDER = """
   const observe = () => new MutationObserver((list) => {
     const now = performance.now();
     if (bench.debug && bench.start !== null) {
-      bench.log = (bench.log || []).slice(-30);
+      bench.log = (bench.log || []).slice(-60);
       const at = Math.round(now - bench.start);
       for (const m of list.slice(0, 3)) bench.log.push(`${at} ${describe(m)}`);
     }
@@ -96,8 +113,17 @@ RECORDER = """
 """
 STATE = f"""() => ({{
   now: performance.now(), start: window.__bench.start, last: window.__bench.last,
-  running: !!document.querySelector('{RUNNING}')
+  reply: window.__bench.reply, running: !!document.querySelector('{RUNNING}')
 }})"""
+
+
+@dataclass(frozen=True)
+class Sample:
+    """One settle time, and when the server's last message of the run arrived (both ms after
+    the click): what is left after the reply is the browser drawing the page."""
+
+    settle_ms: float
+    server_ms: float | None
 
 
 @dataclass
@@ -106,8 +132,10 @@ class Timing:
     role: str
     kind: str  # screen | interaction | bare
     samples_ms: list[float] = field(default_factory=list)
+    server_samples_ms: list[float] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     median_ms: float = 0.0
+    server_median_ms: float = 0.0
     p75_ms: float = 0.0
     ratio: float = 0.0
     within_budget: bool = False
@@ -118,6 +146,8 @@ class Timing:
         ordered = sorted(self.samples_ms)
         self.median_ms = round(statistics.median(ordered), 1)
         self.p75_ms = round(percentile(ordered, 0.75), 1)
+        if self.server_samples_ms:
+            self.server_median_ms = round(statistics.median(self.server_samples_ms), 1)
         self.ratio = round(self.median_ms / bare_median, 2) if bare_median else 0.0
         self.within_budget = self.p75_ms <= BUDGET_P75_MS and self.ratio <= BUDGET_RATIO
 
@@ -226,8 +256,8 @@ class Probe:
                 return
             self.page.wait_for_timeout(100)
 
-    def timed(self, act: Callable[[], None]) -> float | None:
-        """Arm the recorder, act (a click or a key press), and return the settle time in ms."""
+    def timed(self, act: Callable[[], None]) -> Sample | None:
+        """Arm the recorder, act (a click or a key press), and return the settle time."""
         self.page.evaluate(
             "debug => { const b = window.__bench; b.armed = true; b.start = null; b.log = [];"
             " b.debug = debug; }",
@@ -246,8 +276,10 @@ class Probe:
                 and state["now"] - state["last"] >= QUIET_MS
             ):
                 if DEBUG:  # the last changes, to see what the time went on
-                    print("      ", self.page.evaluate("() => window.__bench.log.slice(-8)"))
-                return float(state["last"]) - float(start)
+                    print("      ", self.page.evaluate("() => window.__bench.log.slice(-12)"))
+                reply = state["reply"]
+                server = float(reply) - float(start) if reply is not None else None
+                return Sample(float(state["last"]) - float(start), server)
             self.page.wait_for_timeout(50)
         return None
 
@@ -288,11 +320,13 @@ class Probe:
         )
 
 
-def record(timing: Timing, value: float | None, counted: bool, note: str = "") -> None:
-    if value is None:
+def record(timing: Timing, sample: Sample | None, counted: bool, note: str = "") -> None:
+    if sample is None:
         timing.notes.append(f"did not settle within {SETTLE_TIMEOUT_S:g} s")
     elif counted:
-        timing.samples_ms.append(round(value, 1))
+        timing.samples_ms.append(round(sample.settle_ms, 1))
+        if sample.server_ms is not None:
+            timing.server_samples_ms.append(round(sample.server_ms, 1))
     if note and note not in timing.notes:
         timing.notes.append(note)
 
@@ -321,8 +355,7 @@ def measure_screens(probe: Probe, role: str, rounds: int) -> list[Timing]:
     for turn in range(rounds + 1):
         for screen in screens:
             link = probe.menu_link(screen.title)
-            value = probe.timed(link.click)
-            record(timings[screen.url_path], value, counted=turn > 0)
+            record(timings[screen.url_path], probe.timed(link.click), counted=turn > 0)
         print(f"    {role}: round {turn + 1} of {rounds + 1}", flush=True)
     return list(timings.values())
 
@@ -468,9 +501,13 @@ def workspace_interactions(probe: Probe, engine: Engine, rounds: int) -> list[Ti
 def print_table(timings: list[Timing], bare: Timing) -> None:
     print()
     print(
-        f"{'role':<8} {'screen or interaction':<34} {'median':>8} {'p75':>8} {'× bare':>7}  budget"
+        f"{'role':<8} {'screen or interaction':<34} {'median':>8} {'p75':>8} {'× bare':>7} "
+        f"{'server':>8}  budget"
     )
-    print(f"{'-':<8} {bare.name:<34} {bare.median_ms:>6.0f}ms {bare.p75_ms:>6.0f}ms {'1.00':>7}")
+    print(
+        f"{'-':<8} {bare.name:<34} {bare.median_ms:>6.0f}ms {bare.p75_ms:>6.0f}ms {'1.00':>7} "
+        f"{bare.server_median_ms:>6.0f}ms"
+    )
     for t in timings:
         if not t.samples_ms:
             print(f"{t.role:<8} {t.name:<34} {'—':>8} {'—':>8} {'—':>7}  {'; '.join(t.notes)}")
@@ -479,7 +516,7 @@ def print_table(timings: list[Timing], bare: Timing) -> None:
         note = f"  ({'; '.join(t.notes)})" if t.notes else ""
         print(
             f"{t.role:<8} {t.name:<34} {t.median_ms:>6.0f}ms {t.p75_ms:>6.0f}ms "
-            f"{t.ratio:>7.2f}  {verdict}{note}"
+            f"{t.ratio:>7.2f} {t.server_median_ms:>6.0f}ms  {verdict}{note}"
         )
 
 
@@ -541,6 +578,7 @@ def main(argv: list[str] | None = None) -> int:
             # The floor again at the end: the machine's speed drifts; keep both halves.
             again = measure_bare(browser, bare_url, args.rounds)
             bare.samples_ms += again.samples_ms
+            bare.server_samples_ms += again.server_samples_ms
             browser.close()
         engine.dispose()
     bare.finish(0.0)
