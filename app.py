@@ -27,26 +27,23 @@ from pages.components.navigation import (
 from pages.components.ui import escape_markdown, small, unexpected_errors
 from pages.components.unread import mark_opened_note, menu_badges
 
-# Two fixes Streamlit's theme cannot express, in one style-only st.html (it takes no room):
+# Two fixes Streamlit's theme cannot express, and the tables' look, in one style-only st.html
+# (it takes no room):
 # - WCAG 2.4.7 (focus visible): a focused st.page_link (the menu, the links on cards) shows
 #   only a 15 % grey tint, about 1.1:1 against the sidebar; buttons and fields get a ring or a
 #   coloured border. Page links get a ring in the theme's primary colour too.
-# - Tables cut off (WCAG 1.4.10): st.table keeps each cell on one line, so a long note, an
-#   import problem or an audit entry's before/after pushed columns out of view, and at phone
-#   width the table scrolled sideways inside a box the keyboard cannot reach (axe:
-#   scrollable-region-focusable). Cells wrap at every width instead, breaking long words
-#   (JSON, addresses) where they must; below Streamlit's 640 px breakpoint the table also
-#   takes exactly the column's width.
+# - Tables (pages/components/tables.py) wrap their cells at every width, breaking long words
+#   (JSON, addresses) where they must, so no column is cut off or pushed out of view and
+#   nothing scrolls sideways at phone width (WCAG 1.4.10); numbers are right-aligned.
 APP_STYLE = (
     "<style>a[data-testid='stPageLink-NavLink']:focus-visible"
     "{outline:2px solid #2f6f9f;outline-offset:1px}"
-    "[data-testid='stTable'] td{white-space:normal!important;overflow-wrap:anywhere;"
-    "word-break:break-word}"
-    "[data-testid='stTable'] th{white-space:normal!important;overflow-wrap:break-word}"
-    # The cell's own Markdown block resets the wrapping it would inherit.
-    "[data-testid='stTable'] :is(th,td) *{overflow-wrap:inherit!important}"
-    "@media (max-width:640px){[data-testid='stTable'] table{width:100%;table-layout:fixed}"
-    "[data-testid='stTable'] th{overflow-wrap:anywhere}}"
+    ".portal-table{width:100%;border-collapse:collapse;font-size:.875rem;margin-bottom:.5rem}"
+    ".portal-table caption{text-align:left;font-weight:600;padding:.25rem 0}"
+    ".portal-table :is(th,td){border:1px solid rgba(49,51,63,.2);padding:.25rem .5rem;"
+    "text-align:left;vertical-align:top;overflow-wrap:anywhere;word-break:break-word}"
+    ".portal-table th{font-weight:600;background:rgba(49,51,63,.04)}"
+    ".portal-table td.number{text-align:right;font-variant-numeric:tabular-nums}"
     "</style>"
 )
 # The page a visitor asked for before logging in; shown once they are in.

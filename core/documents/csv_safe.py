@@ -1,6 +1,6 @@
 """One guard for every CSV the portal writes: a cell a spreadsheet shows as text, never runs.
 
-The guard itself is `core.platform.text.spreadsheet_cell` (also used for on-screen tables);
+The guard itself is `core.platform.text.spreadsheet_cell`;
 `safe_cell` is the name the export builders use.
 """
 

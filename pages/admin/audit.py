@@ -8,8 +8,8 @@ from core import accounts as admin
 from core.platform.wording import local_time
 from pages.components.actions import read
 from pages.components.auth import signed_in_user
+from pages.components.tables import text_table
 from pages.components.times import viewer_zone
-from pages.components.ui import text_table
 
 PAGE_SIZE = 50
 ALL_ACTIONS = "All actions"

@@ -16,8 +16,9 @@ from pages.components.actions import read
 from pages.components.auth import signed_in_user
 from pages.components.engine import get_engine
 from pages.components.links import RESET_PARAM, link_url, links_available
+from pages.components.tables import text_table
 from pages.components.times import viewer_zone
-from pages.components.ui import records_table, show_error, text_table
+from pages.components.ui import show_error
 
 PREVIEWED = "admin_import_text"
 EXAMPLE = (
@@ -110,7 +111,7 @@ def render() -> None:
         "the links are shown only now.",
         icon=":material/check_circle:",
     )
-    st.dataframe(records_table(rows), hide_index=True, width="stretch")
+    text_table(rows)
     st.download_button(
         "Download the links (CSV)",
         links_csv(rows),

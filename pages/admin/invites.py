@@ -11,8 +11,9 @@ from core.platform.wording import local_day, local_time
 from pages.components.actions import act, read
 from pages.components.auth import signed_in_user
 from pages.components.links import INVITE_PARAM, link_url, links_available
+from pages.components.tables import text_table
 from pages.components.times import viewer_zone
-from pages.components.ui import escape_markdown, records_table
+from pages.components.ui import escape_markdown
 
 
 def _status(invite: FacultyInvite, zone: str) -> str:
@@ -61,22 +62,18 @@ def render() -> None:
     if not invites:
         st.info("No invites yet.")
         return
-    st.dataframe(
-        records_table(
-            [
-                {
-                    "E-mail": invite.email,
-                    "Department": invite.department or "",
-                    "Program-wide": invite.program_wide,
-                    f"Created ({zone})": local_time(invite.created_at, zone, named=False),
-                    f"Expires ({zone})": local_time(invite.expires_at, zone, named=False),
-                    "Status": _status(invite, zone),
-                }
-                for invite in invites
-            ]
-        ),
-        hide_index=True,
-        width="stretch",
+    text_table(
+        [
+            {
+                "E-mail": invite.email,
+                "Department": invite.department or "",
+                "Program-wide": invite.program_wide,
+                f"Created ({zone})": local_time(invite.created_at, zone, named=False),
+                f"Expires ({zone})": local_time(invite.expires_at, zone, named=False),
+                "Status": _status(invite, zone),
+            }
+            for invite in invites
+        ]
     )
     open_invites = {i.id: i for i in invites if _status(i, zone) == "open"}
     if not open_invites:

@@ -12,8 +12,9 @@ from core.program import create_term, current_term, delete_term, list_terms, upd
 from core.program.terms import MAX_NAME
 from pages.components.actions import act, read
 from pages.components.auth import signed_in_user
+from pages.components.tables import text_table
 from pages.components.terms import forget_terms, today
-from pages.components.ui import escape_markdown, show_flash, text_table
+from pages.components.ui import escape_markdown, show_flash
 
 
 def _status(term: ProgramTerm, current: ProgramTerm | None, on: date) -> str:
@@ -44,7 +45,6 @@ def render() -> None:
     on = today()
     current = current_term(terms, today=on)
     if terms:
-        # A short list a person reads: a plain table draws far faster than a grid.
         text_table(
             [
                 {

@@ -16,8 +16,9 @@ from pages.components.actions import read
 from pages.components.auth import signed_in_user
 from pages.components.engine import get_engine
 from pages.components.links import RESET_PARAM, link_url, links_available
+from pages.components.tables import text_table
 from pages.components.times import viewer_zone
-from pages.components.ui import escape_markdown, records_table, show_error
+from pages.components.ui import escape_markdown, show_error
 
 RESULT = "admin_users_result"
 CONFIRM_DEACTIVATE = "admin_users_confirm_deactivate"
@@ -57,23 +58,19 @@ def render() -> None:
     if not found.users:
         st.info("No account matches this search.")
         return
-    st.dataframe(
-        records_table(
-            [
-                {
-                    "Username": user.username,
-                    "Display name": user.display_name,
-                    "E-mail": user.email,
-                    "Role": user.role.value,
-                    "Department": user.department or "",
-                    "Active": user.is_active,
-                    "Signs in with": signs_in.get(user.id or 0, ""),
-                }
-                for user in found.users
-            ]
-        ),
-        hide_index=True,
-        width="stretch",
+    text_table(
+        [
+            {
+                "Username": user.username,
+                "Display name": user.display_name,
+                "E-mail": user.email,
+                "Role": user.role.value,
+                "Department": user.department or "",
+                "Active": user.is_active,
+                "Signs in with": signs_in.get(user.id or 0, ""),
+            }
+            for user in found.users
+        ]
     )
     by_id = {user.id: user for user in found.users}
     chosen_id = st.selectbox(

@@ -167,11 +167,14 @@ class LoginGate:
         slot = self.screen.empty()
         with slot.container():
             header()
+            # The page's outline (WCAG 1.3.1): the library titles its form with an h3, so an
+            # h2 comes first, over the single sign-on button and the form alike.
+            st.header("Log in")
             sso_glue.render_button(self.settings)
             self.authenticator.login(
                 location="main",
                 fields={
-                    "Form name": "Log in",
+                    "Form name": "With your username and password",
                     "Username": "Username",
                     "Password": "Password",
                     "Login": "Log in",

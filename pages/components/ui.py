@@ -1,12 +1,12 @@
 """Small display helpers: user text shown as text, domain errors shown as messages, long lists
-shown a step at a time, rows handed to Streamlit as Arrow tables."""
+shown a step at a time, rows handed to charts as Arrow tables."""
 
 from __future__ import annotations
 
 import logging
 import re
 import secrets
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, TypeVar
 from urllib.parse import quote
@@ -18,7 +18,6 @@ from sqlmodel import Session
 
 from core.platform.db import read_session
 from core.platform.errors import DomainError
-from core.platform.text import spreadsheet_cell
 
 T = TypeVar("T")
 
@@ -222,51 +221,6 @@ def arrow_table(rows: Sequence[Sequence[Any]], columns: Sequence[str]) -> pa.Tab
     """Return rows as an Arrow table, the form Streamlit sends charts and tables in."""
     # Straight to Arrow: a pandas frame first costs a conversion of about 1 ms per table.
     return pa.table({name: [row[i] for row in rows] for i, name in enumerate(columns)})
-
-
-def _text_cell(value: Any) -> Any:
-    return spreadsheet_cell(value) if isinstance(value, str) else value
-
-
-def records_table(records: Sequence[Mapping[str, Any]]) -> pa.Table:
-    """Return rows given as dicts (column name to value) as an Arrow table for st.dataframe.
-
-    The columns are read from the rows, so callers show an empty state instead of no rows.
-    Text that starts like a formula is neutralised: st.dataframe offers the table as a CSV
-    download, and user text must not run as a formula in the spreadsheet that opens it.
-    """
-    return pa.Table.from_pylist(
-        [{name: _text_cell(value) for name, value in row.items()} for row in records]
-    )
-
-
-def text_table(records: Sequence[Mapping[str, Any]]) -> None:
-    """Show rows given as dicts as a static table whose long cells wrap (see APP_STYLE).
-
-    For tables a person reads rather than sorts: every column stays in view (a notice, a
-    problem, an audit entry's before and after wrap instead of being cut off), and st.table
-    costs far less to draw than st.dataframe's grid. st.table reads its cells (and headers) as
-    Markdown, so text is escaped and shows literally.
-    """
-    st.table(
-        pa.Table.from_pylist(
-            [
-                {
-                    escape_markdown(name): escape_markdown(value)
-                    if isinstance(value, str)
-                    else value
-                    for name, value in row.items()
-                }
-                for row in records
-            ]
-        ),
-        hide_index=True,
-    )
-
-
-def arrow_table_of_text(rows: Sequence[Sequence[Any]], columns: Sequence[str]) -> pa.Table:
-    """Return rows as an Arrow table for st.dataframe, text neutralised like `records_table`."""
-    return arrow_table([[_text_cell(value) for value in row] for row in rows], columns)
 
 
 _log = logging.getLogger("portal.errors")

@@ -41,12 +41,11 @@ from pages.components import charts
 from pages.components.auth import signed_in_user
 from pages.components.engine import get_engine
 from pages.components.navigation import screen_page
+from pages.components.tables import rows_table
 from pages.components.terms import by_choice, term_label, today
 from pages.components.terms import terms as program_terms
 from pages.components.times import viewer_zone
 from pages.components.ui import (
-    arrow_table,
-    arrow_table_of_text,
     escape_markdown,
     metric_row,
     show_error,
@@ -257,7 +256,7 @@ def _funnel(funnel: Funnel) -> None:
     with chart_col:
         charts.draw(charts.funnel_chart(funnel.stages()), "Applications reaching each stage")
     with numbers_col:
-        st.table(arrow_table(funnel.stages(), ["stage", "applications"]), hide_index=True)
+        rows_table(funnel.stages(), ["stage", "applications"])
         st.caption(f"Ended early: {funnel.ended_early}. A later stage counts the earlier ones.")
 
 
@@ -280,7 +279,7 @@ def _timing(board: TimingFigures) -> None:
             charts.approval_age_chart(rows), "Days accepted applications waited for faculty"
         )
     with numbers_col:
-        st.table(arrow_table(rows, ["days waited", "decided", "still waiting"]), hide_index=True)
+        rows_table(rows, ["days waited", "decided", "still waiting"])
 
 
 def _demand(demand: list[TagDemand]) -> None:
@@ -297,13 +296,9 @@ def _demand(demand: list[TagDemand]) -> None:
     with chart_col:
         charts.draw(charts.demand_supply_chart(rows), "Applications and seats per interest tag")
     with numbers_col:
-        st.dataframe(
-            arrow_table_of_text(
-                [(d.tag, d.applications, d.seats, d.gap) for d in demand],
-                ["tag", "applications", "seats", "applications − seats"],
-            ),
-            hide_index=True,
-            width="stretch",
+        rows_table(
+            [(d.tag, d.applications, d.seats, d.gap) for d in demand],
+            ["tag", "applications", "seats", "applications − seats"],
         )
 
 
@@ -324,13 +319,9 @@ def _hours(hours: list[DepartmentHours]) -> None:
     with chart_col:
         charts.draw(charts.mentor_hours_chart(rows), "Mentor hours per department")
     with numbers_col:
-        # Text cells: st.table would show a float with six decimals.
-        st.table(
-            arrow_table(
-                [(d, _hours_text(o), _hours_text(m), _hours_text(lg)) for d, o, m, lg in rows],
-                ["department", "offered h", "matched h", "logged h"],
-            ),
-            hide_index=True,
+        rows_table(
+            [(d, _hours_text(o), _hours_text(m), _hours_text(lg)) for d, o, m, lg in rows],
+            ["department", "offered h", "matched h", "logged h"],
         )
 
 
@@ -375,12 +366,9 @@ def _sessions(board: WorkspaceFigures) -> None:
                 "Sessions logged per week",
             )
         with numbers_col:
-            st.table(
-                arrow_table(
-                    [(week_label(week), count, _hours_text(hours)) for week, count, hours in weeks],
-                    ["week", "sessions", "hours"],
-                ),
-                hide_index=True,
+            rows_table(
+                [(week_label(week), count, _hours_text(hours)) for week, count, hours in weeks],
+                ["week", "sessions", "hours"],
             )
     else:
         st.caption("No sessions logged in this range yet.")
@@ -450,10 +438,7 @@ def _comparison(
             "in each term; the change is this term minus the one before."
         )
     )
-    st.table(
-        arrow_table(
-            [(r.label, r.text(r.this_term), r.text(r.previous), r.change_text) for r in rows],
-            ["figure", term.name, previous.name, "change"],
-        ),
-        hide_index=True,
+    rows_table(
+        [(r.label, r.text(r.this_term), r.text(r.previous), r.change_text) for r in rows],
+        ["figure", term.name, previous.name, "change"],
     )

@@ -60,8 +60,8 @@ from pages.components.mentor import (
     link,
     show_flash,
 )
+from pages.components.tables import rows_table
 from pages.components.ui import (
-    arrow_table_of_text,
     escape_markdown,
     show_error,
     show_in_steps,
@@ -258,11 +258,7 @@ def _read_only(project: Project, tags: list[str], milestones: list[tuple[str, in
     st.markdown("**Tags**")
     st.text(", ".join(tags))
     st.markdown("**Milestones**")
-    st.dataframe(
-        arrow_table_of_text(milestones, ["Milestone", "Due week"]),
-        hide_index=True,
-        width="stretch",
-    )
+    rows_table(milestones, ["Milestone", "Due week"])
 
 
 # ---------------------------------------------------------------------------- editor state

@@ -25,7 +25,8 @@ from pages.components.mentor import (
     link,
     week_name,
 )
-from pages.components.ui import metric_row, records_table
+from pages.components.tables import text_table
+from pages.components.ui import metric_row
 
 HORIZON_WEEKS = 16
 
@@ -75,20 +76,17 @@ def _projects_in_view(rows: list[MyProjectRow], first: date, last: date) -> None
         link(MY_PROJECTS, "New project", params={PROJECT_PARAM: NEW}, icon=":material/add_circle:")
         return
     st.header("Projects taking your time")
-    st.table(
-        records_table(
-            [
-                {
-                    "Project": row.title,
-                    "Status": status_label(row.status),
-                    "Hours per week": hours(row.mentor_hours),
-                    "From": day(row.start_date),
-                    "Until": day(row.end_date),
-                }
-                for row in live
-            ]
-        ),
-        hide_index=True,
+    text_table(
+        [
+            {
+                "Project": row.title,
+                "Status": status_label(row.status),
+                "Hours per week": hours(row.mentor_hours),
+                "From": day(row.start_date),
+                "Until": day(row.end_date),
+            }
+            for row in live
+        ]
     )
     drafts = [row for row in rows if row.status is ProjectStatus.DRAFT]
     if drafts:

@@ -14,7 +14,8 @@ from core.program.oversight import find_students
 from pages.components.actions import read
 from pages.components.auth import signed_in_user
 from pages.components.engine import get_engine
-from pages.components.ui import escape_markdown, records_table
+from pages.components.tables import text_table
+from pages.components.ui import escape_markdown
 
 STUDENT_PARAM = "student"
 LOOKUP = "passport_lookup"
@@ -65,15 +66,7 @@ def _table(entries: list[documents.PassportEntry]) -> None:
         }
         for e in entries
     ]
-    st.dataframe(
-        records_table(rows),
-        hide_index=True,
-        width="stretch",
-        column_config={
-            "From": st.column_config.DateColumn(format="DD MMM YYYY"),
-            "To": st.column_config.DateColumn(format="DD MMM YYYY"),
-        },
-    )
+    text_table(rows)
 
 
 def render() -> None:

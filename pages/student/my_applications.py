@@ -29,6 +29,7 @@ from pages.components.student import (
     show_flash,
     status_text,
 )
+from pages.components.tables import text_table
 from pages.components.times import viewer_zone
 from pages.components.ui import (
     escape_markdown,
@@ -36,7 +37,6 @@ from pages.components.ui import (
     show_more_button,
     shown_in_steps,
     small,
-    text_table,
 )
 
 APPLICATION_PARAM = "application"

@@ -23,7 +23,8 @@ from pages.components.student import (
     status_text,
     week_name,
 )
-from pages.components.ui import metric_row, records_table
+from pages.components.tables import text_table
+from pages.components.ui import metric_row
 
 HORIZON_WEEKS = 16
 PENDING_LABEL = "pending applications"
@@ -31,21 +32,18 @@ PENDING_LABEL = "pending applications"
 
 def _items_table(data: StudentWeeks) -> None:
     st.header("Projects in these weeks")
-    st.table(
-        records_table(
-            [
-                {
-                    "Project": item.title,
-                    "Status": status_text(item.status),
-                    "Hours per week": hours(item.hours),
-                    "Counts as": "committed" if item.committed else "pending",
-                    "From": day(item.start_date),
-                    "Until": day(item.end_date),
-                }
-                for item in data.items
-            ]
-        ),
-        hide_index=True,
+    text_table(
+        [
+            {
+                "Project": item.title,
+                "Status": status_text(item.status),
+                "Hours per week": hours(item.hours),
+                "Counts as": "committed" if item.committed else "pending",
+                "From": day(item.start_date),
+                "Until": day(item.end_date),
+            }
+            for item in data.items
+        ]
     )
 
 

@@ -165,7 +165,9 @@ class Visits:
         if username is not None:
             _log_in_as(self.page, username)
             wait_for_login_cookie(self.page)
-            settle(self.page)
+        # The login screen too: its cookie component sets off one more run, and a check taken
+        # during it saw the screen half drawn (its form's heading before the page's title).
+        settle(self.page)
         self.username = username
         self.screen = LOGIN if username is None else "home"
 

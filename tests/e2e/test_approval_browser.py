@@ -84,16 +84,12 @@ def test_faculty_approves_and_the_student_sees_the_match(server, page):
     page.wait_for_function(
         "() => document.querySelectorAll('[data-testid=stVegaLiteChart] svg.marks').length >= 2"
     )
-    page.wait_for_function(
-        "() => document.querySelectorAll('[data-testid=stTable] table').length >= 2"
-    )
-    # Another tab draws only when opened: the tags' sortable grid paints a moment after.
+    page.wait_for_function("() => document.querySelectorAll('table.portal-table').length >= 2")
+    # Another tab draws only when opened: its chart and the numbers beside it.
     page.get_by_role("tab", name="Demand by tag").click()
     page.get_by_text("Demand and supply by interest tag").first.wait_for()
     expect(page.get_by_text("Application funnel")).to_have_count(0)
-    page.wait_for_function(
-        "() => document.querySelectorAll('[data-testid=stDataFrame] canvas').length >= 1"
-    )
+    page.wait_for_function("() => document.querySelectorAll('table.portal-table').length >= 1")
     page.wait_for_timeout(1000)
     shot(page, "faculty-dashboard")
     log_out(page)

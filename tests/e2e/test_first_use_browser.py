@@ -99,13 +99,13 @@ _MEASURE = """
     }
     return false;
   };
-  const tables = [...document.querySelectorAll("[data-testid='stTable'] table")];
+  const tables = [...document.querySelectorAll("table.portal-table")];
   const headers = tables.flatMap(t => [...t.querySelectorAll("th")]).map(th => {
     const r = th.getBoundingClientRect();
     return {text: th.innerText.trim(), left: r.left, right: r.right, width: r.width,
             inView: r.left >= -1 && r.right <= width + 1 && r.width > 0, scrolls: scrolls(th)};
   });
-  const cell = [...document.querySelectorAll("[data-testid='stTable'] td")]
+  const cell = [...document.querySelectorAll("table.portal-table td")]
     .find(td => td.innerText.includes(needle));
   let long = null;
   if (cell) {
@@ -180,7 +180,7 @@ def test_audit_log_and_import_preview_keep_every_column_in_view(server, page, wr
     _until(
         page,
         lambda: page.get_by_role("button", name="Preview").click(),
-        page.get_by_test_id("stTable").first,
+        page.locator("table.portal-table").first,
     )
     _check_table(
         page,

@@ -356,7 +356,7 @@ def test_a_match_from_first_session_to_blind_feedback(server, page, match):
         lambda: menu(page, "Passport"),
         page.get_by_role("heading", name="Mentoring passport"),
     )
-    table = page.get_by_test_id("stDataFrame")
+    table = page.get_by_role("table")
     expect(table).to_be_visible(timeout=WAIT)
     expect(table).to_contain_text(TITLE, timeout=WAIT)
     expect(table).to_contain_text(MENTOR_NAME, timeout=WAIT)

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import re
+from html.parser import HTMLParser
 
+import pandas as pd
 from sqlmodel import select
 from streamlit.util import calc_hash
 
@@ -33,11 +35,51 @@ def texts(at) -> str:
     return readable(raw_texts(at))
 
 
-def table_column(table, name: str) -> list[str]:
-    """Return a column of an st.table as a reader sees it (its cells are escaped Markdown)."""
-    frame = table.value
-    column = next(c for c in frame.columns if readable(str(c)) == name)
-    return [readable(str(value)) for value in frame[column]]
+class _Tables(HTMLParser):
+    """Collect the header and cell texts of every <table> in an HTML fragment."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tables: list[tuple[list[str], list[list[str]]]] = []
+        self._cell: list[str] | None = None
+        self._header = False
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "table":
+            self.tables.append(([], []))
+        elif tag == "tr" and self.tables:
+            self._header = False
+            self.tables[-1][1].append([])
+        elif tag in ("th", "td"):
+            self._header = tag == "th"
+            self._cell = []
+
+    def handle_endtag(self, tag):
+        if tag in ("th", "td") and self._cell is not None and self.tables:
+            text = "".join(self._cell)
+            columns, rows = self.tables[-1]
+            (columns if self._header else rows[-1]).append(text)
+            self._cell = None
+
+    def handle_data(self, data):
+        if self._cell is not None:
+            self._cell.append(data)
+
+
+def shown_tables(at) -> list[pd.DataFrame]:
+    """Return the tables the screen drew (pages/components/tables.py), cells as shown."""
+    found = []
+    for element in at.get("html"):
+        parser = _Tables()
+        parser.feed(element.proto.body)
+        for columns, rows in parser.tables:
+            found.append(pd.DataFrame([row for row in rows if row], columns=columns))
+    return found
+
+
+def table_column(table: pd.DataFrame, name: str) -> list[str]:
+    """Return a column of a shown table as a list of its cells' texts."""
+    return list(table[name])
 
 
 def unescaped(elements) -> list[str]:

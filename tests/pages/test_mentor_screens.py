@@ -29,6 +29,7 @@ from tests.pages.screens import (
     click,
     open_screen,
     project_id,
+    shown_tables,
     texts,
     unescaped,
     user_named,
@@ -527,7 +528,7 @@ def test_my_time_charts_sixteen_weeks_against_the_budget(logged_in):
     assert metrics["Busiest week"] == "4 h"
     assert metrics["Free in the busiest week"] == "2 h"
     assert at.get("vega_lite_chart")
-    table = at.table[0].value
+    table = shown_tables(at)[0]
     assert set(table["Project"]) == {DASHBOARD, REVIEW, "Portfolio website clinic"}
     assert "1 draft does not count yet; it will when you publish it." in texts(at)
 

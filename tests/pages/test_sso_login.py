@@ -29,7 +29,7 @@ from core.platform.settings import get_settings
 from core.platform.types import utcnow
 from core.seed import DEMO_PASSWORD
 from tests.pages.conftest import new_app
-from tests.pages.screens import open_screen
+from tests.pages.screens import open_screen, shown_tables
 from tests.sso_support import (
     IDENTITY_COOKIE,
     PortalServer,
@@ -314,12 +314,12 @@ def test_the_admin_users_screen_shows_sso_and_unlinks_it(sso_app, provider, port
     at = open_screen(at.run(), "admin-users")
     at.text_input(key="admin_users_search").input("linked@alumni")
     at.run()
-    table = at.dataframe[0].value
+    table = shown_tables(at)[0]
     assert list(table["Signs in with"]) == ["both"]
     next(b for b in at.button if b.label == "Unlink SSO").click()
     at.run()
     assert "no longer linked to a university account" in texts(at)
-    assert list(at.dataframe[0].value["Signs in with"]) == ["password"]
+    assert list(shown_tables(at)[0]["Signs in with"]) == ["password"]
     with read_session(sso_app) as session:
         assert session.exec(select(SsoIdentity)).all() == []
         actions = session.exec(select(AuditEntry.action)).all()

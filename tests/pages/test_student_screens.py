@@ -21,6 +21,7 @@ from tests.pages.screens import (
     open_screen,
     project_id,
     raw_texts,
+    shown_tables,
     table_column,
     texts,
     unescaped,
@@ -410,7 +411,7 @@ def test_withdraw_needs_a_confirmation(logged_in, app_env):
     assert status() is ApplicationStatus.WITHDRAWN
     assert DASHBOARD not in card_titles(at)
     assert "Earlier applications" in [s.value for s in at.header]
-    assert DASHBOARD in table_column(at.table[0], "Project")
+    assert DASHBOARD in table_column(shown_tables(at)[0], "Project")
     picker = next(s for s in at.selectbox if s.label == "Timeline of an earlier application")
     assert picker.value is None and picker.proto.placeholder == "Choose…"
 
@@ -438,7 +439,7 @@ def test_my_weeks_charts_sixteen_weeks_against_availability(logged_in):
     assert metrics["Busiest week (committed)"] == "3 h"
     assert metrics["Free in the busiest week"] == "7 h"
     assert at.get("vega_lite_chart")
-    table = at.table[0].value
+    table = shown_tables(at)[0]
     assert set(table["Project"]) == {"Portfolio website clinic", DASHBOARD, ML}
     assert set(table["Counts as"]) == {"committed", "pending"}
     assert "16 weeks from" in texts(at)

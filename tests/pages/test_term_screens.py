@@ -11,7 +11,7 @@ from core.models import ProgramTerm
 from core.platform.db import read_session, write_transaction
 from core.seed_terms import demo_terms
 from tests import factories as h
-from tests.pages.screens import click, open_screen, texts, user_named
+from tests.pages.screens import click, open_screen, shown_tables, texts, user_named
 
 TODAY = date.today()
 PREVIOUS, CURRENT = demo_terms(TODAY)
@@ -37,7 +37,7 @@ def test_the_admin_screen_lists_the_terms_with_their_status(app_env, logged_in):
     at = open_screen(logged_in("demo-admin"), "admin-terms")
     assert not at.exception
     assert "Program terms" in [t.value for t in at.title]
-    table = at.table[0].value
+    table = shown_tables(at)[0]
     assert list(table["Term"]) == [CURRENT[0], PREVIOUS[0]]
     assert list(table["Status"]) == ["current", "past"]
     labels = [link.label for link in at.sidebar.get("page_link")]
@@ -54,7 +54,7 @@ def test_an_admin_adds_a_term_and_an_overlap_is_refused(app_env, logged_in):
     assert not at.exception
     assert "Term “Next term” added." in texts(at)
     assert stored(app_env)[-1] == ("Next term", first, first + timedelta(days=120))
-    assert list(at.table[0].value["Term"])[0] == "Next term"
+    assert list(shown_tables(at)[0]["Term"])[0] == "Next term"
     # Overlapping the current term's last day: refused, with the reason, nothing written.
     before = stored(app_env)
     at.text_input(key="term_create_name").input("Clash")
@@ -155,7 +155,7 @@ def test_the_dashboard_opens_on_the_current_term_beside_the_one_before(app_env, 
     shown = texts(at)
     assert "Compared with the term before" in shown
     assert f"{CURRENT[0]} against {PREVIOUS[0]}" in shown
-    table = at.table[-1].value
+    table = shown_tables(at)[-1]
     assert list(table.columns) == ["figure", CURRENT[0], PREVIOUS[0], "change"]
     matches = table[table["figure"] == "Matches approved"].iloc[0]
     assert (matches[CURRENT[0]], matches[PREVIOUS[0]], matches["change"]) == ("3", "0", "+3")

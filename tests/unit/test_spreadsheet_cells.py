@@ -13,7 +13,6 @@ from core import documents
 from core.models import ApplicationStatus
 from core.platform.text import spreadsheet_cell
 from pages.admin import import_users as admin_import
-from pages.components.ui import arrow_table_of_text, records_table
 
 FORMULAS = ["=2+5+cmd|' /C calc'!A0", "+1", "-1+2", "@SUM(A1)", "\t=1", "\r=1"]
 
@@ -74,16 +73,3 @@ def test_the_import_links_csv_neutralises_every_cell():
     row = list(csv.DictReader(io.StringIO(admin_import.links_csv(rows))))[0]
     assert row["E-mail"] == "'=2+5+cmd|' /C calc'!A0@example.edu"
     assert row["Username"] == "jdoe"
-
-
-def test_a_table_shown_with_a_download_holds_neutralised_text_and_real_numbers():
-    table = records_table([{"Title": "=1+1", "Hours": -2.5, "Name": "Ann"}])
-    assert table.column("Title").to_pylist() == ["'=1+1"]
-    assert table.column("Hours").to_pylist() == [-2.5]
-    assert table.column("Name").to_pylist() == ["Ann"]
-
-
-def test_a_table_of_rows_shown_with_a_download_holds_neutralised_text():
-    table = arrow_table_of_text([("-Physics", 3)], ["department", "hours"])
-    assert table.column("department").to_pylist() == ["'-Physics"]
-    assert table.column("hours").to_pylist() == [3]
