@@ -206,7 +206,8 @@ class Project(SQLModel, table=True):
     __table_args__ = (
         sa.Index("ix_project_status_start", "status", "start_date"),
         # (status, deadline) first; the rest lets browse and recommendations rank open projects
-        # from the index alone, without reading project rows (descriptions are long).
+        # from the index alone, without reading project rows (descriptions are long): the
+        # recommendation filters, then browse's facets (mode, duration) and newest-first order.
         sa.Index(
             "ix_project_open_fit",
             "status",
@@ -216,6 +217,9 @@ class Project(SQLModel, table=True):
             "seats",
             "owner_id",
             "start_date",
+            "mode",
+            "duration_weeks",
+            "published_at",
         ),
         sa.Index("ix_project_owner_status", "owner_id", "status"),
     )

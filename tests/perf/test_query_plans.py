@@ -187,3 +187,32 @@ def test_browse_within_a_term_uses_indexes(big_sqlite, sort):
     )
     assert any("start_date >=" in s for s, _ in statements), "the term condition was not seen"
     assert full_scans(big_sqlite, statements) == []
+
+
+@pytest.mark.parametrize("sort", ["best", "newest"])
+def test_browse_by_mode_and_duration_reads_open_projects_from_the_index_alone(big_sqlite, sort):
+    from core.catalog import search_projects
+    from core.catalog.ranking import RankingMemo
+
+    student = _user(big_sqlite, "demo-student")
+    statements = captured(
+        big_sqlite,
+        lambda s: search_projects(
+            s, actor=student, mode="remote", max_weeks=8, sort=sort, memo=RankingMemo()
+        ),
+    )
+    # The statements that visit every open project: the count and the ranking (or the page's
+    # ids). Testing mode or duration on the project row instead reads every open project's row.
+    scans = [
+        (s, p)
+        for s, p in statements
+        if "project.mode" in s and ("ORDER BY" in s or "count(*)" in s)
+    ]
+    assert scans, "the count or the ranking was not seen"
+    for statement in scans:
+        steps = [
+            step
+            for step in plan(big_sqlite, *statement)
+            if re.search(r"\b(SEARCH|SCAN) project\b", step) and "PRIMARY KEY" not in step
+        ]
+        assert steps and all("COVERING INDEX ix_project_open_fit" in step for step in steps), steps
