@@ -204,7 +204,18 @@ class Project(SQLModel, table=True):
     """A short mentoring project posted by an alumnus or a professor."""
 
     __table_args__ = (
-        sa.Index("ix_project_status_start", "status", "start_date"),
+        # A program term's start dates, then what browse tests and sorts on within a term: with
+        # terms, browse finds open projects through this index, from it alone.
+        sa.Index(
+            "ix_project_status_start",
+            "status",
+            "start_date",
+            "deadline",
+            "mode",
+            "duration_weeks",
+            "student_hours",
+            "published_at",
+        ),
         # (status, deadline) first; the rest lets browse and recommendations rank open projects
         # from the index alone, without reading project rows (descriptions are long): the
         # recommendation filters, then browse's facets (mode, duration) and newest-first order.
