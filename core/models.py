@@ -204,9 +204,21 @@ class Project(SQLModel, table=True):
     """A short mentoring project posted by an alumnus or a professor."""
 
     __table_args__ = (
-        sa.Index("ix_project_status_start", "status", "start_date"),
+        # A program term's start dates, then what browse tests and sorts on within a term: with
+        # terms, browse finds open projects through this index, from it alone.
+        sa.Index(
+            "ix_project_status_start",
+            "status",
+            "start_date",
+            "deadline",
+            "mode",
+            "duration_weeks",
+            "student_hours",
+            "published_at",
+        ),
         # (status, deadline) first; the rest lets browse and recommendations rank open projects
-        # from the index alone, without reading project rows (descriptions are long).
+        # from the index alone, without reading project rows (descriptions are long): the
+        # recommendation filters, then browse's facets (mode, duration) and newest-first order.
         sa.Index(
             "ix_project_open_fit",
             "status",
@@ -216,6 +228,9 @@ class Project(SQLModel, table=True):
             "seats",
             "owner_id",
             "start_date",
+            "mode",
+            "duration_weeks",
+            "published_at",
         ),
         sa.Index("ix_project_owner_status", "owner_id", "status"),
     )

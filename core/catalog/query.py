@@ -8,8 +8,10 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, exists, literal, or_
+from sqlalchemy import Boolean, ColumnElement, String, and_, exists, literal, or_
 from sqlalchemy import select as sa_select
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.functions import FunctionElement
 from sqlmodel import col, select
 
 from core.catalog.matching import MatchScore
@@ -231,6 +233,46 @@ def _like_pattern(term: str) -> str:
     return f"%{escaped}%"
 
 
+class _FoldedLike(FunctionElement[bool]):
+    """`column ILIKE pattern ESCAPE '\\'`, written as each database runs it fastest.
+
+    SQLAlchemy writes ILIKE on SQLite as `lower(column) LIKE lower(pattern)`, which copies
+    every title, summary and description it tests. SQLite's LIKE already ignores the case of
+    ASCII letters, and its lower() changes nothing else, so a plain LIKE finds exactly the same
+    rows without the copies. PostgreSQL has ILIKE itself.
+    """
+
+    type = Boolean()
+    inherit_cache = True
+    name = "folded_like"
+    # A comparison: no `= 1` after it on databases without a boolean type (SQLite).
+    _is_implicitly_boolean = True
+
+
+def _folded_like_parts(element: _FoldedLike, compiler: Any, **kw: Any) -> tuple[str, str, str]:
+    column, pattern = list(element.clauses)
+    escape = compiler.render_literal_value("\\", String())
+    return compiler.process(column, **kw), compiler.process(pattern, **kw), escape
+
+
+@compiles(_FoldedLike)
+def _folded_like_default(element: _FoldedLike, compiler: Any, **kw: Any) -> str:
+    column, pattern, escape = _folded_like_parts(element, compiler, **kw)
+    return f"(lower({column}) LIKE lower({pattern}) ESCAPE {escape})"
+
+
+@compiles(_FoldedLike, "sqlite")
+def _folded_like_sqlite(element: _FoldedLike, compiler: Any, **kw: Any) -> str:
+    column, pattern, escape = _folded_like_parts(element, compiler, **kw)
+    return f"({column} LIKE {pattern} ESCAPE {escape})"
+
+
+@compiles(_FoldedLike, "postgresql")
+def _folded_like_postgresql(element: _FoldedLike, compiler: Any, **kw: Any) -> str:
+    column, pattern, escape = _folded_like_parts(element, compiler, **kw)
+    return f"({column} ILIKE {pattern} ESCAPE {escape})"
+
+
 def text_condition(terms: Sequence[str]) -> ColumnElement[bool] | None:
     """Every term appears in the title, summary, description or a tag name (case-insensitive).
 
@@ -241,22 +283,28 @@ def text_condition(terms: Sequence[str]) -> ColumnElement[bool] | None:
     conditions = []
     for term in terms:
         pattern = _like_pattern(term)
+        # The tags whose names match are few (a vocabulary of a couple of hundred): their ids
+        # are found once per statement and each project's tags probed for them, instead of
+        # joining every open project's tags to their names. Tested first: probing the project's
+        # tags is cheaper than the LIKEs on its text, which need its row.
+        matching_tags = sa_select(col(Tag.id)).where(
+            col(Tag.name).like(pattern, escape="\\")  # tag names are stored lower-case
+        )
         in_tags = exists(
             sa_select(literal(1))
             .select_from(ProjectTag)
-            .join(Tag, col(Tag.id) == col(ProjectTag.tag_id))
             .where(
                 col(ProjectTag.project_id) == col(Project.id),
-                col(Tag.name).like(pattern, escape="\\"),  # tag names are stored lower-case
+                col(ProjectTag.tag_id).in_(matching_tags),
             )
             .correlate(Project)
         )
         conditions.append(
             or_(
-                col(Project.title).ilike(pattern, escape="\\"),
-                col(Project.summary).ilike(pattern, escape="\\"),
-                col(Project.description).ilike(pattern, escape="\\"),
                 in_tags,
+                _FoldedLike(col(Project.title), pattern),
+                _FoldedLike(col(Project.summary), pattern),
+                _FoldedLike(col(Project.description), pattern),
             )
         )
     return and_(*conditions)

@@ -35,6 +35,26 @@ def big_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
     engine.dispose()
 
 
+@pytest.fixture(scope="module")
+def analyzed_sqlite(
+    big_sqlite: Engine, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Engine]:
+    """The same data with ANALYZE statistics, as a maintained database has: the planner then
+    weighs the indexes by their figures and may choose another one."""
+    import sqlite3
+
+    target = tmp_path_factory.mktemp("analyzed") / "plans.db"
+    with big_sqlite.connect() as conn:
+        source = conn.connection.driver_connection
+        copy = sqlite3.connect(target)
+        source.backup(copy)  # type: ignore[union-attr]
+        copy.execute("ANALYZE")
+        copy.close()
+    engine = create_db_engine(f"sqlite:///{target}")
+    yield engine
+    engine.dispose()
+
+
 def _user(engine: Engine, username: str) -> User:
     with Session(engine, expire_on_commit=False) as session:
         found = session.exec(select(User).where(User.username == username)).one()
@@ -187,3 +207,50 @@ def test_browse_within_a_term_uses_indexes(big_sqlite, sort):
     )
     assert any("start_date >=" in s for s, _ in statements), "the term condition was not seen"
     assert full_scans(big_sqlite, statements) == []
+
+
+@pytest.mark.parametrize("database", ["big_sqlite", "analyzed_sqlite"])
+@pytest.mark.parametrize("term", [False, True])
+@pytest.mark.parametrize("sort", ["best", "newest"])
+def test_browse_by_mode_and_duration_reads_open_projects_from_an_index_alone(
+    request, database, sort, term
+):
+    from datetime import date, timedelta
+
+    from core.catalog import search_projects
+    from core.catalog.ranking import RankingMemo
+
+    engine = request.getfixturevalue(database)
+    student = _user(engine, "demo-student")
+    # A program term keeps a range of start dates: SQLite then finds open projects through the
+    # (status, start_date) index instead, which must hold the rest as well.
+    today = date.today()
+    dates = {"starts_from": today, "starts_until": today + timedelta(days=180)} if term else {}
+    statements = captured(
+        engine,
+        lambda s: search_projects(
+            s,
+            actor=student,
+            mode="remote",
+            max_weeks=8,
+            max_hours=6,
+            sort=sort,
+            memo=RankingMemo(),
+            **dates,
+        ),
+    )
+    # The statements that visit every open project: the count and the ranking (or the page's
+    # ids). Testing a facet on the project row instead reads every open project's row.
+    scans = [
+        (s, p)
+        for s, p in statements
+        if "project.mode" in s and ("ORDER BY" in s or "count(*)" in s)
+    ]
+    assert scans, "the count or the ranking was not seen"
+    for statement in scans:
+        steps = [
+            step
+            for step in plan(engine, *statement)
+            if re.search(r"\b(SEARCH|SCAN) project\b", step) and "PRIMARY KEY" not in step
+        ]
+        assert steps and all("COVERING INDEX" in step for step in steps), steps

@@ -129,6 +129,22 @@ def test_text_search(catalog, query, expected):
     assert titles(search(engine, student, query=query)) == expected
 
 
+def test_text_search_lets_each_database_fold_case_without_copying_the_text(engine):
+    from sqlalchemy import select
+
+    from core.catalog import text_condition
+    from core.models import Project
+
+    statement = select(Project.id).where(text_condition(["data"]))
+    sql = str(statement.compile(dialect=engine.dialect)).lower()
+    # lower() on every title, summary and description copies them all on each search; SQLite's
+    # LIKE ignores ASCII case by itself, PostgreSQL has ILIKE.
+    assert "lower(" not in sql
+    assert sql.count(" ilike " if engine.dialect.name == "postgresql" else " like ") >= 3
+    # The project's tags are probed for the matching tag ids, not joined to every tag's name.
+    assert " join " not in sql
+
+
 def test_each_facet_narrows(catalog):
     engine, student, _, _ = catalog
     assert titles(search(engine, student, tags=["open-source"])) == ["Code review sprint"]
