@@ -24,9 +24,14 @@ AUDIENCE = {
 }
 
 
+def has_about(role: Role) -> bool:
+    """Return whether people of this role tell others about themselves (admins do not)."""
+    return role in AUDIENCE
+
+
 def about_form(user: User) -> None:
     """Edit what the signed-in user tells others about themselves."""
-    if user.role not in AUDIENCE:
+    if not has_about(user.role):
         return  # administrators have no public profile
     assert user.id is not None
     with read_session(get_engine()) as session:

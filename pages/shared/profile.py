@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import streamlit as st
 
 from core.accounts.profiles import update_profile
@@ -12,7 +14,7 @@ from core.platform.db import read_session, write_transaction
 from core.platform.errors import DomainError
 from core.platform.wording import counted, time_zone_names
 from core.projects.tags import list_tags, user_interest_names
-from pages.components.about import about_form
+from pages.components.about import about_form, has_about
 from pages.components.actions import act
 from pages.components.auth import SESSION_ID, client_address, signed_in_user
 from pages.components.engine import get_engine
@@ -34,16 +36,29 @@ HOURS_HELP = {
 }
 
 
+# The screen's tabs; the open one is kept in the session (and drawn alone).
+TAB = "profile_tab"
+DETAILS = "Your details"
+ABOUT = "About you"
+PASSWORD = "Password"
+
+
 def render() -> None:
     """Show and edit the signed-in user's profile and password."""
     user = signed_in_user()
     st.title("Profile")
     show_flash()
-    _profile_form(user)
-    st.divider()
-    about_form(user)
-    st.divider()
-    _password_form(user)
+    sections: dict[str, Callable[[], None]] = {DETAILS: lambda: _profile_form(user)}
+    if has_about(user.role):
+        sections[ABOUT] = lambda: about_form(user)
+    sections[PASSWORD] = lambda: _password_form(user)
+    # Only the open tab is drawn: the three forms at once (some twenty fields, a list of
+    # 600 time zones) kept the browser drawing for longer than the 5x-a-bare-page budget.
+    tabs = st.tabs(list(sections), key=TAB, on_change="rerun")
+    for draw, tab in zip(sections.values(), tabs, strict=True):
+        if tab.open:
+            with tab:
+                draw()
 
 
 def _profile_form(user: User) -> None:

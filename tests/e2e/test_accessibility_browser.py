@@ -77,11 +77,17 @@ DEEP: tuple[tuple[Role, str, str], ...] = (
         "WHERE a.status = 'approved' ORDER BY a.id LIMIT 1",
     ),
 )
+# Tabs drawn only when opened (the open tab is drawn alone): (role, screen, tab).
+TABS: tuple[tuple[Role, str, str], ...] = (
+    (Role.ALUMNI, "profile", "About you"),
+    (Role.STUDENT, "profile", "Password"),
+)
 
 
 def _cases() -> list[Any]:
     """(username, url_path, title, width) per case; a screen reached from a link has url_path
-    "deep:<name>" and carries, in place of its menu title, the SQL giving its address."""
+    "deep:<name>" and carries, in place of its menu title, the SQL giving its address; a tab
+    drawn only when opened has url_path "tab:<screen>:<tab>" and the tab's label as title."""
     cases = [
         pytest.param(None, LOGIN, LOGIN, width, id=f"visitor-login-{width}px")
         for width in (DESKTOP, PHONE)
@@ -99,6 +105,19 @@ def _cases() -> list[Any]:
                         id=f"{role.value}-{screen.url_path}-{width}px",
                     )
                 )
+        for tab_role, path, tab in TABS:
+            if tab_role is role:
+                for width in (DESKTOP, PHONE):
+                    slug = tab.lower().replace(" ", "-")
+                    cases.append(
+                        pytest.param(
+                            username,
+                            f"tab:{path}:{tab}",
+                            tab,
+                            width,
+                            id=f"{role.value}-{path}-{slug}-{width}px",
+                        )
+                    )
         for deep_role, name, query in DEEP:
             if deep_role is role:
                 for width in (DESKTOP, PHONE):
@@ -183,6 +202,13 @@ class Visits:
             settle(page)
             # Still logged in (the menu is there), not checking the login form instead.
             page.get_by_test_id("stSidebar").get_by_role("button", name="Log out").wait_for()
+            self.screen = url_path
+        elif url_path != self.screen and url_path.startswith("tab:"):
+            page.set_viewport_size({"width": DESKTOP, "height": HEIGHT})
+            open_page(page, f"{self.url}/{url_path.split(':')[1]}")
+            settle(page)
+            page.get_by_role("tab", name=title).click()
+            settle(page)
             self.screen = url_path
         elif url_path != self.screen:
             page.set_viewport_size({"width": DESKTOP, "height": HEIGHT})

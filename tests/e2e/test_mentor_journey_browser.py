@@ -69,6 +69,8 @@ def mentor_in(page) -> None:
 def mentor_prepares(page) -> None:
     """As the alumna: a link on her profile, then a new project published."""
     go(page, "Profile", "Profile")
+    page.get_by_role("tab", name="About you").click()
+    settle(page)
     page.get_by_label("Link 1 (optional)", exact=True).fill(LINK)
     page.get_by_role("button", name="Save about you").click()
     settle(page)

@@ -99,6 +99,12 @@ def open_screen(at, url_path: str, **params):
     return at.run()
 
 
+def open_tab(at, key: str, label: str):
+    """Open a screen's tab by label, as clicking it does (only the open tab is drawn)."""
+    at.session_state[key] = label
+    return at.run()
+
+
 def click(at, label: str, form: str | None = None):
     """Click the first button with this label (in this form, if given) and rerun."""
     matches = [b for b in at.button if b.label == label and (form is None or b.form_id == form)]

@@ -23,8 +23,9 @@ from core.models import (
 from core.platform.db import read_session, write_transaction
 from core.projects.tags import user_interest_names
 from core.seed import DEMO_PASSWORD
+from pages.shared import profile
 from tests.pages.conftest import log_in, new_app
-from tests.pages.screens import open_screen, raw_texts, shown_tables, table_column, texts
+from tests.pages.screens import open_screen, open_tab, raw_texts, shown_tables, table_column, texts
 
 NEW_PASSWORD = "a fresh passphrase 2026"
 XSS = ["<img src=x onerror=alert(1)>", "[x](javascript:alert(1))"]
@@ -224,7 +225,7 @@ def test_a_bad_profile_value_is_named_and_kept(logged_in):
 
 
 def test_the_password_change_needs_the_current_password(logged_in, app_env):
-    at = open_screen(logged_in("demo-student"), "profile")
+    at = open_tab(open_screen(logged_in("demo-student"), "profile"), profile.TAB, profile.PASSWORD)
     fill(
         at,
         password_current="not my password",
@@ -420,7 +421,22 @@ def test_an_sso_only_account_gets_no_password_form(logged_in, monkeypatch):
     # The university now signs in everyone at the demo's domain.
     monkeypatch.setenv("OIDC_REQUIRED_DOMAINS", "example.edu")
     get_settings.cache_clear()
-    at = open_screen(at, "profile")
+    at = open_tab(open_screen(at, "profile"), profile.TAB, profile.PASSWORD)
     assert "sign in with the university account" in texts(at)
     assert "Change password" not in [b.label for b in at.button]
     get_settings.cache_clear()
+
+
+def test_the_profile_draws_only_its_open_tab(logged_in):
+    at = open_screen(logged_in("demo-alumni"), "profile")
+    assert [t.label for t in at.tabs] == [profile.DETAILS, profile.ABOUT, profile.PASSWORD]
+    buttons = [b.label for b in at.button]
+    assert "Save profile" in buttons and "Change password" not in buttons
+    at = open_tab(at, profile.TAB, profile.PASSWORD)
+    buttons = [b.label for b in at.button]
+    assert "Change password" in buttons and "Save profile" not in buttons
+
+
+def test_an_administrator_has_no_about_tab(logged_in):
+    at = open_screen(logged_in("demo-admin"), "profile")
+    assert [t.label for t in at.tabs] == [profile.DETAILS, profile.PASSWORD]

@@ -7,9 +7,11 @@ from sqlmodel import select
 from core.mentors.profiles import my_about
 from core.models import MentorFollow
 from core.platform.db import read_session
+from pages.shared import profile
 from tests.pages.screens import (
     click,
     open_screen,
+    open_tab,
     project_id,
     raw_texts,
     texts,
@@ -64,7 +66,7 @@ def test_a_student_follows_and_unfollows_a_mentor(logged_in, app_env):
 
 
 def test_a_mentor_writes_about_themself_and_it_shows_as_text(logged_in, app_env):
-    at = open_screen(logged_in("demo-alumni"), "profile")
+    at = open_tab(open_screen(logged_in("demo-alumni"), "profile"), profile.TAB, profile.ABOUT)
     _widget(at, "text_input", "about_headline").input(HOSTILE)
     _widget(at, "text_area", "about_bio").input("Line one\nLine two")
     _widget(at, "text_input", "about_link_0").input("https://example.org/alex")
@@ -85,7 +87,7 @@ def test_a_mentor_writes_about_themself_and_it_shows_as_text(logged_in, app_env)
 
 
 def test_a_refused_link_is_named_and_nothing_saved(logged_in, app_env):
-    at = open_screen(logged_in("demo-faculty"), "profile")
+    at = open_tab(open_screen(logged_in("demo-faculty"), "profile"), profile.TAB, profile.ABOUT)
     _widget(at, "text_input", "about_link_0").input("http://plain.example.org")
     at = click(at, "Save about you")
     assert "must start with https://" in texts(at)
