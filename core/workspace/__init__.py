@@ -57,7 +57,7 @@ from core.workspace.models import (
     SelfEfficacy,
     SelfEfficacyPhase,
 )
-from core.workspace.overview import WorkspacePage, open_workspace
+from core.workspace.overview import WorkspacePage, match_thread, open_workspace, workspace_view
 from core.workspace.rules import (
     AT_RISK_DAYS,
     AT_RISK_KIND,
@@ -138,6 +138,7 @@ __all__ = [
     "mark_milestone_done",
     "mark_thread_read",
     "match_link",
+    "match_thread",
     "milestone_due",
     "my_matches",
     "open_workspace",
@@ -150,4 +151,5 @@ __all__ = [
     "unread_counts",
     "verify_milestone",
     "visible_feedback",
+    "workspace_view",
 ]

@@ -15,7 +15,7 @@ from core.platform.errors import NotFound
 from core.platform.permissions import ensure_active
 from core.platform.types import utcnow
 from core.workspace.closeout import _feedback_view
-from core.workspace.guards import _Match, _match_from
+from core.workspace.guards import _Match, _match, _match_from
 from core.workspace.models import (
     MatchMessage,
     MatchMilestone,
@@ -134,6 +134,36 @@ def _workspace_view(
     return view, match
 
 
+def workspace_view(
+    session: Session, *, actor: User, application_id: int, today: date | None = None
+) -> WorkspaceView:
+    """Return a match's workspace (milestones, sessions, figures) for one of its parties.
+
+    For a screen that redraws only its sessions after logging one: the thread and the
+    close-out are not read again.
+    """
+    return _workspace_view(session, actor, application_id, today or date.today())[0]
+
+
+def _thread(session: Session, match: _Match) -> list[MatchMessage]:
+    return list(
+        session.exec(
+            select(MatchMessage)
+            .where(MatchMessage.application_id == match.id)
+            .order_by(col(MatchMessage.id))
+        ).all()
+    )
+
+
+def match_thread(session: Session, *, actor: User, application_id: int) -> list[MatchMessage]:
+    """Return a match's messages, oldest first, for one of its parties.
+
+    For a screen that redraws only the thread after a message was sent.
+    """
+    match = _match(session, actor, application_id, action="match.view")
+    return _thread(session, match)
+
+
 @dataclass(frozen=True)
 class WorkspacePage:
     """Everything the workspace screen shows, read with one permission check."""
@@ -155,13 +185,7 @@ def open_workspace(
 ) -> WorkspacePage:
     """Return a match's workspace, thread, questionnaires and feedback for one of its parties."""
     view, match = _workspace_view(session, actor, application_id, today or date.today())
-    thread = list(
-        session.exec(
-            select(MatchMessage)
-            .where(MatchMessage.application_id == match.id)
-            .order_by(col(MatchMessage.id))
-        ).all()
-    )
+    thread = _thread(session, match)
     mark = session.get(MessageRead, (match.id, actor.id or 0))
     last_read = mark.last_read_id if mark is not None else 0
     phases = session.exec(

@@ -8,8 +8,11 @@ from typing import Any, TypeVar
 import streamlit as st
 from sqlmodel import Session
 
+from core.models import User
 from core.platform.db import read_session, run_in_transaction
 from core.platform.errors import DomainError, ValidationFailed
+from core.platform.settings import get_settings
+from pages.components.auth import recheck_user
 from pages.components.engine import get_engine
 from pages.components.ui import escape_markdown, flash, show_error
 
@@ -60,6 +63,49 @@ def act(
     if rerun:
         st.rerun()
     return result
+
+
+# Refusals met in widget callbacks, kept for the run the callback sets off: {place: message}.
+REFUSALS = "action_refusals"
+
+
+def act_in_callback(
+    action: Callable[[Session, User], T],
+    *,
+    place: str,
+    success: str | Callable[[T], str] | None = None,
+    on_success: Callable[[T], None] | None = None,
+) -> T | None:
+    """Run one write from a widget callback, as the user the session belongs to now.
+
+    A callback runs before the script, and Streamlit reruns after it (only the fragment, when
+    the widget is in one), so the write is not followed by a second run as act()'s st.rerun
+    is. The session is checked again first (recheck_user): a session that ended writes
+    nothing and the whole app reruns, so its gate logs the person out. A refusal is kept for
+    `show_refusal(place)` in the run that follows, next to the control (a callback draws
+    nothing in place); `success` is kept for `show_flash`.
+    """
+    engine = get_engine()
+    actor = recheck_user(engine, get_settings())
+    if actor is None:
+        st.rerun(scope="app")
+    try:
+        result = run_in_transaction(engine, lambda session: action(session, actor))
+    except DomainError as error:
+        st.session_state.setdefault(REFUSALS, {})[place] = error.message
+        return None
+    if on_success is not None:
+        on_success(result)
+    if success is not None:
+        flash("success", success if isinstance(success, str) else success(result))
+    return result
+
+
+def show_refusal(place: str) -> None:
+    """Show, once, the refusal a callback kept for this place."""
+    message = st.session_state.get(REFUSALS, {}).pop(place, None)
+    if message is not None:
+        st.error(escape_markdown(message), icon=":material/block:")
 
 
 def read(load: Callable[[Session], T]) -> T | None:

@@ -75,6 +75,26 @@ def signed_in_user() -> User:
     return user
 
 
+def recheck_user(engine: Engine, settings: Settings) -> User | None:
+    """Check the server-side session again, as the gate does, for a write outside its run.
+
+    A widget callback runs before the script, so before the gate; the run it sets off may be
+    a fragment's alone, which skips app.py altogether. A write made there must still come
+    from a live session of an active account. None when the session ended, or when it is due
+    a write of its own (a last-seen time, a revocation): the caller then reruns the whole app
+    and the gate deals with it.
+    """
+    session_id = st.session_state.get(SESSION_ID)
+    if session_id is None:
+        return None
+    with read_session(engine) as session:
+        check = check_session(session, session_id=session_id, settings=settings)
+    if check.user is None or check.needs_write:
+        return None
+    st.session_state[CURRENT_USER] = check.user
+    return check.user
+
+
 class LoginGate:
     """One per run: wraps the single `Authenticate` instance of this run."""
 

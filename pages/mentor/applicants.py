@@ -18,7 +18,7 @@ from core.models import SEAT_STATUSES, ApplicationStatus, Project, ProjectStatus
 from core.platform.db import read_session
 from core.platform.wording import counted, local_day
 from core.projects import MyProjectRow, get_project, list_my_projects, status_label
-from pages.components.actions import act, read
+from pages.components.actions import act_in_callback, read, show_refusal
 from pages.components.auth import signed_in_user
 from pages.components.engine import get_engine
 from pages.components.mentor import (
@@ -241,39 +241,53 @@ def _actions(user: User, applicant: Applicant) -> None:
     if not (can_accept or can_waitlist or can_decline):
         return
     number = applicant.application_id
-    with st.form(f"ap_form_{number}", border=False, enter_to_submit=False):
+    form = f"ap_form_{number}"
+    with st.form(form, border=False, enter_to_submit=False):
         if can_decline:
             st.text_input(
                 "Note to the student (optional, sent if you decline)",
                 key=f"ap_note_{number}",
                 max_chars=500,
             )
+        show_refusal(form)
         buttons = st.container(horizontal=True)  # one flex row, not columns (see ui.py)
-        accepted = waitlisted = declined = False
+        # The move is made in the button's callback, before the run it sets off: one run
+        # shows the outcome, instead of a run cut short at the card and then a whole rerun.
         if can_accept:
-            accepted = buttons.form_submit_button("Accept", type="primary", icon=":material/check:")
+            buttons.form_submit_button(
+                "Accept",
+                type="primary",
+                icon=":material/check:",
+                on_click=_move,
+                args=(form, applicant, "accept"),
+            )
         if can_waitlist:
-            waitlisted = buttons.form_submit_button("Waitlist", icon=":material/schedule:")
+            buttons.form_submit_button(
+                "Waitlist",
+                icon=":material/schedule:",
+                on_click=_move,
+                args=(form, applicant, "waitlist"),
+            )
         if can_decline:
-            declined = buttons.form_submit_button("Decline", icon=":material/close:")
-    if accepted:
-        _move(user, applicant, "accept")
-    elif waitlisted:
-        _move(user, applicant, "waitlist")
-    elif declined:
-        _move(user, applicant, "decline", st.session_state.get(f"ap_note_{number}"))
+            buttons.form_submit_button(
+                "Decline",
+                icon=":material/close:",
+                on_click=_move,
+                args=(form, applicant, "decline"),
+            )
 
 
-def _move(user: User, applicant: Applicant, move: str, note: str | None = None) -> None:
+def _move(form: str, applicant: Applicant, move: str) -> None:
     number = applicant.application_id
+    note = st.session_state.get(f"ap_note_{number}") if move == "decline" else None
 
-    def work(session: Session) -> None:
+    def work(session: Session, actor: User) -> None:
         if move == "accept":
-            accept(session, actor=user, application_id=number)
+            accept(session, actor=actor, application_id=number)
         elif move == "waitlist":
-            waitlist(session, actor=user, application_id=number)
+            waitlist(session, actor=actor, application_id=number)
         else:
-            decline(session, actor=user, application_id=number, note=note)
+            decline(session, actor=actor, application_id=number, note=note)
 
     name = applicant.name
     if move == "accept":
@@ -283,4 +297,4 @@ def _move(user: User, applicant: Applicant, move: str, note: str | None = None) 
     else:
         with_note = " with your note" if note and note.strip() else ""
         text = f"Declined the application of {name}{with_note}; they were told."
-    act(work, success=text)
+    act_in_callback(work, place=form, success=text)

@@ -15,6 +15,7 @@ from core import documents
 from core import workspace as ws
 from core.models import ApplicationStatus, Role, User
 from core.platform.db import read_session, write_transaction
+from core.platform.settings import get_settings
 from core.platform.wording import day, local_time
 from core.workspace.models import (
     MESSAGE_MAX,
@@ -28,8 +29,8 @@ from core.workspace.models import (
     SelfEfficacyPhase,
 )
 from pages.components import actions
-from pages.components.actions import read
-from pages.components.auth import signed_in_user
+from pages.components.actions import act_in_callback, read, show_refusal
+from pages.components.auth import recheck_user, signed_in_user
 from pages.components.engine import get_engine
 from pages.components.navigation import has_screen, screen_page
 from pages.components.times import viewer_zone
@@ -56,6 +57,10 @@ JUST_READ = "matches_just_read"
 # The workspace tab the person last acted on, and the tab being drawn (which act records).
 ACTIVE_TAB = "matches_active_tab"
 DRAWING_TAB = "matches_drawing_tab"
+# The match whose sessions, or thread, a callback just changed: a fragment's own rerun reads
+# them again (the view and thread it was given come from the last whole run).
+SESSIONS_CHANGED = "matches_sessions_changed"
+THREAD_CHANGED = "matches_thread_changed"
 T = TypeVar("T")
 
 # How many finished matches the list shows; "Show more" adds as many again.
@@ -89,8 +94,14 @@ def _close() -> None:
 
 
 def act(action: Callable[[Session], T], **options: Any) -> T | None:
-    """Run one workspace write (components.actions.act), staying on the tab where it was made."""
+    """Run one workspace write (components.actions.act), staying on the tab where it was made.
+
+    The session is checked again first: a button in the sessions' fragment runs only the
+    fragment, which app.py's gate does not see.
+    """
     _stay_on_this_tab()
+    if recheck_user(get_engine(), get_settings()) is None:
+        st.rerun(scope="app")
     return actions.act(action, **options)
 
 
@@ -178,10 +189,19 @@ def _session_fields(
     summary: str,
     earliest: date | None = None,
     latest: date | None = None,
+    key: str | None = None,
 ) -> tuple[date, int, str]:
-    """Show a session's date, minutes and summary inputs and return what they hold."""
+    """Show a session's date, minutes and summary inputs and return what they hold.
+
+    With `key`, the inputs are keyed `<key>_date`, `<key>_minutes` and `<key>_summary`.
+    """
     chosen = st.date_input(
-        "Date", value=held_on, min_value=earliest, max_value=latest, format="DD/MM/YYYY"
+        "Date",
+        value=held_on,
+        min_value=earliest,
+        max_value=latest,
+        format="DD/MM/YYYY",
+        key=key and f"{key}_date",
     )
     length = st.number_input(
         "Minutes",
@@ -189,8 +209,11 @@ def _session_fields(
         max_value=SESSION_MINUTES_MAX,
         value=minutes,
         step=15,
+        key=key and f"{key}_minutes",
     )
-    text = st.text_area("What did you do?", value=summary, max_chars=SUMMARY_MAX)
+    text = st.text_area(
+        "What did you do?", value=summary, max_chars=SUMMARY_MAX, key=key and f"{key}_summary"
+    )
     return chosen, int(length), text
 
 
@@ -199,27 +222,45 @@ def _log_form(user: User, view: ws.WorkspaceView) -> None:
         st.info(f"Sessions can be logged from the project's start, {day(view.start_date)}.")
         return
     today = date.today()
-    with st.form(f"log_session_{view.application_id}"):
+    form = f"log_session_{view.application_id}"
+    with st.form(form):
         st.markdown("**Log a session**")
-        held_on, minutes, summary = _session_fields(
+        _session_fields(
             held_on=max(view.start_date, min(today, view.end_date)),
             minutes=60,
             summary="",
             earliest=view.log_from,
             latest=view.log_until,
+            key=form,
         )
-        if st.form_submit_button("Log session", type="primary"):
-            act(
-                lambda s: ws.log_session(
-                    s,
-                    actor=user,
-                    application_id=view.application_id,
-                    held_on=held_on,
-                    minutes=minutes,
-                    summary=summary,
-                ),
-                success="Session logged. The other party is asked to confirm it.",
-            )
+        show_refusal(form)
+        st.form_submit_button(
+            "Log session", type="primary", on_click=_log_session, args=(form, view)
+        )
+
+
+def _log_session(form: str, view: ws.WorkspaceView) -> None:
+    """Log the session in the form's callback, so only the sessions' fragment reruns after it."""
+    st.session_state[ACTIVE_TAB] = "Sessions"
+    values = st.session_state
+    logged = act_in_callback(
+        lambda s, actor: ws.log_session(
+            s,
+            actor=actor,
+            application_id=view.application_id,
+            held_on=values[f"{form}_date"],
+            minutes=int(values[f"{form}_minutes"]),
+            summary=values[f"{form}_summary"],
+        ),
+        place=form,
+        success="Session logged. The other party is asked to confirm it.",
+    )
+    if logged is None:
+        return
+    st.session_state[SESSIONS_CHANGED] = view.application_id
+    if view.at_risk:
+        # A session ends the at-risk warning in the header, outside the fragment.
+        st.rerun(scope="app")
 
 
 def _edit_form(user: User, item: ws.SessionView) -> None:
@@ -246,7 +287,25 @@ def _edit_form(user: User, item: ws.SessionView) -> None:
             st.rerun()
 
 
+@st.fragment
 def _sessions(user: User, view: ws.WorkspaceView) -> None:
+    """The session form and the logged sessions: after logging one, only they are redrawn.
+
+    A fragment's own rerun is given the view of the last whole run, so it reads the sessions
+    again when a callback changed them. Changes the header shows (hours confirmed, the
+    at-risk warning) rerun the whole app.
+    """
+    st.session_state[DRAWING_TAB] = "Sessions"  # a fragment's own rerun skips the tab loop
+    if st.session_state.pop(SESSIONS_CHANGED, None) == view.application_id:
+        fresh = read(
+            lambda session: ws.workspace_view(
+                session, actor=user, application_id=view.application_id
+            )
+        )
+        if fresh is None:
+            return
+        view = fresh
+        show_flash()
     running = view.status is ApplicationStatus.APPROVED
     if running:
         _log_form(user, view)
@@ -333,7 +392,21 @@ def _milestones(user: User, view: ws.WorkspaceView) -> None:
 # ---------------------------------------------------------------------------- messages
 
 
+@st.fragment
 def _messages(user: User, view: ws.WorkspaceView, thread: list[MatchMessage]) -> None:
+    """The thread and the message box: after a message is sent, only they are redrawn.
+
+    A fragment's own rerun is given the thread of the last whole run, so it reads the thread
+    again when a callback sent a message.
+    """
+    st.session_state[DRAWING_TAB] = "Messages"  # a fragment's own rerun skips the tab loop
+    if st.session_state.pop(THREAD_CHANGED, None) == view.application_id:
+        fresh = read(
+            lambda session: ws.match_thread(session, actor=user, application_id=view.application_id)
+        )
+        if fresh is None:
+            return
+        thread = fresh
     names = {view.student_id: view.student_name, view.mentor_id: view.mentor_name}
     if not thread:
         st.caption("No messages yet. Say hello and agree on your first meeting.")
@@ -348,15 +421,32 @@ def _messages(user: User, view: ws.WorkspaceView, thread: list[MatchMessage]) ->
         st.caption("The match has ended; the thread is kept read-only.")
         return
     sent = st.session_state.get(SENT, 0)
-    with st.form(f"message_{view.application_id}_{sent}"):
-        body = st.text_area("Message", max_chars=MESSAGE_MAX, placeholder="Plain text")
-        if st.form_submit_button("Send", icon=":material/send:"):
-            act(
-                lambda s: ws.send_message(
-                    s, actor=user, application_id=view.application_id, body=body
-                ),
-                on_success=lambda _: st.session_state.update({SENT: sent + 1}),
-            )
+    form = f"message_{view.application_id}_{sent}"
+    with st.form(form):
+        st.text_area("Message", max_chars=MESSAGE_MAX, placeholder="Plain text", key=f"{form}_body")
+        show_refusal(form)
+        st.form_submit_button("Send", icon=":material/send:", on_click=_send, args=(form, view))
+
+
+def _send(form: str, view: ws.WorkspaceView) -> None:
+    """Send in the form's callback, so only the thread's fragment reruns after it."""
+    st.session_state[ACTIVE_TAB] = "Messages"
+
+    def sent(_: MatchMessage) -> None:
+        # A new form (its key counts the messages sent) starts with an empty box.
+        st.session_state[SENT] = st.session_state.get(SENT, 0) + 1
+        st.session_state[THREAD_CHANGED] = view.application_id
+
+    act_in_callback(
+        lambda s, actor: ws.send_message(
+            s,
+            actor=actor,
+            application_id=view.application_id,
+            body=st.session_state[f"{form}_body"],
+        ),
+        place=form,
+        on_success=sent,
+    )
 
 
 # ---------------------------------------------------------------------------- close-out
@@ -524,6 +614,9 @@ def _workspace(user: User, match_id: int) -> None:
             ws.mark_thread_read(session, actor=user, application_id=match_id, up_to=thread[-1].id)
         st.session_state[JUST_READ] = (match_id, page.unread)
         st.rerun()
+    # This whole run read the workspace after any callback's write: the fragments need not.
+    st.session_state.pop(SESSIONS_CHANGED, None)
+    st.session_state.pop(THREAD_CHANGED, None)
     just_read = st.session_state.pop(JUST_READ, None)
     new = just_read[1] if just_read and just_read[0] == match_id else 0
     _header(user, view)

@@ -437,6 +437,29 @@ def test_accept_an_applicant(logged_in, app_env):
     assert load_project(app_env, DASHBOARD).filled == 2
 
 
+def test_an_accept_refused_after_the_seats_filled_is_told_on_its_card(logged_in, app_env):
+    # The move runs in the button's callback; its refusal is shown in the card's form.
+    dashboard = project_id(app_env, DASHBOARD)
+    at = open_screen(logged_in("demo-alumni"), "applicants", project=dashboard)
+    dana = user_named(app_env, "demo-student")
+    with write_transaction(app_env) as session:
+        application = session.exec(
+            select(Application).where(
+                Application.project_id == dashboard, Application.student_id == dana.id
+            )
+        ).one()
+        project = session.get(Project, dashboard)
+        assert project is not None
+        project.filled = project.seats
+        session.add(project)
+    at = click(at, "Accept", form=f"ap_form_{application.id}")
+    assert not at.exception
+    assert at.error and not at.success
+    with read_session(app_env) as session:
+        still = session.get(Application, application.id)
+        assert still is not None and still.status is application.status
+
+
 def test_waitlist_and_decline_with_a_note(logged_in, app_env):
     first = _applicant(app_env, DASHBOARD, username="wait-student")
     second = _applicant(app_env, DASHBOARD, username="no-student")

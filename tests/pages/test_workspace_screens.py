@@ -14,7 +14,8 @@ import pytest
 from sqlmodel import col, delete, select
 
 from core import workspace as ws
-from core.models import Application, ApplicationStatus, Project, User
+from core.accounts import end_session
+from core.models import Application, ApplicationStatus, AuthSession, Project, User
 from core.platform.db import read_session, write_transaction
 from core.workspace.models import (
     MatchFeedback,
@@ -275,6 +276,51 @@ def test_a_message_reaches_the_other_party_as_unread_then_read(logged_in, app_en
     assert any(f"Messages ({before + 1} new)" in str(tab.label) for tab in mentor.tabs)
     with read_session(app_env) as session:
         assert ws.unread_counts(session, actor=mentor_user) == {}
+
+
+def test_a_message_sent_after_the_session_ended_is_not_written(logged_in, app_env):
+    # Send writes in the form's callback, before app.py's gate: the callback checks again.
+    at, match_id = workspace(logged_in, app_env)
+    with write_transaction(app_env) as session:
+        for record in session.exec(
+            select(AuthSession).where(col(AuthSession.revoked_at).is_(None))
+        ):
+            end_session(session, session_id=record.id or 0)
+    with read_session(app_env) as session:
+        before = len(
+            ws.match_thread(
+                session, actor=user_named(app_env, "demo-student"), application_id=match_id
+            )
+        )
+    box = next(t for t in at.text_area if t.label == "Message")
+    box.input("Still there?")
+    at = submit(at, "Send")
+    with read_session(app_env) as session:
+        after = len(
+            ws.match_thread(
+                session, actor=user_named(app_env, "demo-student"), application_id=match_id
+            )
+        )
+    assert after == before
+    assert any(b.label == "Log in" for b in at.button)
+
+
+def test_the_thread_and_sessions_shown_after_a_write_are_read_again(logged_in, app_env):
+    at, match_id = workspace(logged_in, app_env)
+    box = next(t for t in at.text_area if t.label == "Message")
+    box.input("First message of the test")
+    at = submit(at, "Send")
+    box = next(t for t in at.text_area if t.label == "Message")
+    assert box.value == ""  # a fresh box after sending
+    box.input("Second message of the test")
+    at = submit(at, "Send")
+    shown = texts(at)
+    assert "First message of the test" in shown and "Second message of the test" in shown
+    summary = next(t for t in at.text_area if t.label == "What did you do?")
+    summary.input("Paired on the contact form.")
+    at = submit(at, "Log session")
+    assert "Paired on the contact form." in texts(at)
+    assert any("Session logged" in str(s.value) for s in at.success)
 
 
 # ---------------------------------------------------------------------------- close-out

@@ -82,6 +82,16 @@ CASES: dict[str, tuple[bool, Call, set[str]]] = {
         lambda s, a, w: ws.open_workspace(s, actor=a, application_id=w.application_id),
         {"student", "mentor"},
     ),
+    "workspace_view": (
+        False,
+        lambda s, a, w: ws.workspace_view(s, actor=a, application_id=w.application_id),
+        {"student", "mentor"},
+    ),
+    "match_thread": (
+        False,
+        lambda s, a, w: ws.match_thread(s, actor=a, application_id=w.application_id),
+        {"student", "mentor"},
+    ),
     "log_session": (
         False,
         lambda s, a, w: ws.log_session(
