@@ -1,5 +1,5 @@
 """Browse's elements alone, as at `large`: three recommendations, ten filters (the term
-select among them), 25 cards."""
+select among them), 10 cards."""
 
 import streamlit as st  # noqa: TID251 (a page, like those in pages/)
 
@@ -51,8 +51,8 @@ def content(detail: st.Page) -> None:
                     ":small[:gray[• Shares 2 of your interests: python, data]]"
                 )
                 card_link(detail, "View", number)
-    st.markdown("**52,310 open projects** · showing 1–25")
-    for number in range(25):
+    st.markdown("**52,310 open projects** · showing 1–10")
+    for number in range(10):
         st.markdown(("" if number == 0 else "---\n") + CARD)
         card_link(detail, "View", number)
         st.button("Save for later", key=f"save_{number}", icon=":material/bookmark_add:")

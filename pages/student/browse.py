@@ -1,4 +1,4 @@
-"""Browse: search open projects with facets and sorts, 25 per page, under a strip of projects
+"""Browse: search open projects with facets and sorts, 10 per page, under a strip of projects
 recommended for the student. Every filter lives in the query string, so a view can be
 bookmarked: `?q=…&tags=a,b&dept=…&mode=remote&max_hours=4&max_weeks=6&starts_within=4&sort=
 newest&page=2`; with program terms defined, `term=<id>` or `term=all` (no `term`: the current
@@ -16,7 +16,6 @@ import streamlit as st
 from core.catalog import (
     MAX_STARTS_WITHIN,
     MAX_WEEKS,
-    PER_PAGE,
     SORT_LABELS,
     SORTS,
     CatalogRow,
@@ -49,6 +48,10 @@ from pages.components.student import (
 from pages.components.terms import ALL_TERMS, by_choice, default_choice, term_label
 from pages.components.terms import terms as program_terms
 from pages.components.ui import escape_markdown, literal, show_error, small, tinted
+
+# Cards per page of results: every card is a text, a link and a button to draw; 25 a page
+# settled 372 ms after the click at `large`, 10 a page 208 ms.
+CARDS_PER_PAGE = 10
 
 RECOMMENDED = 3
 MAX_HOURS_FILTER = 20
@@ -531,7 +534,7 @@ def render() -> None:
                 starts_until=starts[1] if starts else None,
                 sort=filters.sort,
                 page=filters.page,
-                per_page=PER_PAGE,
+                per_page=CARDS_PER_PAGE,
                 memo=RANKINGS,
             )
         except DomainError as error:

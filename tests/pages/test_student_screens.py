@@ -187,27 +187,28 @@ def test_no_match_tells_the_student_to_widen_the_filters(logged_in):
     assert param(at, "q") is None
 
 
-def test_pagination_25_per_page_with_the_total(logged_in, app_env):
+def test_pagination_ten_per_page_with_the_total(logged_in, app_env):
     with write_transaction(app_env) as session:
         mentor = h.user(session, Role.ALUMNI)
         for n in range(30):
             h.project(session, mentor, title=f"Extra project number {n:02d}", tag_names=["misc"])
     at = browse(logged_in)
     total = OPEN_PROJECTS + 30
-    assert f"{total} open projects** · showing 1–25" in texts(at)
-    assert len(card_titles(at)) == 25
-    assert "Page 1 of 2" in [c.value for c in at.caption]
+    pages = -(-total // 10)
+    assert f"{total} open projects** · showing 1–10" in texts(at)
+    assert len(card_titles(at)) == 10
+    assert f"Page 1 of {pages}" in [c.value for c in at.caption]
     first_page = card_titles(at)
     at = click(at, "Next page")
-    assert f"{total} open projects** · showing 26–{total}" in texts(at)
+    assert f"{total} open projects** · showing 11–20" in texts(at)
     assert param(at, "page") == "2"
     assert not set(card_titles(at)) & set(first_page)
     # The page is in the URL: opening it directly shows the same page.
     again = open_screen(at, "browse", page="2")
-    assert f"showing 26–{total}" in texts(again)
+    assert "showing 11–20" in texts(again)
     # Changing a filter goes back to the first page.
     at.selectbox(key="browse_sort").set_value("newest").run()
-    assert "showing 1–25" in texts(at)
+    assert "showing 1–10" in texts(at)
     assert param(at, "page") is None
 
 
