@@ -6,7 +6,7 @@ from sqlmodel import Session, select
 
 from core.mail.models import MailOutbox, MailPreference, OutboxStatus, SavedProject
 from core.platform.db import write_transaction
-from tests.pages.screens import click, open_screen, texts, user_named
+from tests.pages.screens import click, open_screen, shown_tables, table_column, texts, user_named
 
 
 def test_a_student_turns_a_kind_of_email_off_on_the_settings_screen(logged_in, app_env):
@@ -45,7 +45,9 @@ def test_the_admin_outbox_shows_a_failed_message_with_the_answer_and_resends_it(
             )
         )
     at = open_screen(logged_in("demo-admin"), "admin-mail")
-    assert "550 5.1.1 <nobody@example.edu> Mailbox unavailable" in texts(at)
+    answers = table_column(shown_tables(at)[0], "Server's answer")
+    assert "550 5.1.1 <nobody@example.edu> Mailbox unavailable" in answers
+    assert "Failed: send again" in texts(at)
     at = click(at, "Resend")
     with Session(app_env) as session:
         statuses = {row.status for row in session.exec(select(MailOutbox))}
