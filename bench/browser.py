@@ -377,6 +377,16 @@ def student_interactions(probe: Probe, engine: Engine, rounds: int) -> list[Timi
     applied = Timing("project: apply", "student", "interaction")
     mentor = Timing("project: open the mentor's profile", "student", "interaction")
     me = _user_id(engine, "demo-student")
+    # The applications earlier runs sent hold the student's free hours, and once they are
+    # used up every apply is refused: they are withdrawn first, so each run times real applies.
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "UPDATE application SET status = 'withdrawn' WHERE student_id = :me "
+                "AND status = 'submitted' AND statement = :statement"
+            ),
+            {"me": me, "statement": STATEMENT},
+        )
     candidates = _ids(
         engine,
         "SELECT p.id FROM project p WHERE p.status = 'open' AND p.deadline >= :today "
