@@ -13,16 +13,13 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import Engine
-from sqlalchemy.orm import aliased
 from sqlmodel import Session, col
 
 from core.applications.faculty import approve
-from core.applications.loads import approved_matches
-from core.applications.reads import QueueItem, approval_queue
+from core.applications.reads import QueueItem, approval_queue_entries
 from core.commitment import Commitment, occupied_weeks, weekly_load
 from core.models import (
     LIVE_PROJECT_STATUSES,
-    Application,
     ApplicationStatus,
     Project,
     ProjectStatus,
@@ -92,35 +89,15 @@ def queue_with_loads(
 ) -> list[QueueRow]:
     """Return the actor's approval queue, oldest first, with statements and weekly loads.
 
-    Five statements whatever the page length: the queue and its student loads, then the
-    statements, the students' approved matches and the mentors' live projects in one each.
+    Three statements whatever the page length: the queue with its statements, the students'
+    approved matches, and the mentors' live projects.
     """
-    items = approval_queue(session, actor=actor, limit=limit, offset=offset)
-    if not items:
+    entries = approval_queue_entries(session, actor=actor, limit=limit, offset=offset)
+    if not entries:
         return []
-    ids = [item.application_id for item in items]
-    mentor = aliased(User)
-    student = aliased(User)
-    details = session.execute(
-        sa.select(
-            col(Application.id),
-            col(Application.statement),
-            col(student.blind_review),
-            col(Project.owner_id),
-            col(mentor.weekly_hours),
-            col(Project.start_date),
-            col(Project.end_date),
-        )
-        .join(Project, col(Project.id) == col(Application.project_id))
-        .join(student, col(student.id) == col(Application.student_id))
-        .join(mentor, col(mentor.id) == col(Project.owner_id))
-        .where(col(Application.id).in_(ids))
-    ).all()
-    by_id = {row[0]: row for row in details}
-    students = approved_matches(session, [item.student_id for item in items])
-    owners = {row[3] for row in details}
-    first = min(row[5] for row in details)
-    last = max(row[6] for row in details)
+    owners = {entry.mentor_id for entry in entries}
+    first = min(entry.start_date for entry in entries)
+    last = max(entry.end_date for entry in entries)
     mentor_projects: dict[int, list[Commitment]] = defaultdict(list)
     # SQLite would find the mentors' projects by walking (status, start_date) through every
     # live project that starts before the page's last week (tens of thousands at scale: 35 ms)
@@ -145,18 +122,17 @@ def queue_with_loads(
     ):
         mentor_projects[owner_id].append(Commitment(start, end, hours))
     rows = []
-    for item in items:
-        _, statement, blind, owner_id, budget, start, end = by_id[item.application_id]
-        weeks = occupied_weeks(start, end)
-        committed = weekly_load(
-            c for pid, c in students.get(item.student_id, []) if pid != item.project_id
-        )
-        mentor_load = weekly_load(mentor_projects.get(owner_id, []))
+    for entry in entries:
+        item = entry.item
+        weeks = occupied_weeks(entry.start_date, entry.end_date)
+        committed = weekly_load(c for pid, c in entry.student_matches if pid != item.project_id)
+        mentor_load = weekly_load(mentor_projects.get(entry.mentor_id, []))
+        budget = entry.mentor_weekly_hours
         rows.append(
             QueueRow(
                 item=item,
-                statement=statement,
-                blind=bool(blind),
+                statement=entry.statement,
+                blind=entry.blind,
                 mentor_budget=budget,
                 student_weeks=tuple(
                     WeekLoad(w, committed.get(w, 0.0), item.hours_needed, item.weekly_hours)
