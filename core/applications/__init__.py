@@ -15,10 +15,12 @@ from core.applications.mentor import accept, decline, waitlist
 from core.applications.reads import (
     Applicant,
     MyApplication,
+    QueueEntry,
     QueueItem,
     TimelineEntry,
     application_timeline,
     approval_queue,
+    approval_queue_entries,
     list_applicants,
     list_my_applications,
 )
@@ -56,6 +58,7 @@ __all__ = [
     "MyApplication",
     "NO_LONGER_FITS",
     "PENDING_STATUSES",
+    "QueueEntry",
     "QueueItem",
     "REASON_MAX",
     "STATEMENT_MAX",
@@ -71,6 +74,7 @@ __all__ = [
     "apply",
     "apply_warnings",
     "approval_queue",
+    "approval_queue_entries",
     "approve",
     "approved_commitments",
     "approved_matches",

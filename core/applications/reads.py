@@ -6,14 +6,15 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+from sqlalchemy import select as sa_select
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from core.applications.common import _get_application, _get_project, _name
 from core.applications.guards import in_approval_scope
-from core.applications.loads import _span, approved_commitments, approved_matches
+from core.applications.loads import _span, approved_matches
 from core.applications.rules import mentor_moves
-from core.commitment import least_free_hours
+from core.commitment import Commitment, least_free_hours
 from core.mentors.profiles import About, about_of
 from core.models import (
     Application,
@@ -246,21 +247,50 @@ def list_applicants(session: Session, *, actor: User, project_id: int) -> list[A
     return applicants
 
 
+@dataclass(frozen=True)
+class QueueEntry:
+    """A queue item with what the approval screen shows beside it, read along with it."""
+
+    item: QueueItem
+    statement: str
+    blind: bool
+    mentor_id: int
+    mentor_weekly_hours: float
+    start_date: date
+    end_date: date
+    # The student's approved matches as (project id, commitment).
+    student_matches: tuple[tuple[int, Commitment], ...]
+
+
+# Built once: an alias made per call costs its columns' proxies and a fresh statement cache
+# key every time.
+_MENTOR = aliased(User, name="mentor")
+
+
 def approval_queue(
     session: Session, *, actor: User, limit: int = 50, offset: int = 0
 ) -> list[QueueItem]:
     """Return accepted applications awaiting the actor's decision, oldest first."""
+    entries = approval_queue_entries(session, actor=actor, limit=limit, offset=offset)
+    return [entry.item for entry in entries]
+
+
+def approval_queue_entries(
+    session: Session, *, actor: User, limit: int = 50, offset: int = 0
+) -> list[QueueEntry]:
+    """Return the approval queue (see approval_queue) with each item's statement, dates,
+    mentor and the student's approved matches, in two statements."""
     ensure_role(actor, (Role.FACULTY, Role.ADMIN), action="application.queue", entity="application")
-    mentor = aliased(User)
+    mentor = _MENTOR
     statement = (
-        select(Application, Project, User, mentor.display_name)
+        sa_select(Application, Project, User, col(mentor.display_name), col(mentor.weekly_hours))
         .join(Project, col(Project.id) == Application.project_id)
         .join(User, col(User.id) == Application.student_id)
         .join(mentor, col(mentor.id) == Project.owner_id)
-        .where(Application.status == S.ACCEPTED)
+        .where(col(Application.status) == S.ACCEPTED)
     )
     if not is_admin(actor):
-        statement = statement.where(Project.owner_id != actor.id)
+        statement = statement.where(col(Project.owner_id) != actor.id)
         if not actor.program_wide:
             if actor.department is None:
                 return []
@@ -274,32 +304,43 @@ def approval_queue(
             statement = statement.where(department == actor.department)
     # An accepted application's updated_at is the moment it was accepted (nothing else
     # touches it in that state), and (status, updated_at) is indexed.
-    rows = session.exec(
+    rows = session.execute(
         statement.order_by(col(Application.updated_at), col(Application.id))
         .offset(offset)
         .limit(limit)
     ).all()
-    loads = approved_commitments(session, [user.id or 0 for _, _, user, _ in rows])
+    matches = approved_matches(session, [user.id or 0 for _, _, user, _, _ in rows])
     now = utcnow()
-    items = []
-    for application, project, student, mentor_name in rows:
+    entries = []
+    for application, project, student, mentor_name, mentor_hours in rows:
         waiting_since = application.accepted_at or application.updated_at
-        items.append(
-            QueueItem(
-                application_id=application.id or 0,
-                project_id=project.id or 0,
-                project_title=project.title,
-                department=project.department,
-                student_id=student.id or 0,
-                student_name=_name(student, application.status),
-                mentor_name=mentor_name,
-                accepted_at=application.accepted_at,
-                age_days=max(0, (now - waiting_since).days),
-                hours_needed=project.student_hours,
-                least_free_hours=least_free_hours(
-                    loads.get(student.id or 0, []), _span(project), student.weekly_hours
-                ),
-                weekly_hours=student.weekly_hours,
+        held = matches.get(student.id or 0, [])
+        item = QueueItem(
+            application_id=application.id or 0,
+            project_id=project.id or 0,
+            project_title=project.title,
+            department=project.department,
+            student_id=student.id or 0,
+            student_name=_name(student, application.status),
+            mentor_name=mentor_name,
+            accepted_at=application.accepted_at,
+            age_days=max(0, (now - waiting_since).days),
+            hours_needed=project.student_hours,
+            least_free_hours=least_free_hours(
+                [commitment for _, commitment in held], _span(project), student.weekly_hours
+            ),
+            weekly_hours=student.weekly_hours,
+        )
+        entries.append(
+            QueueEntry(
+                item=item,
+                statement=application.statement,
+                blind=bool(student.blind_review),
+                mentor_id=project.owner_id,
+                mentor_weekly_hours=mentor_hours,
+                start_date=project.start_date,
+                end_date=project.end_date,
+                student_matches=tuple(held),
             )
         )
-    return items
+    return entries

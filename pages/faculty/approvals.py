@@ -32,6 +32,8 @@ PICK = "ap_pick_"
 LABELS = "approvals_labels"
 # The application whose rejection form is open.
 REJECTING = "approvals_rejecting"
+APPROVE = "ap_approve_"
+BULK = "ap_bulk"
 
 
 def render() -> None:
@@ -42,6 +44,7 @@ def render() -> None:
         "Matches the mentors accepted, waiting for a faculty decision, oldest first. "
         "Approving makes the match; rejecting frees the seat and needs a reason."
     )
+    _approve_pressed(user)
     _show_results()
     offset = max(int(st.session_state.get(OFFSET, 0)), 0)
     rows = read(
@@ -59,7 +62,7 @@ def render() -> None:
             st.success("The queue is clear: nothing is waiting for your decision.")
         return
     _summary(rows, offset, more)
-    _bulk(user, rows)
+    _bulk(rows)
     for row in rows:
         _card(user, row)
     _pager(offset, more=more)
@@ -74,36 +77,66 @@ def _summary(rows: list[QueueRow], offset: int, more: bool) -> None:
     row.metric("Oldest wait (days)", max(row.item.age_days for row in rows))
 
 
-def _bulk(user: User, rows: list[QueueRow]) -> None:
+def _bulk(rows: list[QueueRow]) -> None:
     # Labels of every item shown so far: an item that left the queue since it was ticked
     # (withdrawn, or decided by a colleague) is still reported by name.
     labels: dict[int, str] = st.session_state.setdefault(LABELS, {})
     labels.update({row.item.application_id: _label(row) for row in rows})
-    picked = sorted(
+    picked = _ticked()
+    st.button(
+        f"Approve selected ({len(picked)})",
+        type="primary",
+        disabled=not picked,
+        key=BULK,
+        icon=":material/done_all:",
+    )
+
+
+def _ticked() -> list[int]:
+    return sorted(
         int(key.removeprefix(PICK))
         for key, value in st.session_state.items()
         if str(key).startswith(PICK) and value
     )
-    if st.button(
-        f"Approve selected ({len(picked)})",
-        type="primary",
-        disabled=not picked,
-        key="ap_bulk",
-        icon=":material/done_all:",
-    ):
-        results = approve_each(get_engine(), actor=user, application_ids=picked)
+
+
+def _pressed() -> list[int]:
+    """Return the applications whose Approve button (a card's, or the selection's) started
+    this run: a button reads True in session state for that one run only."""
+    if st.session_state.get(BULK):
+        picked = _ticked()
         for number in picked:
             st.session_state.pop(f"{PICK}{number}", None)
-        _finish(
-            [(r, labels.get(r.application_id, f"application {r.application_id}")) for r in results]
-        )
+        return picked
+    return [
+        int(key.removeprefix(APPROVE))
+        for key, value in st.session_state.items()
+        if str(key).startswith(APPROVE) and value is True
+    ]
+
+
+def _approve_pressed(user: User) -> None:
+    """Approve what was pressed and keep the outcomes for _show_results.
+
+    Done before the queue is read rather than where the buttons are drawn: approving there
+    changed the queue under a page already half drawn, which then had to be read and drawn
+    again (st.rerun); this way a click reads and draws the queue once.
+    """
+    picked = _pressed()
+    if not picked:
+        return
+    labels: dict[int, str] = st.session_state.get(LABELS, {})
+    results = approve_each(get_engine(), actor=user, application_ids=picked)
+    _keep_outcomes(
+        [(r, labels.get(r.application_id, f"application {r.application_id}")) for r in results]
+    )
 
 
 def _label(row: QueueRow) -> str:
     return f"{row.item.student_name} on “{row.item.project_title}”"
 
 
-def _finish(outcomes: list[tuple[ItemResult, str]]) -> None:
+def _keep_outcomes(outcomes: list[tuple[ItemResult, str]]) -> None:
     texts = []
     for result, label in outcomes:
         if result.ok:
@@ -111,7 +144,6 @@ def _finish(outcomes: list[tuple[ItemResult, str]]) -> None:
         else:
             texts.append((False, f"Not approved: {label}. {result.message}"))
     st.session_state[RESULTS] = texts
-    st.rerun()
 
 
 def _show_results() -> None:
@@ -206,8 +238,11 @@ def _actions(user: User, row: QueueRow) -> None:
     # One row of controls per card; the reason form opens only on the card being rejected,
     # so the other cards send no form (see the card note in pages/components/ui.py).
     controls = st.container(horizontal=True, vertical_alignment="center")
-    approved = controls.button(
-        "Approve", type="primary", icon=":material/check:", key=f"ap_approve_{number}"
+    controls.button(
+        "Approve",
+        type="primary",
+        icon=":material/check:",
+        key=f"{APPROVE}{number}",
     )
     controls.button(
         "Reject…",
@@ -217,10 +252,7 @@ def _actions(user: User, row: QueueRow) -> None:
         args=(number,),
     )
     controls.checkbox("Select for bulk approval", key=f"{PICK}{number}")
-    if approved:
-        results = approve_each(get_engine(), actor=user, application_ids=[number])
-        _finish([(results[0], _label(row))])
-    elif st.session_state.get(REJECTING) == number:
+    if st.session_state.get(REJECTING) == number:
         _reject_form(user, row)
 
 
@@ -253,11 +285,27 @@ def _reject_form(user: User, row: QueueRow) -> None:
     )
 
 
+def _go_to(offset: int) -> None:
+    st.session_state[OFFSET] = offset
+
+
 def _pager(offset: int, *, more: bool) -> None:
+    # The buttons move the offset before the run they start, which then reads and draws the
+    # new page only (moving it during the run drew the old page first, then reran).
     back, forward = st.columns(2)
-    if offset and back.button("Previous page", key="ap_prev", icon=":material/chevron_left:"):
-        st.session_state[OFFSET] = max(offset - PAGE_SIZE, 0)
-        st.rerun()
-    if more and forward.button("Next page", key="ap_next", icon=":material/chevron_right:"):
-        st.session_state[OFFSET] = offset + PAGE_SIZE
-        st.rerun()
+    if offset:
+        back.button(
+            "Previous page",
+            key="ap_prev",
+            icon=":material/chevron_left:",
+            on_click=_go_to,
+            args=(max(offset - PAGE_SIZE, 0),),
+        )
+    if more:
+        forward.button(
+            "Next page",
+            key="ap_next",
+            icon=":material/chevron_right:",
+            on_click=_go_to,
+            args=(offset + PAGE_SIZE,),
+        )

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import streamlit as st
-from sqlalchemy import Engine
+from sqlalchemy import Engine, event
 from sqlmodel import select
 
 from core.accounts import create_user, find_user_by_username
@@ -19,6 +19,7 @@ from core.platform.db import create_db_engine, read_session, write_transaction
 from core.platform.migrate import upgrade_to_head
 from core.platform.settings import get_settings
 from core.seed import DEMO_PASSWORD, STATEMENT
+from pages.faculty import approvals as approvals_page
 from tests.pages.conftest import ROOT, log_in, new_app
 from tests.pages.screens import open_screen, texts, unescaped
 
@@ -85,6 +86,49 @@ def test_approve_one_item(app_env, logged_in):
     assert f"Approved: Lee Park on “{FOOD_BANK}”" in texts(at)
     assert status_of(app_env, number) is S.APPROVED
     assert FOOD_BANK not in [m.value for m in at.markdown if m.value.startswith("**")]
+
+
+def queue_reads(at) -> int:
+    """Run `at` once more; return how many times the approval queue was read meanwhile."""
+    reads = []
+
+    def keep(_conn, _cursor, statement, *_args):
+        if "ORDER BY application.updated_at" in statement:
+            reads.append(statement)
+
+    event.listen(Engine, "before_cursor_execute", keep)
+    try:
+        at.run()
+    finally:
+        event.remove(Engine, "before_cursor_execute", keep)
+    return len(reads)
+
+
+def test_approving_reads_and_draws_the_queue_once(app_env, logged_in):
+    at = open_screen(logged_in("demo-faculty"), "approvals")
+    number = accepted_id(app_env, FOOD_BANK)
+    at.button(key=f"ap_approve_{number}").click()
+    # Approving where the card is drawn left a page drawn from the old queue, read and drawn
+    # again after st.rerun: twice the server time of a click.
+    assert queue_reads(at) == 1
+    assert f"Approved: Lee Park on “{FOOD_BANK}”" in texts(at)
+    assert status_of(app_env, number) is S.APPROVED
+    # The press counts for the run it started only.
+    assert queue_reads(at) == 1
+    assert not at.success
+
+
+def test_paging_reads_and_draws_only_the_new_page(app_env, logged_in, monkeypatch):
+    monkeypatch.setattr(approvals_page, "PAGE_SIZE", 1)
+    at = open_screen(logged_in("demo-faculty"), "approvals")
+    first = [m.value for m in at.markdown if m.value.startswith("**")][0]
+    at.button(key="ap_next").click()
+    assert queue_reads(at) == 1
+    assert {m.label: m.value for m in at.metric}["Items shown"].startswith("2–2")
+    assert first not in [m.value for m in at.markdown]
+    at.button(key="ap_prev").click()
+    assert queue_reads(at) == 1
+    assert [m.value for m in at.markdown if m.value.startswith("**")][0] == first
 
 
 def test_reject_without_a_reason_is_refused_then_with_one_it_works(app_env, logged_in):
