@@ -438,9 +438,12 @@ def mentor_interactions(probe: Probe, engine: Engine, rounds: int) -> list[Timin
     for turn in range(rounds + 1):
         projects = _ids(
             engine,
+            # A free seat: accepted applications hold one as approved matches do.
             "SELECT p.id FROM project p JOIN application a ON a.project_id = p.id "
-            "WHERE p.owner_id = :me AND a.status = 'submitted' AND p.filled < p.seats "
-            "AND p.status IN ('open', 'closed') GROUP BY p.id ORDER BY COUNT(*) DESC LIMIT 1",
+            "WHERE p.owner_id = :me AND a.status = 'submitted' "
+            "AND p.status IN ('open', 'closed') AND (SELECT COUNT(*) FROM application s "
+            "WHERE s.project_id = p.id AND s.status IN ('accepted', 'approved')) < p.seats "
+            "GROUP BY p.id ORDER BY COUNT(*) DESC LIMIT 1",
             me=me,
         )
         if not projects:
@@ -448,6 +451,9 @@ def mentor_interactions(probe: Probe, engine: Engine, rounds: int) -> list[Timin
             break
         probe.goto(f"applicants?project={projects[0]}")
         button = probe.page.get_by_role("button", name="Accept").first
+        if not button.count():
+            accepted.notes.append(f"no Accept button on project {projects[0]}'s applicants")
+            break
         record(accepted, probe.timed(button.click), turn > 0)
     return [accepted]
 
