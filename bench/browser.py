@@ -390,7 +390,8 @@ def student_interactions(probe: Probe, engine: Engine, rounds: int) -> list[Timi
     candidates = _ids(
         engine,
         "SELECT p.id FROM project p WHERE p.status = 'open' AND p.deadline >= :today "
-        "AND p.student_hours <= 2 AND NOT EXISTS (SELECT 1 FROM application a "
+        "AND p.student_hours <= 2 AND p.screening_question IS NULL AND NOT EXISTS "
+        "(SELECT 1 FROM application a "
         "WHERE a.project_id = p.id AND a.student_id = :me) ORDER BY p.id DESC LIMIT :n",
         today=date.today().isoformat(),
         me=me,
@@ -443,16 +444,20 @@ def mentor_interactions(probe: Probe, engine: Engine, rounds: int) -> list[Timin
             "WHERE p.owner_id = :me AND a.status = 'submitted' "
             "AND p.status IN ('open', 'closed') AND (SELECT COUNT(*) FROM application s "
             "WHERE s.project_id = p.id AND s.status IN ('accepted', 'approved')) < p.seats "
-            "GROUP BY p.id ORDER BY COUNT(*) DESC LIMIT 1",
+            "GROUP BY p.id ORDER BY COUNT(*) DESC LIMIT 10",
             me=me,
         )
-        if not projects:
-            accepted.notes.append("no submitted application left on a project with a free seat")
-            break
-        probe.goto(f"applicants?project={projects[0]}")
-        button = probe.page.get_by_role("button", name="Accept").first
-        if not button.count():
-            accepted.notes.append(f"no Accept button on project {projects[0]}'s applicants")
+        # The page decides (a student whose weeks are full cannot be accepted): the first
+        # project whose applicants offer an Accept.
+        button = None
+        for project in projects:
+            probe.goto(f"applicants?project={project}")
+            found = probe.page.get_by_role("button", name="Accept").first
+            if found.count():
+                button = found
+                break
+        if button is None:
+            accepted.notes.append("no application left that can be accepted")
             break
         record(accepted, probe.timed(button.click), turn > 0)
     return [accepted]
