@@ -92,7 +92,8 @@ def act_in_callback(
     try:
         result = run_in_transaction(engine, lambda session: action(session, actor))
     except DomainError as error:
-        st.session_state.setdefault(REFUSALS, {})[place] = error.message
+        fields = dict(error.fields) if isinstance(error, ValidationFailed) else {}
+        st.session_state.setdefault(REFUSALS, {})[place] = (error.message, fields)
         return None
     if on_success is not None:
         on_success(result)
@@ -101,11 +102,26 @@ def act_in_callback(
     return result
 
 
-def show_refusal(place: str) -> None:
-    """Show, once, the refusal a callback kept for this place."""
-    message = st.session_state.get(REFUSALS, {}).pop(place, None)
-    if message is not None:
-        st.error(escape_markdown(message), icon=":material/block:")
+def show_refusal(
+    place: str,
+    *,
+    fields: Mapping[str, Any] | None = None,
+    field_text: Callable[[str, str], str] = field_sentence,
+) -> None:
+    """Show, once, the refusal a callback kept for this place.
+
+    With `fields` (field name → an st.empty() slot), each field the refusal names gets its own
+    message in its slot too, as act() does.
+    """
+    kept = st.session_state.get(REFUSALS, {}).pop(place, None)
+    if kept is None:
+        return
+    message, problems = kept
+    for field, problem in problems.items():
+        slot = (fields or {}).get(field)
+        if slot is not None:
+            slot.error(escape_markdown(field_text(field, problem)))
+    st.error(escape_markdown(message), icon=":material/block:")
 
 
 def read(load: Callable[[Session], T]) -> T | None:

@@ -23,7 +23,7 @@ from core.projects import (
     project_questions,
     status_label,
 )
-from pages.components.actions import act
+from pages.components.actions import act, act_in_callback, show_refusal
 from pages.components.auth import signed_in_user
 from pages.components.charts import draw, load_vs_limit_chart
 from pages.components.engine import get_engine
@@ -162,6 +162,9 @@ def _does_not_fit(detail: ProjectDetail) -> None:
         link(PROFILE, "Change your weekly hours", icon=":material/tune:")
 
 
+APPLY_PLACE = "apply_form"
+
+
 def _keys(project_id: int) -> tuple[str, str]:
     return f"apply_statement_{project_id}", f"apply_answer_{project_id}"
 
@@ -187,27 +190,38 @@ def _apply_form(detail: ProjectDetail, user_id: int) -> None:
             user_text(project.screening_question)
             st.text_area("Your answer", key=answer_key, max_chars=2000, height=100)
             messages["screening_answer"] = st.empty()
-        submitted = st.form_submit_button("Apply", type="primary", icon=":material/send:")
-    if not submitted:
-        return
-    user = signed_in_user()
+        # Sent in the button's callback, before the run it sets off: one run shows the
+        # outcome, instead of the page drawn once more and then rerun.
+        st.form_submit_button(
+            "Apply",
+            type="primary",
+            icon=":material/send:",
+            on_click=_send_application,
+            args=(project.id, project.title, statement_key, answer_key),
+        )
+    show_refusal(
+        APPLY_PLACE,
+        fields=messages,
+        field_text=lambda field, problem: f"{FIELD_LABELS.get(field, field)}: {problem}",
+    )
 
+
+def _send_application(project_id: int, title: str, statement_key: str, answer_key: str) -> None:
     def forget_answers(_: object) -> None:
         for key in (statement_key, answer_key):
             st.session_state.pop(key, None)
 
-    act(
-        lambda session: apply(
+    act_in_callback(
+        lambda session, actor: apply(
             session,
-            actor=user,
-            project_id=project.id,
+            actor=actor,
+            project_id=project_id,
             statement=st.session_state.get(statement_key) or "",
             screening_answer=st.session_state.get(answer_key),
         ),
-        fields=messages,
-        field_text=lambda field, problem: f"{FIELD_LABELS.get(field, field)}: {problem}",
+        place=APPLY_PLACE,
         on_success=forget_answers,
-        success=f"Application sent for “{project.title}”. The mentor has been notified; "
+        success=f"Application sent for “{title}”. The mentor has been notified; "
         "follow it in My applications.",
     )
 

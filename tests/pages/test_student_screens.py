@@ -6,11 +6,11 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from sqlmodel import select
+from sqlmodel import col, select
 
-from core.accounts import find_user_by_username
+from core.accounts import end_session, find_user_by_username
 from core.commitment import week_label, week_start
-from core.models import Application, ApplicationStatus, Project, Role
+from core.models import Application, ApplicationStatus, AuthSession, Project, Role
 from core.platform.db import read_session, write_transaction
 from core.seed import STATEMENT
 from tests import factories as h
@@ -273,6 +273,24 @@ def test_apply_succeeds_and_says_what_happened(logged_in, app_env):
         ).one()
     assert saved.status is ApplicationStatus.SUBMITTED
     assert saved.statement == STATEMENT
+
+
+def test_an_application_sent_after_the_session_ended_is_not_written(logged_in, app_env):
+    # Apply writes in the button's callback, before app.py's gate: the callback checks again.
+    pid = project_id(app_env, GENOME)
+    at = open_screen(logged_in("demo-student"), "project", id=pid)
+    with write_transaction(app_env) as session:
+        for record in session.exec(
+            select(AuthSession).where(col(AuthSession.revoked_at).is_(None))
+        ):
+            end_session(session, session_id=record.id or 0)
+    at.text_area(key=f"apply_statement_{pid}").input(STATEMENT)
+    at = click(at, "Apply")
+    with read_session(app_env) as session:
+        sent = session.exec(select(Application).where(Application.project_id == pid)).all()
+    student = user_named(app_env, "demo-student")
+    assert all(application.student_id != student.id for application in sent)
+    assert any(b.label == "Log in" for b in at.button)
 
 
 def test_pending_applications_warn_before_applying(logged_in, app_env):
