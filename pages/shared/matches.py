@@ -314,36 +314,46 @@ def _sessions(user: User, view: ws.WorkspaceView) -> None:
             "No sessions logged yet. Log your first meeting above; the other party confirms it."
         )
         return
-    for item in view.sessions:
-        with st.container(border=True):
-            state = "Confirmed" if item.confirmed else "Waiting for confirmation"
-            summary = f"\n\n{literal(item.summary)}" if item.summary else ""
-            # Heading and summary are one element: a long match logs many sessions.
-            st.markdown(
-                f"**{day(item.held_on)}** · {item.minutes} min · logged by "
-                f"{escape_markdown(item.author_name)} · {state}{summary}"
-            )
-            if item.can_confirm:
-                if st.button("Confirm", key=f"confirm_{item.id}", icon=":material/check:"):
-                    act(
-                        lambda s, i=item.id: ws.confirm_session(s, actor=user, session_id=i),
-                        success=f"You confirmed the session of {day(item.held_on)}.",
-                    )
-                continue
-            if not item.can_change:
-                continue
-            if st.session_state.get(EDITING) == item.id:
-                _edit_form(user, item)
-                continue
-            edit, delete = st.columns(2)
-            if edit.button("Edit", key=f"edit_{item.id}", icon=":material/edit:"):
-                st.session_state[EDITING] = item.id
-                st.rerun()
-            if delete.button("Delete", key=f"delete_{item.id}", icon=":material/delete:"):
+    # Newest first, a step at a time: a long match logs dozens of sessions, each a box with
+    # its buttons, and the fragment redraws them all after every session logged.
+    show_in_steps(
+        view.sessions,
+        lambda item: _session_card(user, item),
+        key=f"sessions_shown_{view.application_id}",
+        label="Show earlier sessions",
+    )
+
+
+def _session_card(user: User, item: ws.SessionView) -> None:
+    with st.container(border=True):
+        state = "Confirmed" if item.confirmed else "Waiting for confirmation"
+        summary = f"\n\n{literal(item.summary)}" if item.summary else ""
+        # Heading and summary are one element: a long match logs many sessions.
+        st.markdown(
+            f"**{day(item.held_on)}** · {item.minutes} min · logged by "
+            f"{escape_markdown(item.author_name)} · {state}{summary}"
+        )
+        if item.can_confirm:
+            if st.button("Confirm", key=f"confirm_{item.id}", icon=":material/check:"):
                 act(
-                    lambda s, i=item.id: ws.delete_session(s, actor=user, session_id=i),
-                    success=f"The session of {day(item.held_on)} was deleted.",
+                    lambda s, i=item.id: ws.confirm_session(s, actor=user, session_id=i),
+                    success=f"You confirmed the session of {day(item.held_on)}.",
                 )
+            return
+        if not item.can_change:
+            return
+        if st.session_state.get(EDITING) == item.id:
+            _edit_form(user, item)
+            return
+        edit, delete = st.columns(2)
+        if edit.button("Edit", key=f"edit_{item.id}", icon=":material/edit:"):
+            st.session_state[EDITING] = item.id
+            st.rerun()
+        if delete.button("Delete", key=f"delete_{item.id}", icon=":material/delete:"):
+            act(
+                lambda s, i=item.id: ws.delete_session(s, actor=user, session_id=i),
+                success=f"The session of {day(item.held_on)} was deleted.",
+            )
 
 
 # ---------------------------------------------------------------------------- milestones

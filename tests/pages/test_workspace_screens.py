@@ -579,3 +579,27 @@ def test_the_next_user_on_the_tab_starts_at_home_not_on_the_last_workspace(logge
     assert not at.query_params
     at = log_in(at, "demo-alumni")
     assert [t.value for t in at.title] == ["Home"]
+
+
+def test_a_long_match_shows_its_sessions_ten_at_a_time_newest_first(logged_in, app_env):
+    match_id = match_of(app_env, "demo-student", PORTFOLIO)
+    student = user_named(app_env, "demo-student")
+    before = len(sessions_of(app_env, match_id))
+    with write_transaction(app_env) as session:
+        for days in range(12):
+            session.add(
+                MatchSession(
+                    application_id=match_id,
+                    author_id=student.id,
+                    held_on=date.today() - timedelta(days=days),
+                    minutes=45,
+                    summary=f"Weekly check-in {days:02d}",
+                )
+            )
+    at, _ = workspace(logged_in, app_env)
+    shown = [m.value for m in at.markdown if " · logged by " in m.value]
+    assert len(shown) == 10 and "check\\-in 00" in shown[0]
+    more = next(b for b in at.button if b.label.startswith("Show earlier sessions"))
+    assert more.label == f"Show earlier sessions ({before + 12 - 10} more)"
+    at = more.click().run()
+    assert len([m for m in at.markdown if " · logged by " in m.value]) == min(before + 12, 20)
