@@ -20,6 +20,7 @@ from core.program import (
 from pages.components.actions import act, read
 from pages.components.auth import signed_in_user
 from pages.components.engine import get_engine
+from pages.components.tables import text_table
 from pages.components.ui import escape_markdown, literal, metric_row
 
 # Each item shows its statement, both loads and a week-by-week table: ten keep a page quick
@@ -184,7 +185,7 @@ def _card(user: User, row: QueueRow) -> None:
             f"{_student_load(row)}  \n{_mentor_load(row)}"
         )
         with st.expander("Week by week"):
-            st.markdown(_weeks_table(row))
+            text_table(_weeks_rows(row))
         _actions(user, row)
 
 
@@ -206,23 +207,25 @@ def _mentor_load(row: QueueRow) -> str:
     return f"**Mentor's fullest week**, {week_name(peak.week)}: {verdict}"
 
 
-def _weeks_table(row: QueueRow) -> str:
-    """Return the week-by-week loads as a Markdown table.
+def _weeks_rows(row: QueueRow) -> list[dict[str, object]]:
+    """Return the week-by-week loads, one row per week, for a plain HTML table.
 
-    Plain Markdown, not st.dataframe: a data frame per card (pandas, then Arrow) cost about
-    as much as the rest of the queue page together. Every cell is a number or a week label.
+    Not st.dataframe (a data frame per card cost about as much as the rest of the queue page)
+    nor a Markdown table: the ten cards' tables are in the page even while folded away, and
+    HTML is the cheapest of the three for the browser to draw.
     """
     mentor: dict[str, WeekLoad] = {week_label(w.week): w for w in row.mentor_weeks}
-    lines = [
-        "| Week | Student committed h | This project h | Student available h "
-        "| Mentor load h | Mentor budget h |",
-        "|---|--:|--:|--:|--:|--:|",
+    return [
+        {
+            "Week": week_label(week.week),
+            "Student committed h": week.committed,
+            "This project h": week.adding,
+            "Student available h": week.limit,
+            "Mentor load h": mentor[week_label(week.week)].total,
+            "Mentor budget h": mentor[week_label(week.week)].limit,
+        }
+        for week in row.student_weeks
     ]
-    for week in row.student_weeks:
-        label = week_label(week.week)
-        cells = [week.committed, week.adding, week.limit, mentor[label].total, mentor[label].limit]
-        lines.append(f"| {label} | " + " | ".join(hours(cell) for cell in cells) + " |")
-    return "\n".join(lines)
 
 
 def _start_rejecting(number: int) -> None:

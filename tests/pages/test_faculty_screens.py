@@ -21,7 +21,7 @@ from core.platform.settings import get_settings
 from core.seed import DEMO_PASSWORD, STATEMENT
 from pages.faculty import approvals as approvals_page
 from tests.pages.conftest import ROOT, log_in, new_app
-from tests.pages.screens import open_screen, texts, unescaped
+from tests.pages.screens import open_screen, shown_tables, texts, unescaped
 
 S = ApplicationStatus
 FOOD_BANK = "Build a data dashboard for a food bank"
@@ -69,12 +69,22 @@ def test_queue_lists_scope_oldest_first_with_statement_and_loads(logged_in):
 
 def test_week_by_week_table_has_a_row_per_project_week_with_both_loads(logged_in):
     at = open_screen(logged_in("demo-faculty"), "approvals")
-    tables = [m.value for m in at.markdown if m.value.startswith("| Week |")]
+    tables = [t for t in shown_tables(at) if list(t.columns)[:1] == ["Week"]]
     assert tables, "no week-by-week table"
-    rows = [line for line in tables[0].splitlines()[2:]]
-    assert rows and all(re.fullmatch(r"\| \d{4}-W\d{2} (\| [\d.]+ ){5}\|", row) for row in rows)
+    weeks = tables[0]
+    assert list(weeks.columns) == [
+        "Week",
+        "Student committed h",
+        "This project h",
+        "Student available h",
+        "Mentor load h",
+        "Mentor budget h",
+    ]
+    assert len(weeks) and all(re.fullmatch(r"\d{4}-W\d{2}", week) for week in weeks["Week"])
+    numbers = weeks.drop(columns="Week").to_numpy().ravel()
+    assert all(re.fullmatch(r"[\d.]+", cell) for cell in numbers)
     # The mentor's budget column is demo-alumni's 6 h in every week.
-    assert {row.split(" | ")[-1].rstrip(" |") for row in rows} == {"6"}
+    assert set(weeks["Mentor budget h"]) == {"6"}
 
 
 def test_approve_one_item(app_env, logged_in):
