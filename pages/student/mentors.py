@@ -7,6 +7,7 @@ import streamlit as st
 from core.mentors import DirectoryRow, find_mentors, mentor_departments
 from core.models import Role
 from core.platform.db import read_session
+from core.platform.settings import get_settings
 from core.platform.wording import counted
 from core.projects.tags import list_tags
 from pages.components.actions import read
@@ -17,8 +18,18 @@ from pages.components.student import MENTOR, MENTOR_ID_PARAM
 from pages.components.ui import escape_markdown, small
 
 ROLE_LABELS = {Role.ALUMNI: "Alumni", Role.FACULTY: "Faculty"}
+OPTIONS_TTL_SECONDS = 60
 PAGE = "mentors_page"
 ANY = "Any"
+
+
+@st.cache_data(ttl=OPTIONS_TTL_SECONDS, show_spinner=False)
+def _departments(database_url: str) -> list[str]:
+    """The mentors' departments: the same for every student and slow to change, so kept for
+    a minute (they are read from every mentor's row: 40 ms at `large`). The expertise tags
+    are read on every run: a mentor's new expertise is findable at once."""
+    with read_session(get_engine()) as session:
+        return mentor_departments(session)
 
 
 def render() -> None:
@@ -29,10 +40,9 @@ def render() -> None:
         "Mentors who post projects here, by name, expertise and department. Open a profile to "
         "read about them, see their open projects, and ask to hear when they post."
     )
-    engine = get_engine()
-    with read_session(engine) as session:
+    with read_session(get_engine()) as session:
         tags = list_tags(session, "", 200)
-        departments = mentor_departments(session)
+    departments = _departments(get_settings().effective_database_url)
     with st.form("mentor_search", border=False, enter_to_submit=True):
         name_col, tag_col, department_col = st.columns([2, 2, 2])
         name = name_col.text_input("Name", key="mentor_name", max_chars=80)
