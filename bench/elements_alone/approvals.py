@@ -19,8 +19,14 @@ CARD = (
     ":small[:gray[Mentor: 3 of 5 h/week taken at the busiest week with this match]]"
 )
 PAGE = 10
-WEEKS = "| Week | Student | Mentor |\n|---|---|---|\n" + "".join(
-    f"| 5 Jan 2027 + {week} | 6 h | 3 h |\n" for week in range(8)
+WEEKS = (
+    '<table class="portal-table"><thead><tr><th scope="col">Week</th>'
+    '<th scope="col">Student</th><th scope="col">Mentor</th></tr></thead><tbody>'
+    + "".join(
+        f'<tr><td>2027-W0{week + 1}</td><td class="number">6</td><td class="number">3</td></tr>'
+        for week in range(8)
+    )
+    + "</tbody></table>"
 )
 
 
@@ -37,7 +43,7 @@ def content(detail: st.Page) -> None:
         with st.container(border=True):
             st.markdown(CARD)
             with st.expander("Week by week"):
-                st.markdown(WEEKS)
+                st.html(WEEKS)
             controls = st.container(horizontal=True, vertical_alignment="center")
             controls.button("Approve", type="primary", icon=":material/check:", key=f"a{number}")
             controls.button("Reject…", icon=":material/close:", key=f"r{number}")
