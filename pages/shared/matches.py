@@ -3,35 +3,26 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import date
-from typing import Any, TypeVar
-
 import streamlit as st
-from sqlmodel import Session
 
 from core import applications as apps
 from core import documents
 from core import workspace as ws
 from core.models import ApplicationStatus, Role, User
 from core.platform.db import read_session, write_transaction
-from core.platform.settings import get_settings
 from core.platform.wording import day, local_time
 from core.workspace.models import (
     MESSAGE_MAX,
     NOTE_MAX,
     SELF_EFFICACY_QUESTIONS,
-    SESSION_MINUTES_MAX,
-    SESSION_MINUTES_MIN,
-    SUMMARY_MAX,
     MatchMessage,
     MilestoneStatus,
     SelfEfficacyPhase,
 )
-from pages.components import actions
 from pages.components.actions import act_in_callback, read, show_refusal
-from pages.components.auth import recheck_user, signed_in_user
+from pages.components.auth import signed_in_user
 from pages.components.engine import get_engine
+from pages.components.match_sessions import sessions
 from pages.components.navigation import has_screen, screen_page
 from pages.components.times import viewer_zone
 from pages.components.ui import (
@@ -46,22 +37,19 @@ from pages.components.ui import (
     small,
     user_text,
 )
+from pages.components.workspace import (
+    ACTIVE_TAB,
+    DRAWING_TAB,
+    SESSIONS_CHANGED,
+    THREAD_CHANGED,
+    act,
+)
 
 MATCH_PARAM = "match"
-# Which session (id) is being edited.
-EDITING = "matches_editing_session"
 # Bumped after a message is sent, so the message box starts empty again.
 SENT = "matches_sent_count"
 # (match, how many messages were new) for the run after the thread was marked read.
 JUST_READ = "matches_just_read"
-# The workspace tab the person last acted on, and the tab being drawn (which act records).
-ACTIVE_TAB = "matches_active_tab"
-DRAWING_TAB = "matches_drawing_tab"
-# The match whose sessions, or thread, a callback just changed: a fragment's own rerun reads
-# them again (the view and thread it was given come from the last whole run).
-SESSIONS_CHANGED = "matches_sessions_changed"
-THREAD_CHANGED = "matches_thread_changed"
-T = TypeVar("T")
 
 # How many finished matches the list shows; "Show more" adds as many again.
 FINISHED_SHOWN = "matches_finished_shown"
@@ -91,23 +79,6 @@ def _open(match_id: int) -> None:
 
 def _close() -> None:
     st.query_params.pop(MATCH_PARAM, None)
-
-
-def act(action: Callable[[Session], T], **options: Any) -> T | None:
-    """Run one workspace write (components.actions.act), staying on the tab where it was made.
-
-    The session is checked again first: a button in the sessions' fragment runs only the
-    fragment, which app.py's gate does not see.
-    """
-    _stay_on_this_tab()
-    if recheck_user(get_engine(), get_settings()) is None:
-        st.rerun(scope="app")
-    return actions.act(action, **options)
-
-
-def _stay_on_this_tab() -> None:
-    """Open the workspace on the tab being drawn when the person acted, after the rerun."""
-    st.session_state[ACTIVE_TAB] = st.session_state.get(DRAWING_TAB)
 
 
 # ---------------------------------------------------------------------------- the list
@@ -177,183 +148,6 @@ def _match_card(match: ws.MatchSummary) -> None:
             args=(match.application_id,),
             icon=":material/meeting_room:",
         )
-
-
-# ---------------------------------------------------------------------------- sessions
-
-
-def _session_fields(
-    *,
-    held_on: date,
-    minutes: int,
-    summary: str,
-    earliest: date | None = None,
-    latest: date | None = None,
-    key: str | None = None,
-) -> tuple[date, int, str]:
-    """Show a session's date, minutes and summary inputs and return what they hold.
-
-    With `key`, the inputs are keyed `<key>_date`, `<key>_minutes` and `<key>_summary`.
-    """
-    chosen = st.date_input(
-        "Date",
-        value=held_on,
-        min_value=earliest,
-        max_value=latest,
-        format="DD/MM/YYYY",
-        key=key and f"{key}_date",
-    )
-    length = st.number_input(
-        "Minutes",
-        min_value=SESSION_MINUTES_MIN,
-        max_value=SESSION_MINUTES_MAX,
-        value=minutes,
-        step=15,
-        key=key and f"{key}_minutes",
-    )
-    text = st.text_area(
-        "What did you do?", value=summary, max_chars=SUMMARY_MAX, key=key and f"{key}_summary"
-    )
-    return chosen, int(length), text
-
-
-def _log_form(user: User, view: ws.WorkspaceView) -> None:
-    if not view.can_log_session:
-        st.info(f"Sessions can be logged from the project's start, {day(view.start_date)}.")
-        return
-    today = date.today()
-    form = f"log_session_{view.application_id}"
-    with st.form(form):
-        st.markdown("**Log a session**")
-        _session_fields(
-            held_on=max(view.start_date, min(today, view.end_date)),
-            minutes=60,
-            summary="",
-            earliest=view.log_from,
-            latest=view.log_until,
-            key=form,
-        )
-        show_refusal(form)
-        st.form_submit_button(
-            "Log session", type="primary", on_click=_log_session, args=(form, view)
-        )
-
-
-def _log_session(form: str, view: ws.WorkspaceView) -> None:
-    """Log the session in the form's callback, so only the sessions' fragment reruns after it."""
-    st.session_state[ACTIVE_TAB] = "Sessions"
-    values = st.session_state
-    logged = act_in_callback(
-        lambda s, actor: ws.log_session(
-            s,
-            actor=actor,
-            application_id=view.application_id,
-            held_on=values[f"{form}_date"],
-            minutes=int(values[f"{form}_minutes"]),
-            summary=values[f"{form}_summary"],
-        ),
-        place=form,
-        success="Session logged. The other party is asked to confirm it.",
-    )
-    if logged is None:
-        return
-    st.session_state[SESSIONS_CHANGED] = view.application_id
-    if view.at_risk:
-        # A session ends the at-risk warning in the header, outside the fragment.
-        st.rerun(scope="app")
-
-
-def _edit_form(user: User, item: ws.SessionView) -> None:
-    with st.form(f"edit_session_{item.id}"):
-        held_on, minutes, summary = _session_fields(
-            held_on=item.held_on, minutes=item.minutes, summary=item.summary
-        )
-        save, cancel = st.columns(2)
-        if save.form_submit_button("Save changes", type="primary"):
-            st.session_state.pop(EDITING, None)
-            act(
-                lambda s: ws.edit_session(
-                    s,
-                    actor=user,
-                    session_id=item.id,
-                    held_on=held_on,
-                    minutes=minutes,
-                    summary=summary,
-                ),
-                success="Session updated.",
-            )
-        if cancel.form_submit_button("Cancel"):
-            st.session_state.pop(EDITING, None)
-            st.rerun()
-
-
-@st.fragment
-def _sessions(user: User, view: ws.WorkspaceView) -> None:
-    """The session form and the logged sessions: after logging one, only they are redrawn.
-
-    A fragment's own rerun is given the view of the last whole run, so it reads the sessions
-    again when a callback changed them. Changes the header shows (hours confirmed, the
-    at-risk warning) rerun the whole app.
-    """
-    st.session_state[DRAWING_TAB] = "Sessions"  # a fragment's own rerun skips the tab loop
-    if st.session_state.pop(SESSIONS_CHANGED, None) == view.application_id:
-        fresh = read(
-            lambda session: ws.workspace_view(
-                session, actor=user, application_id=view.application_id
-            )
-        )
-        if fresh is None:
-            return
-        view = fresh
-        show_flash()
-    running = view.status is ApplicationStatus.APPROVED
-    if running:
-        _log_form(user, view)
-    if not view.sessions:
-        st.info(
-            "No sessions logged yet. Log your first meeting above; the other party confirms it."
-        )
-        return
-    # Newest first, a step at a time: a long match logs dozens of sessions, each a box with
-    # its buttons, and the fragment redraws them all after every session logged.
-    show_in_steps(
-        view.sessions,
-        lambda item: _session_card(user, item),
-        key=f"sessions_shown_{view.application_id}",
-        label="Show earlier sessions",
-    )
-
-
-def _session_card(user: User, item: ws.SessionView) -> None:
-    with st.container(border=True):
-        state = "Confirmed" if item.confirmed else "Waiting for confirmation"
-        summary = f"\n\n{literal(item.summary)}" if item.summary else ""
-        # Heading and summary are one element: a long match logs many sessions.
-        st.markdown(
-            f"**{day(item.held_on)}** · {item.minutes} min · logged by "
-            f"{escape_markdown(item.author_name)} · {state}{summary}"
-        )
-        if item.can_confirm:
-            if st.button("Confirm", key=f"confirm_{item.id}", icon=":material/check:"):
-                act(
-                    lambda s, i=item.id: ws.confirm_session(s, actor=user, session_id=i),
-                    success=f"You confirmed the session of {day(item.held_on)}.",
-                )
-            return
-        if not item.can_change:
-            return
-        if st.session_state.get(EDITING) == item.id:
-            _edit_form(user, item)
-            return
-        edit, delete = st.columns(2)
-        if edit.button("Edit", key=f"edit_{item.id}", icon=":material/edit:"):
-            st.session_state[EDITING] = item.id
-            st.rerun()
-        if delete.button("Delete", key=f"delete_{item.id}", icon=":material/delete:"):
-            act(
-                lambda s, i=item.id: ws.delete_session(s, actor=user, session_id=i),
-                success=f"The session of {day(item.held_on)} was deleted.",
-            )
 
 
 # ---------------------------------------------------------------------------- milestones
@@ -641,7 +435,7 @@ def _workspace(user: User, match_id: int) -> None:
     active = labels.get(st.session_state.get(ACTIVE_TAB) or "", labels["Sessions"])
     tabs = st.tabs(list(labels.values()), default=active, key=f"ws_tabs_{match_id}")
     draws = {
-        "Sessions": lambda: _sessions(user, view),
+        "Sessions": lambda: sessions(user, view),
         "Milestones": lambda: _milestones(user, view),
         "Messages": lambda: _messages(user, view, thread),
         "Close-out": lambda: _close_out(user, view, page.feedback, page.answered),
