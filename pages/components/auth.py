@@ -80,16 +80,20 @@ def recheck_user(engine: Engine, settings: Settings) -> User | None:
 
     A widget callback runs before the script, so before the gate; the run it sets off may be
     a fragment's alone, which skips app.py altogether. A write made there must still come
-    from a live session of an active account. None when the session ended, or when it is due
-    a write of its own (a last-seen time, a revocation): the caller then reruns the whole app
-    and the gate deals with it.
+    from a live session of an active account. None when the session ended: the caller then
+    reruns the whole app and the gate logs the person out.
     """
     session_id = st.session_state.get(SESSION_ID)
     if session_id is None:
         return None
     with read_session(engine) as session:
         check = check_session(session, session_id=session_id, settings=settings)
-    if check.user is None or check.needs_write:
+    if check.user is not None and check.needs_write:
+        # A live session last seen over a minute ago (a message typed slowly): its last-seen
+        # time is written here, as the gate would, and the click still counts.
+        with write_transaction(engine) as session:
+            check = check_session(session, session_id=session_id, settings=settings, write=True)
+    if check.user is None:
         return None
     st.session_state[CURRENT_USER] = check.user
     return check.user

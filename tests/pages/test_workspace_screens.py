@@ -305,6 +305,27 @@ def test_a_message_sent_after_the_session_ended_is_not_written(logged_in, app_en
     assert any(b.label == "Log in" for b in at.button)
 
 
+def test_a_message_typed_for_minutes_is_still_sent(logged_in, app_env):
+    # The session was last seen long enough ago to be due a touch: the callback writes it,
+    # and the message, instead of leaving both to the gate's next run.
+    at, match_id = workspace(logged_in, app_env)
+    with write_transaction(app_env) as session:
+        for record in session.exec(
+            select(AuthSession).where(col(AuthSession.revoked_at).is_(None))
+        ):
+            record.last_seen_at = record.last_seen_at - timedelta(minutes=5)
+            session.add(record)
+    box = next(t for t in at.text_area if t.label == "Message")
+    box.input("Written slowly, over several minutes.")
+    at = submit(at, "Send")
+    with read_session(app_env) as session:
+        thread = ws.match_thread(
+            session, actor=user_named(app_env, "demo-student"), application_id=match_id
+        )
+    assert thread[-1].body == "Written slowly, over several minutes."
+    assert not any(b.label == "Log in" for b in at.button)
+
+
 def test_the_thread_and_sessions_shown_after_a_write_are_read_again(logged_in, app_env):
     at, match_id = workspace(logged_in, app_env)
     box = next(t for t in at.text_area if t.label == "Message")
