@@ -41,9 +41,14 @@ APP_STYLE = (
     ".portal-table{width:100%;border-collapse:collapse;font-size:.875rem;margin-bottom:.5rem}"
     ".portal-table caption{text-align:left;font-weight:600;padding:.25rem 0}"
     ".portal-table :is(th,td){border:1px solid rgba(49,51,63,.2);padding:.25rem .5rem;"
-    "text-align:left;vertical-align:top;overflow-wrap:anywhere;word-break:break-word}"
-    ".portal-table th{font-weight:600;background:rgba(49,51,63,.04)}"
+    "text-align:left;vertical-align:top}"
+    # Headers break between words only, so each column is at least as wide as its header's
+    # longest word and cells break inside a word only where it is longer than that.
+    ".portal-table td{overflow-wrap:anywhere}"
+    ".portal-table th{font-weight:600;background:rgba(49,51,63,.04);overflow-wrap:break-word}"
     ".portal-table td.number{text-align:right;font-variant-numeric:tabular-nums}"
+    "@media (max-width:640px){.portal-table{table-layout:fixed}"
+    ".portal-table th{overflow-wrap:anywhere}}"
     "</style>"
 )
 # The page a visitor asked for before logging in; shown once they are in.
