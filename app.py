@@ -42,9 +42,10 @@ APP_STYLE = (
     ".portal-table caption{text-align:left;font-weight:600;padding:.25rem 0}"
     ".portal-table :is(th,td){border:1px solid rgba(49,51,63,.2);padding:.25rem .5rem;"
     "text-align:left;vertical-align:top}"
-    # Headers break between words only, so each column is at least as wide as its header's
-    # longest word and cells break inside a word only where it is longer than that.
-    ".portal-table td{overflow-wrap:anywhere}"
+    # Words stay whole (a column is at least as wide as its longest word) except in cells
+    # tables.py marks as holding a very long one (JSON, an address), which breaks anywhere.
+    ".portal-table td{overflow-wrap:break-word}"
+    ".portal-table td.long{overflow-wrap:anywhere}"
     ".portal-table th{font-weight:600;background:rgba(49,51,63,.04);overflow-wrap:break-word}"
     ".portal-table td.number{text-align:right;font-variant-numeric:tabular-nums}"
     "@media (max-width:640px){.portal-table{table-layout:fixed}"

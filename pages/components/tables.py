@@ -36,11 +36,21 @@ def cell_text(value: Any) -> str:
     return str(value)
 
 
+# A cell with a "word" this long (JSON, an address, a link) may break it anywhere; shorter
+# words stay whole, so a narrow column never shows "visualizatio/n".
+LONG_WORD = 24
+
+
 def _cell(value: Any) -> str:
+    text = cell_text(value)
     # Numbers line up on the right, as in a spreadsheet.
-    number = isinstance(value, int | float) and not isinstance(value, bool)
-    opening = '<td class="number">' if number else "<td>"
-    return f"{opening}{escape(cell_text(value))}</td>"
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        opening = '<td class="number">'
+    elif any(len(word) > LONG_WORD for word in text.split()):
+        opening = '<td class="long">'
+    else:
+        opening = "<td>"
+    return f"{opening}{escape(text)}</td>"
 
 
 def table_html(records: Sequence[Mapping[str, Any]], *, caption: str | None = None) -> str:

@@ -49,3 +49,9 @@ def test_every_row_keeps_the_first_row_columns_in_order():
 
 def test_a_caption_names_the_table():
     assert "<caption>Weeks &amp; hours</caption>" in table_html([{"A": 1}], caption="Weeks & hours")
+
+
+def test_only_a_cell_with_a_very_long_word_may_break_it_anywhere():
+    html = table_html([{"Tag": "visualization", "After": '{"field_13": "' + "x" * 40 + '"}'}])
+    assert "<td>visualization</td>" in html
+    assert '<td class="long">' in html
