@@ -169,7 +169,7 @@ def _keys(project_id: int) -> tuple[str, str]:
     return f"apply_statement_{project_id}", f"apply_answer_{project_id}"
 
 
-def _apply_form(detail: ProjectDetail, user_id: int) -> None:
+def _apply_form(detail: ProjectDetail) -> None:
     project = detail.project
     assert project.id is not None
     for warning in detail.warnings:
@@ -226,7 +226,7 @@ def _send_application(project_id: int, title: str, statement_key: str, answer_ke
     )
 
 
-def _apply_section(detail: ProjectDetail, user_id: int) -> None:
+def _apply_section(detail: ProjectDetail) -> None:
     st.header("Apply")
     mine = detail.my_application
     if mine is not None:
@@ -250,7 +250,7 @@ def _apply_section(detail: ProjectDetail, user_id: int) -> None:
     if not detail.fits:
         _does_not_fit(detail)
         return
-    _apply_form(detail, user_id)
+    _apply_form(detail)
 
 
 QUESTION_KEY = "ask_question_{}"
@@ -348,4 +348,4 @@ def render() -> None:
     _about(detail)
     _fit(detail)
     _questions_section(detail, questions)
-    _apply_section(detail, user.id)
+    _apply_section(detail)
