@@ -48,6 +48,12 @@ ROOT = Path(__file__).resolve().parents[1]
 BUILD = ROOT / "build"
 RESULTS = BUILD / "bench-browser.json"
 BARE_APP = Path(__file__).resolve().parent / "bare_app.py"
+# Screens' elements alone (constant text, no app code; see bench/elements_alone): what
+# Streamlit itself takes to draw what those screens show, timed like a menu screen.
+ELEMENTS_ALONE = {
+    "browse": Path(__file__).resolve().parent / "elements_alone" / "browse.py",
+    "approvals": Path(__file__).resolve().parent / "elements_alone" / "approvals.py",
+}
 BUDGET_P75_MS = 200.0
 BUDGET_RATIO = 5.0
 QUIET_MS = 900.0
@@ -130,7 +136,7 @@ class Sample:
 class Timing:
     name: str
     role: str
-    kind: str  # screen | interaction | bare
+    kind: str  # screen | interaction | bare | elements (a stand-in, for comparison)
     samples_ms: list[float] = field(default_factory=list)
     server_samples_ms: list[float] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
@@ -345,6 +351,23 @@ def measure_bare(browser: Any, url: str, rounds: int) -> Timing:
     return timing
 
 
+def measure_elements_alone(browser: Any, url: str, name: str, rounds: int) -> Timing:
+    """Time a stand-in page as a menu screen: from another menu entry back to the page."""
+    context = browser.new_context(viewport={"width": 1400, "height": 900})
+    context.add_init_script(RECORDER)
+    probe = Probe(context.new_page(), url)
+    probe.goto("")
+    timing = Timing(f"{name}: its elements alone", "-", "elements")
+    sidebar = probe.page.get_by_test_id("stSidebar")
+    for turn in range(rounds + 1):
+        sidebar.get_by_role("link", name="Screen 1", exact=True).click()
+        probe.wait_idle()
+        link = sidebar.get_by_role("link", name="Screen", exact=True)
+        record(timing, probe.timed(link.click), counted=turn > 0)
+    context.close()
+    return timing
+
+
 def measure_screens(probe: Probe, role: str, rounds: int) -> list[Timing]:
     """Click every menu entry of the role in turn, one warm-up round and `rounds` timed."""
     from core.models import Role
@@ -533,7 +556,7 @@ def print_table(timings: list[Timing], bare: Timing) -> None:
         if not t.samples_ms:
             print(f"{t.role:<8} {t.name:<34} {'—':>8} {'—':>8} {'—':>7}  {'; '.join(t.notes)}")
             continue
-        verdict = "ok" if t.within_budget else "OVER"
+        verdict = "(no budget)" if t.kind == "elements" else "ok" if t.within_budget else "OVER"
         note = f"  ({'; '.join(t.notes)})" if t.notes else ""
         print(
             f"{t.role:<8} {t.name:<34} {t.median_ms:>6.0f}ms {t.p75_ms:>6.0f}ms "
@@ -596,6 +619,11 @@ def main(argv: list[str] | None = None) -> int:
                     elif role == "faculty":
                         timings += faculty_interactions(probe, args.rounds)
                 context.close()
+            # Stand-ins served one at a time (their scripts import the bench package).
+            alone_env = {**env, "PYTHONPATH": str(ROOT)}
+            for name, script in ELEMENTS_ALONE.items():
+                with serve(script, alone_env, BUILD / f"bench-browser-{name}-alone.log") as url:
+                    timings.append(measure_elements_alone(browser, url, name, args.rounds))
             # The floor again at the end: the machine's speed drifts; keep both halves.
             again = measure_bare(browser, bare_url, args.rounds)
             bare.samples_ms += again.samples_ms
@@ -607,9 +635,10 @@ def main(argv: list[str] | None = None) -> int:
     for timing in timings:
         timing.finish(bare.median_ms)
     print_table(timings, bare)
-    over = [t for t in timings if t.samples_ms and not t.within_budget]
+    budgeted = [t for t in timings if t.kind != "elements"]  # stand-ins are for comparison
+    over = [t for t in budgeted if t.samples_ms and not t.within_budget]
     print(
-        f"\n{len(timings) - len(over)} of {len(timings)} within budget "
+        f"\n{len(budgeted) - len(over)} of {len(budgeted)} within budget "
         f"(≤ {BUDGET_P75_MS:g} ms p75 and ≤ {BUDGET_RATIO:g}× the bare app); "
         f"load average {load_before:.1f} → {os.getloadavg()[0]:.1f}"
     )
