@@ -21,6 +21,7 @@ from pages.components.navigation import (
     Screen,
     has_screen,
     menu_paths,
+    note_screen_run,
     screen_page,
     screens_for,
 )
@@ -166,6 +167,7 @@ def _main() -> None:
     mark_opened_note(engine, user)  # before the badges, so they count it read
     notes, messages = menu_badges(engine, user, messages="matches" in pages)
     _menu(user, pages, notes, messages)
+    note_screen_run(current.url_path)
     current.run()
 
 

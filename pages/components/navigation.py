@@ -162,6 +162,22 @@ def has_screen(url_path: str) -> bool:
     return any(screen.url_path == url_path for screen in SCREENS)
 
 
+# The screen the session's last run drew, and whether this run's screen was just opened.
+LAST_SCREEN = "nav_last_screen"
+JUST_OPENED = "nav_just_opened"
+
+
+def note_screen_run(url_path: str) -> None:
+    """Record the screen this run draws (the router calls it before running the screen)."""
+    st.session_state[JUST_OPENED] = st.session_state.get(LAST_SCREEN) != url_path
+    st.session_state[LAST_SCREEN] = url_path
+
+
+def is_just_opened() -> bool:
+    """Return whether this run opened the screen (rather than rerunning it after a click)."""
+    return bool(st.session_state.get(JUST_OPENED, True))
+
+
 def screen_page(url_path: str) -> st.Page:
     """Return the st.Page of a registered screen (pages are identified by their URL path).
 

@@ -3,6 +3,8 @@ statement and both weekly loads; approve, reject with a reason, or approve a sel
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import streamlit as st
 
 from core.applications import reject
@@ -20,6 +22,7 @@ from core.program import (
 from pages.components.actions import act, read
 from pages.components.auth import signed_in_user
 from pages.components.engine import get_engine
+from pages.components.navigation import is_just_opened
 from pages.components.tables import text_table
 from pages.components.ui import escape_markdown, literal, metric_row
 
@@ -27,7 +30,7 @@ from pages.components.ui import escape_markdown, literal, metric_row
 # to scan and to render.
 PAGE_SIZE = 10
 OFFSET = "approvals_offset"
-# Outcomes of the last action, shown once after st.rerun(): [(ok, plain text)].
+# Outcomes of the last action, shown once: [(ok, plain text)].
 RESULTS = "approvals_results"
 PICK = "ap_pick_"
 LABELS = "approvals_labels"
@@ -35,50 +38,114 @@ LABELS = "approvals_labels"
 REJECTING = "approvals_rejecting"
 APPROVE = "ap_approve_"
 BULK = "ap_bulk"
+# The page as drawn, (offset, application ids), and the outcomes of the items decided on it
+# ({application id: text}). A decided item keeps its place, shown as its outcome, until the
+# page is turned or the screen opened again: the cards below it stay where the eye left them,
+# and the browser redraws one card instead of every card that would have moved up.
+SHOWN = "approvals_shown"
+DECIDED = "approvals_decided"
 
 
 def render() -> None:
     """List the queue page by page; act on one item or on the selected ones."""
     user = signed_in_user()
+    if is_just_opened():
+        _forget_page()
     st.title("Approval queue")
     st.caption(
         "Matches the mentors accepted, waiting for a faculty decision, oldest first. "
         "Approving makes the match; rejecting frees the seat and needs a reason."
     )
     _approve_pressed(user)
-    _show_results()
+    notices = st.container()  # the outcomes, above the page, once it is known what is in place
     offset = max(int(st.session_state.get(OFFSET, 0)), 0)
     rows = read(
         lambda session: queue_with_loads(session, actor=user, limit=PAGE_SIZE + 1, offset=offset)
     )
     if rows is None:
         return
-    more = len(rows) > PAGE_SIZE
-    rows = rows[:PAGE_SIZE]
-    if not rows:
+    page = _page(rows, offset)
+    with notices:
+        _show_results(in_place=set(page.decided))
+    if not page.entries:
         if offset:
             st.info("No more items on this page.")
-            _pager(offset, more=False)
+            _pager(offset, next_offset=None)
         else:
             st.success("The queue is clear: nothing is waiting for your decision.")
         return
-    _summary(rows, offset, more)
-    _bulk(rows)
-    for row in rows:
-        _card(user, row)
-    _pager(offset, more=more)
+    _summary(page, offset)
+    _bulk(page.waiting)
+    for entry in page.entries:
+        if isinstance(entry, QueueRow):
+            _card(user, entry)
+        else:
+            _decided(entry)
+    _pager(offset, next_offset=page.next_offset)
 
 
-def _summary(rows: list[QueueRow], offset: int, more: bool) -> None:
-    overdue = sum(row.overdue for row in rows)
+@dataclass(frozen=True)
+class Page:
+    """What a page draws: its items in place (a decided one as its application id)."""
+
+    entries: list[QueueRow | int]
+    next_offset: int | None  # None: nothing follows
+
+    @property
+    def waiting(self) -> list[QueueRow]:
+        return [entry for entry in self.entries if isinstance(entry, QueueRow)]
+
+    @property
+    def decided(self) -> list[int]:
+        return [entry for entry in self.entries if isinstance(entry, int)]
+
+
+def _page(rows: list[QueueRow], offset: int) -> Page:
+    """Return the page drawn before, with its decided items in place, while anything on it
+    still waits; otherwise the queue read afresh from `offset`."""
+    shown: tuple[int, list[int]] | None = st.session_state.get(SHOWN)
+    if shown is not None and shown[0] == offset and st.session_state.get(DECIDED):
+        by_id = {row.item.application_id: row for row in rows}
+        entries: list[QueueRow | int] = [by_id.get(number, number) for number in shown[1]]
+        waiting = sum(isinstance(entry, QueueRow) for entry in entries)
+        if waiting:
+            # The decided items left the queue: what follows this page starts that much earlier.
+            return Page(entries, offset + waiting if len(rows) > waiting else None)
+    st.session_state.pop(DECIDED, None)
+    fresh = rows[:PAGE_SIZE]
+    st.session_state[SHOWN] = (offset, [row.item.application_id for row in fresh])
+    return Page(list(fresh), offset + PAGE_SIZE if len(rows) > PAGE_SIZE else None)
+
+
+def _forget_page() -> None:
+    st.session_state.pop(SHOWN, None)
+    st.session_state.pop(DECIDED, None)
+
+
+def _decided(number: int) -> None:
+    text = st.session_state.get(DECIDED, {}).get(number)
+    if text is None:
+        label = st.session_state.get(LABELS, {}).get(number, f"application {number}")
+        st.info(
+            escape_markdown(f"No longer waiting: {label} (decided by a colleague, or withdrawn).")
+        )
+    else:
+        st.success(escape_markdown(text), icon=":material/check_circle:")
+
+
+def _summary(page: Page, offset: int) -> None:
+    waiting = page.waiting
     row = metric_row()
-    label = f"{offset + 1}–{offset + len(rows)}" + (" (more follow)" if more else "")
-    row.metric("Items shown", label)
-    row.metric(f"Waiting over {counted(OVERDUE_DAYS, 'day')}", overdue)
-    row.metric("Oldest wait (days)", max(row.item.age_days for row in rows))
+    label = f"{offset + 1}–{offset + len(page.entries)}"
+    row.metric("Items shown", label + (" (more follow)" if page.next_offset else ""))
+    row.metric(
+        f"Waiting over {counted(OVERDUE_DAYS, 'day')}", sum(item.overdue for item in waiting)
+    )
+    row.metric("Oldest wait (days)", max((item.item.age_days for item in waiting), default=0))
 
 
 def _bulk(rows: list[QueueRow]) -> None:
+    """Offer to approve the ticked items."""
     # Labels of every item shown so far: an item that left the queue since it was ticked
     # (withdrawn, or decided by a colleague) is still reported by name.
     labels: dict[int, str] = st.session_state.setdefault(LABELS, {})
@@ -139,15 +206,18 @@ def _label(row: QueueRow) -> str:
 
 def _keep_outcomes(outcomes: list[tuple[ItemResult, str]]) -> None:
     texts = []
+    decided: dict[int, str] = st.session_state.setdefault(DECIDED, {})
     for result, label in outcomes:
         if result.ok:
             texts.append((True, f"Approved: {label}. Both were told."))
+            decided[result.application_id] = texts[-1][1]
         else:
             texts.append((False, f"Not approved: {label}. {result.message}"))
     st.session_state[RESULTS] = texts
 
 
-def _show_results() -> None:
+def _show_results(*, in_place: set[int]) -> None:
+    """Show the last action's outcomes once: a toast, and each outcome not shown in place."""
     results = st.session_state.pop(RESULTS, [])
     if results:
         # The outcome also shows where the person is looking (the page keeps its scroll).
@@ -159,7 +229,10 @@ def _show_results() -> None:
             if part
         )
         st.toast(summary, icon=":material/check_circle:" if not failed else ":material/block:")
+    placed = {st.session_state.get(DECIDED, {}).get(number) for number in in_place}
     for ok, text in results:
+        if text in placed:
+            continue
         if ok:
             st.success(escape_markdown(text), icon=":material/check_circle:")
         else:
@@ -278,9 +351,9 @@ def _reject_form(user: User, row: QueueRow) -> None:
 
     def done(_: object) -> None:
         _stop_rejecting()
-        st.session_state[RESULTS] = [
-            (True, f"Rejected: {_label(row)}. The seat is free again; both were told.")
-        ]
+        text = f"Rejected: {_label(row)}. The seat is free again; both were told."
+        st.session_state[RESULTS] = [(True, text)]
+        st.session_state.setdefault(DECIDED, {})[number] = text
 
     act(
         lambda session: reject(session, actor=user, application_id=number, reason=reason),
@@ -290,9 +363,10 @@ def _reject_form(user: User, row: QueueRow) -> None:
 
 def _go_to(offset: int) -> None:
     st.session_state[OFFSET] = offset
+    _forget_page()
 
 
-def _pager(offset: int, *, more: bool) -> None:
+def _pager(offset: int, *, next_offset: int | None) -> None:
     # The buttons move the offset before the run they start, which then reads and draws the
     # new page only (moving it during the run drew the old page first, then reran).
     back, forward = st.columns(2)
@@ -304,11 +378,11 @@ def _pager(offset: int, *, more: bool) -> None:
             on_click=_go_to,
             args=(max(offset - PAGE_SIZE, 0),),
         )
-    if more:
+    if next_offset is not None:
         forward.button(
             "Next page",
             key="ap_next",
             icon=":material/chevron_right:",
             on_click=_go_to,
-            args=(offset + PAGE_SIZE,),
+            args=(next_offset,),
         )

@@ -27,6 +27,8 @@ S = ApplicationStatus
 FOOD_BANK = "Build a data dashboard for a food bank"
 REVIEW = "Code review sprint on an open-source library"
 ML = "Machine learning reading group"
+# Who applied to each of the demo's accepted applications.
+STUDENTS = {FOOD_BANK: "Lee Park", REVIEW: "Raj Mehta", ML: "Dana Student"}
 
 
 def accepted_id(engine: Engine, title: str) -> int:
@@ -121,11 +123,14 @@ def test_approving_reads_and_draws_the_queue_once(app_env, logged_in):
     # Approving where the card is drawn left a page drawn from the old queue, read and drawn
     # again after st.rerun: twice the server time of a click.
     assert queue_reads(at) == 1
-    assert f"Approved: Lee Park on “{FOOD_BANK}”" in texts(at)
+    approved = f"Approved: Lee Park on “{FOOD_BANK}”. Both were told."
+    assert approved in texts(at)
     assert status_of(app_env, number) is S.APPROVED
-    # The press counts for the run it started only.
+    # The press counts for the run it started only: the next run approves nothing, and the
+    # outcome stays in the card's place, shown once.
     assert queue_reads(at) == 1
-    assert not at.success
+    assert unescaped(at.success) == [approved]
+    assert not at.toast
 
 
 def test_paging_reads_and_draws_only_the_new_page(app_env, logged_in, monkeypatch):
@@ -139,6 +144,75 @@ def test_paging_reads_and_draws_only_the_new_page(app_env, logged_in, monkeypatc
     at.button(key="ap_prev").click()
     assert queue_reads(at) == 1
     assert [m.value for m in at.markdown if m.value.startswith("**")][0] == first
+
+
+def card_titles(at) -> list[str]:
+    """Return the titles of the cards on the page, in order."""
+    cards = [m.value for m in at.main.markdown if m.value.startswith("**")]
+    return [card.split("**")[1].replace("\\", "") for card in cards]
+
+
+def test_a_decided_item_keeps_its_place_and_the_cards_below_do_not_move(
+    app_env, logged_in, monkeypatch
+):
+    monkeypatch.setattr(approvals_page, "PAGE_SIZE", 2)
+    at = open_screen(logged_in("demo-admin"), "approvals")
+    first, second = card_titles(at)
+    number = accepted_id(app_env, first)
+    at.button(key=f"ap_approve_{number}").click()
+    at.run()
+    # The approved card is its outcome now; the second card is still second, and the item
+    # that moved up into the queue's first two is not pulled onto this page.
+    assert card_titles(at) == [second]
+    assert [text for text in unescaped(at.success) if first in text] == [
+        f"Approved: {STUDENTS[first]} on “{first}”. Both were told."
+    ]
+    assert {m.label: m.value for m in at.metric}["Items shown"] == "1–2 (more follow)"
+    # Ticking a box (any rerun) keeps the page as it is.
+    second_number = accepted_id(app_env, second)
+    at.checkbox(key=f"ap_pick_{second_number}").check()
+    at.run()
+    assert card_titles(at) == [second]
+    # The next page starts right after the items still waiting here: none is skipped.
+    at.button(key="ap_next").click()
+    at.run()
+    (third,) = card_titles(at)
+    assert third not in (first, second)
+    assert {m.label: m.value for m in at.metric}["Items shown"] == "2–2"
+
+
+def test_opening_the_queue_again_shows_it_afresh(app_env, logged_in, monkeypatch):
+    monkeypatch.setattr(approvals_page, "PAGE_SIZE", 2)
+    at = open_screen(logged_in("demo-admin"), "approvals")
+    first, second = card_titles(at)
+    number = accepted_id(app_env, first)
+    at.button(key=f"ap_approve_{number}").click()
+    at.run()
+    assert card_titles(at) == [second]
+    open_screen(at, "home")
+    open_screen(at, "approvals")
+    assert not at.success
+    assert card_titles(at)[0] == second and len(card_titles(at)) == 2
+
+
+def test_an_item_decided_elsewhere_says_so_in_its_place(app_env, logged_in, monkeypatch):
+    monkeypatch.setattr(approvals_page, "PAGE_SIZE", 3)
+    at = open_screen(logged_in("demo-admin"), "approvals")
+    titles = card_titles(at)
+    assert ML in titles  # demo-student's, withdrawn below
+    approved = next(title for title in titles if title != ML)
+    at.button(key=f"ap_approve_{accepted_id(app_env, approved)}").click()
+    at.run()
+    # Meanwhile the student withdraws another item of the page.
+    with write_transaction(app_env) as session:
+        student = find_user_by_username(session, "demo-student")
+        assert student is not None
+        withdraw(session, actor=student, application_id=accepted_id(app_env, ML))
+    at.run()
+    assert card_titles(at) == [t for t in titles if t not in (approved, ML)]
+    assert [text for text in unescaped(at.info) if "No longer waiting" in text] == [
+        f"No longer waiting: Dana Student on “{ML}” (decided by a colleague, or withdrawn)."
+    ]
 
 
 def test_reject_without_a_reason_is_refused_then_with_one_it_works(app_env, logged_in):
