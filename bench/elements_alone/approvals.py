@@ -33,6 +33,7 @@ WEEKS = (
 def content(detail: st.Page) -> None:
     st.title("Approval queue")
     st.caption("Matches the mentors accepted, waiting for a faculty decision, oldest first.")
+    st.container()  # the area of the last action's outcomes
     row = st.container(horizontal=True, gap="medium")
     row.metric("Items shown", "1–10 (more follow)")
     row.metric("Waiting over 3 days", 4)
@@ -42,8 +43,10 @@ def content(detail: st.Page) -> None:
     for number in range(cards):
         with st.container(border=True):
             st.markdown(CARD)
-            with st.expander("Week by week"):
-                st.html(WEEKS)
+            weeks = st.expander("Week by week", key=f"w{number}", on_change="rerun")
+            if weeks.open:  # drawn when opened, as on the screen
+                with weeks:
+                    st.html(WEEKS)
             controls = st.container(horizontal=True, vertical_alignment="center")
             controls.button("Approve", type="primary", icon=":material/check:", key=f"a{number}")
             controls.button("Reject…", icon=":material/close:", key=f"r{number}")

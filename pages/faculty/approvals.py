@@ -38,6 +38,7 @@ LABELS = "approvals_labels"
 REJECTING = "approvals_rejecting"
 APPROVE = "ap_approve_"
 BULK = "ap_bulk"
+WEEKS = "ap_weeks_"
 # The page as drawn, (offset, application ids), and the outcomes of the items decided on it
 # ({application id: text}). A decided item keeps its place, shown as its outcome, until the
 # page is turned or the screen opened again: the cards below it stay where the eye left them,
@@ -257,8 +258,13 @@ def _card(user: User, row: QueueRow) -> None:
             f"**Statement**\n\n{literal(row.statement)}\n\n"
             f"{_student_load(row)}  \n{_mentor_load(row)}"
         )
-        with st.expander("Week by week"):
-            text_table(_weeks_rows(row))
+        # Drawn when opened: ten folded tables were a tenth of the page for the browser.
+        weeks = st.expander(
+            "Week by week", key=f"{WEEKS}{row.item.application_id}", on_change="rerun"
+        )
+        if weeks.open:
+            with weeks:
+                text_table(_weeks_rows(row))
         _actions(user, row)
 
 

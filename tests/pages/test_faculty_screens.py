@@ -69,10 +69,14 @@ def test_queue_lists_scope_oldest_first_with_statement_and_loads(logged_in):
     assert shown.index(FOOD_BANK) < shown.index(REVIEW)  # accepted earlier
 
 
-def test_week_by_week_table_has_a_row_per_project_week_with_both_loads(logged_in):
+def test_week_by_week_table_has_a_row_per_project_week_with_both_loads(app_env, logged_in):
     at = open_screen(logged_in("demo-faculty"), "approvals")
+    # Folded, the table is not drawn; opening the card's "Week by week" draws it.
+    assert not [t for t in shown_tables(at) if list(t.columns)[:1] == ["Week"]]
+    at.session_state[f"ap_weeks_{accepted_id(app_env, FOOD_BANK)}"] = True
+    at.run()
     tables = [t for t in shown_tables(at) if list(t.columns)[:1] == ["Week"]]
-    assert tables, "no week-by-week table"
+    assert len(tables) == 1, "no week-by-week table, or more than the opened one"
     weeks = tables[0]
     assert list(weeks.columns) == [
         "Week",
