@@ -40,6 +40,8 @@ MAX_TAG_FILTERS = 20
 MAX_HOURS = 40.0
 MAX_WEEKS = 12
 MAX_STARTS_WITHIN = 104
+# The shortest term the text index can find (one trigram); shorter ones are tested with LIKE.
+MIN_INDEXED_TERM = 3
 
 
 @dataclass(frozen=True)
@@ -233,6 +235,11 @@ def _like_pattern(term: str) -> str:
     return f"%{escaped}%"
 
 
+def _fts_string(term: str) -> str:
+    """Quote a term as one FTS5 string, so that every character in it is taken literally."""
+    return '"' + term.replace('"', '""') + '"'
+
+
 class _FoldedLike(FunctionElement[bool]):
     """`column ILIKE pattern ESCAPE '\\'`, written as each database runs it fastest.
 
@@ -273,10 +280,56 @@ def _folded_like_postgresql(element: _FoldedLike, compiler: Any, **kw: Any) -> s
     return f"({column} ILIKE {pattern} ESCAPE {escape})"
 
 
+class _IndexedText(FunctionElement[bool]):
+    """A term in the project's title, summary or description (any case), via the text index.
+
+    SQLite: the ids of the projects whose text holds the term, found once per statement in
+    migration 0014's `project_text` (its trigram tokenizer folds case and turns an FTS5 string
+    of 3 characters or more into a substring search), and each project tested against that
+    list. Elsewhere (PostgreSQL among them, see the migration): a folded LIKE on each column.
+    The term travels as bound parameters, one in each form, so statements differing only in
+    their terms share one compiled form.
+    """
+
+    type = Boolean()
+    inherit_cache = True
+    name = "indexed_text"
+    _is_implicitly_boolean = True
+
+    def __init__(self, term: str) -> None:
+        super().__init__(
+            col(Project.id),
+            col(Project.title),
+            col(Project.summary),
+            col(Project.description),
+            literal(_fts_string(term), String()),
+            literal(_like_pattern(term), String()),
+        )
+
+
+@compiles(_IndexedText)
+def _indexed_text_default(element: _IndexedText, compiler: Any, **kw: Any) -> str:
+    _, title, summary, description, _, pattern = list(element.clauses)
+    columns = (title, summary, description)
+    return str(compiler.process(or_(*(_FoldedLike(c, pattern) for c in columns)), **kw))
+
+
+@compiles(_IndexedText, "sqlite")
+def _indexed_text_sqlite(element: _IndexedText, compiler: Any, **kw: Any) -> str:
+    project_id, _, _, _, fts_string, _ = list(element.clauses)
+    # IN a list, never a join on rowid: joined, SQLite searched the full-text table again for
+    # every project row (seconds at the `large` profile).
+    return (
+        f"({compiler.process(project_id, **kw)} IN (SELECT rowid FROM project_text"
+        f" WHERE project_text MATCH {compiler.process(fts_string, **kw)}))"
+    )
+
+
 def text_condition(terms: Sequence[str]) -> ColumnElement[bool] | None:
     """Every term appears in the title, summary, description or a tag name (case-insensitive).
 
-    The one place text search is defined: swap it for full-text search without touching the rest.
+    The one place text search is defined. On SQLite a term of 3 characters or more is found
+    through the text index (see _IndexedText); otherwise by LIKE on each open project's text.
     """
     if not terms:
         return None
@@ -299,14 +352,16 @@ def text_condition(terms: Sequence[str]) -> ColumnElement[bool] | None:
             )
             .correlate(Project)
         )
-        conditions.append(
-            or_(
-                in_tags,
+        in_text: ColumnElement[bool] = (
+            _IndexedText(term)
+            if len(term) >= MIN_INDEXED_TERM
+            else or_(
                 _FoldedLike(col(Project.title), pattern),
                 _FoldedLike(col(Project.summary), pattern),
                 _FoldedLike(col(Project.description), pattern),
             )
         )
+        conditions.append(or_(in_tags, in_text))
     return and_(*conditions)
 
 

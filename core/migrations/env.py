@@ -8,6 +8,7 @@ import core.accounts.sso  # noqa: F401
 import core.mail.models  # noqa: F401
 import core.models  # noqa: F401  (registers every table on the metadata)
 import core.workspace.models  # noqa: F401
+from core.platform.migrate import include_name
 
 config = context.config
 target_metadata = SQLModel.metadata
@@ -40,6 +41,7 @@ def _run(connection) -> None:
         target_metadata=target_metadata,
         render_as_batch=True,  # SQLite cannot ALTER most things in place
         compare_type=True,
+        include_name=include_name,  # the text search's index is not in the models
     )
     with context.begin_transaction():
         context.run_migrations()

@@ -22,12 +22,14 @@ from sqlalchemy import Engine, inspect, text
 from sqlalchemy.engine import URL, make_url
 
 from core.platform.db import create_db_engine
+from core.platform.migrate import SEARCH_INDEX_TABLES
 
 PG_BIN = Path(os.environ.get("PG_BIN", "/usr/lib/postgresql/15/bin"))
 SQLITE_MAGIC = b"SQLite format 3\x00"
 PG_CUSTOM_MAGIC = b"PGDMP"
-# Tables that describe the schema rather than hold the program's data.
-BOOKKEEPING_TABLES = frozenset({"alembic_version"})
+# Tables that describe the schema rather than hold the program's data (the search index has
+# rows of its own in an empty database, and holds nothing the project table does not).
+BOOKKEEPING_TABLES = frozenset({"alembic_version"}) | SEARCH_INDEX_TABLES
 
 
 class BackupError(RuntimeError):

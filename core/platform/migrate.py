@@ -12,6 +12,22 @@ from sqlalchemy import Engine
 from sqlmodel import SQLModel
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
+# The text search's index (migration 0014), which no model describes: SQLite's full-text table
+# and the shadow tables FTS5 keeps its index in.
+SEARCH_INDEX_TABLES = frozenset(
+    {
+        "project_text",
+        "project_text_config",
+        "project_text_data",
+        "project_text_docsize",
+        "project_text_idx",
+    }
+)
+
+
+def include_name(name: str | None, type_: str, _parent_names: object) -> bool:
+    """Leave the text search's index out of schema comparisons (autogenerate would drop it)."""
+    return not (type_ == "table" and name in SEARCH_INDEX_TABLES)
 
 
 def alembic_config(engine: Engine) -> Config:
@@ -38,5 +54,7 @@ def schema_drift(engine: Engine) -> list[object]:
     import core.workspace.models  # noqa: F401
 
     with engine.connect() as connection:
-        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        context = MigrationContext.configure(
+            connection, opts={"compare_type": True, "include_name": include_name}
+        )
         return list(compare_metadata(context, SQLModel.metadata))

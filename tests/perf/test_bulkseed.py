@@ -93,3 +93,26 @@ def test_the_cli_offers_the_generated_profiles():
     args = build_parser().parse_args(["seed", "large", "--seed", "5"])
     assert (args.profile, args.seed) == ("large", 5)
     assert build_parser().parse_args(["seed", "demo", "--if-empty"]).if_empty
+
+
+def test_the_generated_projects_are_all_in_the_text_index(sqlite_engine):
+    # The generator's inserts go through the triggers that keep SQLite's full-text table in step.
+    generate(sqlite_engine, "guard-small", seed=3, log=None, today=TODAY, analyze=False)
+    with sqlite_engine.connect() as conn:
+        # Fails (the database image is malformed) if the index differs from the projects' text.
+        conn.execute(
+            text("INSERT INTO project_text(project_text, rank) VALUES ('integrity-check', 1)")
+        )
+        for term in ("data", "week", "review"):
+            indexed = conn.execute(
+                text("SELECT COUNT(*) FROM project_text WHERE project_text MATCH :q"),
+                {"q": f'"{term}"'},
+            ).scalar()
+            scanned = conn.execute(
+                text(
+                    "SELECT COUNT(*) FROM project WHERE title LIKE :p OR summary LIKE :p"
+                    " OR description LIKE :p"
+                ),
+                {"p": f"%{term}%"},
+            ).scalar()
+            assert indexed == scanned and scanned, term

@@ -294,3 +294,32 @@ def test_browse_by_mode_and_duration_reads_open_projects_from_an_index_alone(
             if re.search(r"\b(SEARCH|SCAN) project\b", step) and "PRIMARY KEY" not in step
         ]
         assert steps and all("COVERING INDEX" in step for step in steps), steps
+
+
+@pytest.mark.parametrize("database", ["big_sqlite", "analyzed_sqlite"])
+@pytest.mark.parametrize("sort", ["best", "newest"])
+def test_a_text_search_looks_its_terms_up_in_the_full_text_table(request, database, sort):
+    from core.catalog import search_projects
+
+    engine = request.getfixturevalue(database)
+    student = _user(engine, "demo-student")
+    statements = captured(
+        engine, lambda s: search_projects(s, actor=student, query="data week", sort=sort)
+    )
+    searched = [(s, p) for s, p in statements if "project_text" in s]
+    assert len(searched) >= 2, "the count and the page were not seen"
+    for statement in searched:
+        steps = plan(engine, *statement)
+        looked_up = [n for n, step in enumerate(steps) if "project_text VIRTUAL TABLE" in step]
+        # Each term looked up once per statement, as a list of ids: a join, or a correlated
+        # lookup, searches the full-text table again for every open project (seconds at
+        # `large`).
+        assert len(looked_up) == 2, steps
+        assert all(steps[n - 1].startswith("LIST SUBQUERY") for n in looked_up), steps
+        # Open projects are then tested from an index alone: their text is not read row by row.
+        reads = [
+            step
+            for step in steps
+            if re.search(r"\b(SEARCH|SCAN) project\b", step) and "PRIMARY KEY" not in step
+        ]
+        assert reads and all("COVERING INDEX" in step for step in reads), steps

@@ -18,7 +18,7 @@ from sqlmodel import Session, col, select
 from core import applications as apps
 from core.models import AuditEntry, Notification, Role
 from core.platform import audit
-from core.platform.backup import BackupError, backup, restore, row_counts
+from core.platform.backup import BackupError, backup, holds_data, restore, row_counts
 from core.platform.db import create_db_engine, is_sqlite, write_transaction
 from core.platform.errors import DomainError
 from core.platform.notifications import notify
@@ -227,6 +227,12 @@ def test_restore_refuses_a_database_holding_data_unless_forced(
         restore(_url(seeded), path)
     restore(_url(seeded), path, force=True)
     assert row_counts(seeded)["app_user"] > 0
+
+
+def test_a_freshly_migrated_database_holds_no_data(engine: Engine) -> None:
+    # The search index has rows of its own before any project exists: restoring into a
+    # migrated, empty database must not ask for --force.
+    assert not holds_data(engine)
 
 
 def _cli(url: str, tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:

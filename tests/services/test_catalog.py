@@ -135,14 +135,172 @@ def test_text_search_lets_each_database_fold_case_without_copying_the_text(engin
     from core.catalog import text_condition
     from core.models import Project
 
-    statement = select(Project.id).where(text_condition(["data"]))
+    statement = select(Project.id).where(text_condition(["ai"]))
     sql = str(statement.compile(dialect=engine.dialect)).lower()
     # lower() on every title, summary and description copies them all on each search; SQLite's
-    # LIKE ignores ASCII case by itself, PostgreSQL has ILIKE.
+    # LIKE ignores ASCII case by itself, PostgreSQL has ILIKE. (A term this short is too short
+    # for the text index: it is tested on each column.)
     assert "lower(" not in sql
     assert sql.count(" ilike " if engine.dialect.name == "postgresql" else " like ") >= 3
     # The project's tags are probed for the matching tag ids, not joined to every tag's name.
     assert " join " not in sql
+
+
+def test_a_longer_term_goes_through_the_text_index_where_there_is_one(engine):
+    from sqlalchemy import select
+
+    from core.catalog import text_condition
+    from core.models import Project
+
+    compiled = select(Project.id).where(text_condition(['da"ta'])).compile(dialect=engine.dialect)
+    sql = " ".join(str(compiled).lower().split())
+    assert "lower(" not in sql and " join " not in sql
+    if engine.dialect.name == "postgresql":
+        # No index: an ILIKE on each column, which stops at the first one holding the term.
+        assert "project_text" not in sql and sql.count(" ilike ") == 3
+        term = '%da"ta%'
+    else:
+        # The ids holding the term, found once per statement (IN a list: a join, or a lookup
+        # per project, searches the index again for every project).
+        assert "project.id in (select rowid from project_text where project_text match ?)" in sql
+        assert sql.count(" like ") == 1  # the tag names only
+        term = '"da""ta"'  # one FTS5 string: every character literal
+    # A bound parameter, never written into the statement.
+    assert term in compiled.params.values()
+    assert "da" not in sql
+
+
+def test_sqlite_answers_the_text_search_from_the_full_text_table(sqlite_engine):
+    from sqlalchemy import select
+
+    from core.catalog import text_condition
+    from core.models import Project
+
+    statement = select(Project.id).where(text_condition(["data"]))
+    compiled = statement.compile(dialect=sqlite_engine.dialect)
+    with sqlite_engine.connect() as conn:
+        plan = conn.exec_driver_sql(
+            "EXPLAIN QUERY PLAN " + str(compiled), tuple(compiled.params.values())
+        ).all()
+    assert any("SCAN project_text VIRTUAL TABLE" in str(row[3]) for row in plan), plan
+
+
+# Titles, summaries, descriptions and tags with the characters FTS5 and LIKE give a meaning.
+TEXTS = [
+    ("Data pipelines for the food bank", "Clean and load data.", "Use Python AND SQL.", ["etl"]),
+    (
+        'Say "hi" to C++ templates',
+        "Rock-and-roll * stars: 5*3 = 15",
+        "Costs are 100% covered; snake_case names.",
+        ["cpp"],
+    ),
+    ("Metadata catalogue", "Describe datasets", "NOT for beginners.", ["library-science"]),
+    ("Garden robots", "Small robots for the garden", "Outdoor work.", ["machine-learning"]),
+    ("AI ethics reading group", "Discuss papers.", "Bring questions.", ["ai"]),
+]
+QUERIES = {
+    "ata": 2,  # inside a word: "data", "Metadata"
+    "DATA": 2,
+    "data python": 1,  # every term must match
+    "data robots": 0,
+    "learning": 1,  # a tag name only
+    "machine-learning garden": 1,
+    "ai": 1,  # two characters: LIKE
+    "at": 3,
+    '"hi"': 1,
+    '"': 1,
+    'a"b': 0,
+    "c++": 1,
+    "*": 1,
+    "5*3": 1,
+    "*stars": 0,
+    "rock-and": 1,
+    "-": 3,
+    "%": 1,
+    "100%": 1,
+    "10%": 0,
+    "_": 1,
+    "snake_case": 1,
+    "snake%case": 0,
+    "AND": 2,  # "Clean and load", "Rock-and-roll"
+    "NOT": 1,
+    "OR": 3,  # "for", "Outdoor", "work"
+    "stars:": 1,
+    "data:": 0,
+    "^say": 0,
+    "say": 1,
+}
+
+
+def _expected(query: str) -> set[str]:
+    """Today's meaning: each term a case-insensitive substring of the text or a tag name."""
+    from core.catalog import search_terms
+
+    found = set()
+    for title, summary, description, tags in TEXTS:
+        fields = [title.lower(), summary.lower(), description.lower(), *tags]
+        if all(any(term in field for field in fields) for term in search_terms(query)):
+            found.add(title)
+    return found
+
+
+@pytest.fixture
+def texts(engine):
+    with write_transaction(engine) as session:
+        mentor = h.user(session, Role.ALUMNI)
+        student = h.user(session, Role.STUDENT)
+        for title, summary, description, tag_names in TEXTS:
+            made = h.project(session, mentor, title=title, tag_names=tag_names)
+            made.summary, made.description = summary, description
+            session.add(made)
+    return engine, student, mentor
+
+
+def test_text_search_finds_substrings_whatever_the_characters(texts):
+    engine, student, _ = texts
+    for query, count in QUERIES.items():
+        found = set(titles(search(engine, student, query=query)))
+        assert found == _expected(query), query
+        assert len(found) == count, query
+
+
+def test_text_search_follows_edits_closing_and_deleting(texts):
+    from sqlmodel import select
+
+    from core.models import Project, ProjectTag
+
+    engine, student, mentor = texts
+    with write_transaction(engine) as session:
+        garden = session.exec(select(Project).where(Project.title == "Garden robots")).one()
+        garden.title = "Orchard drones"
+        garden.description = "Fly over the orchard."
+        session.add(garden)
+        ethics = session.exec(select(Project).where(Project.title.startswith("AI ethics"))).one()
+        ethics.status = ProjectStatus.CLOSED
+        session.add(ethics)
+    assert titles(search(engine, student, query="drones")) == ["Orchard drones"]
+    assert titles(search(engine, student, query="fly over")) == ["Orchard drones"]
+    assert titles(search(engine, student, query="robots")) == ["Orchard drones"]  # the summary
+    assert titles(search(engine, student, query="garden robots")) == ["Orchard drones"]
+    assert titles(search(engine, student, query="outdoor")) == []
+    assert titles(search(engine, student, query="ethics")) == []
+    # A project deleted, then another created: on SQLite the new one takes the freed id, and
+    # the deleted project's text must not be found through it.
+    with write_transaction(engine) as session:
+        newest = session.exec(select(Project).order_by(Project.id.desc())).first()
+        assert newest is not None
+        for link in session.exec(select(ProjectTag).where(ProjectTag.project_id == newest.id)):
+            session.delete(link)
+        session.flush()
+        session.delete(newest)
+        session.flush()
+        made = h.project(session, mentor, title="Pottery wheel basics")
+        replaced = (newest.id, made.id)
+    assert titles(search(engine, student, query="ethics")) == []
+    assert titles(search(engine, student, query="questions")) == []
+    assert titles(search(engine, student, query="pottery")) == ["Pottery wheel basics"]
+    if engine.dialect.name == "sqlite":
+        assert replaced[0] == replaced[1]
 
 
 def test_each_facet_narrows(catalog):

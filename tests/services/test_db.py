@@ -104,3 +104,54 @@ def test_a_refused_action_is_audited_although_the_transaction_rolls_back(engine)
         7,
         "refused",
     )
+
+
+def _search_titles(engine, query: str) -> list[str]:
+    from core.catalog import search_projects
+
+    with read_session(engine) as session:
+        student = session.exec(select(User).where(User.role == Role.STUDENT)).first()
+        assert student is not None
+        return [row.title for row in search_projects(session, actor=student, query=query).rows]
+
+
+def _search_index_tables(engine) -> set[str]:
+    from sqlalchemy import inspect
+
+    return {name for name in inspect(engine).get_table_names() if name.startswith("project_text")}
+
+
+def test_the_text_index_migration_goes_down_and_up_again(engine):
+    from alembic import command
+
+    from core.platform.migrate import alembic_config
+    from tests import factories as h
+
+    def migrate(to: str) -> None:
+        config = alembic_config(engine)
+        with engine.begin() as connection:
+            config.attributes["connection"] = connection
+            if to == "head":
+                command.upgrade(config, "head")
+            else:
+                command.downgrade(config, to)
+
+    # SQLite's full-text table and the shadow tables holding its index; PostgreSQL has none.
+    expected = (
+        {"project_text", *(f"project_text_{n}" for n in ("config", "data", "docsize", "idx"))}
+        if engine.dialect.name == "sqlite"
+        else set()
+    )
+    assert _search_index_tables(engine) == expected
+    migrate("0013")
+    assert _search_index_tables(engine) == set()
+    assert schema_drift(engine) == []
+    # Projects written before the index exists are indexed when it is built.
+    with write_transaction(engine) as session:
+        h.user(session, Role.STUDENT)  # who searches
+        h.project(session, h.user(session, Role.ALUMNI), title="Written before the index")
+    migrate("head")
+    assert _search_index_tables(engine) == expected
+    assert _search_titles(engine, "before the") == ["Written before the index"]
+    assert _search_titles(engine, "efore") == ["Written before the index"]
+    assert _search_titles(engine, "after") == []
