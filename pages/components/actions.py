@@ -113,6 +113,7 @@ def show_refusal(
     With `fields` (field name → an st.empty() slot), each field the refusal names gets its own
     message in its slot too, as act() does.
     """
+    area = st.container()  # drawn on every run, so the elements after it keep their places
     kept = st.session_state.get(REFUSALS, {}).pop(place, None)
     if kept is None:
         return
@@ -121,7 +122,7 @@ def show_refusal(
         slot = (fields or {}).get(field)
         if slot is not None:
             slot.error(escape_markdown(field_text(field, problem)))
-    st.error(escape_markdown(message), icon=":material/block:")
+    area.error(escape_markdown(message), icon=":material/block:")
 
 
 def read(load: Callable[[Session], T]) -> T | None:

@@ -20,6 +20,9 @@ from pages.components.workspace import (
     act,
 )
 
+# The ids of a match's sessions when its workspace was opened, by match: {id, …}.
+KNOWN = "sessions_known_"
+
 
 def _session_fields(
     *,
@@ -135,6 +138,7 @@ def sessions(user: User, view: ws.WorkspaceView) -> None:
     at-risk warning) rerun the whole app.
     """
     st.session_state[DRAWING_TAB] = "Sessions"  # a fragment's own rerun skips the tab loop
+    show_flash()
     if st.session_state.pop(SESSIONS_CHANGED, None) == view.application_id:
         fresh = read(
             lambda session: ws.workspace_view(
@@ -144,7 +148,6 @@ def sessions(user: User, view: ws.WorkspaceView) -> None:
         if fresh is None:
             return
         view = fresh
-        show_flash()
     running = view.status is ApplicationStatus.APPROVED
     if running:
         _log_form(user, view)
@@ -153,14 +156,35 @@ def sessions(user: User, view: ws.WorkspaceView) -> None:
             "No sessions logged yet. Log your first meeting above; the other party confirms it."
         )
         return
-    # Newest first, a step at a time: a long match logs dozens of sessions, each a box with
-    # its buttons, and the fragment redraws them all after every session logged.
+    # Newest first. Sessions logged since the workspace was opened go in a box of their own
+    # above the others, which then keep their places: put first in one list, a new session
+    # moved every card down one, and the browser redrew them all with their buttons.
+    known = known_sessions(view)
+    newer = st.container()
+    for item in view.sessions:
+        if item.id not in known:
+            with newer:
+                _session_card(user, item)
+    # A step at a time: a long match logs dozens of sessions, each a box with its buttons.
     show_in_steps(
-        view.sessions,
+        [item for item in view.sessions if item.id in known],
         lambda item: _session_card(user, item),
         key=f"sessions_shown_{view.application_id}",
         label="Show earlier sessions",
     )
+
+
+def remember_sessions(view: ws.WorkspaceView, *, again: bool) -> None:
+    """Note the match's sessions the first time its workspace is drawn, or `again`."""
+    key = f"{KNOWN}{view.application_id}"
+    if again or key not in st.session_state:
+        st.session_state[key] = {item.id for item in view.sessions}
+
+
+def known_sessions(view: ws.WorkspaceView) -> set[int]:
+    """Return the ids of the sessions the match had when its workspace was opened."""
+    known: set[int] | None = st.session_state.get(f"{KNOWN}{view.application_id}")
+    return known if known is not None else {item.id for item in view.sessions}
 
 
 def _session_card(user: User, item: ws.SessionView) -> None:

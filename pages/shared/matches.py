@@ -22,8 +22,8 @@ from core.workspace.models import (
 from pages.components.actions import act_in_callback, read, show_refusal
 from pages.components.auth import signed_in_user
 from pages.components.engine import get_engine
-from pages.components.match_sessions import sessions
-from pages.components.navigation import has_screen, screen_page
+from pages.components.match_sessions import remember_sessions, sessions
+from pages.components.navigation import has_screen, is_just_opened, screen_page
 from pages.components.times import viewer_zone
 from pages.components.ui import (
     built_on_click,
@@ -423,6 +423,7 @@ def _workspace(user: User, match_id: int) -> None:
     st.session_state.pop(THREAD_CHANGED, None)
     just_read = st.session_state.pop(JUST_READ, None)
     new = just_read[1] if just_read and just_read[0] == match_id else 0
+    remember_sessions(view, again=is_just_opened())
     _header(user, view)
     labels = {
         "Sessions": "Sessions",

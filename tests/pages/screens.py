@@ -125,3 +125,19 @@ def user_named(engine, username: str) -> User:
         found = find_user_by_username(session, username)
     assert found is not None
     return found
+
+
+def element_paths(at, kind: str = "markdown") -> dict[str, tuple[int, ...]]:
+    """Return each element of a kind in the main area by its value, with its place (the
+    indices of the blocks holding it): the browser keeps an element it finds in the same place
+    after a rerun, and redraws one that moved."""
+    found: dict[str, tuple[int, ...]] = {}
+
+    def walk(node, path: tuple[int, ...]) -> None:
+        for index, child in getattr(node, "children", {}).items():
+            if getattr(child, "type", None) == kind:
+                found[str(child.value)] = (*path, index)
+            walk(child, (*path, index))
+
+    walk(at.main, ())
+    return found

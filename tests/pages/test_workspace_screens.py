@@ -26,7 +26,15 @@ from core.workspace.models import (
 )
 from tests.factories import PASSWORD, make_user
 from tests.pages.conftest import log_in, new_app
-from tests.pages.screens import click, open_screen, shown_tables, texts, unescaped, user_named
+from tests.pages.screens import (
+    click,
+    element_paths,
+    open_screen,
+    shown_tables,
+    texts,
+    unescaped,
+    user_named,
+)
 
 PORTFOLIO = "Portfolio website clinic"
 SQL = "SQL for social scientists"
@@ -173,6 +181,44 @@ def test_student_logs_a_session_and_the_mentor_is_asked_to_confirm(logged_in, ap
     newest = max(rows, key=lambda r: r.id or 0)
     assert (newest.minutes, newest.confirmed_at) == (90, None)
     assert "Waiting for confirmation" in texts(at)
+
+
+def session_cards(at) -> dict[str, tuple[int, ...]]:
+    """Return the session cards' texts with their places, in the order they are shown."""
+    return {text: path for text, path in element_paths(at).items() if " min · logged by " in text}
+
+
+def log_a_session(at, summary: str):
+    at.date_input[0].set_value(date.today())
+    at.number_input[0].set_value(45)
+    next(t for t in at.text_area if t.label == "What did you do?").input(summary)
+    return submit(at, "Log session")
+
+
+def test_a_new_session_shows_first_and_the_others_keep_their_places(logged_in, app_env):
+    at, _ = workspace(logged_in, app_env)
+    before = session_cards(at)
+    assert before
+    at = log_a_session(at, "Reviewed the layout together.")
+    after = session_cards(at)
+    # Newest first: the new card is shown above the others...
+    first = next(iter(after))
+    assert "Reviewed the layout together" in first
+    # ...and every card shown before is where it was, so the browser draws only the new one
+    # (and the message above the form has a place of its own).
+    assert {text: after[text] for text in before} == before
+    assert list(after)[1:] == list(before)
+
+
+def test_reopening_the_workspace_lists_every_session_in_one_list(logged_in, app_env):
+    at, match_id = workspace(logged_in, app_env)
+    at = log_a_session(at, "Reviewed the layout together.")
+    open_screen(at, "home")
+    open_screen(at, "matches", match=match_id)
+    cards = session_cards(at)
+    assert "Reviewed the layout together" in next(iter(cards))
+    # One list again: the cards are siblings in the same block.
+    assert len({path[:-2] for path in cards.values()}) == 1  # (…, card, text)
 
 
 def test_a_session_without_summary_is_refused_and_nothing_is_written(logged_in, app_env):
