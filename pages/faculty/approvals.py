@@ -138,7 +138,7 @@ def _summary(page: Page, offset: int) -> None:
     waiting = page.waiting
     row = metric_row()
     label = f"{offset + 1}–{offset + len(page.entries)}"
-    row.metric("Items shown", label + (" (more follow)" if page.next_offset else ""))
+    row.metric("Items shown", label + (" (more follow)" if page.next_offset is not None else ""))
     row.metric(
         f"Waiting over {counted(OVERDUE_DAYS, 'day')}", sum(item.overdue for item in waiting)
     )
