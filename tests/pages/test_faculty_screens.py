@@ -156,15 +156,20 @@ def card_titles(at) -> list[str]:
     return [card.split("**")[1].replace("\\", "") for card in cards]
 
 
+def approve_the_first_of_two(app_env, logged_in, monkeypatch):
+    """Open the queue two cards a page as demo-admin, approve the first card; return the app
+    and the titles of the two cards."""
+    monkeypatch.setattr(approvals_page, "PAGE_SIZE", 2)
+    at = open_screen(logged_in("demo-admin"), "approvals")  # admins see every department's
+    first, second = card_titles(at)
+    at.button(key=f"ap_approve_{accepted_id(app_env, first)}").click()
+    return at.run(), first, second
+
+
 def test_a_decided_item_keeps_its_place_and_the_cards_below_do_not_move(
     app_env, logged_in, monkeypatch
 ):
-    monkeypatch.setattr(approvals_page, "PAGE_SIZE", 2)
-    at = open_screen(logged_in("demo-admin"), "approvals")
-    first, second = card_titles(at)
-    number = accepted_id(app_env, first)
-    at.button(key=f"ap_approve_{number}").click()
-    at.run()
+    at, first, second = approve_the_first_of_two(app_env, logged_in, monkeypatch)
     # The approved card is its outcome now; the second card is still second, and the item
     # that moved up into the queue's first two is not pulled onto this page.
     assert card_titles(at) == [second]
@@ -186,12 +191,7 @@ def test_a_decided_item_keeps_its_place_and_the_cards_below_do_not_move(
 
 
 def test_opening_the_queue_again_shows_it_afresh(app_env, logged_in, monkeypatch):
-    monkeypatch.setattr(approvals_page, "PAGE_SIZE", 2)
-    at = open_screen(logged_in("demo-admin"), "approvals")
-    first, second = card_titles(at)
-    number = accepted_id(app_env, first)
-    at.button(key=f"ap_approve_{number}").click()
-    at.run()
+    at, _, second = approve_the_first_of_two(app_env, logged_in, monkeypatch)
     assert card_titles(at) == [second]
     open_screen(at, "home")
     open_screen(at, "approvals")
