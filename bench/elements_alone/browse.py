@@ -21,6 +21,7 @@ CARD = (
 
 def content(detail: st.Page) -> None:
     st.title("Browse projects")
+    st.container()  # the place of an outcome message (show_flash)
     strip = st.container()
     st.header("All open projects")
     st.selectbox("Term", ["Sep 2026 – Mar 2027 · current", "All terms"], key="term")
